@@ -1,0 +1,83 @@
+"""Rich views for the CLI. Only presentation: the data comes from store.queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.table import Table
+
+STATUS_STYLE = {"done": "green", "failed": "red", "duplicate": "yellow",
+                "processing": "cyan", "queued": "blue", "received": "white"}
+
+
+def _status(value: str) -> str:
+    return f"[{STATUS_STYLE.get(value, 'white')}]{value}[/]"
+
+
+def documents_table(console: Console, docs: list[dict[str, Any]]) -> None:
+    table = Table("id", "status", "type", "name", "pages", "sha256", "error / warnings")
+    for d in docs:
+        note = d["error"] or "; ".join(d["warnings"])
+        table.add_row(str(d["id"]), _status(d["status"]), d["kind"] or d["media_type"] or "",
+                      d["name"], str(d["page_count"] or ""), d["sha256"][:12], note[:80])
+    console.print(table)
+
+
+def status_view(console: Console, info: dict[str, Any]) -> None:
+    console.print(f"[bold]{info['mode']}[/] mode, database {info['database']}")
+    table = Table("status", "documents")
+    for status, count in sorted(info["documents"].items()):
+        table.add_row(_status(status), str(count))
+    console.print(table)
+    if info["queues"]:
+        queues = Table("queue", "waiting")
+        for name, depth in info["queues"].items():
+            queues.add_row(name, str(depth))
+        console.print(queues)
+        console.print(f"workers: {', '.join(w['name'] for w in info['workers']) or 'none'}")
+
+
+def document_panel(console: Console, result: dict[str, Any], *, audit: bool = False,
+                   full: bool = False) -> None:
+    doc = result["document"]
+    lines = [f"{_status(doc['status'])}  {doc['kind'] or doc['media_type'] or ''}  "
+             f"id {doc['id']}  sha256 {doc['sha256'][:12]}"]
+    if doc["error"]:
+        lines.append(f"[red]error:[/] {doc['error']}")
+    lines += [f"[yellow]warning:[/] {w}" for w in doc["warnings"]]
+    pages = result["pages"]
+    if pages:
+        sources: dict[str, int] = {}
+        for p in pages:
+            key = p["text_source"] or p["status"]
+            sources[key] = sources.get(key, 0) + 1
+        lines.append("pages: " + ", ".join(f"{n} {k}" for k, n in sources.items()))
+    tables = [t for p in pages for t in p["tables"]] + result["tables"]
+    if tables:
+        lines.append(f"tables: {len(tables)}")
+    ext = result.get("extraction")
+    if ext:
+        lines.append(f"extraction: {ext['status']}" + (f" ({ext['reason']})" if ext["reason"] else ""))
+    console.print(Panel("\n".join(lines), title=doc["name"], expand=False))
+    if full and result.get("markdown"):
+        console.print(Markdown(result["markdown"][:20000]))
+    if full and result.get("segments"):
+        for seg in result["segments"]:
+            if not seg["skipped"]:
+                console.print(f"[dim]{seg['start_s']:7.1f}–{seg['end_s']:7.1f}s[/] {seg['text']}")
+    if audit:
+        audit_timeline(console, result.get("audit", []))
+
+
+def audit_timeline(console: Console, events: list[dict[str, Any]]) -> None:
+    table = Table("at", "step", "role", "status", "what", "ms", "engine")
+    for e in events:
+        what = e["content"] or ""
+        if e["tool_name"]:
+            what = f"{e['tool_name']}({e['tool_args'] or {}}) -> {e['tool_result'] or ''}"
+        table.add_row((e["at"] or "")[11:23], e["step"], e["role"], e["status"], what[:120],
+                      f"{e['duration_ms']:.0f}" if e["duration_ms"] else "", e["engine"] or "")
+    console.print(table)

@@ -1,0 +1,165 @@
+"""All settings, in one place.
+
+Every field is read from a ``DOCINTEL_<NAME>`` environment variable (or a ``.env`` file).
+The defaults give the embedded mode: a SQLite file under ``DOCINTEL_HOME`` and in-process
+execution, so nothing needs configuring on a bare machine. Setting ``DOCINTEL_BROKER_URL``
+to a ``redis://`` URL (and usually ``DOCINTEL_DATABASE_URL`` to PostgreSQL) switches to the
+distributed mode.
+
+This module is a leaf: ``watcher``, ``worker`` and the CLI read it; it imports nothing of ours.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Engine = Literal["auto", "gemma", "openai", "cpu"]
+Precision = Literal["bf16", "int8", "int4"]
+ThinkingPolicy = Literal["always", "never", "budget"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DOCINTEL_", env_file=".env", extra="ignore")
+
+    # --- where things live -------------------------------------------------------------
+    home: Path = Field(
+        default=Path("docintel-data"),
+        description="Folder for the embedded database, inbox, archive and duplicates.",
+    )
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL; empty means sqlite:///$DOCINTEL_HOME/docintel.db.",
+    )
+    inbox: Path | None = Field(default=None, description="Watched folder; default $HOME/inbox.")
+    archive: Path | None = Field(
+        default=None, description="Content-addressed archive of originals; default $HOME/archive."
+    )
+    duplicates: Path | None = Field(
+        default=None, description="Where duplicate drops are moved; default $HOME/duplicates."
+    )
+
+    # --- queue ---------------------------------------------------------------------------
+    broker_url: str = Field(
+        default="", description="Celery broker (redis://...). Empty means embedded, in-process."
+    )
+    result_backend: str = Field(
+        default="", description="Celery result backend; empty means the broker URL."
+    )
+    max_attempts: int = Field(
+        default=3, description="Tries per document step before the document is marked failed."
+    )
+    visibility_timeout: int = Field(
+        default=7200,
+        description="Seconds before Redis re-delivers an unacknowledged task; above the "
+        "longest hard time limit.",
+    )
+    unacked_restore_interval: int = Field(
+        default=5, description="Seconds between kombu's sweeps for expired unacked tasks."
+    )
+    orphan_grace_seconds: float = Field(
+        default=10.0,
+        description="Age after which a queued/processing document with no live task is re-sent.",
+    )
+    recover_interval: float = Field(
+        default=30.0, description="Seconds between the watcher's sweeps for orphaned documents."
+    )
+    worker_concurrency: int = Field(
+        default=1, description="Processes per worker (one per GPU for model queues)."
+    )
+
+    # --- watcher -------------------------------------------------------------------------
+    stable_seconds: float = Field(
+        default=2.0, description="A file is taken when unchanged (size, mtime) for this long."
+    )
+    poll_interval: float = Field(
+        default=1.0, description="Seconds between scans with --polling (network shares)."
+    )
+
+    # --- documents -----------------------------------------------------------------------
+    min_text_chars: int = Field(
+        default=20, description="A page text layer with fewer characters needs OCR."
+    )
+    max_bad_glyph_ratio: float = Field(
+        default=0.05,
+        description="A text layer with more replacement/unmapped glyphs than this needs OCR.",
+    )
+    max_file_mb: int = Field(default=512, description="Files above this size are refused.")
+
+    # --- models --------------------------------------------------------------------------
+    engine: Engine = Field(
+        default="auto",
+        description="auto (gemma when the model is found locally, else cpu), gemma, openai, cpu.",
+    )
+    model: str = Field(
+        default="google/gemma-4-E2B-it", description="Hub id or local folder of the checkpoint."
+    )
+    precision: Precision = Field(default="bf16", description="bf16, int8 or int4 (NF4).")
+    device: str = Field(default="auto", description="auto, cpu, cuda, cuda:N (device_map).")
+    attn_implementation: str = Field(
+        default="auto", description="auto (flash_attention_2 when installed, else sdpa)."
+    )
+    allow_download: bool = Field(
+        default=False, description="Allow fetching model weights from the Hugging Face Hub."
+    )
+    thinking: ThinkingPolicy = Field(default="budget", description="always, never or budget.")
+    max_new_tokens: int = Field(default=1024, description="Generation cap per request.")
+    batch_size: int = Field(default=8, description="Requests per generate() call.")
+    openai_base_url: str = Field(
+        default="http://127.0.0.1:8000/v1", description="OpenAI-compatible server (vLLM)."
+    )
+    openai_api_key: str = Field(default="EMPTY", description="API key for that server.")
+    openai_model: str = Field(
+        default="", description="Model name on that server; empty means DOCINTEL_MODEL."
+    )
+    openai_timeout: float = Field(default=120.0, description="Seconds per HTTP request.")
+    openai_concurrency: int = Field(default=8, description="Requests in flight per worker.")
+
+    # --- flower --------------------------------------------------------------------------
+    flower_basic_auth: str = Field(
+        default="", description="user:password for Flower; required to start it."
+    )
+    flower_port: int = Field(default=5555, description="Flower's port.")
+
+    @property
+    def distributed(self) -> bool:
+        return bool(self.broker_url)
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.home / 'docintel.db').resolve()}"
+
+    @property
+    def inbox_dir(self) -> Path:
+        return self.inbox or self.home / "inbox"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.archive or self.home / "archive"
+
+    @property
+    def duplicates_dir(self) -> Path:
+        return self.duplicates or self.home / "duplicates"
+
+    @property
+    def backend_url(self) -> str:
+        return self.result_backend or self.broker_url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def settings_table() -> list[tuple[str, str, str]]:
+    """(variable, default, description) for every setting: the README's table and `docintel config`."""
+    rows = []
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        rows.append((f"DOCINTEL_{name.upper()}", "" if default is None else str(default),
+                     field.description or ""))
+    return rows

@@ -1,0 +1,105 @@
+"""Engines, sessions and the idempotent write primitive."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from store.schema import Base
+
+_OPENED: set[str] = set()
+
+
+@lru_cache(maxsize=8)
+def get_engine(url: str) -> Engine:
+    """One engine per URL per process (Celery forks: engines are disposed after fork)."""
+    _OPENED.add(url)
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # WAL lets the CLI read while the embedded pipeline writes; foreign keys for cascades.
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def dispose_engines() -> None:
+    """Forget pooled connections inherited across fork(); each process opens its own.
+    ``close=False`` leaves the parent's sockets alone."""
+    for url in list(_OPENED):
+        get_engine(url).dispose(close=False)
+    _OPENED.clear()
+    get_engine.cache_clear()
+
+
+@contextmanager
+def session_scope(url: str) -> Iterator[Session]:
+    """A unit of work: commit on success, roll back on error."""
+    session = sessionmaker(get_engine(url), expire_on_commit=False)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def upsert(
+    session: Session,
+    model: type[Base],
+    rows: Sequence[dict[str, Any]] | dict[str, Any],
+    keys: Sequence[str],
+) -> None:
+    """INSERT ... ON CONFLICT (keys) DO UPDATE: the write every pipeline step uses, so that
+    a task delivered twice leaves one row, holding the latest values."""
+    rows = [rows] if isinstance(rows, dict) else list(rows)
+    if not rows:
+        return
+    stmt = _insert(session, model).values(rows)
+    updates = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
+    stmt = (
+        stmt.on_conflict_do_update(index_elements=list(keys), set_=updates)
+        if updates
+        else stmt.on_conflict_do_nothing(index_elements=list(keys))
+    )
+    session.execute(stmt)
+
+
+def insert_missing(
+    session: Session, model: type[Base], row: dict[str, Any], keys: Sequence[str]
+) -> None:
+    """INSERT ... ON CONFLICT (keys) DO NOTHING."""
+    stmt = _insert(session, model).values(row).on_conflict_do_nothing(index_elements=list(keys))
+    session.execute(stmt)
+
+
+def _insert(session: Session, model: type[Base]) -> Any:
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if insert is None:
+        raise RuntimeError(f"unsupported database dialect {dialect!r}: use PostgreSQL or SQLite")
+    return insert(model)
+
+
+def create_all(url: str) -> None:
+    """Schema without Alembic; only for throwaway databases in benchmarks."""
+    Base.metadata.create_all(get_engine(url))

@@ -1,0 +1,220 @@
+"""Reads: listings, counts, and the one result format (``process --json``/``show --json``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from store.schema import (
+    AudioSegment,
+    AuditEvent,
+    DocTable,
+    Document,
+    Entity,
+    Extraction,
+    Page,
+    Relationship,
+)
+
+
+def find_document(session: Session, ref: str) -> Document | None:
+    """A document by id, sha256 (or a prefix of at least 6 hex digits) or exact name."""
+    if ref.isdigit():
+        doc = session.get(Document, int(ref))
+        if doc:
+            return doc
+    if len(ref) >= 6:
+        doc = session.scalar(
+            select(Document).where(Document.sha256.startswith(ref.lower())).order_by(Document.id)
+        )
+        if doc:
+            return doc
+    return session.scalar(select(Document).where(Document.name == ref).order_by(Document.id))
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Document.status, func.count()).group_by(Document.status))
+    return {status: count for status, count in rows}
+
+
+def list_documents(
+    session: Session,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    name: str | None = None,
+    contains: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 100,
+) -> list[Document]:
+    query = select(Document).order_by(Document.id.desc()).limit(limit)
+    if status:
+        query = query.where(Document.status == status)
+    if kind:
+        query = query.where(or_(Document.kind == kind, Document.media_type.contains(kind)))
+    if name:
+        query = query.where(Document.name.ilike(f"%{name}%"))
+    if contains:
+        query = query.where(Document.markdown.ilike(f"%{contains}%"))
+    if since:
+        query = query.where(Document.created_at >= since)
+    if until:
+        query = query.where(Document.created_at < until)
+    return list(session.scalars(query))
+
+
+def document_summary(doc: Document) -> dict[str, Any]:
+    return {
+        "id": doc.id,
+        "sha256": doc.sha256,
+        "name": doc.name,
+        "media_type": doc.media_type,
+        "kind": doc.kind,
+        "size": doc.size,
+        "status": doc.status,
+        "error": doc.error,
+        "warnings": list(doc.warnings or []),
+        "attempts": doc.attempts,
+        "duplicate_of": doc.duplicate_of_id,
+        "page_count": doc.page_count,
+        "duration_s": doc.duration_s,
+        "archive_path": doc.archive_path,
+        "created_at": _iso(doc.created_at),
+        "finished_at": _iso(doc.finished_at),
+        "meta": dict(doc.meta or {}),
+    }
+
+
+def document_result(session: Session, doc: Document, *, audit: bool = True) -> dict[str, Any]:
+    """The one result format, documented in the README. Later steps extend it; they do not
+    change it."""
+    tables_by_page: dict[int, list[dict[str, Any]]] = {}
+    for t in session.scalars(
+        select(DocTable).where(DocTable.document_id == doc.id).order_by(DocTable.page,
+                                                                         DocTable.index)
+    ):
+        tables_by_page.setdefault(t.page, []).append(
+            {
+                "headers": t.headers,
+                "rows": t.rows,
+                "caption": t.caption,
+                "footnotes": t.footnotes,
+                "sheet": t.sheet,
+                "engine": t.engine,
+            }
+        )
+    pages = [
+        {
+            "page": p.page,
+            "status": p.status,
+            "text_source": p.text_source,
+            "decision": p.decision,
+            "kind": p.kind,
+            "markdown": p.markdown,
+            "tables": tables_by_page.pop(p.page, []),
+            "fields": p.fields or {},
+            "chart": p.chart,
+            "visual_tokens": p.visual_tokens,
+            "engine": p.engine,
+            "model": p.model,
+            "precision": p.precision,
+            "error": p.error,
+            "timings": p.timings or {},
+        }
+        for p in session.scalars(select(Page).where(Page.document_id == doc.id).order_by(Page.page))
+    ]
+    segments = [
+        {
+            "window": s.window,
+            "start_s": s.start_s,
+            "end_s": s.end_s,
+            "skipped": s.skipped,
+            "text": s.text,
+            "translation": s.translation,
+            "language": s.language,
+            "engine": s.engine,
+            "model": s.model,
+        }
+        for s in session.scalars(
+            select(AudioSegment).where(AudioSegment.document_id == doc.id).order_by(
+                AudioSegment.start_s)
+        )
+    ]
+    result: dict[str, Any] = {
+        "document": document_summary(doc),
+        "pages": pages,
+        # Tables that belong to no page (CSV, XLSX) are listed on their own.
+        "tables": [t for _, ts in sorted(tables_by_page.items()) for t in ts],
+        "segments": segments,
+        "markdown": doc.markdown,
+        "extraction": extraction_result(session, doc.id),
+    }
+    if audit:
+        result["audit"] = audit_trail(session, doc.sha256)
+    return result
+
+
+def extraction_result(session: Session, doc_id: int) -> dict[str, Any] | None:
+    ext = session.scalar(select(Extraction).where(Extraction.document_id == doc_id))
+    if ext is None:
+        return None
+    entities = session.scalars(
+        select(Entity).where(Entity.document_id == doc_id).order_by(Entity.type, Entity.name)
+    )
+    rels = session.scalars(select(Relationship).where(Relationship.document_id == doc_id))
+    return {
+        "status": ext.status,
+        "reason": ext.reason,
+        "entities": [
+            {"name": e.name, "type": e.type, "pages": e.pages, "seconds": e.seconds,
+             **({"attributes": e.attributes} if e.attributes else {})}
+            for e in entities
+        ],
+        "relationships": [
+            {"source": r.source, "target": r.target, "type": r.type, "evidence": r.evidence}
+            for r in rels
+        ],
+        "summary": ext.summary,
+        "confidence": ext.confidence,
+        "engine": ext.engine,
+        "model": ext.model,
+        "precision": ext.precision,
+        "turns": ext.turns,
+    }
+
+
+def audit_trail(session: Session, run: str) -> list[dict[str, Any]]:
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.run == run).order_by(AuditEvent.created_at,
+                                                                 AuditEvent.id)
+    )
+    return [
+        {
+            "step": e.step,
+            "seq": e.seq,
+            "role": e.role,
+            "status": e.status,
+            "content": e.content,
+            "thinking": e.thinking,
+            "tool_name": e.tool_name,
+            "tool_args": e.tool_args,
+            "tool_result": e.tool_result,
+            "prompt_tokens": e.prompt_tokens,
+            "output_tokens": e.output_tokens,
+            "duration_ms": e.duration_ms,
+            "engine": e.engine,
+            "model": e.model,
+            "precision": e.precision,
+            "prompt_hash": e.prompt_hash,
+            "at": _iso(e.created_at),
+        }
+        for e in events
+    ]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,147 @@
+"""Idempotent writes for the pipeline steps, keyed by document (+ page / window / step)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from store.db import insert_missing, upsert
+from store.schema import (
+    AudioSegment,
+    AuditEvent,
+    DocTable,
+    Document,
+    Entity,
+    Extraction,
+    Page,
+    Relationship,
+    Status,
+    StepRun,
+    utcnow,
+)
+
+
+def document_by_sha(session: Session, sha256: str) -> Document | None:
+    return session.scalar(
+        select(Document).where(
+            Document.sha256 == sha256, Document.status != Status.duplicate.value
+        )
+    )
+
+
+def set_status(
+    session: Session, doc_id: int, status: Status, error: str | None = None, **extra: Any
+) -> None:
+    values: dict[str, Any] = {"status": status.value, "updated_at": utcnow(), **extra}
+    if status is Status.failed:
+        values["error"] = error
+        values["finished_at"] = utcnow()
+    elif status is Status.done:
+        values["finished_at"] = utcnow()
+    session.execute(update(Document).where(Document.id == doc_id).values(**values))
+
+
+def add_warnings(session: Session, doc: Document, warnings: Iterable[str]) -> None:
+    merged = list(doc.warnings or [])
+    merged += [w for w in warnings if w not in merged]
+    doc.warnings = merged
+
+
+def begin_step(session: Session, doc_id: int, step: str) -> int:
+    """Count a start of ``step``; returns how many times it has started, this one included."""
+    insert_missing(session, StepRun, {"document_id": doc_id, "step": step, "attempts": 0},
+                   ["document_id", "step"])
+    session.execute(
+        update(StepRun)
+        .where(StepRun.document_id == doc_id, StepRun.step == step)
+        .values(attempts=StepRun.attempts + 1, started_at=utcnow(), finished_at=None)
+    )
+    return session.scalar(_step(doc_id, step).with_only_columns(StepRun.attempts)) or 1
+
+
+def finish_step(session: Session, doc_id: int, step: str) -> None:
+    session.execute(
+        update(StepRun)
+        .where(StepRun.document_id == doc_id, StepRun.step == step)
+        .values(finished_at=utcnow())
+    )
+
+
+def _step(doc_id: int, step: str):  # type: ignore[no-untyped-def]
+    return select(StepRun).where(StepRun.document_id == doc_id, StepRun.step == step)
+
+
+def reset_steps(session: Session, doc_id: int) -> None:
+    """A retry by hand starts the step counters again."""
+    session.execute(delete(StepRun).where(StepRun.document_id == doc_id))
+
+
+def prompt_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def audit(
+    session: Session,
+    *,
+    run: str,
+    step: str,
+    seq: int = 0,
+    document_id: int | None = None,
+    role: str = "pipeline",
+    **fields: Any,
+) -> None:
+    """One audit event, keyed by (run, step, seq): a re-run step overwrites its events."""
+    row = {
+        "run": run,
+        "document_id": document_id,
+        "step": step,
+        "seq": seq,
+        "role": role,
+        "status": fields.pop("status", "ok"),
+        "created_at": utcnow(),
+        **fields,
+    }
+    upsert(session, AuditEvent, row, keys=["run", "step", "seq"])
+
+
+def save_pages(session: Session, doc_id: int, pages: list[dict[str, Any]]) -> None:
+    upsert(session, Page, [{"document_id": doc_id, **p} for p in pages], ["document_id", "page"])
+
+
+def save_tables(session: Session, doc_id: int, tables: list[dict[str, Any]]) -> None:
+    upsert(
+        session,
+        DocTable,
+        [{"document_id": doc_id, **t} for t in tables],
+        ["document_id", "page", "index"],
+    )
+
+
+def save_segments(session: Session, doc_id: int, segments: list[dict[str, Any]]) -> None:
+    upsert(
+        session,
+        AudioSegment,
+        [{"document_id": doc_id, **s} for s in segments],
+        ["document_id", "window"],
+    )
+
+
+def save_extraction(
+    session: Session,
+    doc_id: int,
+    extraction: dict[str, Any],
+    entities: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    relationships: list[dict[str, Any]] = (),  # type: ignore[assignment]
+) -> None:
+    """Replace the document's extraction whole: a re-run agent step may find other entities."""
+    upsert(session, Extraction, {"document_id": doc_id, **extraction}, ["document_id"])
+    session.execute(delete(Entity).where(Entity.document_id == doc_id))
+    session.execute(delete(Relationship).where(Relationship.document_id == doc_id))
+    upsert(session, Entity, [{"document_id": doc_id, **e} for e in entities],
+           ["document_id", "type", "name"])
+    upsert(session, Relationship, [{"document_id": doc_id, **r} for r in relationships],
+           ["document_id", "source", "target", "type"])

@@ -1,0 +1,251 @@
+"""The schema. Every row a pipeline step writes has a natural key (the document plus page,
+window, table index or step), so a step that runs twice writes once."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# JSONB on PostgreSQL (indexable, compact), plain JSON elsewhere.
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Status(enum.StrEnum):
+    received = "received"
+    queued = "queued"
+    processing = "processing"
+    done = "done"
+    failed = "failed"
+    duplicate = "duplicate"
+
+
+# Statuses that mean "the pipeline still owes this document work".
+IN_FLIGHT = (Status.queued.value, Status.processing.value)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Document(Base):
+    __tablename__ = "documents"
+    __table_args__ = (
+        # One original per content; duplicate drops get rows of their own (status
+        # 'duplicate', pointing at the original), so the uniqueness is partial.
+        Index(
+            "uq_documents_sha256_original",
+            "sha256",
+            unique=True,
+            postgresql_where=text("status <> 'duplicate'"),
+            sqlite_where=text("status <> 'duplicate'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(1024))
+    media_type: Mapped[str | None] = mapped_column(String(128))
+    kind: Mapped[str | None] = mapped_column(String(16), doc="pdf, image, audio, table")
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default=Status.received.value, index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    warnings: Mapped[list[str]] = mapped_column(Json, default=list)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    source_path: Mapped[str | None] = mapped_column(Text, doc="where the file was found")
+    archive_path: Mapped[str | None] = mapped_column(Text)
+    page_count: Mapped[int | None] = mapped_column(Integer)
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    markdown: Mapped[str | None] = mapped_column(Text, doc="the merged document text")
+    meta: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    pages: Mapped[list[Page]] = relationship(
+        back_populates="document", order_by="Page.page", cascade="all, delete-orphan"
+    )
+
+
+class Page(Base):
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("document_id", "page"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    page: Mapped[int] = mapped_column(Integer, doc="1-based")
+    status: Mapped[str] = mapped_column(String(16), doc="done, needs_ocr, failed")
+    text_source: Mapped[str | None] = mapped_column(String(16), doc="text_layer, gemma, tesseract")
+    decision: Mapped[str | None] = mapped_column(Text, doc="why this text source was chosen")
+    kind: Mapped[str | None] = mapped_column(String(16), doc="text, table, form, chart, photo, blank")
+    markdown: Mapped[str | None] = mapped_column(Text)
+    fields: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    chart: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    width: Mapped[float | None] = mapped_column(Float)
+    height: Mapped[float | None] = mapped_column(Float)
+    visual_tokens: Mapped[int | None] = mapped_column(Integer)
+    engine: Mapped[str | None] = mapped_column(String(32))
+    model: Mapped[str | None] = mapped_column(String(256))
+    precision: Mapped[str | None] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+    timings: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+    document: Mapped[Document] = relationship(back_populates="pages")
+
+
+class AudioSegment(Base):
+    __tablename__ = "audio_segments"
+    __table_args__ = (UniqueConstraint("document_id", "window"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    window: Mapped[int] = mapped_column(Integer, doc="0-based window index")
+    start_s: Mapped[float] = mapped_column(Float)
+    end_s: Mapped[float] = mapped_column(Float)
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False, doc="silence, not transcribed")
+    text: Mapped[str | None] = mapped_column(Text)
+    translation: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(16))
+    engine: Mapped[str | None] = mapped_column(String(32))
+    model: Mapped[str | None] = mapped_column(String(256))
+    precision: Mapped[str | None] = mapped_column(String(16))
+    timings: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+
+class DocTable(Base):
+    __tablename__ = "tables"
+    __table_args__ = (UniqueConstraint("document_id", "page", "index"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    page: Mapped[int] = mapped_column(Integer, doc="1-based page; 0 for CSV/XLSX")
+    index: Mapped[int] = mapped_column(Integer, doc="0-based order on the page or in the book")
+    sheet: Mapped[str | None] = mapped_column(String(256))
+    headers: Mapped[list[str]] = mapped_column(Json, default=list)
+    rows: Mapped[list[list[str]]] = mapped_column(Json, default=list)
+    caption: Mapped[str | None] = mapped_column(Text)
+    footnotes: Mapped[list[str]] = mapped_column(Json, default=list)
+    engine: Mapped[str | None] = mapped_column(String(32))
+
+
+class Extraction(Base):
+    __tablename__ = "extractions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), unique=True
+    )
+    status: Mapped[str] = mapped_column(String(16), doc="complete, incomplete, not_run")
+    reason: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    turns: Mapped[int | None] = mapped_column(Integer)
+    engine: Mapped[str | None] = mapped_column(String(32))
+    model: Mapped[str | None] = mapped_column(String(256))
+    precision: Mapped[str | None] = mapped_column(String(16))
+    output: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+
+class Entity(Base):
+    __tablename__ = "entities"
+    __table_args__ = (UniqueConstraint("document_id", "type", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(1024))
+    type: Mapped[str] = mapped_column(String(64), index=True)
+    pages: Mapped[list[int]] = mapped_column(Json, default=list)
+    seconds: Mapped[list[float]] = mapped_column(Json, default=list)
+    attributes: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+
+class Relationship(Base):
+    __tablename__ = "relationships"
+    __table_args__ = (UniqueConstraint("document_id", "source", "target", "type"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(1024))
+    target: Mapped[str] = mapped_column(String(1024))
+    type: Mapped[str] = mapped_column(String(64))
+    evidence: Mapped[str | None] = mapped_column(Text)
+
+
+class StepRun(Base):
+    """One row per (document, step): how often it started, so a step that keeps killing
+    its worker ends the document as failed instead of looping forever."""
+
+    __tablename__ = "step_runs"
+    __table_args__ = (UniqueConstraint("document_id", "step"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    step: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEvent(Base):
+    """The reasoning audit trail. ``run`` is the document's sha256 (or ``ask:<id>`` for a
+    question); (run, step, seq) is the key, so a re-run step overwrites its own events."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("run", "step", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run: Mapped[str] = mapped_column(String(80), index=True)
+    document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    step: Mapped[str] = mapped_column(String(64), doc="route, page:3:ocr, audio:2, agent:turn:1")
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    role: Mapped[str] = mapped_column(String(16), doc="system, user, assistant, tool, pipeline")
+    status: Mapped[str] = mapped_column(String(16), default="ok", doc="ok, error, retry, warning")
+    content: Mapped[str | None] = mapped_column(Text)
+    thinking: Mapped[str | None] = mapped_column(Text)
+    tool_name: Mapped[str | None] = mapped_column(String(128))
+    tool_args: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    tool_result: Mapped[str | None] = mapped_column(Text)
+    prompt_tokens: Mapped[int | None] = mapped_column(Integer)
+    output_tokens: Mapped[int | None] = mapped_column(Integer)
+    duration_ms: Mapped[float | None] = mapped_column(Float)
+    engine: Mapped[str | None] = mapped_column(String(32))
+    model: Mapped[str | None] = mapped_column(String(256))
+    precision: Mapped[str | None] = mapped_column(String(16))
+    prompt_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,1 @@
+"""Inbox → queue: observe, wait until stable, checksum, de-duplicate, archive, enqueue."""

@@ -1,0 +1,101 @@
+"""The Celery app: queues, routing, limits and reliability settings, all in one place.
+
+Importable without torch or PyMuPDF: the watcher and Flower load it in about a second.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from kombu import Queue
+
+from docintel.settings import Settings, get_settings
+
+QUEUES = ("cpu", "page", "audio", "agent")
+
+# task name -> (queue, soft time limit s, hard time limit s)
+TASKS: dict[str, tuple[str, int, int]] = {
+    "docintel.route": ("cpu", 600, 660),
+    "docintel.page": ("page", 900, 960),
+    "docintel.audio": ("audio", 900, 960),
+    "docintel.merge": ("cpu", 300, 360),
+    "docintel.agent": ("agent", 1800, 1860),
+    "docintel.finalize": ("cpu", 120, 180),
+}
+ENTRY_TASK = "docintel.route"
+LONGEST_HARD_LIMIT = max(hard for _, _, hard in TASKS.values())
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "task_queues": [Queue(q, routing_key=q) for q in QUEUES],
+        "task_default_queue": "cpu",
+        "task_routes": {name: {"queue": queue} for name, (queue, _, _) in TASKS.items()},
+        "task_annotations": {
+            name: {"soft_time_limit": soft, "time_limit": hard}
+            for name, (_, soft, hard) in TASKS.items()
+        },
+        # A task is acknowledged when it ends, not when it starts, and a worker that dies
+        # mid-task hands it back: the broker re-delivers it, and idempotent writes make the
+        # second run harmless.
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_track_started": True,
+        "result_expires": 24 * 3600,
+        "worker_send_task_events": True,
+        "task_send_sent_event": True,
+        "broker_connection_retry_on_startup": True,
+        "worker_hijack_root_logger": False,
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
+    }
+    if settings.distributed:
+        visibility = max(settings.visibility_timeout, LONGEST_HARD_LIMIT + 60)
+        transport = {
+            # Above the longest hard time limit, or a running task would be handed out twice.
+            "visibility_timeout": visibility,
+            # Sweep for expired unacked messages every few seconds instead of every 100 s.
+            "unacked_restore_interval": settings.unacked_restore_interval,
+            "unacked_restore_throttle": 1,
+        }
+        config.update(
+            broker_url=settings.broker_url,
+            result_backend=settings.backend_url,
+            broker_transport_options=transport,
+            result_backend_transport_options={"visibility_timeout": visibility},
+        )
+    else:
+        # Embedded: the same tasks run in-process, in order, with no broker.
+        config.update(
+            broker_url="memory://",
+            result_backend="cache+memory://",
+            task_always_eager=True,
+            task_eager_propagates=False,
+            task_store_eager_result=False,
+        )
+    return config
+
+
+def make_app(settings: Settings) -> Celery:
+    app = Celery("docintel", set_as_current=True)
+    app.conf.update(celery_config(settings))
+    # Task modules are imported by the worker (and by embedded runs), not by the watcher.
+    app.conf.imports = ("worker.tasks",)
+    return app
+
+
+app = make_app(get_settings())
+
+
+def enqueue(sha256: str) -> None:
+    """Start a document's workflow by task name: the watcher never imports the tasks."""
+    if app.conf.task_always_eager:
+        import worker.tasks  # noqa: F401  (registers the tasks for in-process runs)
+
+        app.tasks[ENTRY_TASK].apply(args=[sha256])
+    else:
+        app.send_task(ENTRY_TASK, args=[sha256], queue=TASKS[ENTRY_TASK][0])

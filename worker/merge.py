@@ -1,0 +1,65 @@
+"""merge, agent (until the agent step lands) and finalize: the CPU steps after the fan-out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.records import audit, save_extraction, set_status
+from store.schema import AudioSegment, DocTable, Document, Page, Status
+from worker.pdf import TableData, table_markdown
+
+
+def document_markdown(session: Session, doc: Document) -> str:
+    """One Markdown text for the document, in page order, then sheets, then the transcript."""
+    parts: list[str] = []
+    pages = session.scalars(select(Page).where(Page.document_id == doc.id).order_by(Page.page))
+    for page in pages:
+        body = page.markdown or f"*(page {page.page}: {page.decision or page.status})*"
+        parts.append(f"<!-- page {page.page} -->\n{body}")
+    sheets = session.scalars(
+        select(DocTable).where(DocTable.document_id == doc.id, DocTable.page == 0)
+        .order_by(DocTable.index)
+    )
+    for table in sheets:
+        title = f"## {table.sheet}\n\n" if table.sheet else ""
+        parts.append(title + table_markdown(TableData(table.headers, table.rows, table.caption)))
+    segments = session.scalars(
+        select(AudioSegment).where(AudioSegment.document_id == doc.id,
+                                   AudioSegment.skipped.is_(False))
+        .order_by(AudioSegment.start_s)
+    )
+    for seg in segments:
+        parts.append(f"[{_clock(seg.start_s)}–{_clock(seg.end_s)}] {seg.text or ''}")
+    return "\n\n".join(parts).strip()
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes:02d}:{secs:02d}"
+
+
+def merge_document(session: Session, doc: Document) -> None:
+    doc.markdown = document_markdown(session, doc)
+    audit(session, run=doc.sha256, document_id=doc.id, step="merge",
+          content=f"merged {len(doc.markdown)} characters of Markdown")
+
+
+def record_no_extraction(session: Session, doc: Document) -> None:
+    """The agent step before an extraction engine exists: it says so on the document rather
+    than leaving the extraction silently empty."""
+    reason = ("no extraction was run: this version has no agent engine yet; the text, pages "
+              "and tables are stored and searchable")
+    save_extraction(session, doc.id, {"status": "not_run", "reason": reason, "engine": None,
+                                      "summary": None, "confidence": None, "output": {}})
+    audit(session, run=doc.sha256, document_id=doc.id, step="agent", content=reason)
+
+
+def finalize_document(session: Session, doc: Document) -> Callable[[], None] | None:
+    set_status(session, doc.id, Status.done)
+    audit(session, run=doc.sha256, document_id=doc.id, step="finalize",
+          content=f"done; {len(doc.warnings or [])} warning(s)",
+          status="warning" if doc.warnings else "ok")
+    return None

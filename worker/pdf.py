@@ -1,0 +1,200 @@
+"""Digital PDFs: open (or repair), read each page's text layer, find tables.
+
+PyMuPDF is imported here only, so the Celery app and the CLI start without it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from worker.errors import DocumentError
+
+_PAGES_COUNT = re.compile(rb"/Type\s*/Pages\b[^>]{0,400}?/Count\s+(\d+)")
+
+
+@dataclass
+class TableData:
+    headers: list[str]
+    rows: list[list[str]]
+    caption: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+
+
+@dataclass
+class PageText:
+    page: int  # 1-based
+    markdown: str
+    chars: int
+    bad_glyph_ratio: float
+    image_coverage: float
+    width: float
+    height: float
+    tables: list[TableData] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class PdfText:
+    pages: list[PageText]
+    warnings: list[str]
+    declared_pages: int | None
+
+
+def read_pdf(path: Path) -> PdfText:
+    import pymupdf
+
+    data = path.read_bytes()
+    pymupdf.TOOLS.mupdf_warnings()  # drop warnings left by earlier documents
+    try:
+        doc = pymupdf.open(stream=data, filetype="pdf")
+    except Exception as exc:
+        raise DocumentError(
+            f"{path.name} is a damaged PDF that could not be opened ({exc}); export or scan "
+            "it again."
+        ) from exc
+    with doc:
+        if doc.needs_pass and not doc.authenticate(""):
+            raise DocumentError(
+                f"{path.name} is password-protected; remove the password (for example "
+                "`qpdf --decrypt --password=... in.pdf out.pdf`) and drop the result."
+            )
+        declared = _declared_page_count(data)
+        warnings: list[str] = []
+        if doc.page_count == 0:
+            raise DocumentError(
+                f"{path.name} is a damaged PDF: no page could be recovered; export it again."
+            )
+        pages = [_read_page(doc, i) for i in range(doc.page_count)]
+        lost = [p.page for p in pages if p.error]
+        if declared and declared > doc.page_count:
+            lost += list(range(doc.page_count + 1, declared + 1))
+        if doc.is_repaired or lost:
+            detail = f"pages lost: {_ranges(lost)}" if lost else "no page was lost"
+            warnings.append(
+                f"the PDF was damaged and repaired; {detail}. The pages that could be read "
+                "were processed; re-export the original to recover the rest."
+                if lost
+                else f"the PDF was damaged and repaired by the reader; {detail}."
+            )
+        return PdfText(pages=pages, warnings=warnings, declared_pages=declared)
+
+
+def _declared_page_count(data: bytes) -> int | None:
+    counts = [int(m) for m in _PAGES_COUNT.findall(data[-2_000_000:] + data[:2_000_000])]
+    return max(counts) if counts else None
+
+
+def _ranges(numbers: list[int]) -> str:
+    out: list[str] = []
+    for n in sorted(set(numbers)):
+        if out and out[-1].split("-")[-1] == str(n - 1):
+            out[-1] = f"{out[-1].split('-')[0]}-{n}"
+        else:
+            out.append(str(n))
+    return ", ".join(out)
+
+
+def _read_page(doc: Any, index: int) -> PageText:
+    try:
+        page = doc.load_page(index)
+        tables = find_tables(page)
+        markdown = _page_markdown(page, tables)
+        raw = page.get_text("text")
+    except Exception as exc:  # a page tree entry that points at garbage
+        return PageText(index + 1, "", 0, 0.0, 0.0, 0.0, 0.0, error=str(exc) or type(exc).__name__)
+    visible = [c for c in raw if not c.isspace()]
+    bad = sum(1 for c in visible if c == "\ufffd" or 0xE000 <= ord(c) <= 0xF8FF)
+    return PageText(
+        page=index + 1,
+        markdown=markdown,
+        chars=len(visible),
+        bad_glyph_ratio=bad / len(visible) if visible else 0.0,
+        image_coverage=_image_coverage(page),
+        width=page.rect.width,
+        height=page.rect.height,
+        tables=tables,
+    )
+
+
+def _image_coverage(page: Any) -> float:
+    area = abs(page.rect) or 1.0
+    covered = 0.0
+    for info in page.get_image_info():
+        x0, y0, x1, y1 = info["bbox"]
+        covered += max(0.0, x1 - x0) * max(0.0, y1 - y0)
+    return min(1.0, covered / area)
+
+
+def find_tables(page: Any) -> list[TableData]:
+    """Tables with each cell's text rebuilt from the words whose centre lies inside the cell,
+    in reading order, so '40,900' or 'Unit price' stay one whole cell string."""
+    try:
+        found = page.find_tables()
+    except Exception:
+        return []
+    words = page.get_text("words")
+    tables: list[TableData] = []
+    for tab in found.tables:
+        grid = [[_cell_text(cell, words) for cell in row.cells] for row in tab.rows]
+        grid = [row for row in grid if any(row)]
+        if len(grid) < 2 or max(len(r) for r in grid) < 2:
+            continue
+        if tab.header.external:
+            headers = [_clean(h) for h in tab.header.names]
+            rows = grid
+        else:
+            headers, rows = grid[0], grid[1:]
+        tables.append(TableData(headers=headers, rows=rows, bbox=tuple(tab.bbox)))
+    return tables
+
+
+def _cell_text(bbox: Any, words: list[Any]) -> str:
+    if bbox is None:  # spanned by a merged neighbour
+        return ""
+    x0, y0, x1, y1 = bbox
+    inside = [
+        w
+        for w in words
+        if x0 <= (w[0] + w[2]) / 2 <= x1 and y0 <= (w[1] + w[3]) / 2 <= y1
+    ]
+    inside.sort(key=lambda w: (w[5], w[6], w[7]))  # block, line, word: reading order
+    return " ".join(w[4] for w in inside)
+
+
+def _clean(value: Any) -> str:
+    return " ".join(str(value or "").split())
+
+
+def _page_markdown(page: Any, tables: list[TableData]) -> str:
+    """The page's text blocks in reading order, each table replaced by a Markdown table at
+    its place, so table text is not repeated as loose lines."""
+    parts: list[tuple[float, str]] = []
+    boxes = [t.bbox for t in tables if t.bbox]
+    for block in page.get_text("blocks", sort=True):
+        x0, y0, x1, y1, text, _no, kind = block[:7]
+        if kind != 0 or not text.strip():
+            continue
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        if any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes):
+            continue
+        parts.append((y0, "\n".join(" ".join(ln.split()) for ln in text.strip().splitlines())))
+    for table in tables:
+        parts.append((table.bbox[1] if table.bbox else 1e9, table_markdown(table)))
+    parts.sort(key=lambda p: p[0])
+    return "\n\n".join(text for _, text in parts).strip()
+
+
+def table_markdown(table: TableData) -> str:
+    def row(cells: list[str]) -> str:
+        return "| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
+
+    width = max([len(table.headers)] + [len(r) for r in table.rows])
+    headers = table.headers + [""] * (width - len(table.headers))
+    lines = [row(headers), "| " + " | ".join("---" for _ in range(width)) + " |"]
+    lines += [row(r + [""] * (width - len(r))) for r in table.rows]
+    if table.caption:
+        lines.insert(0, f"*{table.caption}*\n")
+    return "\n".join(lines)

@@ -1,0 +1,120 @@
+"""Putting lost work back. The database, not Redis, is the record of what is owed.
+
+Two sweeps:
+- ``restore_orphaned_unacked``: a task taken by a worker that was then killed sits in
+  Redis's ``unacked`` hash until the visibility timeout (set above the longest task, so
+  hours). A starting worker puts such tasks back at once when no live worker holds them.
+- ``resend_orphaned_documents``: a document the database says is ``queued`` or
+  ``processing`` with no task anywhere (Redis was flushed, a chord's state was lost) is
+  sent again from the start; every step writes idempotently, so nothing is doubled.
+
+Imports only the Celery app, not the tasks: the watcher uses it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from celery import Celery
+from sqlalchemy import select
+
+from docintel.settings import Settings
+from store.db import session_scope
+from store.records import audit
+from store.schema import IN_FLIGHT, Document
+
+log = logging.getLogger("docintel.recovery")
+
+
+@dataclass
+class LiveTasks:
+    """What Redis and the live workers hold right now."""
+
+    payloads: list[str] = field(default_factory=list)  # raw messages: queued and unacked
+    held_ids: set[str] = field(default_factory=set)  # task ids active/reserved on live workers
+    unacked: dict[str, tuple[str, float]] = field(default_factory=dict)  # tag -> (task id, t)
+    workers: int = 0
+
+    def mentions(self, sha256: str) -> bool:
+        return any(sha256 in p for p in self.payloads)
+
+
+def _redis(app: Celery):  # type: ignore[no-untyped-def]
+    conn = app.connection_for_read()
+    return conn, conn.default_channel
+
+
+def live_tasks(app: Celery, queues: tuple[str, ...], timeout: float = 1.0) -> LiveTasks:
+    live = LiveTasks()
+    inspect = app.control.inspect(timeout=timeout)
+    for reply in (inspect.active() or {}, inspect.reserved() or {}):
+        live.workers = max(live.workers, len(reply))
+        for tasks in reply.values():
+            for t in tasks:
+                live.held_ids.add(t["id"])
+                live.payloads.append(json.dumps(t.get("args")))
+    conn, channel = _redis(app)
+    with conn:
+        client = channel.client
+        for queue in queues:
+            live.payloads += [p.decode() for p in client.lrange(queue, 0, -1)]
+        scores = dict(client.zrange(channel.unacked_index_key, 0, -1, withscores=True))
+        for tag, raw in client.hgetall(channel.unacked_key).items():
+            text = raw.decode()
+            live.payloads.append(text)
+            task_id = json.loads(text)[0].get("headers", {}).get("id", "")
+            live.unacked[tag.decode()] = (task_id, scores.get(tag, 0.0))
+    return live
+
+
+def restore_orphaned_unacked(app: Celery, queues: tuple[str, ...], before: float) -> int:
+    """Re-queue unacked tasks delivered before ``before`` (a UNIX time) that no live worker
+    holds. A worker calls this just after it starts, with its own start time."""
+    live = live_tasks(app, queues)
+    orphans = [tag for tag, (task_id, delivered) in live.unacked.items()
+               if delivered < before and task_id not in live.held_ids]
+    if not orphans:
+        return 0
+    conn, channel = _redis(app)
+    with conn:
+        for tag in orphans:
+            channel.qos.restore_by_tag(tag)
+    log.warning("re-queued %d task(s) left unacknowledged by a worker that died", len(orphans))
+    return len(orphans)
+
+
+def resend_orphaned_documents(app: Celery, settings: Settings, queues: tuple[str, ...],
+                              enqueue) -> list[str]:  # type: ignore[no-untyped-def]
+    """Send again every in-flight document that no queue, unacked set or worker mentions."""
+    cutoff = datetime.now(UTC) - timedelta(seconds=settings.orphan_grace_seconds)
+    with session_scope(settings.db_url) as s:
+        candidates = [
+            (d.id, d.sha256)
+            for d in s.scalars(select(Document).where(Document.status.in_(IN_FLIGHT)))
+            if _aware(d.updated_at) < cutoff
+        ]
+    if not candidates:
+        return []
+    live = live_tasks(app, queues)
+    resent = []
+    for doc_id, sha in candidates:
+        if live.mentions(sha):
+            continue
+        with session_scope(settings.db_url) as s:
+            audit(s, run=sha, document_id=doc_id, step=f"recover:{int(time.time())}",
+                  status="warning",
+                  content="no live task held this document (Redis flushed or a worker lost); "
+                  "sent again from the start")
+        enqueue(sha)
+        resent.append(sha)
+    if resent:
+        log.warning("re-sent %d document(s) that had no live task", len(resent))
+    return resent
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,125 @@
+"""The route step: sniff the type from the bytes and read what needs no model.
+
+PDF: per-page text layer and tables; a page whose text layer is missing or garbage is
+recorded as ``needs_ocr``. CSV/XLSX: tables. Images and audio: recorded for the page and
+audio steps.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from docintel.settings import Settings
+from worker.errors import DocumentError
+from worker.pdf import PageText, TableData, read_pdf
+from worker.sniff import sniff_file
+from worker.tabular import read_csv, read_xlsx
+
+
+@dataclass
+class Routed:
+    kind: str
+    media_type: str
+    pages: list[dict[str, Any]] = field(default_factory=list)
+    tables: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    page_count: int | None = None
+    model_pages: list[int] = field(default_factory=list)  # pages for the page queue
+    audio_windows: list[int] = field(default_factory=list)  # windows for the audio queue
+    decision: str = ""
+
+
+def route_file(path: Path, settings: Settings) -> Routed:
+    if not path.exists():
+        raise DocumentError(
+            f"the archived original {path} is missing; drop the file in the inbox again."
+        )
+    size = path.stat().st_size
+    if size > settings.max_file_mb * 1024 * 1024:
+        raise DocumentError(
+            f"{path.name} is {size / 2**20:.0f} MiB, above DOCINTEL_MAX_FILE_MB="
+            f"{settings.max_file_mb}; split it or raise the limit."
+        )
+    sniffed = sniff_file(path)
+    if sniffed.kind == "pdf":
+        return _route_pdf(path, settings, sniffed.media_type)
+    if sniffed.kind == "table":
+        reader = read_csv if sniffed.media_type == "text/csv" else read_xlsx
+        tables = [_table_row(0, i, t, "csv" if reader is read_csv else "openpyxl", sheet)
+                  for i, (sheet, t) in enumerate(reader(path))]
+        return Routed("table", sniffed.media_type, tables=tables,
+                      decision=f"{len(tables)} table(s) read directly")
+    if sniffed.kind == "image":
+        page = {"page": 1, "status": "needs_ocr", "text_source": None,
+                "decision": "a page image has no text layer"}
+        return Routed("image", sniffed.media_type, pages=[page], page_count=1,
+                      warnings=[_no_page_engine(1)], decision="page image: needs OCR")
+    if sniffed.kind == "audio":
+        raise DocumentError(
+            f"{path.name} is a recording ({sniffed.media_type}); this version of docintel "
+            "has no audio engine yet. Keep the file: `docintel retry` will read it once one "
+            "is installed."
+        )
+    raise DocumentError(f"{path.name}: unsupported type {sniffed.media_type}")
+
+
+def _route_pdf(path: Path, settings: Settings, media_type: str) -> Routed:
+    started = time.perf_counter()
+    pdf = read_pdf(path)
+    routed = Routed("pdf", media_type, warnings=list(pdf.warnings), page_count=len(pdf.pages))
+    for page in pdf.pages:
+        status, source, reason = _text_layer_decision(page, settings)
+        routed.pages.append({
+            "page": page.page,
+            "status": status,
+            "text_source": source,
+            "decision": reason,
+            "markdown": page.markdown if source else None,
+            "width": page.width,
+            "height": page.height,
+            "engine": "pymupdf" if source else None,
+            "error": page.error,
+            "timings": {},
+        })
+        if source:
+            routed.tables += [
+                _table_row(page.page, i, t, "pymupdf") for i, t in enumerate(page.tables)
+            ]
+    needs = [p["page"] for p in routed.pages if p["status"] == "needs_ocr"]
+    if needs:
+        routed.warnings.append(_no_page_engine(len(needs), needs))
+    elapsed = (time.perf_counter() - started) * 1000
+    routed.decision = (
+        f"{len(pdf.pages)} page(s): {len(pdf.pages) - len(needs)} from the text layer, "
+        f"{len(needs)} need OCR; read in {elapsed:.0f} ms"
+    )
+    return routed
+
+
+def _text_layer_decision(page: PageText, settings: Settings) -> tuple[str, str | None, str]:
+    if page.error:
+        return "failed", None, f"the page could not be read: {page.error}"
+    if page.chars < settings.min_text_chars:
+        why = "no text layer" if page.chars == 0 else f"only {page.chars} characters of text"
+        return "needs_ocr", None, why
+    if page.bad_glyph_ratio > settings.max_bad_glyph_ratio:
+        return ("needs_ocr", None,
+                f"{page.bad_glyph_ratio:.0%} of the text layer is unmapped glyphs")
+    return "done", "text_layer", f"text layer with {page.chars} characters"
+
+
+def _no_page_engine(count: int, pages: list[int] | None = None) -> str:
+    where = f" (pages {', '.join(map(str, pages))})" if pages else ""
+    return (
+        f"{count} page(s) have no usable text layer{where} and were recorded as needs_ocr; "
+        "this version has no page OCR engine yet."
+    )
+
+
+def _table_row(page: int, index: int, table: TableData, engine: str,
+               sheet: str | None = None) -> dict[str, Any]:
+    return {"page": page, "index": index, "sheet": sheet, "headers": table.headers,
+            "rows": table.rows, "caption": table.caption, "footnotes": [], "engine": engine}

@@ -1,0 +1,133 @@
+"""What a file really is, from its bytes, not its name.
+
+Like paperless-ngx's consumer, each check says why a file is refused, so the message on the
+document tells a person what to do.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from worker.errors import DocumentError
+
+HEAD_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    kind: str  # pdf, image, audio, table
+    media_type: str
+
+
+_MAGIC: list[tuple[bytes, int, Sniffed]] = [
+    (b"\x89PNG\r\n\x1a\n", 0, Sniffed("image", "image/png")),
+    (b"\xff\xd8\xff", 0, Sniffed("image", "image/jpeg")),
+    (b"II*\x00", 0, Sniffed("image", "image/tiff")),
+    (b"MM\x00*", 0, Sniffed("image", "image/tiff")),
+    (b"GIF87a", 0, Sniffed("image", "image/gif")),
+    (b"GIF89a", 0, Sniffed("image", "image/gif")),
+    (b"fLaC", 0, Sniffed("audio", "audio/flac")),
+    (b"OggS", 0, Sniffed("audio", "audio/ogg")),
+    (b"ID3", 0, Sniffed("audio", "audio/mpeg")),
+]
+
+_REFUSED: list[tuple[bytes, str]] = [
+    (b"MZ", "a Windows executable"),
+    (b"\x7fELF", "a Linux executable"),
+    (b"\xca\xfe\xba\xbe", "a macOS/Java binary"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"\x1f\x8b", "a gzip archive"),
+]
+
+
+def sniff_file(path: Path) -> Sniffed:
+    with path.open("rb") as fh:
+        head = fh.read(HEAD_BYTES)
+    return sniff(head, path)
+
+
+def sniff(head: bytes, path: Path | None = None) -> Sniffed:
+    name = path.name if path else "the file"
+    if not head:
+        raise DocumentError(
+            f"{name} is empty (0 bytes): it was probably still being copied or the export "
+            "failed; drop the complete file again."
+        )
+    # PDF writers may put junk before the header; readers accept it within 1 KiB.
+    if b"%PDF-" in head[:1024]:
+        return Sniffed("pdf", "application/pdf")
+    for magic, offset, result in _MAGIC:
+        if head[offset : offset + len(magic)] == magic:
+            return result
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return Sniffed("image", "image/webp")
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return Sniffed("audio", "audio/wav")
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in (b"M4A ", b"M4B ", b"mp42", b"isom", b"dash"):
+            return Sniffed("audio", "audio/mp4")
+    if len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and head[1] & 0x06:
+        return Sniffed("audio", "audio/mpeg")  # MPEG audio frame sync without an ID3 tag
+    if head[:4] == b"PK\x03\x04":
+        return _sniff_zip(path, name)
+    for magic, what in _REFUSED:
+        if head.startswith(magic):
+            raise DocumentError(
+                f"{name} is {what}, not a document, recording or table; docintel reads PDF, "
+                "PNG/JPEG/TIFF/WEBP, WAV/FLAC/MP3/OGG/M4A, CSV and XLSX."
+            )
+    if _looks_like_csv(head):
+        return Sniffed("table", "text/csv")
+    raise DocumentError(
+        f"{name} is not a type docintel reads (first bytes {head[:8]!r}); docintel reads PDF, "
+        "PNG/JPEG/TIFF/WEBP, WAV/FLAC/MP3/OGG/M4A, CSV and XLSX. If it is a PDF, it is "
+        "damaged beyond its header: export it again."
+    )
+
+
+def _sniff_zip(path: Path | None, name: str) -> Sniffed:
+    try:
+        names = set(zipfile.ZipFile(path).namelist()) if path else set()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DocumentError(f"{name} is a damaged ZIP container ({exc}); save it again.") from exc
+    if "xl/workbook.xml" in names:
+        return Sniffed(
+            "table", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+    if "word/document.xml" in names:
+        raise DocumentError(f"{name} is a Word document: export it to PDF and drop the PDF.")
+    raise DocumentError(f"{name} is a ZIP archive: unpack it and drop the files inside.")
+
+
+def decode_text(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else (
+        "utf-8-sig",
+    ):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("cp1252", errors="replace")
+
+
+def _looks_like_csv(head: bytes) -> bool:
+    if b"\x00" in head and head[:2] not in (b"\xff\xfe", b"\xfe\xff"):
+        return False
+    text = decode_text(head)
+    lines = [ln for ln in text.splitlines() if ln.strip()][:20]
+    if len(lines) < 1:
+        return False
+    if len(head) == HEAD_BYTES:  # the last line may be cut mid-way
+        lines = lines[:-1] or lines
+    try:
+        dialect = csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|")
+    except csv.Error:
+        return False
+    widths = {len(row) for row in csv.reader(io.StringIO("\n".join(lines)), dialect)}
+    return len(widths) == 1 and widths.pop() > 1

@@ -1,0 +1,32 @@
+"""One canvas per document (DESIGN.md):
+
+    route ─▶ chord(page × N, audio × M) ─▶ merge ─▶ agent ─▶ finalize
+
+``route`` runs first because only it knows how many pages and windows there are; it then
+sends the rest with the signatures below. Every signature is immutable (``.si``): results
+travel through the database, not through Celery's result backend.
+"""
+
+from __future__ import annotations
+
+from celery import chain, chord
+
+from worker.app import app
+
+
+def tail(sha256: str) -> chain:
+    return chain(
+        app.signature("docintel.merge", args=[sha256], immutable=True),
+        app.signature("docintel.agent", args=[sha256], immutable=True),
+        app.signature("docintel.finalize", args=[sha256], immutable=True),
+    )
+
+
+def dispatch_rest(sha256: str, pages: list[int], windows: list[int]) -> None:
+    header = [app.signature("docintel.page", args=[sha256, p], immutable=True) for p in pages]
+    header += [app.signature("docintel.audio", args=[sha256, w], immutable=True)
+               for w in windows]
+    if header:
+        chord(header, tail(sha256)).apply_async()
+    else:
+        tail(sha256).apply_async()
