@@ -17,9 +17,13 @@ from rich.console import Console
 from docintel.logs import setup_logging
 from docintel.settings import Settings, get_settings, settings_table
 
-app = typer.Typer(help="docintel: a document-intelligence inbox.", no_args_is_help=True,
-                  rich_markup_mode="rich", pretty_exceptions_show_locals=False,
-                  pretty_exceptions_short=True)
+app = typer.Typer(
+    help="docintel: a document-intelligence inbox.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_show_locals=False,
+    pretty_exceptions_short=True,
+)
 db_app = typer.Typer(help="The results database.", no_args_is_help=True)
 dev_app = typer.Typer(help="Developer tools.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -57,8 +61,10 @@ def _print_json(data: Any) -> None:
 
 @app.command()
 def process(
-    files: Annotated[list[Path], typer.Argument(help="Files to process now, in-process.",
-                                                exists=True, dir_okay=False)],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Files to process now, in-process.", exists=True, dir_okay=False),
+    ],
     as_json: JsonOpt = False,
     engine: EngineOpt = None,
 ) -> None:
@@ -116,11 +122,13 @@ def up(
         owed = list(s.scalars(select(Document.sha256).where(Document.status.in_(IN_FLIGHT))))
     for sha in owed:
         enqueue(sha)
-    err.print(f"[bold]docintel up[/]: watching {settings.inbox_dir.resolve()} "
-              f"(database {settings.db_url}); Ctrl-C to stop")
+    err.print(
+        f"[bold]docintel up[/]: watching {settings.inbox_dir.resolve()} "
+        f"(database {settings.db_url}); Ctrl-C to stop"
+    )
     watcher = InboxWatcher(
-        settings, lambda r, _p: enqueue(r.sha256) if r.status == "queued" else None,
-        polling=polling)
+        settings, lambda r, _p: enqueue(r.sha256) if r.status == "queued" else None, polling=polling
+    )
     try:
         watcher.run()
     except KeyboardInterrupt:
@@ -129,14 +137,18 @@ def up(
 
 @app.command()
 def watch(
-    polling: Annotated[bool, typer.Option(help="Poll instead of inotify (network shares).")] = False,
+    polling: Annotated[
+        bool, typer.Option(help="Poll instead of inotify (network shares).")
+    ] = False,
 ) -> None:
     """Watch the inbox and send each stable file to the queue (distributed mode)."""
     settings = _settings()
     setup_logging()
     if not settings.distributed:
-        err.print("[red]DOCINTEL_BROKER_URL is not set.[/] `docintel watch` feeds Redis; for "
-                  "the embedded mode use `docintel up`.")
+        err.print(
+            "[red]DOCINTEL_BROKER_URL is not set.[/] `docintel watch` feeds Redis; for "
+            "the embedded mode use `docintel up`."
+        )
         raise typer.Exit(2)
     from watcher.watch import InboxWatcher
     from worker.app import QUEUES, enqueue
@@ -147,8 +159,11 @@ def watch(
         return resend_orphaned_documents(celery_app, settings, QUEUES, enqueue)
 
     watcher = InboxWatcher(
-        settings, lambda r, _p: enqueue(r.sha256) if r.status == "queued" else None,
-        polling=polling, recover=recover)
+        settings,
+        lambda r, _p: enqueue(r.sha256) if r.status == "queued" else None,
+        polling=polling,
+        recover=recover,
+    )
     err.print(f"watching {settings.inbox_dir.resolve()} -> {settings.broker_url}")
     try:
         watcher.run()
@@ -160,9 +175,13 @@ def watch(
 def worker(
     gpu: Annotated[int | None, typer.Option(help="Pin to this GPU (CUDA_VISIBLE_DEVICES).")] = None,
     queues: Annotated[str, typer.Option(help="Comma-separated queues.")] = "cpu,page,audio,agent",
-    concurrency: Annotated[int | None, typer.Option(help="Processes (DOCINTEL_WORKER_CONCURRENCY).")] = None,
+    concurrency: Annotated[
+        int | None, typer.Option(help="Processes (DOCINTEL_WORKER_CONCURRENCY).")
+    ] = None,
     loglevel: Annotated[str, typer.Option()] = "INFO",
-    name: Annotated[str | None, typer.Option(help="Worker name; default gpuN@host or cpu@host.")] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Worker name; default gpuN@host or cpu@host.")
+    ] = None,
     engine: EngineOpt = None,
 ) -> None:
     """Run a Celery worker. With --gpu N it sees only that GPU and is named after it."""
@@ -171,15 +190,28 @@ def worker(
         os.environ["CUDA_VISIBLE_DEVICES"] = str(gpu)
     settings = _settings(engine)
     if not settings.distributed:
-        err.print("[red]DOCINTEL_BROKER_URL is not set.[/] Workers take tasks from Redis; "
-                  "for the embedded mode use `docintel up` or `docintel process`.")
+        err.print(
+            "[red]DOCINTEL_BROKER_URL is not set.[/] Workers take tasks from Redis; "
+            "for the embedded mode use `docintel up` or `docintel process`."
+        )
         raise typer.Exit(2)
     from worker.app import app as celery_app
 
     hostname = name or (f"gpu{gpu}@%h" if gpu is not None else "cpu@%h")
-    argv = ["worker", "-Q", queues, "-n", hostname, "-P", "prefork",
-            "-c", str(concurrency or settings.worker_concurrency), "--loglevel", loglevel,
-            "-E"]
+    argv = [
+        "worker",
+        "-Q",
+        queues,
+        "-n",
+        hostname,
+        "-P",
+        "prefork",
+        "-c",
+        str(concurrency or settings.worker_concurrency),
+        "--loglevel",
+        loglevel,
+        "-E",
+    ]
     celery_app.worker_main(argv)
 
 
@@ -198,8 +230,15 @@ def submit(
         taken = ingest(path, settings, move=False)
         if taken.status == "queued":
             enqueue(taken.sha256)
-        out.append({"file": str(path), "document": taken.document_id, "sha256": taken.sha256,
-                    "status": taken.status, "duplicate_of": taken.duplicate_of})
+        out.append(
+            {
+                "file": str(path),
+                "document": taken.document_id,
+                "sha256": taken.sha256,
+                "status": taken.status,
+                "duplicate_of": taken.duplicate_of,
+            }
+        )
     if as_json:
         _print_json(out)
     else:
@@ -216,9 +255,13 @@ def status(as_json: JsonOpt = False) -> None:
 
     with session_scope(settings.db_url) as s:
         counts = status_counts(s)
-    info: dict[str, Any] = {"mode": "distributed" if settings.distributed else "embedded",
-                            "database": _redact(settings.db_url), "documents": counts,
-                            "queues": {}, "workers": []}
+    info: dict[str, Any] = {
+        "mode": "distributed" if settings.distributed else "embedded",
+        "database": _redact(settings.db_url),
+        "documents": counts,
+        "queues": {},
+        "workers": [],
+    }
     if settings.distributed:
         from worker.app import QUEUES
         from worker.app import app as celery_app
@@ -246,7 +289,9 @@ def _redact(url: str) -> str:
 @app.command()
 def query(
     status_: Annotated[str | None, typer.Option("--status")] = None,
-    type_: Annotated[str | None, typer.Option("--type", help="pdf, image, audio, table or a media type.")] = None,
+    type_: Annotated[
+        str | None, typer.Option("--type", help="pdf, image, audio, table or a media type.")
+    ] = None,
     name: Annotated[str | None, typer.Option(help="Name contains.")] = None,
     contains: Annotated[str | None, typer.Option(help="Text contains.")] = None,
     since: Annotated[datetime | None, typer.Option(help="Received on or after.")] = None,
@@ -260,9 +305,19 @@ def query(
     from store.queries import document_summary, list_documents
 
     with session_scope(settings.db_url) as s:
-        docs = [document_summary(d) for d in list_documents(
-            s, status=status_, kind=type_, name=name, contains=contains, since=since,
-            until=until, limit=limit)]
+        docs = [
+            document_summary(d)
+            for d in list_documents(
+                s,
+                status=status_,
+                kind=type_,
+                name=name,
+                contains=contains,
+                since=since,
+                until=until,
+                limit=limit,
+            )
+        ]
     if as_json:
         _print_json(docs)
     else:
@@ -346,13 +401,20 @@ def flower(
         err.print("[red]Flower watches Redis: set DOCINTEL_BROKER_URL.[/]")
         raise typer.Exit(2)
     if ":" not in settings.flower_basic_auth:
-        err.print("[red]Set DOCINTEL_FLOWER_BASIC_AUTH=user:password[/]; Flower can revoke "
-                  "tasks and is not started open.")
+        err.print(
+            "[red]Set DOCINTEL_FLOWER_BASIC_AUTH=user:password[/]; Flower can revoke "
+            "tasks and is not started open."
+        )
         raise typer.Exit(2)
     from worker.app import app as celery_app
 
-    celery_app.start(["flower", f"--port={port or settings.flower_port}",
-                      f"--basic-auth={settings.flower_basic_auth}"])
+    celery_app.start(
+        [
+            "flower",
+            f"--port={port or settings.flower_port}",
+            f"--basic-auth={settings.flower_basic_auth}",
+        ]
+    )
 
 
 @app.command()
@@ -378,8 +440,10 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
 
     started = time.perf_counter()
     migrations.upgrade(settings.db_url, revision)
-    console.print(f"database at {revision} ({_redact(settings.db_url)}) in "
-                  f"{time.perf_counter() - started:.1f}s")
+    console.print(
+        f"database at {revision} ({_redact(settings.db_url)}) in "
+        f"{time.perf_counter() - started:.1f}s"
+    )
 
 
 @db_app.command("downgrade")

@@ -9,8 +9,14 @@ from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
 
-STATUS_STYLE = {"done": "green", "failed": "red", "duplicate": "yellow",
-                "processing": "cyan", "queued": "blue", "received": "white"}
+STATUS_STYLE = {
+    "done": "green",
+    "failed": "red",
+    "duplicate": "yellow",
+    "processing": "cyan",
+    "queued": "blue",
+    "received": "white",
+}
 
 
 def _status(value: str) -> str:
@@ -21,8 +27,15 @@ def documents_table(console: Console, docs: list[dict[str, Any]]) -> None:
     table = Table("id", "status", "type", "name", "pages", "sha256", "error / warnings")
     for d in docs:
         note = d["error"] or "; ".join(d["warnings"])
-        table.add_row(str(d["id"]), _status(d["status"]), d["kind"] or d["media_type"] or "",
-                      d["name"], str(d["page_count"] or ""), d["sha256"][:12], note[:80])
+        table.add_row(
+            str(d["id"]),
+            _status(d["status"]),
+            d["kind"] or d["media_type"] or "",
+            d["name"],
+            str(d["page_count"] or ""),
+            d["sha256"][:12],
+            note[:80],
+        )
     console.print(table)
 
 
@@ -40,11 +53,14 @@ def status_view(console: Console, info: dict[str, Any]) -> None:
         console.print(f"workers: {', '.join(w['name'] for w in info['workers']) or 'none'}")
 
 
-def document_panel(console: Console, result: dict[str, Any], *, audit: bool = False,
-                   full: bool = False) -> None:
+def document_panel(
+    console: Console, result: dict[str, Any], *, audit: bool = False, full: bool = False
+) -> None:
     doc = result["document"]
-    lines = [f"{_status(doc['status'])}  {doc['kind'] or doc['media_type'] or ''}  "
-             f"id {doc['id']}  sha256 {doc['sha256'][:12]}"]
+    lines = [
+        f"{_status(doc['status'])}  {doc['kind'] or doc['media_type'] or ''}  "
+        f"id {doc['id']}  sha256 {doc['sha256'][:12]}"
+    ]
     if doc["error"]:
         lines.append(f"[red]error:[/] {doc['error']}")
     lines += [f"[yellow]warning:[/] {w}" for w in doc["warnings"]]
@@ -60,7 +76,9 @@ def document_panel(console: Console, result: dict[str, Any], *, audit: bool = Fa
         lines.append(f"tables: {len(tables)}")
     ext = result.get("extraction")
     if ext:
-        lines.append(f"extraction: {ext['status']}" + (f" ({ext['reason']})" if ext["reason"] else ""))
+        lines.append(
+            f"extraction: {ext['status']}" + (f" ({ext['reason']})" if ext["reason"] else "")
+        )
     console.print(Panel("\n".join(lines), title=doc["name"], expand=False))
     if full and result.get("markdown"):
         console.print(Markdown(result["markdown"][:20000]))
@@ -78,6 +96,13 @@ def audit_timeline(console: Console, events: list[dict[str, Any]]) -> None:
         what = e["content"] or ""
         if e["tool_name"]:
             what = f"{e['tool_name']}({e['tool_args'] or {}}) -> {e['tool_result'] or ''}"
-        table.add_row((e["at"] or "")[11:23], e["step"], e["role"], e["status"], what[:120],
-                      f"{e['duration_ms']:.0f}" if e["duration_ms"] else "", e["engine"] or "")
+        table.add_row(
+            (e["at"] or "")[11:23],
+            e["step"],
+            e["role"],
+            e["status"],
+            what[:120],
+            f"{e['duration_ms']:.0f}" if e["duration_ms"] else "",
+            e["engine"] or "",
+        )
     console.print(table)

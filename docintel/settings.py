@@ -156,10 +156,15 @@ def get_settings() -> Settings:
 
 
 def settings_table() -> list[tuple[str, str, str]]:
-    """(variable, default, description) for every setting: the README's table and `docintel config`."""
+    """(variable, default, description) of every setting, for the README and `docintel config`."""
     rows = []
     for name, field in Settings.model_fields.items():
         default = field.default
-        rows.append((f"DOCINTEL_{name.upper()}", "" if default is None else str(default),
-                     field.description or ""))
+        rows.append(
+            (
+                f"DOCINTEL_{name.upper()}",
+                "" if default is None else str(default),
+                field.description or "",
+            )
+        )
     return rows

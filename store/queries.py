@@ -94,8 +94,9 @@ def document_result(session: Session, doc: Document, *, audit: bool = True) -> d
     change it."""
     tables_by_page: dict[int, list[dict[str, Any]]] = {}
     for t in session.scalars(
-        select(DocTable).where(DocTable.document_id == doc.id).order_by(DocTable.page,
-                                                                         DocTable.index)
+        select(DocTable)
+        .where(DocTable.document_id == doc.id)
+        .order_by(DocTable.page, DocTable.index)
     ):
         tables_by_page.setdefault(t.page, []).append(
             {
@@ -140,8 +141,9 @@ def document_result(session: Session, doc: Document, *, audit: bool = True) -> d
             "model": s.model,
         }
         for s in session.scalars(
-            select(AudioSegment).where(AudioSegment.document_id == doc.id).order_by(
-                AudioSegment.start_s)
+            select(AudioSegment)
+            .where(AudioSegment.document_id == doc.id)
+            .order_by(AudioSegment.start_s)
         )
     ]
     result: dict[str, Any] = {
@@ -170,8 +172,13 @@ def extraction_result(session: Session, doc_id: int) -> dict[str, Any] | None:
         "status": ext.status,
         "reason": ext.reason,
         "entities": [
-            {"name": e.name, "type": e.type, "pages": e.pages, "seconds": e.seconds,
-             **({"attributes": e.attributes} if e.attributes else {})}
+            {
+                "name": e.name,
+                "type": e.type,
+                "pages": e.pages,
+                "seconds": e.seconds,
+                **({"attributes": e.attributes} if e.attributes else {}),
+            }
             for e in entities
         ],
         "relationships": [
@@ -189,8 +196,9 @@ def extraction_result(session: Session, doc_id: int) -> dict[str, Any] | None:
 
 def audit_trail(session: Session, run: str) -> list[dict[str, Any]]:
     events = session.scalars(
-        select(AuditEvent).where(AuditEvent.run == run).order_by(AuditEvent.created_at,
-                                                                 AuditEvent.id)
+        select(AuditEvent)
+        .where(AuditEvent.run == run)
+        .order_by(AuditEvent.created_at, AuditEvent.id)
     )
     return [
         {

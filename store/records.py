@@ -27,9 +27,7 @@ from store.schema import (
 
 def document_by_sha(session: Session, sha256: str) -> Document | None:
     return session.scalar(
-        select(Document).where(
-            Document.sha256 == sha256, Document.status != Status.duplicate.value
-        )
+        select(Document).where(Document.sha256 == sha256, Document.status != Status.duplicate.value)
     )
 
 
@@ -53,8 +51,12 @@ def add_warnings(session: Session, doc: Document, warnings: Iterable[str]) -> No
 
 def begin_step(session: Session, doc_id: int, step: str) -> int:
     """Count a start of ``step``; returns how many times it has started, this one included."""
-    insert_missing(session, StepRun, {"document_id": doc_id, "step": step, "attempts": 0},
-                   ["document_id", "step"])
+    insert_missing(
+        session,
+        StepRun,
+        {"document_id": doc_id, "step": step, "attempts": 0},
+        ["document_id", "step"],
+    )
     session.execute(
         update(StepRun)
         .where(StepRun.document_id == doc_id, StepRun.step == step)
@@ -141,7 +143,15 @@ def save_extraction(
     upsert(session, Extraction, {"document_id": doc_id, **extraction}, ["document_id"])
     session.execute(delete(Entity).where(Entity.document_id == doc_id))
     session.execute(delete(Relationship).where(Relationship.document_id == doc_id))
-    upsert(session, Entity, [{"document_id": doc_id, **e} for e in entities],
-           ["document_id", "type", "name"])
-    upsert(session, Relationship, [{"document_id": doc_id, **r} for r in relationships],
-           ["document_id", "source", "target", "type"])
+    upsert(
+        session,
+        Entity,
+        [{"document_id": doc_id, **e} for e in entities],
+        ["document_id", "type", "name"],
+    )
+    upsert(
+        session,
+        Relationship,
+        [{"document_id": doc_id, **r} for r in relationships],
+        ["document_id", "source", "target", "type"],
+    )

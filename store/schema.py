@@ -111,7 +111,9 @@ class Page(Base):
     status: Mapped[str] = mapped_column(String(16), doc="done, needs_ocr, failed")
     text_source: Mapped[str | None] = mapped_column(String(16), doc="text_layer, gemma, tesseract")
     decision: Mapped[str | None] = mapped_column(Text, doc="why this text source was chosen")
-    kind: Mapped[str | None] = mapped_column(String(16), doc="text, table, form, chart, photo, blank")
+    kind: Mapped[str | None] = mapped_column(
+        String(16), doc="text, table, form, chart, photo, blank"
+    )
     markdown: Mapped[str | None] = mapped_column(Text)
     fields: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     chart: Mapped[dict[str, Any] | None] = mapped_column(Json)

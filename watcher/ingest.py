@@ -57,8 +57,15 @@ def ingest(path: Path, settings: Settings, *, move: bool = True) -> Ingested:
             dup = _record_duplicate(s, path, settings, sha, size, existing, move)
             return Ingested(dup.id, sha, Status.duplicate.value, existing.id)
         if existing is None:
-            existing = Document(sha256=sha, name=path.name, size=size, source_path=str(path),
-                                status=Status.received.value, warnings=[], meta={})
+            existing = Document(
+                sha256=sha,
+                name=path.name,
+                size=size,
+                source_path=str(path),
+                status=Status.received.value,
+                warnings=[],
+                meta={},
+            )
             s.add(existing)
             try:
                 s.flush()
@@ -72,8 +79,7 @@ def ingest(path: Path, settings: Settings, *, move: bool = True) -> Ingested:
     dest = archive_path(settings, sha, path.name)
     _store(path, dest, move)
     with session_scope(settings.db_url) as s:
-        set_status(s, doc_id, Status.queued, archive_path=str(dest.resolve()),
-                   queued_at=utcnow())
+        set_status(s, doc_id, Status.queued, archive_path=str(dest.resolve()), queued_at=utcnow())
     return Ingested(doc_id, sha, Status.queued.value)
 
 
@@ -91,8 +97,15 @@ def _store(src: Path, dest: Path, move: bool) -> None:
     tmp.replace(dest)  # atomic: the archive never holds half a file
 
 
-def _record_duplicate(s, path: Path, settings: Settings, sha: str, size: int,  # type: ignore[no-untyped-def]
-                      original: Document, move: bool) -> Document:
+def _record_duplicate(
+    s,
+    path: Path,
+    settings: Settings,
+    sha: str,
+    size: int,  # type: ignore[no-untyped-def]
+    original: Document,
+    move: bool,
+) -> Document:
     target = settings.duplicates_dir / f"{sha[:12]}-{path.name}"
     if move:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -102,11 +115,19 @@ def _record_duplicate(s, path: Path, settings: Settings, sha: str, size: int,  #
             n += 1
         shutil.move(str(path), target)
     dup = Document(
-        sha256=sha, name=path.name, size=size, source_path=str(path),
-        status=Status.duplicate.value, duplicate_of_id=original.id,
+        sha256=sha,
+        name=path.name,
+        size=size,
+        source_path=str(path),
+        status=Status.duplicate.value,
+        duplicate_of_id=original.id,
         archive_path=str(target.resolve()) if move else original.archive_path,
-        media_type=original.media_type, kind=original.kind, warnings=[], meta={},
-        error=None, finished_at=utcnow(),
+        media_type=original.media_type,
+        kind=original.kind,
+        warnings=[],
+        meta={},
+        error=None,
+        finished_at=utcnow(),
     )
     dup.warnings = [f"same content as document {original.id} ({original.name})"]
     s.add(dup)

@@ -22,8 +22,17 @@ from watcher.ingest import Ingested, ingest
 log = logging.getLogger("docintel.watcher")
 
 # Names that are still being written or are not documents at all.
-IGNORED = ("*.part", "*.partial", "*.tmp", "*.crdownload", "*.download", "*.swp", "~$*",
-           ".*", "*.incoming")
+IGNORED = (
+    "*.part",
+    "*.partial",
+    "*.tmp",
+    "*.crdownload",
+    "*.download",
+    "*.swp",
+    "~$*",
+    ".*",
+    "*.incoming",
+)
 
 
 def ignored(path: Path) -> bool:
@@ -114,8 +123,9 @@ class InboxWatcher:
 
     def run(self, tick: float = 0.2) -> None:
         self.inbox.mkdir(parents=True, exist_ok=True)
-        observer = (PollingObserver(timeout=self.settings.poll_interval) if self.polling
-                    else Observer())
+        observer = (
+            PollingObserver(timeout=self.settings.poll_interval) if self.polling else Observer()
+        )
         observer.schedule(_Events(self.touch), str(self.inbox), recursive=True)
         observer.start()
         self.scan()
@@ -124,7 +134,10 @@ class InboxWatcher:
             while not self._stop.is_set():
                 for path in self.stable():
                     self.take(path)
-                if self.recover and time.monotonic() - last_recover >= self.settings.recover_interval:
+                if (
+                    self.recover
+                    and time.monotonic() - last_recover >= self.settings.recover_interval
+                ):
                     last_recover = time.monotonic()
                     try:
                         self.recover()

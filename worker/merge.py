@@ -20,15 +20,16 @@ def document_markdown(session: Session, doc: Document) -> str:
         body = page.markdown or f"*(page {page.page}: {page.decision or page.status})*"
         parts.append(f"<!-- page {page.page} -->\n{body}")
     sheets = session.scalars(
-        select(DocTable).where(DocTable.document_id == doc.id, DocTable.page == 0)
+        select(DocTable)
+        .where(DocTable.document_id == doc.id, DocTable.page == 0)
         .order_by(DocTable.index)
     )
     for table in sheets:
         title = f"## {table.sheet}\n\n" if table.sheet else ""
         parts.append(title + table_markdown(TableData(table.headers, table.rows, table.caption)))
     segments = session.scalars(
-        select(AudioSegment).where(AudioSegment.document_id == doc.id,
-                                   AudioSegment.skipped.is_(False))
+        select(AudioSegment)
+        .where(AudioSegment.document_id == doc.id, AudioSegment.skipped.is_(False))
         .order_by(AudioSegment.start_s)
     )
     for seg in segments:
@@ -43,23 +44,45 @@ def _clock(seconds: float) -> str:
 
 def merge_document(session: Session, doc: Document) -> None:
     doc.markdown = document_markdown(session, doc)
-    audit(session, run=doc.sha256, document_id=doc.id, step="merge",
-          content=f"merged {len(doc.markdown)} characters of Markdown")
+    audit(
+        session,
+        run=doc.sha256,
+        document_id=doc.id,
+        step="merge",
+        content=f"merged {len(doc.markdown)} characters of Markdown",
+    )
 
 
 def record_no_extraction(session: Session, doc: Document) -> None:
     """The agent step before an extraction engine exists: it says so on the document rather
     than leaving the extraction silently empty."""
-    reason = ("no extraction was run: this version has no agent engine yet; the text, pages "
-              "and tables are stored and searchable")
-    save_extraction(session, doc.id, {"status": "not_run", "reason": reason, "engine": None,
-                                      "summary": None, "confidence": None, "output": {}})
+    reason = (
+        "no extraction was run: this version has no agent engine yet; the text, pages "
+        "and tables are stored and searchable"
+    )
+    save_extraction(
+        session,
+        doc.id,
+        {
+            "status": "not_run",
+            "reason": reason,
+            "engine": None,
+            "summary": None,
+            "confidence": None,
+            "output": {},
+        },
+    )
     audit(session, run=doc.sha256, document_id=doc.id, step="agent", content=reason)
 
 
 def finalize_document(session: Session, doc: Document) -> Callable[[], None] | None:
     set_status(session, doc.id, Status.done)
-    audit(session, run=doc.sha256, document_id=doc.id, step="finalize",
-          content=f"done; {len(doc.warnings or [])} warning(s)",
-          status="warning" if doc.warnings else "ok")
+    audit(
+        session,
+        run=doc.sha256,
+        document_id=doc.id,
+        step="finalize",
+        content=f"done; {len(doc.warnings or [])} warning(s)",
+        status="warning" if doc.warnings else "ok",
+    )
     return None

@@ -155,11 +155,7 @@ def _cell_text(bbox: Any, words: list[Any]) -> str:
     if bbox is None:  # spanned by a merged neighbour
         return ""
     x0, y0, x1, y1 = bbox
-    inside = [
-        w
-        for w in words
-        if x0 <= (w[0] + w[2]) / 2 <= x1 and y0 <= (w[1] + w[3]) / 2 <= y1
-    ]
+    inside = [w for w in words if x0 <= (w[0] + w[2]) / 2 <= x1 and y0 <= (w[1] + w[3]) / 2 <= y1]
     inside.sort(key=lambda w: (w[5], w[6], w[7]))  # block, line, word: reading order
     return " ".join(w[4] for w in inside)
 

@@ -75,8 +75,11 @@ def restore_orphaned_unacked(app: Celery, queues: tuple[str, ...], before: float
     """Re-queue unacked tasks delivered before ``before`` (a UNIX time) that no live worker
     holds. A worker calls this just after it starts, with its own start time."""
     live = live_tasks(app, queues)
-    orphans = [tag for tag, (task_id, delivered) in live.unacked.items()
-               if delivered < before and task_id not in live.held_ids]
+    orphans = [
+        tag
+        for tag, (task_id, delivered) in live.unacked.items()
+        if delivered < before and task_id not in live.held_ids
+    ]
     if not orphans:
         return 0
     conn, channel = _redis(app)
@@ -87,8 +90,9 @@ def restore_orphaned_unacked(app: Celery, queues: tuple[str, ...], before: float
     return len(orphans)
 
 
-def resend_orphaned_documents(app: Celery, settings: Settings, queues: tuple[str, ...],
-                              enqueue) -> list[str]:  # type: ignore[no-untyped-def]
+def resend_orphaned_documents(
+    app: Celery, settings: Settings, queues: tuple[str, ...], enqueue
+) -> list[str]:  # type: ignore[no-untyped-def]
     """Send again every in-flight document that no queue, unacked set or worker mentions."""
     cutoff = datetime.now(UTC) - timedelta(seconds=settings.orphan_grace_seconds)
     with session_scope(settings.db_url) as s:
@@ -105,10 +109,15 @@ def resend_orphaned_documents(app: Celery, settings: Settings, queues: tuple[str
         if live.mentions(sha):
             continue
         with session_scope(settings.db_url) as s:
-            audit(s, run=sha, document_id=doc_id, step=f"recover:{int(time.time())}",
-                  status="warning",
-                  content="no live task held this document (Redis flushed or a worker lost); "
-                  "sent again from the start")
+            audit(
+                s,
+                run=sha,
+                document_id=doc_id,
+                step=f"recover:{int(time.time())}",
+                status="warning",
+                content="no live task held this document (Redis flushed or a worker lost); "
+                "sent again from the start",
+            )
         enqueue(sha)
         resent.append(sha)
     if resent:

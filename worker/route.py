@@ -48,15 +48,31 @@ def route_file(path: Path, settings: Settings) -> Routed:
         return _route_pdf(path, settings, sniffed.media_type)
     if sniffed.kind == "table":
         reader = read_csv if sniffed.media_type == "text/csv" else read_xlsx
-        tables = [_table_row(0, i, t, "csv" if reader is read_csv else "openpyxl", sheet)
-                  for i, (sheet, t) in enumerate(reader(path))]
-        return Routed("table", sniffed.media_type, tables=tables,
-                      decision=f"{len(tables)} table(s) read directly")
+        tables = [
+            _table_row(0, i, t, "csv" if reader is read_csv else "openpyxl", sheet)
+            for i, (sheet, t) in enumerate(reader(path))
+        ]
+        return Routed(
+            "table",
+            sniffed.media_type,
+            tables=tables,
+            decision=f"{len(tables)} table(s) read directly",
+        )
     if sniffed.kind == "image":
-        page = {"page": 1, "status": "needs_ocr", "text_source": None,
-                "decision": "a page image has no text layer"}
-        return Routed("image", sniffed.media_type, pages=[page], page_count=1,
-                      warnings=[_no_page_engine(1)], decision="page image: needs OCR")
+        page = {
+            "page": 1,
+            "status": "needs_ocr",
+            "text_source": None,
+            "decision": "a page image has no text layer",
+        }
+        return Routed(
+            "image",
+            sniffed.media_type,
+            pages=[page],
+            page_count=1,
+            warnings=[_no_page_engine(1)],
+            decision="page image: needs OCR",
+        )
     if sniffed.kind == "audio":
         raise DocumentError(
             f"{path.name} is a recording ({sniffed.media_type}); this version of docintel "
@@ -72,18 +88,20 @@ def _route_pdf(path: Path, settings: Settings, media_type: str) -> Routed:
     routed = Routed("pdf", media_type, warnings=list(pdf.warnings), page_count=len(pdf.pages))
     for page in pdf.pages:
         status, source, reason = _text_layer_decision(page, settings)
-        routed.pages.append({
-            "page": page.page,
-            "status": status,
-            "text_source": source,
-            "decision": reason,
-            "markdown": page.markdown if source else None,
-            "width": page.width,
-            "height": page.height,
-            "engine": "pymupdf" if source else None,
-            "error": page.error,
-            "timings": {},
-        })
+        routed.pages.append(
+            {
+                "page": page.page,
+                "status": status,
+                "text_source": source,
+                "decision": reason,
+                "markdown": page.markdown if source else None,
+                "width": page.width,
+                "height": page.height,
+                "engine": "pymupdf" if source else None,
+                "error": page.error,
+                "timings": {},
+            }
+        )
         if source:
             routed.tables += [
                 _table_row(page.page, i, t, "pymupdf") for i, t in enumerate(page.tables)
@@ -106,8 +124,11 @@ def _text_layer_decision(page: PageText, settings: Settings) -> tuple[str, str |
         why = "no text layer" if page.chars == 0 else f"only {page.chars} characters of text"
         return "needs_ocr", None, why
     if page.bad_glyph_ratio > settings.max_bad_glyph_ratio:
-        return ("needs_ocr", None,
-                f"{page.bad_glyph_ratio:.0%} of the text layer is unmapped glyphs")
+        return (
+            "needs_ocr",
+            None,
+            f"{page.bad_glyph_ratio:.0%} of the text layer is unmapped glyphs",
+        )
     return "done", "text_layer", f"text layer with {page.chars} characters"
 
 
@@ -119,7 +140,16 @@ def _no_page_engine(count: int, pages: list[int] | None = None) -> str:
     )
 
 
-def _table_row(page: int, index: int, table: TableData, engine: str,
-               sheet: str | None = None) -> dict[str, Any]:
-    return {"page": page, "index": index, "sheet": sheet, "headers": table.headers,
-            "rows": table.rows, "caption": table.caption, "footnotes": [], "engine": engine}
+def _table_row(
+    page: int, index: int, table: TableData, engine: str, sheet: str | None = None
+) -> dict[str, Any]:
+    return {
+        "page": page,
+        "index": index,
+        "sheet": sheet,
+        "headers": table.headers,
+        "rows": table.rows,
+        "caption": table.caption,
+        "footnotes": [],
+        "engine": engine,
+    }

@@ -97,17 +97,15 @@ def _sniff_zip(path: Path | None, name: str) -> Sniffed:
     except (zipfile.BadZipFile, OSError) as exc:
         raise DocumentError(f"{name} is a damaged ZIP container ({exc}); save it again.") from exc
     if "xl/workbook.xml" in names:
-        return Sniffed(
-            "table", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
+        return Sniffed("table", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if "word/document.xml" in names:
         raise DocumentError(f"{name} is a Word document: export it to PDF and drop the PDF.")
     raise DocumentError(f"{name} is a ZIP archive: unpack it and drop the files inside.")
 
 
 def decode_text(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else (
-        "utf-8-sig",
+    for encoding in (
+        ("utf-8-sig", "utf-16") if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig",)
     ):
         try:
             return data.decode(encoding)

@@ -61,8 +61,9 @@ def run_step(task: Task, sha256: str, step: str, body: StepFn) -> None:
                 "in the archive; `docintel retry` tries again."
             )
             set_status(s, doc.id, Status.failed, reason)
-            audit(s, run=sha256, document_id=doc.id, step=step, seq=99, status="error",
-                  content=reason)
+            audit(
+                s, run=sha256, document_id=doc.id, step=step, seq=99, status="error", content=reason
+            )
             return
         if doc.status != Status.processing.value:
             set_status(s, doc.id, Status.processing, started_at=doc.started_at or utcnow())
@@ -79,22 +80,40 @@ def run_step(task: Task, sha256: str, step: str, body: StepFn) -> None:
     except DocumentError as exc:
         _fail(url, sha256, doc_id, step, str(exc))
     except SoftTimeLimitExceeded:
-        _fail(url, sha256, doc_id, step,
-              f"step '{step}' ran past its time limit; the file may be unusually large. "
-              "Split it, or raise the limit, then `docintel retry`.")
+        _fail(
+            url,
+            sha256,
+            doc_id,
+            step,
+            f"step '{step}' ran past its time limit; the file may be unusually large. "
+            "Split it, or raise the limit, then `docintel retry`.",
+        )
     except Retry:
         raise
     except Exception as exc:
         detail = f"{type(exc).__name__}: {exc}"
         log.exception("%s failed for %s", step, sha256)
         with session_scope(url) as s:
-            audit(s, run=sha256, document_id=doc_id, step=step, seq=98, status="retry",
-                  content=detail, tool_result=traceback.format_exc()[-4000:])
+            audit(
+                s,
+                run=sha256,
+                document_id=doc_id,
+                step=step,
+                seq=98,
+                status="retry",
+                content=detail,
+                tool_result=traceback.format_exc()[-4000:],
+            )
         if attempts < settings.max_attempts:
             raise task.retry(exc=exc, countdown=min(2**attempts, 60)) from exc
-        _fail(url, sha256, doc_id, step,
-              f"step '{step}' failed {attempts} times: {detail}. This looks like a bug or an "
-              "unusual file; the original is kept in the archive.")
+        _fail(
+            url,
+            sha256,
+            doc_id,
+            step,
+            f"step '{step}' failed {attempts} times: {detail}. This looks like a bug or an "
+            "unusual file; the original is kept in the archive.",
+        )
     else:
         log.info("%s %s done in %.0f ms", step, sha256[:12], (time.perf_counter() - started) * 1e3)
 
@@ -102,8 +121,7 @@ def run_step(task: Task, sha256: str, step: str, body: StepFn) -> None:
 def _fail(url: str, sha256: str, doc_id: int, step: str, reason: str) -> None:
     with session_scope(url) as s:
         set_status(s, doc_id, Status.failed, reason)
-        audit(s, run=sha256, document_id=doc_id, step=step, seq=99, status="error",
-              content=reason)
+        audit(s, run=sha256, document_id=doc_id, step=step, seq=99, status="error", content=reason)
 
 
 @app.task(name="docintel.route", bind=True, max_retries=None)
@@ -116,10 +134,16 @@ def route(self: Task, sha256: str) -> None:
         add_warnings(s, doc, routed.warnings)
         save_pages(s, doc.id, routed.pages)
         save_tables(s, doc.id, routed.tables)
-        audit(s, run=sha256, document_id=doc.id, step="route", content=routed.decision,
-              duration_ms=(time.perf_counter() - started) * 1000,
-              engine="pymupdf" if routed.kind == "pdf" else None,
-              status="warning" if routed.warnings else "ok")
+        audit(
+            s,
+            run=sha256,
+            document_id=doc.id,
+            step="route",
+            content=routed.decision,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            engine="pymupdf" if routed.kind == "pdf" else None,
+            status="warning" if routed.warnings else "ok",
+        )
         # If the worker dies between the commit and the send, the route task is re-delivered
         # (acks_late) and sends again; the next steps write idempotently.
         return lambda: workflow.dispatch_rest(sha256, routed.model_pages, routed.audio_windows)
@@ -140,4 +164,6 @@ def agent(self: Task, sha256: str) -> None:
 @app.task(name="docintel.finalize", bind=True, max_retries=None)
 def finalize(self: Task, sha256: str) -> None:
     run_step(self, sha256, "finalize", merge_step.finalize_document)
+
+
 import worker.lifecycle  # noqa: E402,F401  (process hooks)
