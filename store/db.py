@@ -28,7 +28,10 @@ def get_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # No pre-ping: it costs a round trip on every checkout (a task opens two sessions). A
+    # connection dropped by a server restart fails one statement, SQLAlchemy invalidates the
+    # pool, and the task's retry runs on fresh connections.
+    return create_engine(url, pool_size=5, max_overflow=5, pool_recycle=1800)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -74,7 +77,7 @@ def upsert(
     rows = [rows] if isinstance(rows, dict) else list(rows)
     if not rows:
         return
-    stmt = _insert(session, model).values(rows)
+    stmt = insert_stmt(session, model).values(rows)
     updates = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
     stmt = (
         stmt.on_conflict_do_update(index_elements=list(keys), set_=updates)
@@ -84,15 +87,8 @@ def upsert(
     session.execute(stmt)
 
 
-def insert_missing(
-    session: Session, model: type[Base], row: dict[str, Any], keys: Sequence[str]
-) -> None:
-    """INSERT ... ON CONFLICT (keys) DO NOTHING."""
-    stmt = _insert(session, model).values(row).on_conflict_do_nothing(index_elements=list(keys))
-    session.execute(stmt)
-
-
-def _insert(session: Session, model: type[Base]) -> Any:
+def insert_stmt(session: Session, model: type[Base]) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT (PostgreSQL and SQLite alike)."""
     dialect = session.get_bind().dialect.name
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
     if insert is None:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from store.db import insert_missing, upsert
+from store.db import insert_stmt, upsert
 from store.schema import (
     AudioSegment,
     AuditEvent,
@@ -50,19 +50,19 @@ def add_warnings(session: Session, doc: Document, warnings: Iterable[str]) -> No
 
 
 def begin_step(session: Session, doc_id: int, step: str) -> int:
-    """Count a start of ``step``; returns how many times it has started, this one included."""
-    insert_missing(
-        session,
-        StepRun,
-        {"document_id": doc_id, "step": step, "attempts": 0},
-        ["document_id", "step"],
+    """Count a start of ``step`` in one statement; returns how many times it has started,
+    this one included."""
+    now = utcnow()
+    stmt = (
+        insert_stmt(session, StepRun)
+        .values(document_id=doc_id, step=step, attempts=1, started_at=now)
+        .on_conflict_do_update(
+            index_elements=["document_id", "step"],
+            set_={"attempts": StepRun.attempts + 1, "started_at": now, "finished_at": None},
+        )
+        .returning(StepRun.attempts)
     )
-    session.execute(
-        update(StepRun)
-        .where(StepRun.document_id == doc_id, StepRun.step == step)
-        .values(attempts=StepRun.attempts + 1, started_at=utcnow(), finished_at=None)
-    )
-    return session.scalar(_step(doc_id, step).with_only_columns(StepRun.attempts)) or 1
+    return int(session.execute(stmt).scalar_one())
 
 
 def finish_step(session: Session, doc_id: int, step: str) -> None:
@@ -71,10 +71,6 @@ def finish_step(session: Session, doc_id: int, step: str) -> None:
         .where(StepRun.document_id == doc_id, StepRun.step == step)
         .values(finished_at=utcnow())
     )
-
-
-def _step(doc_id: int, step: str):  # type: ignore[no-untyped-def]
-    return select(StepRun).where(StepRun.document_id == doc_id, StepRun.step == step)
 
 
 def reset_steps(session: Session, doc_id: int) -> None:

@@ -45,7 +45,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
-        "task_track_started": True,
+        # Results travel through the database; only chord members (page, audio) need the
+        # backend, so the rest skip a Redis write per task.
+        "task_ignore_result": True,
         "result_expires": 24 * 3600,
         "worker_send_task_events": True,
         "task_send_sent_event": True,

@@ -41,6 +41,7 @@ class PdfText:
     pages: list[PageText]
     warnings: list[str]
     declared_pages: int | None
+    lost_pages: set[int] = field(default_factory=set)
 
 
 def read_pdf(path: Path) -> PdfText:
@@ -62,24 +63,54 @@ def read_pdf(path: Path) -> PdfText:
                 "`qpdf --decrypt --password=... in.pdf out.pdf`) and drop the result."
             )
         declared = _declared_page_count(data)
-        warnings: list[str] = []
         if doc.page_count == 0:
             raise DocumentError(
                 f"{path.name} is a damaged PDF: no page could be recovered; export it again."
             )
-        pages = [_read_page(doc, i) for i in range(doc.page_count)]
-        lost = [p.page for p in pages if p.error]
+        pymupdf.TOOLS.mupdf_warnings()
+        pages, lost, partial = [], [], []
+        for i in range(doc.page_count):
+            page = _read_page(doc, i)
+            pages.append(page)
+            if doc.is_repaired:
+                # After a repair, a page whose content streams are gone was lost, and one
+                # whose stream ended early ("premature end of data") was read in part.
+                complaints = pymupdf.TOOLS.mupdf_warnings()
+                if page.error or not _has_contents(doc, i):
+                    lost.append(page.page)
+                elif "premature end" in complaints or "Length incorrect" in complaints:
+                    partial.append(page.page)
+            elif page.error:
+                lost.append(page.page)
         if declared and declared > doc.page_count:
             lost += list(range(doc.page_count + 1, declared + 1))
-        if doc.is_repaired or lost:
-            detail = f"pages lost: {_ranges(lost)}" if lost else "no page was lost"
-            warnings.append(
-                f"the PDF was damaged and repaired; {detail}. The pages that could be read "
-                "were processed; re-export the original to recover the rest."
-                if lost
-                else f"the PDF was damaged and repaired by the reader; {detail}."
-            )
-        return PdfText(pages=pages, warnings=warnings, declared_pages=declared)
+        warnings = _damage_warnings(doc.is_repaired, lost, partial)
+        return PdfText(
+            pages=pages, warnings=warnings, declared_pages=declared, lost_pages=set(lost)
+        )
+
+
+def _has_contents(doc: Any, index: int) -> bool:
+    try:
+        return bool(doc.load_page(index).get_contents())
+    except Exception:
+        return False
+
+
+def _damage_warnings(repaired: bool, lost: list[int], partial: list[int]) -> list[str]:
+    if not (repaired or lost):
+        return []
+    if not lost and not partial:
+        return ["the PDF was damaged and repaired by the reader; no page was lost."]
+    parts = []
+    if lost:
+        parts.append(f"pages lost: {_ranges(lost)}")
+    if partial:
+        parts.append(f"pages read only in part: {_ranges(partial)}")
+    return [
+        f"the PDF is damaged (truncated or corrupt) and was repaired; {'; '.join(parts)}. "
+        "The rest was processed; re-export or download the original again to recover them."
+    ]
 
 
 def _declared_page_count(data: bytes) -> int | None:
@@ -131,6 +162,8 @@ def _image_coverage(page: Any) -> float:
 def find_tables(page: Any) -> list[TableData]:
     """Tables with each cell's text rebuilt from the words whose centre lies inside the cell,
     in reading order, so '40,900' or 'Unit price' stay one whole cell string."""
+    if not _has_ruling(page):
+        return []  # the table finder costs ~150 ms a page; a page with no rules has no grid
     try:
         found = page.find_tables()
     except Exception:
@@ -149,6 +182,15 @@ def find_tables(page: Any) -> list[TableData]:
             headers, rows = grid[0], grid[1:]
         tables.append(TableData(headers=headers, rows=rows, bbox=tuple(tab.bbox)))
     return tables
+
+
+def _has_ruling(page: Any) -> bool:
+    strokes = 0
+    for path in page.get_cdrawings():
+        strokes += sum(1 for item in path.get("items", ()) if item[0] in ("l", "re", "qu"))
+        if strokes >= 3:
+            return True
+    return False
 
 
 def _cell_text(bbox: Any, words: list[Any]) -> str:

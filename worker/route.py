@@ -87,7 +87,11 @@ def _route_pdf(path: Path, settings: Settings, media_type: str) -> Routed:
     pdf = read_pdf(path)
     routed = Routed("pdf", media_type, warnings=list(pdf.warnings), page_count=len(pdf.pages))
     for page in pdf.pages:
-        status, source, reason = _text_layer_decision(page, settings)
+        status, source, reason = (
+            ("failed", None, "lost: this part of the damaged file could not be recovered")
+            if page.page in pdf.lost_pages
+            else _text_layer_decision(page, settings)
+        )
         routed.pages.append(
             {
                 "page": page.page,

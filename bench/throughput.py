@@ -1,0 +1,178 @@
+"""End-to-end throughput: N digital PDFs through watcher → Redis → worker → PostgreSQL.
+
+    python bench/throughput.py [--docs 200] [--pages 5] [--concurrency 1]
+
+Prints pages/s end to end, median and p95 seconds from file stable to `done`, and the ratio
+of end-to-end pages/s to plain in-process PyMuPDF text extraction of the same pages, with
+the per-page overhead of the pipeline. Needs Redis and PostgreSQL on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, func, select, text  # noqa: E402
+
+import migrations  # noqa: E402
+from docintel.samples import text_pdf_spec, write_pdf  # noqa: E402
+from store.db import get_engine, session_scope  # noqa: E402
+from store.schema import Document  # noqa: E402
+
+
+def plain_pymupdf(files: list[Path]) -> tuple[float, int]:
+    import pymupdf
+
+    pages = 0
+    started = time.perf_counter()
+    for f in files:
+        with pymupdf.open(f) as doc:
+            for page in doc:
+                page.get_text("text")
+                pages += 1
+    return time.perf_counter() - started, pages
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--docs", type=int, default=200)
+    ap.add_argument("--pages", type=int, default=5)
+    ap.add_argument("--concurrency", type=int, default=1)
+    ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    ap.add_argument("--redis", default="redis://127.0.0.1:6379/12")
+    args = ap.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="docintel-bench-"))
+    src = work / "src"
+    src.mkdir()
+    rng = random.Random(0)
+    files = [
+        write_pdf(src / f"d{i:04d}.pdf", text_pdf_spec(rng, args.pages, with_table=i % 20 == 0))
+        for i in range(args.docs)
+    ]
+    base_s, base_pages = plain_pymupdf(files)
+
+    name = f"docintel_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    db_url = args.pg.rsplit("/", 1)[0] + "/" + name
+    migrations.upgrade(db_url)
+    import redis
+
+    redis.Redis.from_url(args.redis).flushdb()
+    env = {
+        **os.environ,
+        "DOCINTEL_HOME": str(work / "home"),
+        "DOCINTEL_DATABASE_URL": db_url,
+        "DOCINTEL_BROKER_URL": args.redis,
+        "DOCINTEL_STABLE_SECONDS": "0.5",
+        "DOCINTEL_LOG_LEVEL": "WARNING",
+    }
+    inbox = work / "home" / "inbox"
+    inbox.mkdir(parents=True)
+    procs = []
+    try:
+        wlog = (work / "worker.log").open("w")
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "docintel.cli",
+                    "worker",
+                    "--concurrency",
+                    str(args.concurrency),
+                    "--loglevel",
+                    "WARNING",
+                ],
+                env=env,
+                stdout=wlog,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "docintel.cli", "watch"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        )
+        time.sleep(6)  # worker and watcher start
+        started = time.time()
+        for f in files:
+            tmp = inbox / (f.name + ".part")
+            shutil.copyfile(f, tmp)
+            tmp.rename(inbox / f.name)
+        while True:
+            with session_scope(db_url) as s:
+                finished = s.scalar(
+                    select(func.count())
+                    .select_from(Document)
+                    .where(Document.status.in_(("done", "failed")))
+                )
+            if finished >= args.docs:
+                break
+            if time.time() - started > 1800:
+                raise SystemExit(f"timed out with {finished}/{args.docs} finished")
+            time.sleep(0.2)
+        with session_scope(db_url) as s:
+            rows = s.execute(
+                select(
+                    Document.created_at, Document.finished_at, Document.status, Document.page_count
+                )
+            ).all()
+        failed = sum(1 for r in rows if r.status != "done")
+        last_done = max(r.finished_at.timestamp() for r in rows)
+        first_stable = min(r.created_at.timestamp() for r in rows)
+        pages = sum(r.page_count or 0 for r in rows)
+        latencies = sorted((r.finished_at - r.created_at).total_seconds() for r in rows)
+        wall = last_done - started
+        pipeline_wall = last_done - first_stable
+    finally:
+        for p in procs:
+            os.killpg(p.pid, signal.SIGTERM)
+        for p in procs:
+            p.wait(30)
+        get_engine(db_url).dispose()
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        shutil.rmtree(work, ignore_errors=True)
+
+    e2e_rate = pages / wall
+    pipe_rate = pages / pipeline_wall
+    base_rate = base_pages / base_s
+    p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
+    overhead_ms = (pipeline_wall / pages - base_s / base_pages) * 1000
+    print(
+        f"documents            {args.docs} x {args.pages} pages = {pages} pages "
+        f"({failed} not done), worker concurrency {args.concurrency}"
+    )
+    print(
+        f"end to end           {e2e_rate:8.1f} pages/s  (first drop -> last done, {wall:.1f} s;"
+        f" includes {env['DOCINTEL_STABLE_SECONDS']} s stability wait)"
+    )
+    print(f"pipeline             {pipe_rate:8.1f} pages/s  (first file stable -> last done)")
+    print(f"stable -> done       median {statistics.median(latencies):.2f} s, p95 {p95:.2f} s")
+    print(f"plain PyMuPDF        {base_rate:8.1f} pages/s  (in-process get_text)")
+    print(f"ratio e2e/plain      {e2e_rate / base_rate:8.4f}")
+    print(f"pipeline overhead    {overhead_ms:8.2f} ms per page")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Fixtures. Redis and PostgreSQL are the real servers on 127.0.0.1; in CI (CI=true) a
+missing server fails the test instead of skipping it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from docintel.settings import Settings, get_settings
+
+CI = os.environ.get("CI", "").lower() == "true"
+PG_ADMIN = os.environ.get(
+    "DOCINTEL_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("DOCINTEL_TEST_REDIS", "redis://127.0.0.1:6379/13")
+
+
+def require_server(host: str, port: int, what: str) -> None:
+    try:
+        socket.create_connection((host, port), timeout=2).close()
+    except OSError:
+        message = f"{what} is not reachable at {host}:{port}"
+        if CI:
+            pytest.fail(message + " (CI needs it: start it before the tests)")
+        pytest.skip(message)
+
+
+@pytest.fixture
+def embedded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Embedded mode on a fresh SQLite file under tmp_path."""
+    monkeypatch.setenv("DOCINTEL_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DOCINTEL_BROKER_URL", "")
+    monkeypatch.delenv("DOCINTEL_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    settings = get_settings()
+    import migrations
+
+    migrations.upgrade(settings.db_url)
+    yield settings
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    require_server("127.0.0.1", 5432, "PostgreSQL")
+    return PG_ADMIN
+
+
+@pytest.fixture
+def pg_url(pg_admin_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+
+    name = f"docintel_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = pg_admin_url.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    from store.db import get_engine
+
+    get_engine(url).dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    require_server("127.0.0.1", 6379, "Redis")
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    return REDIS_URL

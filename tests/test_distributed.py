@@ -1,0 +1,132 @@
+"""End to end on the real services: inbox → watcher → Redis → `docintel worker` →
+PostgreSQL, including a worker killed with SIGKILL and a Redis flushed mid-run."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+import migrations
+from docintel.samples import (
+    text_pdf_spec,
+    write_csv,
+    write_encrypted_pdf,
+    write_pdf,
+    write_xlsx,
+)
+from store.db import session_scope
+from store.schema import DocTable, Document, Page
+from tests.stack import Stack
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def stack(tmp_path, pg_url, redis_url):
+    migrations.upgrade(pg_url)
+    s = Stack(tmp_path / "home", pg_url, redis_url)
+    yield s
+    s.stop()
+
+
+def _pdfs(folder, count, pages, seed):
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    return [
+        write_pdf(
+            folder / f"doc-{seed}-{i:03d}.pdf", text_pdf_spec(rng, pages, with_table=(i == 0))
+        )
+        for i in range(count)
+    ]
+
+
+def _drop(files, inbox):
+    for f in files:
+        tmp = inbox / (f.name + ".part")  # the usual copy-then-rename
+        shutil.copyfile(f, tmp)
+        tmp.rename(inbox / f.name)
+
+
+def test_mixed_inbox_end_to_end(stack, tmp_path):
+    src = tmp_path / "src"
+    pdfs = _pdfs(src, 20, 3, seed=1)
+    extra = [
+        write_csv(src / "ledger.csv", [["date", "amount"], ["2026-01-01", "10.00"]]),
+        write_xlsx(src / "budget.xlsx", {"s": [["centre", "budget"], ["IT", 5]]}),
+        write_encrypted_pdf(src / "locked.pdf"),
+    ]
+    (src / "empty.pdf").write_bytes(b"")
+    (src / "corrupt.pdf").write_bytes(b"%PDF-1.5\n" + bytes(range(256)) * 10)
+    stack.start_worker()
+    stack.start_watcher()
+    _drop(pdfs + extra + [src / "empty.pdf", src / "corrupt.pdf"], stack.inbox)
+    (stack.inbox / "copy-of-doc.pdf").write_bytes(pdfs[3].read_bytes())  # a duplicate
+    slow = stack.inbox / "slow.pdf"  # still being written while the watcher sees it
+    data = pdfs[5].read_bytes() + b"\n% slow copy\n"
+    with slow.open("wb") as fh:
+        for i in range(5):
+            fh.write(data[i * len(data) // 5 : (i + 1) * len(data) // 5])
+            fh.flush()
+            time.sleep(0.5)
+    total = 20 + 3 + 2 + 1 + 1
+    stack.wait(lambda: stack.settled(total), 120, "not every file settled")
+
+    with session_scope(stack.db_url) as s:
+        docs = {d.name: d for d in s.scalars(select(Document))}
+        assert len(docs) == total
+        for pdf in pdfs:
+            assert docs[pdf.name].status == "done", docs[pdf.name].error
+            assert docs[pdf.name].page_count == 3
+        assert docs["slow.pdf"].status == "done"
+        assert docs["ledger.csv"].status == docs["budget.xlsx"].status == "done"
+        assert "password" in docs["locked.pdf"].error
+        assert "empty" in docs["empty.pdf"].error
+        assert "damaged" in docs["corrupt.pdf"].error
+        dup = docs["copy-of-doc.pdf"]
+        assert dup.status == "duplicate" and dup.duplicate_of_id == docs[pdfs[3].name].id
+        table = s.scalar(select(DocTable).where(DocTable.document_id == docs[pdfs[0].name].id))
+        assert table.headers == ["Item", "Unit price", "Qty", "Amount"]
+    assert not [p for p in stack.inbox.rglob("*") if p.is_file()]  # nothing left behind
+    assert (stack.home / "duplicates").exists()
+
+
+def _assert_each_done_once(stack, files, pages):
+    with session_scope(stack.db_url) as s:
+        docs = list(s.scalars(select(Document)))
+        assert sorted(d.name for d in docs) == sorted(f.name for f in files)
+        assert {d.status for d in docs} == {"done"}, [(d.name, d.error) for d in docs]
+        assert s.scalar(select(func.count()).select_from(Page)) == len(files) * pages
+        assert s.scalar(select(func.count()).select_from(DocTable)) == 1
+
+
+def test_worker_killed_mid_run_loses_nothing(stack, tmp_path):
+    files = _pdfs(tmp_path / "src", 30, 5, seed=2)
+    stack.start_worker("w1")
+    stack.start_watcher()
+    _drop(files, stack.inbox)
+    stack.wait(lambda: stack.counts().get("done", 0) >= 5, 60, "nothing got done")
+    stack.kill("w1")  # SIGKILL, to the whole process group: no chance to clean up
+    done_at_kill = stack.counts().get("done", 0)
+    assert done_at_kill < 30, "the run finished before the kill; make it longer"
+    stack.start_worker("w2")
+    stack.wait(lambda: stack.counts().get("done", 0) == 30, 120, "documents were lost")
+    _assert_each_done_once(stack, files, 5)
+
+
+def test_redis_flushed_mid_run_then_watcher_restarted(stack, tmp_path, redis_url):
+    import redis
+
+    files = _pdfs(tmp_path / "src", 30, 5, seed=3)
+    stack.start_worker()
+    stack.start_watcher()
+    _drop(files, stack.inbox)
+    stack.wait(lambda: stack.counts().get("done", 0) >= 3, 60, "nothing got done")
+    redis.Redis.from_url(redis_url).flushdb()  # every queued task is gone
+    stack.kill("watcher")
+    stack.start_watcher()
+    stack.wait(lambda: stack.counts().get("done", 0) == 30, 120, "flushed work was not re-sent")
+    _assert_each_done_once(stack, files, 5)

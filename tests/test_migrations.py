@@ -1,0 +1,67 @@
+"""One Alembic history on PostgreSQL and SQLite: up, down, up again, and no drift."""
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect
+
+import migrations
+from store.schema import Base
+
+TABLES = {
+    "documents",
+    "pages",
+    "audio_segments",
+    "tables",
+    "extractions",
+    "entities",
+    "relationships",
+    "audit_events",
+    "step_runs",
+}
+
+
+def _roundtrip(url: str) -> None:
+    migrations.upgrade(url)
+    engine = create_engine(url)
+    assert TABLES <= set(inspect(engine).get_table_names())
+    migrations.downgrade(url, "base")
+    assert not TABLES & set(inspect(engine).get_table_names())
+    migrations.upgrade(url)
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+        drift = compare_metadata(ctx, Base.metadata)
+    engine.dispose()
+    assert drift == [], f"models and migrations differ: {drift}"
+
+
+def test_sqlite_upgrade_downgrade_upgrade_without_drift(tmp_path):
+    _roundtrip(f"sqlite:///{tmp_path / 'm.db'}")
+
+
+def test_postgresql_upgrade_downgrade_upgrade_without_drift(pg_url):
+    _roundtrip(pg_url)
+    engine = create_engine(pg_url)
+    columns = {c["name"]: c for c in inspect(engine).get_columns("pages")}
+    engine.dispose()
+    assert type(columns["fields"]["type"]).__name__ == "JSONB"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_duplicate_rows_may_share_a_sha_but_originals_may_not(backend, tmp_path, request):
+    from sqlalchemy.exc import IntegrityError
+
+    from store.db import session_scope
+    from store.schema import Document
+
+    url = (
+        f"sqlite:///{tmp_path / 'u.db'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
+    migrations.upgrade(url)
+    with session_scope(url) as s:
+        s.add(Document(sha256="a" * 64, name="x", status="done", warnings=[], meta={}))
+        s.add(Document(sha256="a" * 64, name="x-again", status="duplicate", warnings=[], meta={}))
+    with pytest.raises(IntegrityError), session_scope(url) as s:
+        s.add(Document(sha256="a" * 64, name="y", status="queued", warnings=[], meta={}))

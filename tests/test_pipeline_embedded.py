@@ -1,0 +1,231 @@
+"""The whole workflow in the embedded mode: real files, real PyMuPDF, real SQLite."""
+
+import json
+import random
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from docintel.samples import (
+    PdfSpec,
+    invoice_grid,
+    text_pdf_spec,
+    write_csv,
+    write_encrypted_pdf,
+    write_pdf,
+    write_truncated_pdf,
+    write_xlsx,
+)
+from store.db import session_scope
+from store.schema import DocTable, Document, Page, StepRun
+from tests.helpers import cell_f1, process
+
+
+def test_digital_pdf_pages_and_table(embedded, tmp_path):
+    rng = random.Random(1)
+    spec = text_pdf_spec(rng, 3, with_table=True)
+    result = process(write_pdf(tmp_path / "report.pdf", spec), embedded)
+    assert result["document"]["status"] == "done", result["document"]["error"]
+    assert result["document"]["media_type"] == "application/pdf"
+    assert [p["text_source"] for p in result["pages"]] == ["text_layer"] * 3
+    assert spec.pages[1][:40] in result["pages"][1]["markdown"].replace("\n", " ")
+    (table,) = result["pages"][0]["tables"]
+    assert [table["headers"]] + table["rows"] == spec.tables[0]
+    assert "<!-- page 3 -->" in result["markdown"]
+    assert result["extraction"]["status"] == "not_run"
+    assert {e["step"] for e in result["audit"]} >= {"route", "merge", "agent", "finalize"}
+
+
+def test_table_cell_f1_on_tables_of_known_content(embedded, tmp_path):
+    """Cells like '40,900' or 'Unit price' must come back whole, in order, in place."""
+    rng = random.Random(42)
+    scores = []
+    for i in range(8):
+        grid = invoice_grid(rng, rows=rng.randint(2, 8))
+        grid[1][1] = "40,900"
+        path = write_pdf(tmp_path / f"t{i}.pdf", PdfSpec(["Invoice lines"], {0: grid}))
+        result = process(path, embedded)
+        tables = result["pages"][0]["tables"]
+        found = [tables[0]["headers"]] + tables[0]["rows"] if tables else []
+        scores.append(cell_f1(grid, found))
+    mean = sum(scores) / len(scores)
+    assert mean >= 0.99, scores
+
+
+def test_csv_and_xlsx_become_tables(embedded, tmp_path):
+    grid = [
+        ["date", "amount", "note"],
+        ["2026-01-02", "12.50", "taxi, airport"],
+        ["2026-01-03", "40,900", "laptop"],
+    ]
+    csv_result = process(write_csv(tmp_path / "x.csv", grid), embedded)
+    (table,) = csv_result["tables"]
+    assert [table["headers"]] + table["rows"] == grid
+    semi = process(write_csv(tmp_path / "y.csv", grid, delimiter=";"), embedded)
+    assert [semi["tables"][0]["headers"]] + semi["tables"][0]["rows"] == grid
+
+    book = write_xlsx(
+        tmp_path / "b.xlsx",
+        {"costs": [["centre", "budget"], ["IT", 64000], ["Ops", 98500.5]], "empty": []},
+    )
+    result = process(book, embedded)
+    assert result["document"]["status"] == "done"
+    (sheet,) = result["tables"]
+    assert sheet["sheet"] == "costs"
+    assert sheet["rows"] == [["IT", "64000"], ["Ops", "98500.5"]]
+
+
+@pytest.mark.parametrize(
+    "make, needle",
+    [
+        (lambda p: write_encrypted_pdf(p), "password-protected"),
+        (lambda p: p.write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 20), "damaged PDF"),
+        (lambda p: p.write_bytes(b""), "empty"),
+        (lambda p: p.write_bytes(b"MZ\x90\x00" + b"\x00" * 500), "Windows executable"),
+    ],
+    ids=["encrypted", "corrupt", "empty", "renamed-exe"],
+)
+def test_bad_files_fail_with_a_reason_and_keep_the_original(embedded, tmp_path, make, needle):
+    path = tmp_path / "bad.pdf"
+    make(path)
+    result = process(path, embedded)
+    doc = result["document"]
+    assert doc["status"] == "failed"
+    assert needle in doc["error"]
+    from pathlib import Path
+
+    assert Path(doc["archive_path"]).read_bytes() == path.read_bytes()
+    # and the pipeline goes on with the next document
+    ok = process(write_pdf(tmp_path / "ok.pdf", text_pdf_spec(random.Random(3), 1)), embedded)
+    assert ok["document"]["status"] == "done"
+
+
+def test_jpeg_named_pdf_is_routed_as_an_image(embedded, tmp_path):
+    import pymupdf
+
+    pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 64, 64), False)
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(pix.tobytes("jpg"))
+    result = process(path, embedded)
+    assert result["document"]["media_type"] == "image/jpeg"
+    assert result["document"]["status"] == "done"
+    assert result["pages"][0]["status"] == "needs_ocr"
+    assert any("needs_ocr" in w for w in result["document"]["warnings"])
+
+
+def test_truncated_pdf_is_processed_in_part_and_names_lost_pages(embedded, tmp_path):
+    result = process(write_truncated_pdf(tmp_path / "cut.pdf", pages=6, keep=0.55), embedded)
+    doc = result["document"]
+    assert doc["status"] == "done"
+    warning = doc["warnings"][0]
+    assert "pages lost: 5-6" in warning
+    statuses = {p["page"]: p["status"] for p in result["pages"]}
+    assert statuses[1] == statuses[2] == statuses[3] == "done"
+    assert statuses[5] == statuses[6] == "failed"
+
+
+def test_scanned_page_without_text_layer_is_needs_ocr(embedded, tmp_path):
+    import pymupdf
+
+    doc = pymupdf.open()
+    doc.new_page().insert_text((72, 72), "A digital page with plenty of text on it, enough.")
+    doc.new_page()  # nothing: a scan without OCR looks like this to the text layer
+    doc.save(tmp_path / "mixed.pdf")
+    result = process(tmp_path / "mixed.pdf", embedded)
+    assert [p["status"] for p in result["pages"]] == ["done", "needs_ocr"]
+    assert result["pages"][1]["decision"] == "no text layer"
+
+
+def test_steps_are_idempotent(embedded, tmp_path):
+    """A task delivered twice writes once."""
+    from worker.app import app
+
+    result = process(
+        write_pdf(tmp_path / "a.pdf", text_pdf_spec(random.Random(5), 4, True)), embedded
+    )
+    sha = result["document"]["sha256"]
+    with session_scope(embedded.db_url) as s:
+        doc = s.scalar(select(Document).where(Document.sha256 == sha))
+        doc.status = "processing"  # as if the worker died before finishing
+    import worker.tasks  # noqa: F401
+
+    for name in ("docintel.route", "docintel.merge", "docintel.agent", "docintel.finalize"):
+        app.tasks[name].apply(args=[sha])
+    with session_scope(embedded.db_url) as s:
+        doc = s.scalar(select(Document).where(Document.sha256 == sha))
+        assert doc.status == "done"
+        assert (
+            s.scalar(select(func.count()).select_from(Page).where(Page.document_id == doc.id)) == 4
+        )
+        assert (
+            s.scalar(
+                select(func.count()).select_from(DocTable).where(DocTable.document_id == doc.id)
+            )
+            == 1
+        )
+
+
+def test_poison_document_fails_after_max_attempts(embedded, tmp_path):
+    """A step that never finishes (its worker killed each time) is not retried forever."""
+    from watcher.ingest import ingest
+    from worker.app import app
+
+    taken = ingest(
+        write_pdf(tmp_path / "p.pdf", text_pdf_spec(random.Random(9), 1)), embedded, move=False
+    )
+    with session_scope(embedded.db_url) as s:
+        s.add(StepRun(document_id=taken.document_id, step="route", attempts=embedded.max_attempts))
+    import worker.tasks  # noqa: F401
+
+    app.tasks["docintel.route"].apply(args=[taken.sha256])
+    with session_scope(embedded.db_url) as s:
+        doc = s.get(Document, taken.document_id)
+        assert doc.status == "failed"
+        assert "gave up" in doc.error and "route" in doc.error
+
+
+def test_unexpected_errors_are_retried_then_recorded(embedded, tmp_path, monkeypatch):
+    import worker.tasks
+
+    calls = []
+
+    def broken(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("parser exploded")
+
+    monkeypatch.setattr(worker.tasks, "route_file", broken)
+    result = process(write_pdf(tmp_path / "e.pdf", text_pdf_spec(random.Random(4), 1)), embedded)
+    assert len(calls) == embedded.max_attempts
+    assert result["document"]["status"] == "failed"
+    assert "parser exploded" in result["document"]["error"]
+
+
+def test_process_json_is_the_one_result_format(embedded, tmp_path, monkeypatch):
+    from docintel.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    good = write_pdf(tmp_path / "g.pdf", text_pdf_spec(random.Random(8), 2, True))
+    bad = tmp_path / "b.pdf"
+    bad.write_bytes(b"")
+    run = CliRunner().invoke(app, ["process", "--json", str(good), str(bad)])
+    assert run.exit_code == 1  # one file failed
+    results = json.loads(run.stdout)
+    assert [r["document"]["status"] for r in results] == ["done", "failed"]
+    for r in results:
+        assert set(r) >= {"document", "pages", "segments", "extraction", "audit"}
+        assert set(r["document"]) >= {
+            "id",
+            "sha256",
+            "name",
+            "media_type",
+            "status",
+            "error",
+            "warnings",
+            "attempts",
+        }
+    page = results[0]["pages"][0]
+    assert set(page) >= {"page", "text_source", "markdown", "tables", "fields"}
+    assert set(page["tables"][0]) >= {"headers", "rows", "caption"}
+    single = CliRunner().invoke(app, ["process", "--json", str(good)])
+    assert single.exit_code == 0 and json.loads(single.stdout)["document"]["status"] == "done"

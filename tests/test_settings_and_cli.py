@@ -1,0 +1,66 @@
+import json
+import os
+import subprocess
+import sys
+
+from docintel.settings import Settings, settings_table
+
+
+def test_defaults_are_embedded(monkeypatch, tmp_path):
+    for key in list(os.environ):
+        if key.startswith("DOCINTEL_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    settings = Settings()
+    assert not settings.distributed
+    assert settings.db_url.startswith("sqlite:///") and settings.db_url.endswith("docintel.db")
+    assert settings.engine == "auto"
+
+
+def test_environment_switches_to_distributed(monkeypatch):
+    monkeypatch.setenv("DOCINTEL_BROKER_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("DOCINTEL_DATABASE_URL", "postgresql+psycopg://u@h/db")
+    monkeypatch.setenv("DOCINTEL_MAX_ATTEMPTS", "5")
+    settings = Settings()
+    assert settings.distributed
+    assert settings.db_url == "postgresql+psycopg://u@h/db"
+    assert settings.backend_url == "redis://127.0.0.1:6379/0"
+    assert settings.max_attempts == 5
+
+
+def test_every_setting_is_documented_in_readme():
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md")).read()
+    for variable, _default, description in settings_table():
+        assert description, f"{variable} has no description"
+        assert variable in readme, f"{variable} is missing from the README's settings table"
+
+
+def test_help_does_not_import_heavy_modules():
+    code = (
+        "import sys; from typer.testing import CliRunner; from docintel.cli import app; "
+        "r = CliRunner().invoke(app, ['--help']); assert r.exit_code == 0, r.output; "
+        "heavy = [m for m in ('torch', 'transformers', 'pymupdf', 'fitz', 'librosa') "
+        "if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_watcher_and_celery_app_import_without_torch():
+    code = (
+        "import sys, worker.app, worker.recovery, watcher.watch; "
+        "print('torch' in sys.modules, 'pymupdf' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False False"
+
+
+def test_config_lists_every_setting_as_json():
+    from typer.testing import CliRunner
+
+    from docintel.cli import app
+
+    result = CliRunner().invoke(app, ["config", "--json"])
+    assert result.exit_code == 0
+    names = {row["variable"] for row in json.loads(result.output)}
+    assert {"DOCINTEL_DATABASE_URL", "DOCINTEL_BROKER_URL", "DOCINTEL_ENGINE"} <= names
