@@ -45,3 +45,25 @@ def process(path: Path, settings: Settings) -> dict[str, Any]:
         doc = s.get(Document, taken.document_id)
         assert doc is not None
         return document_result(s, doc)
+
+
+class ForceText:
+    """A logits processor that makes generate() emit ``text``'s tokens, then end the turn.
+
+    Random weights never write a valid tool call; this forces the tokens while they still
+    pass through the real tokenizer, chat template, generate() and our parser. The forced
+    string is the test's input, never presented as what a model said on its own."""
+
+    def __init__(self, tokenizer, text: str) -> None:  # type: ignore[no-untyped-def]
+        self.ids = tokenizer.encode(text, add_special_tokens=False) + [
+            tokenizer.convert_tokens_to_ids("<turn|>")
+        ]
+        self.step = 0
+
+    def __call__(self, input_ids, scores):  # type: ignore[no-untyped-def]
+        import torch
+
+        forced = torch.full_like(scores, float("-inf"))
+        forced[:, self.ids[min(self.step, len(self.ids) - 1)]] = 0.0
+        self.step += 1
+        return forced

@@ -1,0 +1,23 @@
+"""The runtime's settings, passed in (``models`` imports nothing of ours)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    engine: str = "auto"  # auto, gemma, openai, cpu
+    model: str = "google/gemma-4-E2B-it"
+    precision: str = "bf16"  # bf16, int8, int4
+    device: str = "auto"
+    attn_implementation: str = "auto"
+    allow_download: bool = False
+    thinking: str = "budget"  # always, never, budget
+    max_new_tokens: int = 1024
+    batch_size: int = 8
+    openai_base_url: str = "http://127.0.0.1:8000/v1"
+    openai_api_key: str = "EMPTY"
+    openai_model: str = ""
+    openai_timeout: float = 120.0
+    openai_concurrency: int = 8

@@ -1,0 +1,190 @@
+"""Gemma 4 through transformers: chat template, image/audio inputs, left-padded batches,
+thinking on or off, and our own output parser."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from typing import Any
+
+from models.config import EngineConfig
+from models.loading import load_model
+from models.parsing import format_tool_call, parse_output
+from models.thinking import should_think
+from models.types import AudioPart, ImagePart, Request, Result, TextPart
+
+
+class GemmaEngine:
+    name = "gemma"
+
+    def __init__(self, config: EngineConfig) -> None:
+        self.config = config
+        self.processor, self.model, self.device = load_model(config)
+        tok = self.processor.tokenizer
+        self.stop_ids = {
+            i
+            for i in (tok.eos_token_id, tok.pad_token_id, tok.convert_tokens_to_ids("<turn|>"))
+            if i is not None
+        }
+        self.image_token_id = getattr(self.processor, "image_token_id", None)
+        self.audio_token_id = getattr(self.processor, "audio_token_id", None)
+
+    # --- prompts -------------------------------------------------------------------------
+    def messages(self, request: Request) -> list[dict[str, Any]]:
+        msgs: list[dict[str, Any]] = []
+        if request.system:
+            msgs.append({"role": "system", "content": [{"type": "text", "text": request.system}]})
+        for turn in request.history:
+            msgs.append(_history_turn(turn))
+        content: list[dict[str, Any]] = []
+        for part in request.ordered_parts():
+            if isinstance(part, ImagePart):
+                content.append({"type": "image"})
+            elif isinstance(part, AudioPart):
+                content.append({"type": "audio"})
+            else:
+                content.append({"type": "text", "text": part.text})
+        if content:
+            msgs.append({"role": "user", "content": content})
+        return msgs
+
+    def prompt(self, request: Request, think: bool) -> str:
+        return self.processor.apply_chat_template(
+            self.messages(request),
+            tokenize=False,
+            add_generation_prompt=True,
+            enable_thinking=think,
+            tools=request.tools,
+        )
+
+    # --- generation ----------------------------------------------------------------------
+    def generate(self, requests: list[Request]) -> list[Result]:
+        """Results in the order of ``requests``; requests of the same kind share one
+        left-padded generate() call, up to ``batch_size`` at a time."""
+        for request in requests:
+            request.validate()
+        groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+        for i, request in enumerate(requests):
+            groups[_batch_key(request)].append(i)
+        results: list[Result | None] = [None] * len(requests)
+        size = max(1, self.config.batch_size)
+        for indices in groups.values():
+            for start in range(0, len(indices), size):
+                chunk = indices[start : start + size]
+                for i, result in zip(
+                    chunk, self._generate_batch([requests[i] for i in chunk]), strict=True
+                ):
+                    results[i] = result
+        return [r for r in results if r is not None]
+
+    def _generate_batch(self, batch: list[Request]) -> list[Result]:
+        import torch
+
+        started = time.perf_counter()
+        thinks = [should_think(r, self.config.thinking) for r in batch]
+        prompts = [self.prompt(r, t) for r, t in zip(batch, thinks, strict=True)]
+        images = [[p.image for p in r.parts if isinstance(p, ImagePart)] for r in batch]
+        audio = [p.samples for r in batch for p in r.parts if isinstance(p, AudioPart)]
+        kwargs: dict[str, Any] = {"text": prompts, "return_tensors": "pt", "padding": True}
+        if any(images):
+            kwargs["images"] = images
+            if batch[0].max_soft_tokens:
+                kwargs["max_soft_tokens"] = batch[0].max_soft_tokens
+        if audio:
+            kwargs["audio"] = audio
+        inputs = self.processor(**kwargs)
+        inputs = {k: _to(v, self.model) for k, v in inputs.items()}
+        first = batch[0]
+        gen: dict[str, Any] = {
+            "max_new_tokens": max(r.max_new_tokens or self.config.max_new_tokens for r in batch),
+            "do_sample": first.temperature > 0,
+            "pad_token_id": self.processor.tokenizer.pad_token_id,
+        }
+        if first.temperature > 0:
+            gen.update(temperature=first.temperature, top_p=first.top_p, top_k=first.top_k)
+        processors = [p for r in batch for p in (r.logits_processors or [])]
+        if processors:
+            from transformers import LogitsProcessorList
+
+            gen["logits_processor"] = LogitsProcessorList(processors)
+        with torch.inference_mode():
+            output = self.model.generate(**inputs, **gen)
+        elapsed = (time.perf_counter() - started) * 1000
+        prompt_len = inputs["input_ids"].shape[1]
+        results = []
+        for row, (request, think, prompt) in enumerate(zip(batch, thinks, prompts, strict=True)):
+            new = output[row, prompt_len:].tolist()
+            used = next((i for i, t in enumerate(new) if t in self.stop_ids), None)
+            tokens = new if used is None else new[:used]
+            raw = self.processor.tokenizer.decode(tokens, skip_special_tokens=False)
+            parsed = parse_output(raw)
+            ids = inputs["input_ids"][row]
+            results.append(
+                Result(
+                    text=parsed.text,
+                    thinking=parsed.thinking,
+                    tool_calls=parsed.tool_calls,
+                    errors=parsed.errors,
+                    thinking_enabled=think,
+                    finish_reason="stop" if used is not None else "length",
+                    prompt_tokens=int(inputs["attention_mask"][row].sum()),
+                    output_tokens=len(tokens) + (1 if used is not None else 0),
+                    image_tokens=int((ids == self.image_token_id).sum())
+                    if self.image_token_id
+                    else 0,
+                    audio_tokens=int((ids == self.audio_token_id).sum())
+                    if self.audio_token_id
+                    else 0,
+                    duration_ms=elapsed / len(batch),
+                    engine=self.name,
+                    model=self.config.model,
+                    precision=self.config.precision,
+                    device=self.device,
+                    prompt_hash=hashlib.sha256(prompt.encode()).hexdigest(),
+                    raw=raw,
+                )
+            )
+        return results
+
+
+def _batch_key(request: Request) -> tuple[Any, ...]:
+    kinds = tuple(sorted({type(p).__name__ for p in request.parts}))
+    return (
+        kinds,
+        request.max_soft_tokens,
+        request.temperature,
+        request.top_p,
+        request.top_k,
+        bool(request.tools),
+        id(request.logits_processors) if request.logits_processors else None,
+    )
+
+
+def _history_turn(turn: dict[str, Any]) -> dict[str, Any]:
+    """A history message in the template's shape. Assistant turns keep their answer and tool
+    calls; thinking is dropped here whatever the caller passed."""
+    role = turn["role"]
+    content = turn.get("content") or ""
+    if role == "assistant" and turn.get("tool_calls"):
+        calls = "".join(format_tool_call(c) for c in turn["tool_calls"])
+        content = calls + content
+    if role == "tool":
+        return {
+            "role": "tool",
+            "name": turn.get("name", ""),
+            "content": [{"type": "text", "text": str(content)}],
+        }
+    return {"role": role, "content": [{"type": "text", "text": str(content)}]}
+
+
+def _to(value: Any, model: Any) -> Any:
+    import torch
+
+    if not isinstance(value, torch.Tensor):
+        return value
+    value = value.to(model.device)
+    return value.to(model.dtype) if value.is_floating_point() else value
+
+
+__all__ = ["GemmaEngine", "TextPart"]

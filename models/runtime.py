@@ -1,0 +1,78 @@
+"""Choosing the engine, and one loaded model per worker process.
+
+``get_engine`` loads lazily, on the first task that asks, so the model is created after
+Celery forks its worker processes and CUDA is never initialised in the parent. Page, audio
+and agent tasks in a process share the one instance.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Protocol
+
+from models.config import EngineConfig
+from models.loading import find_local_checkpoint
+from models.types import Request, Result
+
+log = logging.getLogger("docintel.models")
+
+
+class Engine(Protocol):
+    name: str
+
+    def generate(self, requests: list[Request]) -> list[Result]: ...
+
+
+@dataclass(frozen=True)
+class EngineChoice:
+    name: str  # gemma, openai, cpu
+    reason: str
+
+
+def choose_engine(config: EngineConfig) -> EngineChoice:
+    """``auto`` means gemma when the weights are on this machine (and torch is installed),
+    else cpu; the reason is logged and recorded with every result."""
+    if config.engine != "auto":
+        return EngineChoice(config.engine, f"DOCINTEL_ENGINE={config.engine}")
+    if importlib.util.find_spec("torch") is None:
+        return EngineChoice("cpu", "torch is not installed (pip install 'docintel[models]')")
+    local = find_local_checkpoint(config.model)
+    if local is None:
+        return EngineChoice(
+            "cpu",
+            f"no local weights for {config.model} (set DOCINTEL_MODEL to a checkpoint "
+            "folder or download it into the Hugging Face cache)",
+        )
+    return EngineChoice("gemma", f"found {config.model} at {local}")
+
+
+_lock = threading.Lock()
+_engines: dict[EngineConfig, Engine] = {}
+
+
+def get_engine(config: EngineConfig) -> Engine:
+    """The process's engine for ``config`` (gemma or openai), created on first use."""
+    choice = choose_engine(config)
+    with _lock:
+        engine = _engines.get(config)
+        if engine is None:
+            log.info("engine %s: %s", choice.name, choice.reason)
+            if choice.name == "gemma":
+                from models.gemma import GemmaEngine
+
+                engine = GemmaEngine(config)
+            elif choice.name == "openai":
+                from models.openai_engine import OpenAIEngine
+
+                engine = OpenAIEngine(config)
+            else:
+                raise ValueError(f"engine {choice.name!r} has no model to call ({choice.reason})")
+            _engines[config] = engine
+        return engine
+
+
+def loaded_engines() -> int:
+    return len(_engines)
