@@ -195,6 +195,7 @@ def worker(
             "for the embedded mode use `docintel up` or `docintel process`."
         )
         raise typer.Exit(2)
+    setup_logging(loglevel)
     from worker.app import app as celery_app
 
     hostname = name or (f"gpu{gpu}@%h" if gpu is not None else "cpu@%h")
@@ -454,6 +455,27 @@ def db_downgrade(revision: Annotated[str, typer.Argument()]) -> None:
 
     migrations.downgrade(settings.db_url, revision)
     console.print(f"database at {revision}")
+
+
+@dev_app.command("tiny-model")
+def dev_tiny_model(
+    folder: Annotated[Path, typer.Argument(help="Where to write the checkpoint.")],
+) -> None:
+    """Build the tiny random-weight Gemma 4 checkpoint (offline) for tests and trials:
+    DOCINTEL_ENGINE=gemma DOCINTEL_MODEL=FOLDER docintel process FILE."""
+    from models.tiny import build_tiny_checkpoint
+
+    build_tiny_checkpoint(folder)
+    console.print(f"tiny Gemma 4 checkpoint (random weights) written to {folder}")
+
+
+@dev_app.command("samples")
+def dev_samples(folder: Annotated[Path, typer.Argument()] = Path("samples")) -> None:
+    """Write the bundled sample files again."""
+    from docintel.samples import write_samples
+
+    for path in write_samples(folder):
+        console.print(str(path))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -125,6 +125,34 @@ class Settings(BaseSettings):
     )
     flower_port: int = Field(default=5555, description="Flower's port.")
 
+    page_dpi: int = Field(
+        default=150, description="Rasterization DPI for PDF pages sent to a model."
+    )
+    ocr_visual_tokens: int = Field(
+        default=1120, description="Visual token budget of the OCR pass (70/140/280/560/1120)."
+    )
+
+    def engine_config(self):  # type: ignore[no-untyped-def]
+        """The model runtime's view of these settings."""
+        from models.config import EngineConfig
+
+        return EngineConfig(
+            engine=self.engine,
+            model=self.model,
+            precision=self.precision,
+            device=self.device,
+            attn_implementation=self.attn_implementation,
+            allow_download=self.allow_download,
+            thinking=self.thinking,
+            max_new_tokens=self.max_new_tokens,
+            batch_size=self.batch_size,
+            openai_base_url=self.openai_base_url,
+            openai_api_key=self.openai_api_key,
+            openai_model=self.openai_model,
+            openai_timeout=self.openai_timeout,
+            openai_concurrency=self.openai_concurrency,
+        )
+
     @property
     def distributed(self) -> bool:
         return bool(self.broker_url)

@@ -113,7 +113,7 @@ class GemmaEngine:
         elapsed = (time.perf_counter() - started) * 1000
         prompt_len = inputs["input_ids"].shape[1]
         results = []
-        for row, (request, think, prompt) in enumerate(zip(batch, thinks, prompts, strict=True)):
+        for row, (think, prompt) in enumerate(zip(thinks, prompts, strict=True)):
             new = output[row, prompt_len:].tolist()
             used = next((i for i, t in enumerate(new) if t in self.stop_ids), None)
             tokens = new if used is None else new[:used]

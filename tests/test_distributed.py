@@ -130,3 +130,43 @@ def test_redis_flushed_mid_run_then_watcher_restarted(stack, tmp_path, redis_url
     stack.start_watcher()
     stack.wait(lambda: stack.counts().get("done", 0) == 30, 120, "flushed work was not re-sent")
     _assert_each_done_once(stack, files, 5)
+
+
+def test_page_chord_on_redis_with_the_tiny_gemma(tmp_path, pg_url, redis_url, tiny_model):
+    """route → chord(page batches on the page queue) → merge → agent → finalize, on Redis,
+    with the model loaded once in the worker process."""
+    import pymupdf
+
+    migrations.upgrade(pg_url)
+    stack = Stack(
+        tmp_path / "home",
+        pg_url,
+        redis_url,
+        DOCINTEL_ENGINE="gemma",
+        DOCINTEL_MODEL=str(tiny_model),
+        DOCINTEL_MAX_NEW_TOKENS="4",
+        DOCINTEL_BATCH_SIZE="2",
+    )
+    try:
+        src = tmp_path / "src"
+        src.mkdir()
+        files = []
+        for n in range(2):
+            doc = pymupdf.open()
+            doc.new_page().insert_text((72, 72), "Digital cover page with a usable text layer.")
+            for _ in range(3):
+                doc.new_page().draw_rect(pymupdf.Rect(50, 50, 300, 300), fill=(0.5, 0.5, 0.5))
+            doc.save(src / f"scan-{n}.pdf")
+            files.append(src / f"scan-{n}.pdf")
+        stack.start_worker()
+        stack.start_watcher()
+        _drop(files, stack.inbox)
+        stack.wait(lambda: stack.counts().get("done", 0) == 2, 180, "page chord did not finish")
+        with session_scope(pg_url) as s:
+            pages = list(s.scalars(select(Page).order_by(Page.document_id, Page.page)))
+            assert [p.text_source for p in pages] == ["text_layer", "gemma", "gemma", "gemma"] * 2
+            assert {p.engine for p in pages[1:4]} == {"gemma"}
+        log = (stack.home / "worker.log").read_text()
+        assert log.count("loaded ") == 1, "the model must load once per worker process"
+    finally:
+        stack.stop()

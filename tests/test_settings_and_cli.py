@@ -46,7 +46,8 @@ def test_help_does_not_import_heavy_modules():
     assert out.stdout.strip() == "[]"
 
 
-def test_watcher_and_celery_app_import_without_torch():
+def test_worker_parent_and_watcher_import_without_torch():
+    """The Celery parent imports the tasks; CUDA must only start in its forked children."""
     code = (
         "import sys, worker.app, worker.recovery, watcher.watch; "
         "print('torch' in sys.modules, 'pymupdf' in sys.modules)"

@@ -27,9 +27,30 @@ class Routed:
     tables: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     page_count: int | None = None
-    model_pages: list[int] = field(default_factory=list)  # pages for the page queue
+    model_pages: list[list[int]] = field(default_factory=list)  # page batches, page queue
     audio_windows: list[int] = field(default_factory=list)  # windows for the audio queue
     decision: str = ""
+
+
+def model_engine(settings: Settings) -> str | None:
+    """The engine that reads pages needing a model here, or None (the CPU engine)."""
+    from models.runtime import choose_engine
+
+    choice = choose_engine(settings.engine_config())
+    return choice.name if choice.name in ("gemma", "openai") else None
+
+
+def plan_model_pages(routed: Routed, settings: Settings) -> None:
+    """Send the pages without a usable text layer to the page queue when a model engine is
+    configured; otherwise say on the document that they were not read."""
+    needs = [p["page"] for p in routed.pages if p["status"] == "needs_ocr"]
+    if not needs:
+        return
+    if model_engine(settings) is None:
+        routed.warnings.append(_no_page_engine(len(needs), needs))
+        return
+    size = max(1, settings.batch_size)
+    routed.model_pages = [needs[i : i + size] for i in range(0, len(needs), size)]
 
 
 def route_file(path: Path, settings: Settings) -> Routed:
@@ -65,14 +86,15 @@ def route_file(path: Path, settings: Settings) -> Routed:
             "text_source": None,
             "decision": "a page image has no text layer",
         }
-        return Routed(
+        routed = Routed(
             "image",
             sniffed.media_type,
             pages=[page],
             page_count=1,
-            warnings=[_no_page_engine(1)],
             decision="page image: needs OCR",
         )
+        plan_model_pages(routed, settings)
+        return routed
     if sniffed.kind == "audio":
         raise DocumentError(
             f"{path.name} is a recording ({sniffed.media_type}); this version of docintel "
@@ -111,8 +133,7 @@ def _route_pdf(path: Path, settings: Settings, media_type: str) -> Routed:
                 _table_row(page.page, i, t, "pymupdf") for i, t in enumerate(page.tables)
             ]
     needs = [p["page"] for p in routed.pages if p["status"] == "needs_ocr"]
-    if needs:
-        routed.warnings.append(_no_page_engine(len(needs), needs))
+    plan_model_pages(routed, settings)
     elapsed = (time.perf_counter() - started) * 1000
     routed.decision = (
         f"{len(pdf.pages)} page(s): {len(pdf.pages) - len(needs)} from the text layer, "
@@ -136,11 +157,11 @@ def _text_layer_decision(page: PageText, settings: Settings) -> tuple[str, str |
     return "done", "text_layer", f"text layer with {page.chars} characters"
 
 
-def _no_page_engine(count: int, pages: list[int] | None = None) -> str:
-    where = f" (pages {', '.join(map(str, pages))})" if pages else ""
+def _no_page_engine(count: int, pages: list[int]) -> str:
     return (
-        f"{count} page(s) have no usable text layer{where} and were recorded as needs_ocr; "
-        "this version has no page OCR engine yet."
+        f"{count} page(s) have no usable text layer (pages {', '.join(map(str, pages))}) and "
+        "were recorded as needs_ocr: no model engine is configured (DOCINTEL_ENGINE, "
+        "DOCINTEL_MODEL) and this version has no CPU OCR engine yet."
     )
 
 

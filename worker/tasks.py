@@ -30,6 +30,7 @@ from worker import merge as merge_step
 from worker import workflow
 from worker.app import app
 from worker.errors import DocumentError
+from worker.pages import read_pages_with_model
 from worker.route import route_file
 
 log = logging.getLogger("docintel.worker")
@@ -149,6 +150,30 @@ def route(self: Task, sha256: str) -> None:
         return lambda: workflow.dispatch_rest(sha256, routed.model_pages, routed.audio_windows)
 
     run_step(self, sha256, "route", body)
+
+
+# Chord members keep their (empty) results: the chord counts them in the result backend.
+@app.task(name="docintel.page", bind=True, max_retries=None, ignore_result=False)
+def page(self: Task, sha256: str, pages: list[int]) -> None:
+    def body(s: Any, doc: Document) -> None:
+        rows = read_pages_with_model(
+            Path(doc.archive_path or ""), doc.kind or "", pages, get_settings()
+        )
+        for row in rows:
+            result = row.pop("_result")
+            audit(
+                s,
+                run=sha256,
+                document_id=doc.id,
+                step=f"page:{row['page']}:ocr",
+                role="assistant",
+                content=result.text[:4000],
+                status="warning" if result.errors or result.finish_reason == "length" else "ok",
+                **result.audit(),
+            )
+        save_pages(s, doc.id, rows)
+
+    run_step(self, sha256, f"page:{pages[0]}-{pages[-1]}", body)
 
 
 @app.task(name="docintel.merge", bind=True, max_retries=None)
