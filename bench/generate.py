@@ -98,10 +98,9 @@ def main() -> None:
         reqs = requests(kind, args.requests, args.budget, args.new_tokens)
         one = timed(engine, reqs, batched=False)
         many = timed(engine, reqs, batched=True)
-        print(
-            f"{kind:6s}     one by one {len(reqs) / one:8.2f} req/s   batched {len(reqs) / many:8.2f}"
-            f" req/s   speed-up x{one / many:.2f}"
-        )
+        rate_one, rate_many = len(reqs) / one, len(reqs) / many
+        print(f"{kind:6s}     one by one {rate_one:8.2f} req/s   batched {rate_many:8.2f} req/s"
+              f"   speed-up x{one / many:.2f}")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS   {rss:.0f} MiB")
     if args.device.startswith("cuda"):
