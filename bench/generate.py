@@ -99,8 +99,10 @@ def main() -> None:
         one = timed(engine, reqs, batched=False)
         many = timed(engine, reqs, batched=True)
         rate_one, rate_many = len(reqs) / one, len(reqs) / many
-        print(f"{kind:6s}     one by one {rate_one:8.2f} req/s   batched {rate_many:8.2f} req/s"
-              f"   speed-up x{one / many:.2f}")
+        print(
+            f"{kind:6s}     one by one {rate_one:8.2f} req/s   batched {rate_many:8.2f} req/s"
+            f"   speed-up x{one / many:.2f}"
+        )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS   {rss:.0f} MiB")
     if args.device.startswith("cuda"):

@@ -128,8 +128,23 @@ class Settings(BaseSettings):
     page_dpi: int = Field(
         default=150, description="Rasterization DPI for PDF pages sent to a model."
     )
+    cpu_ocr_dpi: int = Field(default=300, description="Rasterization DPI for Tesseract (CPU OCR).")
+    ocr_language: str = Field(default="eng", description="Tesseract language(s), e.g. eng+deu.")
+    max_image_pixels: int = Field(
+        default=200_000_000,
+        description="Images above this many pixels are refused (decompression bombs).",
+    )
+    classify_visual_tokens: int = Field(
+        default=70, description="Visual token budget of the page classification pass."
+    )
     ocr_visual_tokens: int = Field(
-        default=1120, description="Visual token budget of the OCR pass (70/140/280/560/1120)."
+        default=1120, description="Visual token budget of the OCR, table and form passes."
+    )
+    chart_visual_tokens: int = Field(
+        default=560, description="Visual token budget of the chart-reading pass."
+    )
+    json_retries: int = Field(
+        default=2, description="Times an invalid JSON answer is sent back with its errors."
     )
 
     def engine_config(self):  # type: ignore[no-untyped-def]

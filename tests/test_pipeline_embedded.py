@@ -110,8 +110,7 @@ def test_jpeg_named_pdf_is_routed_as_an_image(embedded, tmp_path):
     result = process(path, embedded)
     assert result["document"]["media_type"] == "image/jpeg"
     assert result["document"]["status"] == "done"
-    assert result["pages"][0]["status"] == "needs_ocr"
-    assert any("needs_ocr" in w for w in result["document"]["warnings"])
+    assert result["pages"][0]["text_source"] == "tesseract"  # read as the image it is
 
 
 def test_truncated_pdf_is_processed_in_part_and_names_lost_pages(embedded, tmp_path):
@@ -125,7 +124,7 @@ def test_truncated_pdf_is_processed_in_part_and_names_lost_pages(embedded, tmp_p
     assert statuses[5] == statuses[6] == "failed"
 
 
-def test_scanned_page_without_text_layer_is_needs_ocr(embedded, tmp_path):
+def test_page_without_text_layer_goes_to_the_page_step(embedded, tmp_path):
     import pymupdf
 
     doc = pymupdf.open()
@@ -133,8 +132,9 @@ def test_scanned_page_without_text_layer_is_needs_ocr(embedded, tmp_path):
     doc.new_page()  # nothing: a scan without OCR looks like this to the text layer
     doc.save(tmp_path / "mixed.pdf")
     result = process(tmp_path / "mixed.pdf", embedded)
-    assert [p["status"] for p in result["pages"]] == ["done", "needs_ocr"]
-    assert result["pages"][1]["decision"] == "no text layer"
+    assert [p["text_source"] for p in result["pages"]] == ["text_layer", "tesseract"]
+    assert result["pages"][1]["kind"] == "blank"
+    assert result["pages"][1]["decision"].startswith("no text layer; read by Tesseract")
 
 
 def test_steps_are_idempotent(embedded, tmp_path):

@@ -34,6 +34,8 @@ class PageText:
     height: float
     tables: list[TableData] = field(default_factory=list)
     error: str | None = None
+    invisible_ratio: float = 0.0  # text drawn invisibly (render mode 3): an OCR layer
+    wordlike_ratio: float = 1.0  # tokens that look like words or numbers
 
 
 @dataclass
@@ -147,7 +149,35 @@ def _read_page(doc: Any, index: int) -> PageText:
         width=page.rect.width,
         height=page.rect.height,
         tables=tables,
+        invisible_ratio=_invisible_ratio(page),
+        wordlike_ratio=wordlike_ratio(raw),
     )
+
+
+_WORD = re.compile(r"^[\W_]*(?:[^\W\d_]{1,}(?:['’-][^\W\d_]+)*|[\d.,:/%€$£+-]+)[\W_]*$")
+_VOWEL = re.compile(r"[aeiouyäöüàéèêíóúAEIOUY]|\d")
+
+
+def wordlike_ratio(text: str) -> float:
+    """Share of tokens that look like words or numbers; an OCR layer of garbage scores low."""
+    tokens = text.split()
+    if not tokens:
+        return 1.0
+    good = sum(1 for t in tokens if _WORD.match(t) and _VOWEL.search(t) and len(t) <= 30)
+    return good / len(tokens)
+
+
+def _invisible_ratio(page: Any) -> float:
+    total = invisible = 0
+    try:
+        for span in page.get_texttrace():
+            n = len(span.get("chars", ()))
+            total += n
+            if span.get("type") == 3:
+                invisible += n
+    except Exception:
+        return 0.0
+    return invisible / total if total else 0.0
 
 
 def _image_coverage(page: Any) -> float:

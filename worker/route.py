@@ -32,23 +32,10 @@ class Routed:
     decision: str = ""
 
 
-def model_engine(settings: Settings) -> str | None:
-    """The engine that reads pages needing a model here, or None (the CPU engine)."""
-    from models.runtime import choose_engine
-
-    choice = choose_engine(settings.engine_config())
-    return choice.name if choice.name in ("gemma", "openai") else None
-
-
 def plan_model_pages(routed: Routed, settings: Settings) -> None:
-    """Send the pages without a usable text layer to the page queue when a model engine is
-    configured; otherwise say on the document that they were not read."""
+    """Pages without a usable text layer go to the page queue in batches of
+    DOCINTEL_BATCH_SIZE, for the model engine or the CPU engine (Tesseract)."""
     needs = [p["page"] for p in routed.pages if p["status"] == "needs_ocr"]
-    if not needs:
-        return
-    if model_engine(settings) is None:
-        routed.warnings.append(_no_page_engine(len(needs), needs))
-        return
     size = max(1, settings.batch_size)
     routed.model_pages = [needs[i : i + size] for i in range(0, len(needs), size)]
 
@@ -154,15 +141,21 @@ def _text_layer_decision(page: PageText, settings: Settings) -> tuple[str, str |
             None,
             f"{page.bad_glyph_ratio:.0%} of the text layer is unmapped glyphs",
         )
+    if page.invisible_ratio > 0.8 and page.wordlike_ratio < 0.6:
+        return (
+            "needs_ocr",
+            None,
+            f"a scan with an invisible OCR layer that reads as garbage "
+            f"({page.wordlike_ratio:.0%} word-like)",
+        )
+    if page.image_coverage > 0.6 and page.chars < 200:
+        return (
+            "needs_ocr",
+            None,
+            f"mostly image ({page.image_coverage:.0%} covered) with only {page.chars} "
+            "characters of text",
+        )
     return "done", "text_layer", f"text layer with {page.chars} characters"
-
-
-def _no_page_engine(count: int, pages: list[int]) -> str:
-    return (
-        f"{count} page(s) have no usable text layer (pages {', '.join(map(str, pages))}) and "
-        "were recorded as needs_ocr: no model engine is configured (DOCINTEL_ENGINE, "
-        "DOCINTEL_MODEL) and this version has no CPU OCR engine yet."
-    )
 
 
 def _table_row(

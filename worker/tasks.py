@@ -12,6 +12,7 @@ from typing import Any
 
 from celery import Task
 from celery.exceptions import Retry, SoftTimeLimitExceeded
+from sqlalchemy import select
 
 from docintel.settings import get_settings
 from store.db import session_scope
@@ -25,12 +26,12 @@ from store.records import (
     save_tables,
     set_status,
 )
-from store.schema import Document, Status, utcnow
+from store.schema import Document, Page, Status, utcnow
 from worker import merge as merge_step
 from worker import workflow
 from worker.app import app
 from worker.errors import DocumentError
-from worker.pages import read_pages_with_model
+from worker.pages import read_pages
 from worker.route import route_file
 
 log = logging.getLogger("docintel.worker")
@@ -156,22 +157,34 @@ def route(self: Task, sha256: str) -> None:
 @app.task(name="docintel.page", bind=True, max_retries=None, ignore_result=False)
 def page(self: Task, sha256: str, pages: list[int]) -> None:
     def body(s: Any, doc: Document) -> None:
-        rows = read_pages_with_model(
-            Path(doc.archive_path or ""), doc.kind or "", pages, get_settings()
+        outputs = read_pages(Path(doc.archive_path or ""), doc.kind or "", pages, get_settings())
+        why = dict(
+            s.execute(
+                select(Page.page, Page.decision).where(
+                    Page.document_id == doc.id, Page.page.in_(pages)
+                )
+            ).all()
         )
-        for row in rows:
-            result = row.pop("_result")
-            audit(
+        for out in outputs:
+            # Keep route's reason for sending the page here in front of what the page step did.
+            reason = why.get(out.row["page"])
+            if reason and not out.row["decision"].startswith(reason):
+                out.row["decision"] = f"{reason}; {out.row['decision']}"
+            for event in out.audits:
+                audit(s, run=sha256, document_id=doc.id, **event)
+            save_tables(s, doc.id, out.tables)
+        save_pages(s, doc.id, [out.row for out in outputs])
+        failed = [out.row["page"] for out in outputs if out.row["status"] == "failed"]
+        if failed:
+            add_warnings(
                 s,
-                run=sha256,
-                document_id=doc.id,
-                step=f"page:{row['page']}:ocr",
-                role="assistant",
-                content=result.text[:4000],
-                status="warning" if result.errors or result.finish_reason == "length" else "ok",
-                **result.audit(),
+                doc,
+                [
+                    f"page {p} could not be read: "
+                    + next(o.row["error"] for o in outputs if o.row["page"] == p)
+                    for p in failed
+                ],
             )
-        save_pages(s, doc.id, rows)
 
     run_step(self, sha256, f"page:{pages[0]}-{pages[-1]}", body)
 
