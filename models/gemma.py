@@ -4,6 +4,7 @@ thinking on or off, and our own output parser."""
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections import defaultdict
 from typing import Any
@@ -27,16 +28,28 @@ class GemmaEngine:
             for i in (tok.eos_token_id, tok.pad_token_id, tok.convert_tokens_to_ids("<turn|>"))
             if i is not None
         }
+        # Control tokens written out in text we pass on (a document, a tool result, an
+        # earlier answer) must stay text: "<turn|>" in an invoice is not the end of a turn.
+        specials = sorted(
+            set(tok.all_special_tokens) | set(tok.added_tokens_encoder), key=len, reverse=True
+        )
+        self._control = re.compile("|".join(re.escape(t) for t in specials if t))
         self.image_token_id = getattr(self.processor, "image_token_id", None)
         self.audio_token_id = getattr(self.processor, "audio_token_id", None)
 
     # --- prompts -------------------------------------------------------------------------
+    def neutralize(self, text: str) -> str:
+        """Break control-token strings in text with a zero-width space, so they tokenize as
+        plain characters."""
+        return self._control.sub(lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1:], text)
+
     def messages(self, request: Request) -> list[dict[str, Any]]:
         msgs: list[dict[str, Any]] = []
         if request.system:
-            msgs.append({"role": "system", "content": [{"type": "text", "text": request.system}]})
+            system = self.neutralize(request.system)
+            msgs.append({"role": "system", "content": [{"type": "text", "text": system}]})
         for turn in request.history:
-            msgs.append(_history_turn(turn))
+            msgs.append(_history_turn(turn, self.neutralize))
         content: list[dict[str, Any]] = []
         for part in request.ordered_parts():
             if isinstance(part, ImagePart):
@@ -44,7 +57,7 @@ class GemmaEngine:
             elif isinstance(part, AudioPart):
                 content.append({"type": "audio"})
             else:
-                content.append({"type": "text", "text": part.text})
+                content.append({"type": "text", "text": self.neutralize(part.text)})
         if content:
             msgs.append({"role": "user", "content": content})
         return msgs
@@ -161,11 +174,11 @@ def _batch_key(request: Request) -> tuple[Any, ...]:
     )
 
 
-def _history_turn(turn: dict[str, Any]) -> dict[str, Any]:
+def _history_turn(turn: dict[str, Any], neutralize: Any) -> dict[str, Any]:
     """A history message in the template's shape. Assistant turns keep their answer and tool
     calls; thinking is dropped here whatever the caller passed."""
     role = turn["role"]
-    content = turn.get("content") or ""
+    content = neutralize(str(turn.get("content") or ""))
     if role == "assistant" and turn.get("tool_calls"):
         calls = "".join(format_tool_call(c) for c in turn["tool_calls"])
         content = calls + content

@@ -67,18 +67,26 @@ def route_file(path: Path, settings: Settings) -> Routed:
             decision=f"{len(tables)} table(s) read directly",
         )
     if sniffed.kind == "image":
-        page = {
-            "page": 1,
-            "status": "needs_ocr",
-            "text_source": None,
-            "decision": "a page image has no text layer",
-        }
+        from worker.pages import image_info
+
+        width, height, frames = image_info(path, settings)
+        pages = [
+            {
+                "page": n,
+                "status": "needs_ocr",
+                "text_source": None,
+                "width": float(width),
+                "height": float(height),
+                "decision": "a page image has no text layer",
+            }
+            for n in range(1, frames + 1)
+        ]
         routed = Routed(
             "image",
             sniffed.media_type,
-            pages=[page],
-            page_count=1,
-            decision="page image: needs OCR",
+            pages=pages,
+            page_count=frames,
+            decision=f"page image, {frames} frame(s) of {width}x{height}: needs OCR",
         )
         plan_model_pages(routed, settings)
         return routed
