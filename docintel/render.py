@@ -80,6 +80,8 @@ def document_panel(
             f"extraction: {ext['status']}" + (f" ({ext['reason']})" if ext["reason"] else "")
         )
     console.print(Panel("\n".join(lines), title=doc["name"], expand=False))
+    if full and pages:
+        page_table(console, pages)
     if full and result.get("markdown"):
         console.print(Markdown(result["markdown"][:20000]))
     if full and result.get("segments"):
@@ -88,6 +90,32 @@ def document_panel(
                 console.print(f"[dim]{seg['start_s']:7.1f}–{seg['end_s']:7.1f}s[/] {seg['text']}")
     if audit:
         audit_timeline(console, result.get("audit", []))
+
+
+def page_table(console: Console, pages: list[dict[str, Any]]) -> None:
+    table = Table("page", "status", "source", "kind", "tokens", "tables", "fields")
+    for p in pages:
+        table.add_row(
+            str(p["page"]),
+            _status(p["status"]),
+            p["text_source"] or "",
+            p.get("kind") or "",
+            str(p["visual_tokens"] or ""),
+            str(len(p["tables"])),
+            str(len(p["fields"] or {})),
+        )
+    console.print(table)
+    for p in pages:
+        chart = p.get("chart") or {}
+        decision = p["error"] or p["decision"] or ""
+        if chart and chart.get("read") is False:
+            decision += f" (chart not read: {chart['reason']})"
+        console.print(f"[dim]page {p['page']}:[/] {decision}")
+        if p["fields"]:
+            console.print(
+                f"[bold]page {p['page']} fields[/]: "
+                + "; ".join(f"{k}: {v}" for k, v in p["fields"].items())
+            )
 
 
 def audit_timeline(console: Console, events: list[dict[str, Any]]) -> None:

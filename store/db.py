@@ -77,6 +77,7 @@ def upsert(
     rows = [rows] if isinstance(rows, dict) else list(rows)
     if not rows:
         return
+    rows = [text_safe(row) for row in rows]
     stmt = insert_stmt(session, model).values(rows)
     updates = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
     stmt = (
@@ -85,6 +86,18 @@ def upsert(
         else stmt.on_conflict_do_nothing(index_elements=list(keys))
     )
     session.execute(stmt)
+
+
+def text_safe(value: Any) -> Any:
+    """PostgreSQL text and JSONB refuse NUL characters, which PDF text layers and model
+    output both contain at times; keep a visible replacement instead of failing the write."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {text_safe(k): text_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [text_safe(v) for v in value]
+    return value
 
 
 def insert_stmt(session: Session, model: type[Base]) -> Any:

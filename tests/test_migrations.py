@@ -65,3 +65,33 @@ def test_duplicate_rows_may_share_a_sha_but_originals_may_not(backend, tmp_path,
         s.add(Document(sha256="a" * 64, name="x-again", status="duplicate", warnings=[], meta={}))
     with pytest.raises(IntegrityError), session_scope(url) as s:
         s.add(Document(sha256="a" * 64, name="y", status="queued", warnings=[], meta={}))
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_nul_characters_are_stored_not_fatal(backend, tmp_path, request):
+    """Text layers and model output can hold NUL; PostgreSQL text and JSONB refuse it."""
+    from sqlalchemy import select
+
+    from store.db import session_scope
+    from store.records import audit, save_pages
+    from store.schema import AuditEvent, Document, Page
+
+    url = (
+        f"sqlite:///{tmp_path / 'n.db'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
+    migrations.upgrade(url)
+    with session_scope(url) as s:
+        doc = Document(sha256="b" * 64, name="n", status="processing", warnings=[], meta={})
+        s.add(doc)
+        s.flush()
+        save_pages(
+            s,
+            doc.id,
+            [{"page": 1, "status": "done", "markdown": "a\x00b", "fields": {"k\x00": "v\x00"}}],
+        )
+        audit(s, run="b" * 64, document_id=doc.id, step="page:1:ocr", content="x\x00y")
+    with session_scope(url) as s:
+        assert s.scalar(select(Page.markdown)) == "a\ufffdb"
+        assert s.scalar(select(AuditEvent.content)) == "x\ufffdy"

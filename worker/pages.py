@@ -260,6 +260,8 @@ def read_page_cpu(path: Path, kind: str, page: int, settings: Settings) -> PageO
     }
     out = PageOutput(row=row)
     page_kind = tess.classify_page(image, None)
+    if page_kind != "blank":
+        image = tess.deskew(image)  # scanners tilt pages; rows and rulings need them level
     words = [] if page_kind == "blank" else tess.ocr_words(image, settings.ocr_language)
     if page_kind != "blank":
         page_kind = tess.classify_page(image, words)
