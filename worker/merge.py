@@ -42,7 +42,32 @@ def _clock(seconds: float) -> str:
     return f"{minutes:02d}:{secs:02d}"
 
 
+def stitch_segments(session: Session, doc: Document) -> None:
+    """Each window's text without the words it repeats from the previous window's overlap,
+    from the raw texts the audio step kept, so running this twice changes nothing."""
+    from worker.audio import stitch
+
+    windows = list(
+        session.scalars(
+            select(AudioSegment)
+            .where(AudioSegment.document_id == doc.id, AudioSegment.skipped.is_(False))
+            .order_by(AudioSegment.start_s)
+        )
+    )
+    if not windows:
+        return
+    overlaps = [max(0.0, a.end_s - b.start_s) for a, b in zip(windows, windows[1:], strict=False)]
+    for field in ("text", "translation"):
+        raw = [(w.timings or {}).get(f"raw_{field}") or "" for w in windows]
+        if not any(raw):
+            continue
+        for window, text in zip(windows, stitch(raw, overlaps), strict=True):
+            setattr(window, field, text)
+
+
 def merge_document(session: Session, doc: Document) -> None:
+    stitch_segments(session, doc)
+    session.flush()
     doc.markdown = document_markdown(session, doc)
     audit(
         session,

@@ -28,7 +28,9 @@ class Routed:
     warnings: list[str] = field(default_factory=list)
     page_count: int | None = None
     model_pages: list[list[int]] = field(default_factory=list)  # page batches, page queue
-    audio_windows: list[int] = field(default_factory=list)  # windows for the audio queue
+    audio_windows: list[list[int]] = field(default_factory=list)  # window batches, audio queue
+    segments: list[dict[str, Any]] = field(default_factory=list)
+    duration_s: float | None = None
     decision: str = ""
 
 
@@ -91,12 +93,60 @@ def route_file(path: Path, settings: Settings) -> Routed:
         plan_model_pages(routed, settings)
         return routed
     if sniffed.kind == "audio":
-        raise DocumentError(
-            f"{path.name} is a recording ({sniffed.media_type}); this version of docintel "
-            "has no audio engine yet. Keep the file: `docintel retry` will read it once one "
-            "is installed."
-        )
+        return _route_audio(path, settings, sniffed.media_type)
     raise DocumentError(f"{path.name}: unsupported type {sniffed.media_type}")
+
+
+def _route_audio(path: Path, settings: Settings, media_type: str) -> Routed:
+    from worker.audio import RATE, decode, plan_windows
+
+    samples = decode(path)
+    duration = len(samples) / RATE
+    if duration < 0.1:
+        raise DocumentError(
+            f"{path.name} holds no audio ({duration:.2f} s after decoding); "
+            "record or export it again."
+        )
+    windows, skipped = plan_windows(
+        samples,
+        settings.audio_window_s,
+        settings.audio_overlap_s,
+        min_silence_s=settings.audio_min_silence_s,
+    )
+    spans = [(w.start_s, w.end_s, False) for w in windows] + [(a, b, True) for a, b in skipped]
+    spans.sort()
+    segments = [
+        {
+            "window": i,
+            "start_s": a,
+            "end_s": b,
+            "skipped": skip,
+            "text": None,
+            "translation": None,
+            "timings": {},
+        }
+        for i, (a, b, skip) in enumerate(spans)
+    ]
+    speech = [s["window"] for s in segments if not s["skipped"]]
+    size = max(1, settings.batch_size)
+    routed = Routed(
+        "audio",
+        media_type,
+        segments=segments,
+        duration_s=duration,
+        audio_windows=[speech[i : i + size] for i in range(0, len(speech), size)],
+    )
+    silent = sum(b - a for a, b in skipped)
+    routed.decision = (
+        f"{duration:.1f} s of audio: {len(speech)} window(s) of speech, "
+        f"{len(skipped)} silent span(s) ({silent:.1f} s) skipped"
+    )
+    if not speech:
+        routed.warnings.append(
+            "no speech was found in the recording (it is silent or only "
+            "noise); nothing was transcribed."
+        )
+    return routed
 
 
 def _route_pdf(path: Path, settings: Settings, media_type: str) -> Routed:

@@ -23,13 +23,15 @@ from store.records import (
     document_by_sha,
     finish_step,
     save_pages,
+    save_segments,
     save_tables,
     set_status,
 )
-from store.schema import Document, Page, Status, utcnow
+from store.schema import AudioSegment, Document, Page, Status, utcnow
 from worker import merge as merge_step
 from worker import workflow
 from worker.app import app
+from worker.asr import transcribe
 from worker.errors import DocumentError
 from worker.pages import read_pages
 from worker.route import route_file
@@ -133,9 +135,11 @@ def route(self: Task, sha256: str) -> None:
         routed = route_file(Path(doc.archive_path or ""), get_settings())
         doc.kind, doc.media_type = routed.kind, routed.media_type
         doc.page_count = routed.page_count
+        doc.duration_s = routed.duration_s
         add_warnings(s, doc, routed.warnings)
         save_pages(s, doc.id, routed.pages)
         save_tables(s, doc.id, routed.tables)
+        save_segments(s, doc.id, routed.segments)
         audit(
             s,
             run=sha256,
@@ -187,6 +191,44 @@ def page(self: Task, sha256: str, pages: list[int]) -> None:
             )
 
     run_step(self, sha256, f"page:{pages[0]}-{pages[-1]}", body)
+
+
+@app.task(name="docintel.audio", bind=True, max_retries=None, ignore_result=False)
+def audio(self: Task, sha256: str, windows: list[int]) -> None:
+    def body(s: Any, doc: Document) -> None:
+        spans = s.execute(
+            select(AudioSegment.window, AudioSegment.start_s, AudioSegment.end_s)
+            .where(AudioSegment.document_id == doc.id, AudioSegment.window.in_(windows))
+            .order_by(AudioSegment.window)
+        ).all()
+        rows = transcribe(Path(doc.archive_path or ""), [tuple(r) for r in spans], get_settings())
+        bounds = {w: (a, b) for w, a, b in spans}
+        for row in rows:
+            result, prompt = row.pop("_result", None), row.pop("_prompt", None)
+            a, b = bounds[row["window"]]
+            row.update(start_s=a, end_s=b, skipped=False)
+            audit(
+                s,
+                run=sha256,
+                document_id=doc.id,
+                step=f"audio:{row['window']}",
+                role="assistant" if result else "pipeline",
+                content=(row["timings"]["raw_text"] or "")[:4000],
+                **(
+                    result.audit()
+                    if result
+                    else {
+                        "engine": row["engine"],
+                        "model": row["model"],
+                        "precision": row["precision"],
+                        "duration_ms": row["timings"]["generate_ms"],
+                    }
+                ),
+            )
+            del prompt
+        save_segments(s, doc.id, rows)
+
+    run_step(self, sha256, f"audio:{windows[0]}-{windows[-1]}", body)
 
 
 @app.task(name="docintel.merge", bind=True, max_retries=None)

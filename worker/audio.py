@@ -1,0 +1,154 @@
+"""Recordings: decode to 16 kHz mono, find speech with a voice-activity measure relative
+to the recording's own level, cut windows at quiet points, and stitch the windows' texts so
+words said in an overlap appear once."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from worker.errors import DocumentError
+
+RATE = 16_000
+FRAME_S = 0.03
+
+
+@dataclass(frozen=True)
+class Window:
+    index: int
+    start_s: float
+    end_s: float
+
+
+def decode(path: Path, offset: float = 0.0, duration: float | None = None) -> Any:
+    """16 kHz mono float32, whatever the input rate, channels or container."""
+    import librosa
+    import numpy as np
+
+    try:
+        samples, _ = librosa.load(path, sr=RATE, mono=True, offset=offset, duration=duration)
+    except Exception as exc:
+        raise DocumentError(
+            f"{path.name}: the audio could not be decoded ({type(exc).__name__}: {exc}). "
+            "Convert it to WAV, FLAC or MP3 and drop it again."
+        ) from exc
+    return np.ascontiguousarray(samples, dtype=np.float32)
+
+
+def frame_energy_db(samples: Any) -> Any:
+    import numpy as np
+
+    hop = int(FRAME_S * RATE)
+    n = len(samples) // hop
+    if n == 0:
+        return np.zeros(0)
+    frames = samples[: n * hop].reshape(n, hop)
+    rms = np.sqrt(np.mean(np.square(frames, dtype=np.float64), axis=1))
+    return 20 * np.log10(np.maximum(rms, 1e-10))
+
+
+def speech_mask(energy_db: Any, drop_db: float = 35.0) -> Any:
+    """Speech is frame energy within ``drop_db`` of the recording's own loud level (its 95th
+    percentile), and clearly above its noise floor: no fixed amplitude constant, so a quiet
+    recording and a loud one are judged alike."""
+    import numpy as np
+
+    if len(energy_db) == 0:
+        return np.zeros(0, dtype=bool)
+    loud = np.percentile(energy_db, 95)
+    floor = np.percentile(energy_db, 10)
+    threshold = max(loud - drop_db, floor + 6.0)
+    return energy_db > threshold
+
+
+def speech_spans(
+    samples: Any, min_silence_s: float = 1.0, pad_s: float = 0.25
+) -> list[tuple[float, float]]:
+    """(start, end) seconds of speech; silences of at least ``min_silence_s`` separate spans."""
+    mask = speech_mask(frame_energy_db(samples))
+    spans: list[list[float]] = []
+    for i, on in enumerate(mask):
+        if not on:
+            continue
+        t = i * FRAME_S
+        if spans and t - spans[-1][1] < min_silence_s:
+            spans[-1][1] = t + FRAME_S
+        else:
+            spans.append([t, t + FRAME_S])
+    total = len(samples) / RATE
+    return [(max(0.0, a - pad_s), min(total, b + pad_s)) for a, b in spans if b - a >= 0.1]
+
+
+def plan_windows(
+    samples: Any,
+    window_s: float = 28.0,
+    overlap_s: float = 1.0,
+    search_s: float = 3.0,
+    min_silence_s: float = 1.0,
+) -> tuple[list[Window], list[tuple[float, float]]]:
+    """Windows of at most ``window_s`` over the speech, overlapping by ``overlap_s`` where a
+    span is cut, each cut moved to the quietest frame of the last ``search_s`` seconds; and
+    the silent spans that were skipped."""
+    energy = frame_energy_db(samples)
+    total = len(samples) / RATE
+    spans = speech_spans(samples, min_silence_s)
+    windows: list[Window] = []
+    for start, end in spans:
+        s = start
+        while end - s > window_s:
+            lo, hi = int((s + window_s - search_s) / FRAME_S), int((s + window_s) / FRAME_S)
+            quiet = lo + int(energy[lo:hi].argmin()) if hi > lo else hi
+            cut = min(quiet * FRAME_S + FRAME_S / 2, s + window_s)
+            windows.append(Window(len(windows), round(s, 3), round(cut, 3)))
+            s = cut - overlap_s
+        windows.append(Window(len(windows), round(s, 3), round(end, 3)))
+    skipped, cursor = [], 0.0
+    for start, end in spans:
+        if start - cursor >= 0.5:
+            skipped.append((round(cursor, 3), round(start, 3)))
+        cursor = end
+    if total - cursor >= 0.5:
+        skipped.append((round(cursor, 3), round(total, 3)))
+    return windows, skipped
+
+
+_TOKEN = re.compile(r"[\w'’]+")
+
+
+def _norm(word: str) -> str:
+    return "".join(_TOKEN.findall(word.lower()))
+
+
+def overlap_end(prev: list[str], text: list[str], reach: int) -> int:
+    """How many leading words of ``text`` repeat the end of ``prev``: the longest run of
+    words that ends at the end of ``prev`` (or one word before, which the window boundary
+    may have cut in half) and starts within the first words of ``text``. 0 if none."""
+    a = [_norm(w) for w in prev[-reach:]]
+    b = [_norm(w) for w in text[:reach]]
+    for k in range(min(len(a), len(b)), 0, -1):
+        for a_end in (len(a), len(a) - 1):
+            if a_end - k < 0:
+                continue
+            run = a[a_end - k : a_end]
+            if not all(run) or (k == 1 and len(run[0]) < 4):
+                continue  # one short word ("the", "and") is not evidence of an overlap
+            for j in range(0, min(3, len(b) - k + 1)):
+                if b[j : j + k] == run:
+                    return j + k
+    return 0
+
+
+def stitch(texts: list[str], overlaps: list[float], words_per_s: float = 3.5) -> list[str]:
+    """Each window's text with the words it repeats from the previous window's overlap
+    removed. The overlapping words are aligned, not cut by a guess of time."""
+    out = [texts[0] if texts else ""]
+    for prev, text, overlap in zip(texts, texts[1:], overlaps, strict=False):
+        words = text.split()
+        if overlap <= 0 or not words:
+            out.append(text)
+            continue
+        reach = max(4, int(overlap * words_per_s * 3))
+        out.append(" ".join(words[overlap_end(prev.split(), words, reach) :]))
+    return out
