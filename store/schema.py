@@ -251,3 +251,35 @@ class AuditEvent(Base):
     precision: Mapped[str | None] = mapped_column(String(16))
     prompt_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Chunk(Base):
+    """A retrieval unit of a document's merged text, knowing its page or its seconds.
+    ``embedding`` is kept here for the exact search that works on every database; on
+    PostgreSQL with pgvector a copy lives in ``chunk_vectors`` (created by the migration)."""
+
+    __tablename__ = "chunks"
+    __table_args__ = (UniqueConstraint("document_id", "index"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    index: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    page: Mapped[int | None] = mapped_column(Integer)
+    start_s: Mapped[float | None] = mapped_column(Float)
+    end_s: Mapped[float | None] = mapped_column(Float)
+    embedding: Mapped[list[float] | None] = mapped_column(Json)
+    embedding_model: Mapped[str | None] = mapped_column(String(256))
+
+
+# Database objects the migrations create outside the ORM: SQLite's FTS5 index (and its
+# shadow tables) and pgvector's table. Autogenerate leaves them alone.
+UNMAPPED_PREFIXES = ("chunks_fts", "chunk_vectors", "ix_chunks_fts")
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    return not (type_ in ("table", "index") and name and name.startswith(UNMAPPED_PREFIXES))

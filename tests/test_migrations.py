@@ -6,7 +6,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 import migrations
-from store.schema import Base
+from store.schema import Base, include_object
 
 TABLES = {
     "documents",
@@ -29,7 +29,10 @@ def _roundtrip(url: str) -> None:
     assert not TABLES & set(inspect(engine).get_table_names())
     migrations.upgrade(url)
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+        ctx = MigrationContext.configure(
+            conn,
+            opts={"compare_type": True, "render_as_batch": True, "include_object": include_object},
+        )
         drift = compare_metadata(ctx, Base.metadata)
     engine.dispose()
     assert drift == [], f"models and migrations differ: {drift}"

@@ -33,7 +33,8 @@ def test_digital_pdf_pages_and_table(embedded, tmp_path):
     (table,) = result["pages"][0]["tables"]
     assert [table["headers"]] + table["rows"] == spec.tables[0]
     assert "<!-- page 3 -->" in result["markdown"]
-    assert result["extraction"]["status"] == "not_run"
+    assert result["extraction"]["status"] == "complete"
+    assert result["extraction"]["engine"] == "rules"
     assert {e["step"] for e in result["audit"]} >= {"route", "merge", "agent", "finalize"}
 
 

