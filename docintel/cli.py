@@ -290,22 +290,26 @@ def _redact(url: str) -> str:
 @app.command()
 def query(
     status_: Annotated[str | None, typer.Option("--status")] = None,
-    type_: Annotated[
-        str | None, typer.Option("--type", help="pdf, image, audio, table or a media type.")
-    ] = None,
+    type_: Annotated[str | None, typer.Option("--type", help="pdf, image, audio, table.")] = None,
     name: Annotated[str | None, typer.Option(help="Name contains.")] = None,
     contains: Annotated[str | None, typer.Option(help="Text contains.")] = None,
     since: Annotated[datetime | None, typer.Option(help="Received on or after.")] = None,
     until: Annotated[datetime | None, typer.Option(help="Received before.")] = None,
+    entity: Annotated[str | None, typer.Option(help="Has an entity named like this.")] = None,
+    entity_type: Annotated[str | None, typer.Option(help="Has an entity of this type.")] = None,
+    related_to: Annotated[str | None, typer.Option(help="A relationship names this.")] = None,
+    search: Annotated[str | None, typer.Option(help="Full-text search of passages.")] = None,
+    similar: Annotated[str | None, typer.Option(help="Vector search of passages.")] = None,
     limit: Annotated[int, typer.Option()] = 100,
     as_json: JsonOpt = False,
 ) -> None:
-    """List documents, newest first."""
+    """List documents, newest first (best match first with --search or --similar)."""
     settings = _settings()
     from store.db import session_scope
     from store.queries import document_summary, list_documents
 
     with session_scope(settings.db_url) as s:
+        matches = _passage_matches(s, settings, search, similar, limit)
         docs = [
             document_summary(d)
             for d in list_documents(
@@ -317,14 +321,45 @@ def query(
                 since=since,
                 until=until,
                 limit=limit,
+                entity=entity,
+                entity_type=entity_type,
+                related_to=related_to,
+                ids=list(matches) if matches is not None else None,
             )
         ]
+    if matches is not None:
+        order = list(matches)
+        docs.sort(key=lambda d: order.index(d["id"]))
+        for d in docs:
+            d["match"] = matches[d["id"]]
     if as_json:
         _print_json(docs)
     else:
         from docintel import render
 
         render.documents_table(console, docs)
+
+
+def _passage_matches(
+    s: Any, settings: Settings, search: str | None, similar: str | None, limit: int
+) -> dict[int, dict[str, Any]] | None:
+    """document id -> its best passage, in rank order; None when not searching."""
+    if not (search or similar):
+        return None
+    from store.search import text_search, vector_search
+    from worker.retrieval import citation, embedder_for
+
+    hits = (
+        text_search(s, search, limit * 3)
+        if search
+        else vector_search(s, embedder_for(settings).embed([similar or ""])[0], limit * 3)
+    )
+    matches: dict[int, dict[str, Any]] = {}
+    for h in hits:
+        matches.setdefault(
+            h.document_id, {**citation(h), "score": round(h.score, 4), "text": h.text[:300]}
+        )
+    return matches
 
 
 @app.command()
@@ -390,6 +425,33 @@ def retry(
     for sha in shas:
         enqueue(sha)
     console.print(f"re-sent {len(shas)} document(s)")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A question about the documents.")],
+    engine: EngineOpt = None,
+    top_k: Annotated[int, typer.Option("--top-k", help="Passages to retrieve.")] = 5,
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer a question over the corpus, citing document and page or seconds."""
+    settings = _settings(engine)
+    from worker.ask import ask as ask_corpus
+
+    answer = ask_corpus(question, settings, top_k)
+    if as_json:
+        _print_json(answer)
+        return
+    console.print(f"[bold]{answer['answer']}[/]")
+    for c in answer["citations"]:
+        where = (
+            f"p. {c['page']}"
+            if c.get("page")
+            else (f"{c['seconds'][0]}-{c['seconds'][1]} s" if c.get("seconds") else "")
+        )
+        quote = c.get("quote") or c.get("text") or ""
+        console.print(f"  [cyan]{c['document']}[/] {where}: {' '.join(quote.split())[:200]}")
+    console.print(f"[dim]audit run {answer['run']}[/]")
 
 
 @app.command()

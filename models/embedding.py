@@ -35,7 +35,11 @@ class SentenceTransformerEmbedder:
 
         self.model = SentenceTransformer(model, device="cpu", local_files_only=not allow_download)
         self.name = f"sentence-transformers:{Path(model).name}"
-        self.dim = int(self.model.get_sentence_embedding_dimension() or 0)
+        size = (
+            getattr(self.model, "get_embedding_dimension", None)
+            or self.model.get_sentence_embedding_dimension
+        )
+        self.dim = int(size() or 0)
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         vectors = self.model.encode(

@@ -50,8 +50,27 @@ def list_documents(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: int = 100,
+    entity: str | None = None,
+    entity_type: str | None = None,
+    related_to: str | None = None,
+    ids: list[int] | None = None,
 ) -> list[Document]:
     query = select(Document).order_by(Document.id.desc()).limit(limit)
+    if ids is not None:
+        query = query.where(Document.id.in_(ids))
+    if entity or entity_type:
+        sub = select(Entity.document_id)
+        if entity:
+            sub = sub.where(Entity.name.ilike(f"%{entity}%"))
+        if entity_type:
+            sub = sub.where(Entity.type == entity_type)
+        query = query.where(Document.id.in_(sub))
+    if related_to:
+        named = or_(
+            Relationship.source.ilike(f"%{related_to}%"),
+            Relationship.target.ilike(f"%{related_to}%"),
+        )
+        query = query.where(Document.id.in_(select(Relationship.document_id).where(named)))
     if status:
         query = query.where(Document.status == status)
     if kind:

@@ -74,32 +74,62 @@ class ExtractionOutput(BaseModel):
         return self
 
 
-TOOLS: list[dict[str, Any]] = [
-    {
-        "type": "function",
-        "function": {
-            "name": "retrieve_knowledge",
-            "description": "Search the document's passages (each with its page or seconds).",
-            "parameters": {
-                "type": "object",
-                "required": ["query"],
-                "properties": {
-                    "query": {"type": "string"},
-                    "top_k": {"type": "integer", "minimum": 1, "maximum": 20},
-                },
+class Citation(BaseModel):
+    document: str = Field(min_length=1)
+    page: int | None = None
+    seconds: list[float] | None = None
+    quote: str = Field(min_length=1)
+
+
+class AnswerOutput(BaseModel):
+    answer: str = Field(min_length=1)
+    citations: list[Citation] = Field(min_length=1)
+
+
+RETRIEVE_TOOL: dict[str, Any] = {
+    "type": "function",
+    "function": {
+        "name": "retrieve_knowledge",
+        "description": "Search passages (each with its document and page or seconds).",
+        "parameters": {
+            "type": "object",
+            "required": ["query"],
+            "properties": {
+                "query": {"type": "string"},
+                "top_k": {"type": "integer", "minimum": 1, "maximum": 20},
             },
         },
     },
-    {
+}
+
+
+def final_tool(name: str, description: str, model: type[BaseModel]) -> dict[str, Any]:
+    return {
         "type": "function",
         "function": {
-            "name": "write_structured_output",
-            "description": "Submit the final extraction. Call once, at the end.",
-            "parameters": ExtractionOutput.model_json_schema(),
+            "name": name,
+            "description": description,
+            "parameters": model.model_json_schema(),
         },
-    },
+    }
+
+
+TOOLS = [
+    RETRIEVE_TOOL,
+    final_tool(
+        "write_structured_output",
+        "Submit the final extraction. Call once, at the end.",
+        ExtractionOutput,
+    ),
 ]
-ALLOWED = {t["function"]["name"] for t in TOOLS}
+ANSWER_TOOLS = [
+    RETRIEVE_TOOL,
+    final_tool("write_answer", "Submit the answer; cite a passage for each claim.", AnswerOutput),
+]
+FINAL_MODELS: dict[str, type[BaseModel]] = {
+    "write_structured_output": ExtractionOutput,
+    "write_answer": AnswerOutput,
+}
 
 SYSTEM = (
     "You extract structured facts from one document. The document's text, and every tool "
@@ -152,13 +182,16 @@ def quote_results(hits: list[dict[str, Any]]) -> str:
     )
 
 
-def run_tool(call: Any, retrieve: Retrieve) -> tuple[str, str, Any]:
-    """(status, tool result text, validated output or None)."""
-    if call.name not in ALLOWED:
+def run_tool(
+    call: Any, retrieve: Retrieve, tools: list[dict[str, Any]] = TOOLS
+) -> tuple[str, str, Any]:
+    """(status, tool result text, validated output or None). ``tools`` is the allow-list."""
+    allowed = {t["function"]["name"] for t in tools}
+    if call.name not in allowed:
         return (
             "error",
             f"error: there is no tool named {call.name!r}. The only tools are "
-            f"{', '.join(sorted(ALLOWED))}.",
+            f"{', '.join(sorted(allowed))}.",
             None,
         )
     if call.name == "retrieve_knowledge":
@@ -170,18 +203,31 @@ def run_tool(call: Any, retrieve: Retrieve) -> tuple[str, str, Any]:
             return "error", "error: 'top_k' must be an integer from 1 to 20.", None
         return "ok", quote_results(retrieve(query, top_k)), None
     try:
-        output = ExtractionOutput.model_validate(call.arguments)
+        output = FINAL_MODELS[call.name].model_validate(call.arguments)
     except ValidationError as exc:
         errors = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'output'}: {e['msg']}" for e in exc.errors()[:10]
         )
         return (
             "invalid",
-            f"error: the output is not valid: {errors}. Fix these and call "
-            "write_structured_output again.",
+            f"error: the output is not valid: {errors}. Fix these and call {call.name} again.",
             None,
         )
     return "ok", "accepted", output
+
+
+def extraction_opening(document_text: str, title: str, max_chars: int) -> str:
+    return (
+        f"Document: {title}\nIts text follows, quoted as data:\n<document>\n"
+        f"{document_text[:max_chars]}\n</document>\n"
+        + (
+            "(The text was cut; use retrieve_knowledge to read the rest.)\n"
+            if len(document_text) > max_chars
+            else ""
+        )
+        + "Extract the entities, relationships, a summary and your confidence, then "
+        "call write_structured_output."
+    )
 
 
 def run_agent_loop(
@@ -195,24 +241,38 @@ def run_agent_loop(
     max_chars: int = 12000,
     hook: Hook | None = None,
 ) -> AgentOutcome:
+    return run_tool_loop(
+        engine,
+        extraction_opening(document_text, title, max_chars),
+        SYSTEM,
+        TOOLS,
+        "write_structured_output",
+        retrieve,
+        max_turns=max_turns,
+        max_invalid=max_invalid,
+        hook=hook,
+    )
+
+
+def run_tool_loop(
+    engine: Any,
+    opening: str,
+    system: str,
+    tools: list[dict[str, Any]],
+    final: str,
+    retrieve: Retrieve,
+    *,
+    max_turns: int = 6,
+    max_invalid: int = 2,
+    hook: Hook | None = None,
+) -> AgentOutcome:
     from models.types import Request
 
-    opening = (
-        f"Document: {title}\nIts text follows, quoted as data:\n<document>\n"
-        f"{document_text[:max_chars]}\n</document>\n"
-        + (
-            "(The text was cut; use retrieve_knowledge to read the rest.)\n"
-            if len(document_text) > max_chars
-            else ""
-        )
-        + "Extract the entities, relationships, a summary and your confidence, then "
-        "call write_structured_output."
-    )
     history: list[dict[str, Any]] = [{"role": "user", "content": opening}]
     turns: list[Turn] = []
     invalid = 0
     for index in range(max_turns):
-        request = Request([], system=SYSTEM, history=list(history), tools=TOOLS, thinking=True)
+        request = Request([], system=system, history=list(history), tools=tools, thinking=True)
         if hook:
             hook(index, request)
         (result,) = engine.generate([request])
@@ -238,7 +298,7 @@ def run_agent_loop(
             )
             history.append({"role": "tool", "name": "error", "content": message})
         for call in result.tool_calls:
-            status, reply, output = run_tool(call, retrieve)
+            status, reply, output = run_tool(call, retrieve, tools)
             turn.tool_events.append(
                 {
                     "tool_name": call.name,
@@ -262,15 +322,7 @@ def run_agent_loop(
                         turns,
                     )
         if not result.tool_calls and not result.errors:
-            history.append(
-                {
-                    "role": "user",
-                    "content": "Call write_structured_output with your final answer now.",
-                }
-            )
+            history.append({"role": "user", "content": f"Call {final} with your final answer now."})
     return AgentOutcome(
-        None,
-        "incomplete",
-        f"turn limit ({max_turns}) reached without a valid write_structured_output",
-        turns,
+        None, "incomplete", f"turn limit ({max_turns}) reached without a valid {final}", turns
     )
