@@ -133,12 +133,18 @@ def vector_search(
 
 
 _WORDS = re.compile(r"\w+", re.UNICODE)
+# Words that match nearly every passage: kept out of full-text queries, which OR the rest.
+_STOP = frozenset(
+    "a an and are as at be by can do does for from had has have how i in is it its much of "
+    "on or our so that the their there this to was we were what when where which who why "
+    "will with you your".split()
+)
 
 
 def text_search(
     session: Session, query: str, top_k: int = 5, document_id: int | None = None
 ) -> list[Hit]:
-    words = _WORDS.findall(query)
+    words = [w for w in _WORDS.findall(query) if w.lower() not in _STOP]
     if not words:
         return []
     dialect = session.get_bind().dialect.name

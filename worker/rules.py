@@ -51,7 +51,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "organization",
         re.compile(
-            rf"\b[A-Z][\w&'’-]*(?:[ \t]+(?:[A-Z][\w&'’-]*|&|and|of))"
+            rf"\b[A-Z][A-Za-z&'’-]*(?:[ \t]+(?:[A-Z][A-Za-z&'’-]*|&|and|of))"
             rf"{{0,4}}[ \t]+(?:{LEGAL})(?![\w])"
         ),
     ),
@@ -60,6 +60,19 @@ STOP = set(
     "the a an and or of to in on for with by at from is are was were be this that it as "
     "we our you your their its not no all any each".split()
 )
+
+
+def _form_on(text: str) -> dict[str, str]:
+    """A page's `Label: value` pairs, when the page reads as a form (most lines are fields)."""
+    from worker.tesseract import form_fields
+
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    found = {
+        k: v
+        for k, v in form_fields(text).items()
+        if len(k.split()) <= 4 and len(v) <= 60 and v.count(":") == 0
+    }
+    return found if len(found) >= 3 and len(found) >= 0.7 * len(lines) else {}
 
 
 def iban_valid(candidate: str) -> bool:
@@ -74,6 +87,8 @@ def find_entities(pages: list[tuple[int | None, str]]) -> dict[tuple[str, str], 
     """(type, name) -> pages it occurs on."""
     found: dict[tuple[str, str], set[int]] = defaultdict(set)
     for page, text in pages:
+        # Lines wrapped by the layout are one sentence: "Stark\nComponents AG" is one name.
+        text = re.sub(r"(?<=\S)[ \t]*\n(?=[ \t]*\S)", " ", text)
         taken: list[tuple[int, int]] = []
         for kind, pattern in PATTERNS:
             for match in pattern.finditer(text):
@@ -118,6 +133,8 @@ def extract(
     """The extraction schema, filled by rules."""
     entities = find_entities(pages)
     relationships: list[dict[str, str]] = []
+    if not fields:  # a digital form: its text layer has the `Label: value` lines
+        fields = [(page, f) for page, text in pages if page and (f := _form_on(text))]
     for page, form in fields:
         subject = form.get("Name") or form.get("name") or name
         for key, value in form.items():

@@ -1,0 +1,214 @@
+"""The agent step. On the CPU: rule-based extraction of documents of known content. On the
+tiny Gemma 4: the real tool loop, with the model's tokens forced per turn (they still pass
+through the real tokenizer, chat template, generate() and parser)."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from typer.testing import CliRunner
+
+from docintel.extraction_samples import invoice, labelled_documents, prf
+from docintel.settings import get_settings
+from tests.helpers import ForceText, process
+
+Q = '<|"|>'
+# Measured on the 21 generated documents (invoices, contracts, forms): entity precision and
+# recall 1.00, form relationship recall 1.00. Bars below leave room for layout changes.
+PRECISION_BAR = RECALL_BAR = 0.9
+
+
+def _entities(result):
+    return {(e["type"], e["name"]) for e in result["extraction"]["entities"]}
+
+
+def test_cpu_extraction_precision_and_recall(embedded, tmp_path):
+    docs = labelled_documents(tmp_path / "docs", count=9)
+    scores = []
+    for doc in docs:
+        result = process(doc.path, embedded)
+        ext = result["extraction"]
+        assert ext["status"] == "complete" and ext["engine"] == "rules"
+        assert "rule-based" in ext["reason"] and 0 <= ext["confidence"] <= 1
+        assert ext["summary"]
+        scores.append(prf(doc.entities, _entities(result)))
+        if doc.relationships:
+            found = {(r["source"], r["target"], r["type"]) for r in ext["relationships"]}
+            assert prf(doc.relationships, found)[1] >= RECALL_BAR
+        for entity in ext["entities"]:
+            assert entity["pages"] == [1]  # each entity names the page it came from
+    precision = sum(s[0] for s in scores) / len(scores)
+    recall = sum(s[1] for s in scores) / len(scores)
+    assert precision >= PRECISION_BAR and recall >= RECALL_BAR, (precision, recall)
+
+
+def test_prompt_injection_changes_nothing(embedded, tmp_path):
+    (tmp_path / "attacked").mkdir()
+    clean = process(invoice(tmp_path, random.Random(3), 1).path, embedded)
+    attacked = process(
+        invoice(tmp_path / "attacked", random.Random(3), 1, inject=True).path, embedded
+    )
+    assert _entities(attacked) == _entities(clean)
+    assert attacked["extraction"]["relationships"] == clean["extraction"]["relationships"]
+    guard = [e for e in attacked["audit"] if e["step"] == "agent:guard"]
+    assert guard and guard[0]["status"] == "warning"
+    assert "IGNORE ALL PREVIOUS INSTRUCTIONS" in guard[0]["content"]
+    assert not [e for e in clean["audit"] if e["step"] == "agent:guard"]
+
+
+def test_ask_on_cpu_cites_passages_and_says_no_model_answered(embedded, tmp_path, monkeypatch):
+    from docintel.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    for doc in labelled_documents(tmp_path / "docs", count=3):
+        process(doc.path, embedded)
+    run = CliRunner().invoke(app, ["ask", "--json", "Which policy number is on the claim?"])
+    assert run.exit_code == 0, run.output
+    answer = json.loads(run.stdout)
+    assert answer["composed"] is False and "No model composed this answer" in answer["answer"]
+    top = answer["citations"][0]
+    assert top["document"].startswith("form-") and top["page"] == 1
+    assert "Policy number" in top["text"]
+    show = CliRunner().invoke(app, ["query", "--entity-type", "iban", "--json"])
+    assert [d["name"] for d in json.loads(show.stdout)] == ["invoice-00.pdf"]
+    related = CliRunner().invoke(app, ["query", "--related-to", "Maria Lopez", "--json"])
+    assert all(d["name"].startswith("form-") for d in json.loads(related.stdout))
+
+
+# --- the loop on the tiny Gemma 4 -----------------------------------------------------------
+
+
+@pytest.fixture
+def gemma(embedded, tiny_model, monkeypatch):
+    monkeypatch.setenv("DOCINTEL_ENGINE", "gemma")
+    monkeypatch.setenv("DOCINTEL_MODEL", str(tiny_model))
+    monkeypatch.setenv("DOCINTEL_MAX_NEW_TOKENS", "8")
+    monkeypatch.setenv("DOCINTEL_AGENT_MAX_TURNS", "4")
+    get_settings.cache_clear()
+    return get_settings()
+
+
+def _forcing(turns: dict[int, str], seen: list):
+    from models.runtime import get_engine
+
+    def hook(index, request):
+        seen.append(request)
+        tok = get_engine(get_settings().engine_config()).processor.tokenizer
+        if index in turns:
+            request.max_new_tokens = 600
+            request.logits_processors = [ForceText(tok, turns[index])]
+
+    return hook
+
+
+VALID = (
+    f"<|tool_call>call:write_structured_output{{entities:[{{name:{Q}Acme Industrial GmbH"
+    f"{Q},type:{Q}organization{Q},pages:[1]}},{{name:{Q}INV-2026-0117{Q},type:"
+    f"{Q}invoice_number{Q},pages:[1]}}],relationships:[{{source:{Q}Acme Industrial GmbH"
+    f"{Q},target:{Q}INV-2026-0117{Q},type:{Q}issued{Q},evidence:{Q}INVOICE INV-2026-0117"
+    f" Acme Industrial GmbH{Q}}}],summary:{Q}An invoice from Acme.{Q},confidence:0.8}}"
+    "<tool_call|>"
+)
+
+
+def _run(gemma, monkeypatch, turns):
+    import worker.tasks
+    from worker.agent_step import run_agent_step
+
+    seen: list = []
+    hook = _forcing(turns, seen)
+    monkeypatch.setattr(
+        worker.tasks, "run_agent_step", lambda s, doc: run_agent_step(s, doc, hook=hook)
+    )
+    from pathlib import Path
+
+    result = process(Path(__file__).resolve().parent.parent / "samples" / "invoice.pdf", gemma)
+    return result, seen
+
+
+def test_loop_retrieves_then_writes_a_valid_output(gemma, monkeypatch):
+    thought = "The total should be on page one; search first."
+    result, seen = _run(
+        gemma,
+        monkeypatch,
+        {
+            0: (
+                f"<|channel>thought\n{thought}<channel|><|tool_call>call:retrieve_knowledge"
+                f"{{query:{Q}invoice due date{Q},top_k:2}}<tool_call|>"
+            ),
+            1: VALID,
+        },
+    )
+    ext = result["extraction"]
+    assert ext["status"] == "complete" and ext["engine"] == "gemma" and ext["turns"] == 2
+    assert {(e["type"], e["name"]) for e in ext["entities"]} == {
+        ("organization", "Acme Industrial GmbH"),
+        ("invoice_number", "INV-2026-0117"),
+    }
+    assert ext["relationships"][0]["type"] == "issued" and ext["confidence"] == 0.8
+    events = {(e["step"], e["seq"]): e for e in result["audit"]}
+    first = events[("agent:turn:0", 0)]
+    assert first["thinking"] == thought and first["prompt_tokens"] > 0
+    tool = events[("agent:turn:0", 1)]
+    assert tool["tool_name"] == "retrieve_knowledge" and tool["status"] == "ok"
+    assert tool["tool_args"] == {"query": "invoice due date", "top_k": 2}
+    passages = json.loads(tool["tool_result"].split("\n", 1)[1].rsplit("\n", 1)[0])
+    assert passages[0]["document"] == "invoice.pdf" and passages[0]["page"] in (1, 2)
+    # the second turn carries the call and the passages, never the thinking
+    engine = __import__("models.runtime", fromlist=["x"]).get_engine(gemma.engine_config())
+    prompt = engine.prompt(seen[1], True)
+    assert "retrieve_knowledge" in prompt and "<|tool_response>" in prompt
+    assert thought not in prompt
+
+
+def test_malformed_and_unknown_calls_get_errors_back(gemma, monkeypatch):
+    result, seen = _run(
+        gemma,
+        monkeypatch,
+        {
+            0: f"<|tool_call>call:retrieve_knowledge{{query:{Q}unterminated}}<tool_call|>",
+            1: "<|tool_call>call:delete_all_documents{confirm:true}<tool_call|>",
+            2: VALID,
+        },
+    )
+    assert result["extraction"]["status"] == "complete"
+    events = {(e["step"], e["seq"]): e for e in result["audit"]}
+    bad = events[("agent:turn:0", 1)]
+    assert bad["tool_name"] == "(unparsed)" and bad["status"] == "error"
+    unknown = events[("agent:turn:1", 1)]
+    assert unknown["tool_name"] == "delete_all_documents" and unknown["status"] == "error"
+    assert "no tool named 'delete_all_documents'" in unknown["tool_result"]
+    engine = __import__("models.runtime", fromlist=["x"]).get_engine(gemma.engine_config())
+    assert "no tool named" in engine.prompt(seen[2], True)  # the error went back as data
+
+
+def test_invalid_output_is_sent_back_with_errors(gemma, monkeypatch):
+    bad = VALID.replace("confidence:0.8", "confidence:1.7")
+    result, _ = _run(gemma, monkeypatch, {0: bad, 1: VALID})
+    ext = result["extraction"]
+    assert ext["status"] == "complete" and ext["turns"] == 2
+    rejected = [e for e in result["audit"] if e["step"] == "agent:turn:0" and e["seq"] == 1][0]
+    assert rejected["status"] == "invalid" and "confidence" in rejected["tool_result"]
+
+
+def test_turn_limit_ends_incomplete_with_the_reason(gemma, monkeypatch):
+    result, _ = _run(
+        gemma, monkeypatch, {i: "I think the document is an invoice." for i in range(4)}
+    )
+    assert result["document"]["status"] == "done"
+    ext = result["extraction"]
+    assert ext["status"] == "incomplete" and ext["entities"] == []
+    assert ext["reason"] == "turn limit (4) reached without a valid write_structured_output"
+    assert (
+        len([e for e in result["audit"] if e["step"].startswith("agent:turn:") and e["seq"] == 0])
+        == 4
+    )
+
+
+def test_too_many_invalid_outputs_end_incomplete(gemma, monkeypatch):
+    bad = VALID.replace("confidence:0.8", "confidence:-3")
+    result, _ = _run(gemma, monkeypatch, {i: bad for i in range(4)})
+    ext = result["extraction"]
+    assert ext["status"] == "incomplete" and "still invalid after 3 tries" in ext["reason"]

