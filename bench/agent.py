@@ -22,8 +22,9 @@ from docintel.extraction_samples import labelled_documents, prf  # noqa: E402
 
 
 def run(engine: str, docs, home: Path) -> None:  # type: ignore[no-untyped-def]
-    os.environ.update(DOCINTEL_ENGINE=engine, DOCINTEL_HOME=str(home / engine),
-                      DOCINTEL_BROKER_URL="")
+    os.environ.update(
+        DOCINTEL_ENGINE=engine, DOCINTEL_HOME=str(home / engine), DOCINTEL_BROKER_URL=""
+    )
     from docintel.settings import get_settings
 
     get_settings.cache_clear()
@@ -60,8 +61,10 @@ def run(engine: str, docs, home: Path) -> None:  # type: ignore[no-untyped-def]
     print(f"  task completion (valid output)   {complete}/{n} = {complete / n:.2%}")
     print(f"  entity F1                        {sum(ent_f1) / n:.4f}")
     print(f"  relationship F1 (forms)          {sum(rel_f1) / max(1, len(rel_f1)):.4f}")
-    print(f"  mean turns                       {sum(turns) / n:.2f}"
-          + ("   (rules: no model turns)" if engine == "cpu" else ""))
+    print(
+        f"  mean turns                       {sum(turns) / n:.2f}"
+        + ("   (rules: no model turns)" if engine == "cpu" else "")
+    )
     print(f"  seconds per document             {elapsed / n:.3f}   (whole pipeline)")
 
 
@@ -79,7 +82,7 @@ def main() -> None:
 
     home = Path(tempfile.mkdtemp(prefix="docintel-agent-"))
     docs = labelled_documents(home / "docs", args.docs)
-    for engine in (["cpu", "gemma"] if args.engine == "all" else [args.engine]):
+    for engine in ["cpu", "gemma"] if args.engine == "all" else [args.engine]:
         if engine == "gemma":
             found = choose_engine(EngineConfig(model=get_settings().model))
             if found.name != "gemma":

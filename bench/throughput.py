@@ -52,6 +52,11 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=1)
     ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     ap.add_argument("--redis", default="redis://127.0.0.1:6379/12")
+    ap.add_argument(
+        "--embedding",
+        default="",
+        help="DOCINTEL_EMBEDDING_MODEL for the agent step ('hashing': no model)",
+    )
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="docintel-bench-"))
@@ -80,6 +85,7 @@ def main() -> None:
         "DOCINTEL_BROKER_URL": args.redis,
         "DOCINTEL_STABLE_SECONDS": "0.5",
         "DOCINTEL_LOG_LEVEL": "WARNING",
+        "DOCINTEL_EMBEDDING_MODEL": args.embedding,
     }
     inbox = work / "home" / "inbox"
     inbox.mkdir(parents=True)
