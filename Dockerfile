@@ -4,7 +4,7 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     HF_HOME=/models/hf DOCINTEL_HOME=/data
 
-# tesseract and espeak-ng are used by the CPU engines; libsndfile by the audio decoder.
+# Tesseract is the CPU OCR engine; libsndfile and ffmpeg decode audio.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tesseract-ocr libsndfile1 ffmpeg \
  && rm -rf /var/lib/apt/lists/*
@@ -19,7 +19,7 @@ COPY worker worker
 COPY models models
 COPY store store
 COPY migrations migrations
-RUN pip install ".[models,gpu]"
+RUN pip install ".[models,gpu,asr]"
 
 VOLUME ["/data", "/models"]
 ENTRYPOINT ["docintel"]
