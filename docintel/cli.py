@@ -442,7 +442,9 @@ def ask(
     if as_json:
         _print_json(answer)
         return
-    console.print(f"[bold]{answer['answer']}[/]")
+    from rich.markup import escape
+
+    console.print(f"[bold]{escape(answer['answer'])}[/]")
     for c in answer["citations"]:
         where = (
             f"p. {c['page']}"
@@ -450,7 +452,9 @@ def ask(
             else (f"{c['seconds'][0]}-{c['seconds'][1]} s" if c.get("seconds") else "")
         )
         quote = c.get("quote") or c.get("text") or ""
-        console.print(f"  [cyan]{c['document']}[/] {where}: {' '.join(quote.split())[:200]}")
+        console.print(
+            f"  [cyan]{escape(c['document'])}[/] {where}: {escape(' '.join(quote.split())[:200])}"
+        )
     console.print(f"[dim]audit run {answer['run']}[/]")
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -62,8 +63,8 @@ def document_panel(
         f"id {doc['id']}  sha256 {doc['sha256'][:12]}"
     ]
     if doc["error"]:
-        lines.append(f"[red]error:[/] {doc['error']}")
-    lines += [f"[yellow]warning:[/] {w}" for w in doc["warnings"]]
+        lines.append(f"[red]error:[/] {escape(doc['error'])}")
+    lines += [f"[yellow]warning:[/] {escape(w)}" for w in doc["warnings"]]
     pages = result["pages"]
     if pages:
         sources: dict[str, int] = {}
@@ -77,7 +78,8 @@ def document_panel(
     ext = result.get("extraction")
     if ext:
         lines.append(
-            f"extraction: {ext['status']}" + (f" ({ext['reason']})" if ext["reason"] else "")
+            f"extraction: {ext['status']}"
+            + (f" ({escape(ext['reason'])})" if ext["reason"] else "")
         )
     console.print(Panel("\n".join(lines), title=doc["name"], expand=False))
     if full and pages:
@@ -110,7 +112,7 @@ def page_table(console: Console, pages: list[dict[str, Any]]) -> None:
         decision = p["error"] or p["decision"] or ""
         if chart and chart.get("read") is False:
             decision += f" (chart not read: {chart['reason']})"
-        console.print(f"[dim]page {p['page']}:[/] {decision}")
+        console.print(f"[dim]page {p['page']}:[/] {escape(decision)}")
         if p["fields"]:
             console.print(
                 f"[bold]page {p['page']} fields[/]: "
