@@ -30,23 +30,17 @@ def run(engine: str, docs, home: Path) -> None:  # type: ignore[no-untyped-def]
     get_settings.cache_clear()
     settings = get_settings()
     import migrations
-    from store.db import session_scope
-    from store.queries import document_result
-    from store.schema import Document
-    from watcher.ingest import ingest
-    from worker.app import enqueue
 
     migrations.upgrade(settings.db_url)
+    from docintel.embedded import process_file
+
     complete = 0
     turns: list[int] = []
     ent_f1: list[float] = []
     rel_f1: list[float] = []
     started = time.perf_counter()
     for doc in docs:
-        taken = ingest(doc.path, settings, move=False)
-        enqueue(taken.sha256)
-        with session_scope(settings.db_url) as s:
-            result = document_result(s, s.get(Document, taken.document_id), audit=False)
+        result = process_file(doc.path, settings)
         ext = result["extraction"] or {}
         complete += ext.get("status") == "complete"
         turns.append(ext.get("turns") or 0)

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import jiwer  # noqa: E402
 
+from docintel.metrics import cell_f1  # noqa: E402
 from docintel.page_samples import (  # noqa: E402
     blank_page,
     chart_page,
@@ -59,23 +60,6 @@ def labelled_set(per_kind: int, folder: Path) -> list[tuple[Path, str, object]]:
         image.save(path)
         items.append((path, "blank", truth))
     return items
-
-
-def cell_f1(expected, found) -> float:  # type: ignore[no-untyped-def]
-    want = Counter(
-        (r, c, " ".join(v.split()))
-        for r, row in enumerate(expected)
-        for c, v in enumerate(row)
-        if v.strip()
-    )
-    got = Counter(
-        (r, c, " ".join(v.split()))
-        for r, row in enumerate(found)
-        for c, v in enumerate(row)
-        if v.strip()
-    )
-    hits = sum((want & got).values())
-    return 0.0 if not hits else 2 * hits / (sum(want.values()) + sum(got.values()))
 
 
 def field_f1(expected: dict, found: dict) -> float:

@@ -74,24 +74,14 @@ def process(
     from rich.progress import Progress
 
     from docintel import render
-    from store.db import session_scope
-    from store.queries import document_result
-    from store.schema import Document
-    from watcher.ingest import ingest
-    from worker.app import enqueue
+    from docintel.embedded import process_file
 
     results = []
     with Progress(console=err, transient=True, disable=as_json or not err.is_terminal) as bar:
         job = bar.add_task("processing", total=len(files))
         for path in files:
             bar.update(job, description=f"processing {path.name}")
-            taken = ingest(path, settings, move=False)
-            if taken.status == "queued":
-                enqueue(taken.sha256)
-            with session_scope(settings.db_url) as s:
-                doc = s.get(Document, taken.document_id)
-                assert doc is not None
-                results.append(document_result(s, doc))
+            results.append(process_file(path, settings))
             bar.advance(job)
     if as_json:
         _print_json(results if len(results) > 1 else results[0])

@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from docintel.metrics import prf  # noqa: F401  (used with these samples)
 from docintel.samples import PdfSpec, write_pdf
 
 ORGS = [
@@ -131,10 +132,3 @@ def labelled_documents(folder: Path, count: int = 21, seed: int = 7) -> list[Lab
     folder.mkdir(parents=True, exist_ok=True)
     makers = [invoice, contract, form]
     return [makers[i % 3](folder, rng, i) for i in range(count)]
-
-
-def prf(truth: set, found: set) -> tuple[float, float, float]:  # type: ignore[type-arg]
-    hits = len(truth & found)
-    p = hits / len(found) if found else 0.0
-    r = hits / len(truth) if truth else 1.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)

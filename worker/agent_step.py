@@ -148,30 +148,7 @@ def _with_model(session: Session, doc: Document, settings: Any, embedder: Any, h
         max_chars=settings.agent_max_chars,
         hook=hook,
     )
-    for turn in outcome.turns:
-        r = turn.result
-        audit(
-            session,
-            run=doc.sha256,
-            document_id=doc.id,
-            step=f"agent:turn:{turn.index}",
-            role="assistant",
-            content=r.text[:4000],
-            status="warning" if r.errors else "ok",
-            **r.audit(),
-        )
-        for seq, event in enumerate(turn.tool_events, 1):
-            audit(
-                session,
-                run=doc.sha256,
-                document_id=doc.id,
-                step=f"agent:turn:{turn.index}",
-                seq=seq,
-                role="tool",
-                engine=r.engine,
-                model=r.model,
-                **event,
-            )
+    record_turns(session, doc.sha256, "agent", outcome, doc.id)
     last = outcome.turns[-1].result if outcome.turns else None
     meta = {
         "engine": last.engine if last else None,
@@ -208,6 +185,38 @@ def _with_model(session: Session, doc: Document, settings: Any, embedder: Any, h
         _unique_entities(out),
         _unique_relationships([r.model_dump() for r in out.relationships]),
     )
+
+
+def record_turns(
+    session: Session, run: str, prefix: str, outcome: Any, document_id: int | None = None
+) -> None:
+    """Each model turn (answer, thinking, tokens) and each tool call it made, as audit events
+    ``{prefix}:turn:N``, seq 0 for the turn and 1.. for its tool calls."""
+    for turn in outcome.turns:
+        r = turn.result
+        step = f"{prefix}:turn:{turn.index}"
+        audit(
+            session,
+            run=run,
+            document_id=document_id,
+            step=step,
+            role="assistant",
+            content=r.text[:4000],
+            status="warning" if r.errors else "ok",
+            **r.audit(),
+        )
+        for seq, event in enumerate(turn.tool_events, 1):
+            audit(
+                session,
+                run=run,
+                document_id=document_id,
+                step=step,
+                seq=seq,
+                role="tool",
+                engine=r.engine,
+                model=r.model,
+                **event,
+            )
 
 
 def _unique_entities(out: Any) -> list[dict[str, Any]]:

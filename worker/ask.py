@@ -10,6 +10,7 @@ from docintel.settings import Settings
 from store.db import session_scope
 from store.records import audit
 from worker.agent import ANSWER_TOOLS, run_tool_loop
+from worker.agent_step import record_turns
 from worker.retrieval import embedder_for, hybrid_search, passage
 
 ASK_SYSTEM = (
@@ -70,18 +71,7 @@ def ask(question: str, settings: Settings, top_k: int = 5, hook: Any = None) -> 
             max_invalid=settings.agent_max_invalid,
             hook=hook,
         )
-        for turn in outcome.turns:
-            r = turn.result
-            audit(
-                s,
-                run=run,
-                step=f"ask:turn:{turn.index}",
-                role="assistant",
-                content=r.text[:4000],
-                **r.audit(),
-            )
-            for seq, event in enumerate(turn.tool_events, 1):
-                audit(s, run=run, step=f"ask:turn:{turn.index}", seq=seq, role="tool", **event)
+        record_turns(s, run, "ask", outcome)
         if outcome.output is None:
             return {
                 "question": question,
