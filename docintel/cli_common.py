@@ -1,0 +1,60 @@
+"""What every `docintel` command shares: the typer apps, consoles, options and settings."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from docintel.settings import Settings, get_settings
+
+app = typer.Typer(
+    help="docintel: a document-intelligence inbox.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_show_locals=False,
+    pretty_exceptions_short=True,
+)
+db_app = typer.Typer(help="The results database.", no_args_is_help=True)
+dev_app = typer.Typer(help="Developer tools.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(dev_app, name="dev")
+console = Console()
+err = Console(stderr=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+EngineOpt = Annotated[
+    str | None, typer.Option("--engine", help="auto, gemma, openai or cpu (DOCINTEL_ENGINE).")
+]
+
+
+def _settings(engine: str | None = None) -> Settings:
+    if engine:
+        os.environ["DOCINTEL_ENGINE"] = engine
+        get_settings.cache_clear()
+    return get_settings()
+
+
+def _embedded_settings(engine: str | None = None) -> Settings:
+    """Embedded commands run in-process whatever DOCINTEL_BROKER_URL says."""
+    os.environ["DOCINTEL_BROKER_URL"] = ""
+    get_settings.cache_clear()
+    settings = _settings(engine)
+    import migrations
+
+    migrations.upgrade(settings.db_url)
+    return settings
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

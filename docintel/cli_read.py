@@ -1,0 +1,200 @@
+"""Commands that read results: status, query, show, ask, config."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+
+from docintel.cli_common import (
+    EngineOpt,
+    JsonOpt,
+    _print_json,
+    _redact,
+    _settings,
+    app,
+    console,
+    err,
+)
+from docintel.settings import Settings, settings_table
+
+
+@app.command()
+def status(as_json: JsonOpt = False) -> None:
+    """Documents by status, queue depth per queue, and live workers."""
+    settings = _settings()
+    from store.db import session_scope
+    from store.queries import status_counts
+
+    with session_scope(settings.db_url) as s:
+        counts = status_counts(s)
+    info: dict[str, Any] = {
+        "mode": "distributed" if settings.distributed else "embedded",
+        "database": _redact(settings.db_url),
+        "documents": counts,
+        "queues": {},
+        "workers": [],
+    }
+    if settings.distributed:
+        from worker.app import QUEUES
+        from worker.app import app as celery_app
+
+        with celery_app.connection_for_read() as conn:
+            client = conn.default_channel.client
+            info["queues"] = {q: client.llen(q) for q in QUEUES}
+            info["queues"]["unacked"] = client.hlen(conn.default_channel.unacked_key)
+        replies = celery_app.control.inspect(timeout=1.0).active() or {}
+        info["workers"] = [{"name": w, "active": len(t)} for w, t in sorted(replies.items())]
+    if as_json:
+        _print_json(info)
+    else:
+        from docintel import render
+
+        render.status_view(console, info)
+
+
+@app.command()
+def query(
+    status_: Annotated[str | None, typer.Option("--status")] = None,
+    type_: Annotated[str | None, typer.Option("--type", help="pdf, image, audio, table.")] = None,
+    name: Annotated[str | None, typer.Option(help="Name contains.")] = None,
+    contains: Annotated[str | None, typer.Option(help="Text contains.")] = None,
+    since: Annotated[datetime | None, typer.Option(help="Received on or after.")] = None,
+    until: Annotated[datetime | None, typer.Option(help="Received before.")] = None,
+    entity: Annotated[str | None, typer.Option(help="Has an entity named like this.")] = None,
+    entity_type: Annotated[str | None, typer.Option(help="Has an entity of this type.")] = None,
+    related_to: Annotated[str | None, typer.Option(help="A relationship names this.")] = None,
+    search: Annotated[str | None, typer.Option(help="Full-text search of passages.")] = None,
+    similar: Annotated[str | None, typer.Option(help="Vector search of passages.")] = None,
+    limit: Annotated[int, typer.Option()] = 100,
+    as_json: JsonOpt = False,
+) -> None:
+    """List documents, newest first (best match first with --search or --similar)."""
+    settings = _settings()
+    from store.db import session_scope
+    from store.queries import document_summary, list_documents
+
+    with session_scope(settings.db_url) as s:
+        matches = _passage_matches(s, settings, search, similar, limit)
+        docs = [
+            document_summary(d)
+            for d in list_documents(
+                s,
+                status=status_,
+                kind=type_,
+                name=name,
+                contains=contains,
+                since=since,
+                until=until,
+                limit=limit,
+                entity=entity,
+                entity_type=entity_type,
+                related_to=related_to,
+                ids=list(matches) if matches is not None else None,
+            )
+        ]
+    if matches is not None:
+        order = list(matches)
+        docs.sort(key=lambda d: order.index(d["id"]))
+        for d in docs:
+            d["match"] = matches[d["id"]]
+    if as_json:
+        _print_json(docs)
+    else:
+        from docintel import render
+
+        render.documents_table(console, docs)
+
+
+def _passage_matches(
+    s: Any, settings: Settings, search: str | None, similar: str | None, limit: int
+) -> dict[int, dict[str, Any]] | None:
+    """document id -> its best passage, in rank order; None when not searching."""
+    if not (search or similar):
+        return None
+    from store.search import text_search, vector_search
+    from worker.retrieval import citation, embedder_for
+
+    hits = (
+        text_search(s, search, limit * 3)
+        if search
+        else vector_search(s, embedder_for(settings).embed([similar or ""])[0], limit * 3)
+    )
+    matches: dict[int, dict[str, Any]] = {}
+    for h in hits:
+        matches.setdefault(
+            h.document_id, {**citation(h), "score": round(h.score, 4), "text": h.text[:300]}
+        )
+    return matches
+
+
+@app.command()
+def show(
+    doc: Annotated[str, typer.Argument(help="Document id, sha256 (prefix) or name.")],
+    as_json: JsonOpt = False,
+    audit: Annotated[bool, typer.Option("--audit", help="Show the audit trail.")] = False,
+) -> None:
+    """One document: pages, tables, extraction and (with --audit) its audit trail."""
+    settings = _settings()
+    from store.db import session_scope
+    from store.queries import document_result, find_document
+
+    with session_scope(settings.db_url) as s:
+        found = find_document(s, doc)
+        if found is None:
+            err.print(f"[red]no document {doc!r}[/]; `docintel query` lists them.")
+            raise typer.Exit(1)
+        result = document_result(s, found)
+    if as_json:
+        _print_json(result)
+    else:
+        from docintel import render
+
+        render.document_panel(console, result, audit=audit, full=True)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A question about the documents.")],
+    engine: EngineOpt = None,
+    top_k: Annotated[int, typer.Option("--top-k", help="Passages to retrieve.")] = 5,
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer a question over the corpus, citing document and page or seconds."""
+    settings = _settings(engine)
+    from worker.ask import ask as ask_corpus
+
+    answer = ask_corpus(question, settings, top_k)
+    if as_json:
+        _print_json(answer)
+        return
+    from rich.markup import escape
+
+    console.print(f"[bold]{escape(answer['answer'])}[/]")
+    for c in answer["citations"]:
+        where = (
+            f"p. {c['page']}"
+            if c.get("page")
+            else (f"{c['seconds'][0]}-{c['seconds'][1]} s" if c.get("seconds") else "")
+        )
+        quote = c.get("quote") or c.get("text") or ""
+        console.print(
+            f"  [cyan]{escape(c['document'])}[/] {where}: {escape(' '.join(quote.split())[:200])}"
+        )
+    console.print(f"[dim]audit run {answer['run']}[/]")
+
+
+@app.command()
+def config(as_json: JsonOpt = False) -> None:
+    """Every setting: its variable, default and meaning."""
+    rows = settings_table()
+    if as_json:
+        _print_json([{"variable": v, "default": d, "description": t} for v, d, t in rows])
+        return
+    from rich.table import Table
+
+    table = Table("variable", "default", "meaning")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
