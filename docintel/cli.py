@@ -158,6 +158,12 @@ def worker(
     setup_logging(loglevel)
     from worker.app import app as celery_app
 
+    processes = concurrency or settings.worker_concurrency
+    # Share the cores between the pool's processes: torch and OpenMP default to every core in
+    # each process, and N processes x all cores is slower than either alone.
+    threads = str(max(1, (os.cpu_count() or 1) // processes))
+    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, threads)
     hostname = name or (f"gpu{gpu}@%h" if gpu is not None else "cpu@%h")
     argv = [
         "worker",
@@ -168,7 +174,7 @@ def worker(
         "-P",
         "prefork",
         "-c",
-        str(concurrency or settings.worker_concurrency),
+        str(processes),
         "--loglevel",
         loglevel,
         "-E",

@@ -120,7 +120,6 @@ def _with_model(audio: dict[int, Any], settings: Settings, hook: Any) -> list[di
                     "audio_tokens": result.audio_tokens,
                 },
                 "_result": result,
-                "_prompt": prompt,
             }
         )
     return rows

@@ -205,7 +205,7 @@ def audio(self: Task, sha256: str, windows: list[int]) -> None:
         rows = transcribe(Path(doc.archive_path or ""), [tuple(r) for r in spans], get_settings())
         bounds = {w: (a, b) for w, a, b in spans}
         for row in rows:
-            result, prompt = row.pop("_result", None), row.pop("_prompt", None)
+            result = row.pop("_result", None)  # a model's Result; whisper rows carry none
             a, b = bounds[row["window"]]
             row.update(start_s=a, end_s=b, skipped=False)
             audit(
@@ -226,7 +226,6 @@ def audio(self: Task, sha256: str, windows: list[int]) -> None:
                     }
                 ),
             )
-            del prompt
         save_segments(s, doc.id, rows)
 
     run_step(self, sha256, f"audio:{windows[0]}-{windows[-1]}", body)
