@@ -171,7 +171,7 @@ class Extraction(Base):
     document_id: Mapped[int] = mapped_column(
         ForeignKey("documents.id", ondelete="CASCADE"), unique=True
     )
-    status: Mapped[str] = mapped_column(String(16), doc="complete, incomplete, not_run")
+    status: Mapped[str] = mapped_column(String(16), doc="complete or incomplete")
     reason: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[str | None] = mapped_column(Text)
     confidence: Mapped[float | None] = mapped_column(Float)
