@@ -15,13 +15,23 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_up_watches_and_processes_then_show_prints_the_audit_timeline(tmp_path):
-    env = {**os.environ, "DOCINTEL_HOME": str(tmp_path / "home"), "DOCINTEL_BROKER_URL": "",
-           "DOCINTEL_STABLE_SECONDS": "0.5", "DOCINTEL_EMBEDDING_MODEL": "hashing",
-           "COLUMNS": "200"}
+    env = {
+        **os.environ,
+        "DOCINTEL_HOME": str(tmp_path / "home"),
+        "DOCINTEL_BROKER_URL": "",
+        "DOCINTEL_STABLE_SECONDS": "0.5",
+        "DOCINTEL_EMBEDDING_MODEL": "hashing",
+        "COLUMNS": "200",
+    }
     env.pop("DOCINTEL_DATABASE_URL", None)
-    up = subprocess.Popen([sys.executable, "-m", "docintel.cli", "up"], env=env, cwd=tmp_path,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          start_new_session=True)
+    up = subprocess.Popen(
+        [sys.executable, "-m", "docintel.cli", "up"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         inbox = tmp_path / "home" / "inbox"
         deadline = time.monotonic() + 60
@@ -30,8 +40,13 @@ def test_up_watches_and_processes_then_show_prints_the_audit_timeline(tmp_path):
         shutil.copy(ROOT / "samples" / "invoice.pdf", inbox / "invoice.pdf")
         shown = None
         while time.monotonic() < deadline:
-            run = subprocess.run([sys.executable, "-m", "docintel.cli", "query", "--json"],
-                                 env=env, cwd=tmp_path, capture_output=True, text=True)
+            run = subprocess.run(
+                [sys.executable, "-m", "docintel.cli", "query", "--json"],
+                env=env,
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+            )
             docs = json.loads(run.stdout or "[]") if run.returncode == 0 else []
             if docs and docs[0]["status"] == "done":
                 shown = docs[0]
@@ -42,8 +57,13 @@ def test_up_watches_and_processes_then_show_prints_the_audit_timeline(tmp_path):
     finally:
         os.killpg(up.pid, signal.SIGINT)
         up.wait(20)
-    show = subprocess.run([sys.executable, "-m", "docintel.cli", "show", "invoice.pdf",
-                           "--audit"], env=env, cwd=tmp_path, capture_output=True, text=True)
+    show = subprocess.run(
+        [sys.executable, "-m", "docintel.cli", "show", "invoice.pdf", "--audit"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert show.returncode == 0, show.stderr
     for step in ("route", "merge", "index", "agent", "finalize"):
         assert step in show.stdout

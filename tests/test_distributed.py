@@ -93,6 +93,38 @@ def test_mixed_inbox_end_to_end(stack, tmp_path):
     assert not [p for p in stack.inbox.rglob("*") if p.is_file()]  # nothing left behind
     assert (stack.home / "duplicates").exists()
 
+    import json
+    import subprocess
+    import sys
+
+    status = subprocess.run(
+        [sys.executable, "-m", "docintel.cli", "status", "--json"],
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    info = json.loads(status.stdout)
+    assert info["mode"] == "distributed"
+    assert info["documents"] == {"done": 23, "failed": 3, "duplicate": 1}
+    assert set(info["queues"]) >= {"cpu", "page", "audio", "agent", "unacked"}
+    assert [w["name"].split("-")[0] for w in info["workers"]] == ["worker"]
+
+    # a failed document is sent again by `retry --failed` and fails again, with its reason
+    retry = subprocess.run(
+        [sys.executable, "-m", "docintel.cli", "retry", "--failed"],
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "re-sent 3 document(s)" in retry.stdout
+    stack.wait(
+        lambda: stack.counts().get("failed", 0) == 3 and stack.settled(total),
+        60,
+        "retried documents did not settle",
+    )
+
 
 def _assert_each_done_once(stack, files, pages):
     with session_scope(stack.db_url) as s:

@@ -3,7 +3,7 @@ import os
 import subprocess
 import sys
 
-from docintel.settings import Settings, settings_table
+from docintel.settings import Settings, get_settings, settings_table
 
 
 def test_defaults_are_embedded(monkeypatch, tmp_path):
@@ -65,3 +65,19 @@ def test_config_lists_every_setting_as_json():
     assert result.exit_code == 0
     names = {row["variable"] for row in json.loads(result.output)}
     assert {"DOCINTEL_DATABASE_URL", "DOCINTEL_BROKER_URL", "DOCINTEL_ENGINE"} <= names
+
+
+def test_flower_is_never_started_open(monkeypatch):
+    from typer.testing import CliRunner
+
+    from docintel.cli import app
+
+    monkeypatch.setenv("DOCINTEL_BROKER_URL", "redis://127.0.0.1:6379/13")
+    monkeypatch.setenv("DOCINTEL_FLOWER_BASIC_AUTH", "")
+    get_settings.cache_clear()
+    try:
+        run = CliRunner().invoke(app, ["flower"])
+    finally:
+        get_settings.cache_clear()
+    assert run.exit_code == 2
+    assert "DOCINTEL_FLOWER_BASIC_AUTH=user:password" in run.output
