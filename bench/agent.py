@@ -18,6 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from common import engines_to_run  # noqa: E402
+
 from docintel.extraction_samples import labelled_documents, prf  # noqa: E402
 
 
@@ -70,18 +72,10 @@ def main() -> None:
     args = ap.parse_args()
     if args.model:
         os.environ["DOCINTEL_MODEL"] = args.model
-    from docintel.settings import get_settings
-    from models.config import EngineConfig
-    from models.runtime import choose_engine
 
     home = Path(tempfile.mkdtemp(prefix="docintel-agent-"))
     docs = labelled_documents(home / "docs", args.docs)
-    for engine in ["cpu", "gemma"] if args.engine == "all" else [args.engine]:
-        if engine == "gemma":
-            found = choose_engine(EngineConfig(model=get_settings().model))
-            if found.name != "gemma":
-                print(f"\nengine gemma: not available here ({found.reason})")
-                continue
+    for engine in engines_to_run(args.engine):
         run(engine, docs, home)
 
 

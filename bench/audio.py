@@ -20,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import jiwer  # noqa: E402
+from common import engines_to_run  # noqa: E402
 
 from docintel.audio_samples import build_recording, write_wav  # noqa: E402
 
@@ -79,18 +80,10 @@ def main() -> None:
     args = ap.parse_args()
     if args.model:
         os.environ["DOCINTEL_MODEL"] = args.model
-    from docintel.settings import get_settings
-    from models.config import EngineConfig
-    from models.runtime import choose_engine
 
     recordings = [build_recording(seed) for seed in range(args.recordings)]
     folder = Path(tempfile.mkdtemp(prefix="docintel-audio-"))
-    for engine in ["cpu", "gemma"] if args.engine == "all" else [args.engine]:
-        if engine == "gemma":
-            found = choose_engine(EngineConfig(model=get_settings().model))
-            if found.name != "gemma":
-                print(f"\nengine gemma: not available here ({found.reason})")
-                continue
+    for engine in engines_to_run(args.engine):
         run(engine, recordings, folder)
 
 

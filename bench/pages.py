@@ -24,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import jiwer  # noqa: E402
+from common import engines_to_run  # noqa: E402
 
 from docintel.metrics import cell_f1  # noqa: E402
 from docintel.page_samples import (  # noqa: E402
@@ -153,22 +154,11 @@ def main() -> None:
     if args.model:
         os.environ["DOCINTEL_MODEL"] = args.model
     from docintel.settings import get_settings
-    from models.runtime import choose_engine
 
     folder = Path(tempfile.mkdtemp(prefix="docintel-pages-"))
     items = labelled_set(args.per_kind, folder)
     print(f"labelled set: {len(items)} pages in {folder}")
-    engines = ["cpu", "gemma"] if args.engine == "all" else [args.engine]
-    for engine in engines:
-        get_settings.cache_clear()
-        settings = get_settings()
-        if engine == "gemma":
-            found = choose_engine(
-                settings.engine_config().__class__(engine="auto", model=settings.model)
-            )
-            if found.name != "gemma":
-                print(f"\nengine gemma: not available here ({found.reason})")
-                continue
+    for engine in engines_to_run(args.engine):
         os.environ["DOCINTEL_ENGINE"] = engine
         get_settings.cache_clear()
         evaluate(engine, items, get_settings())
