@@ -50,6 +50,17 @@ def test_postgresql_upgrade_downgrade_upgrade_without_drift(pg_url):
     assert type(columns["fields"]["type"]).__name__ == "JSONB"
 
 
+def migrated_url(backend: str, tmp_path, request) -> str:
+    """A fresh database of either kind, at head."""
+    url = (
+        f"sqlite:///{tmp_path / 'db.sqlite'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
+    migrations.upgrade(url)
+    return url
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_duplicate_rows_may_share_a_sha_but_originals_may_not(backend, tmp_path, request):
     from sqlalchemy.exc import IntegrityError
@@ -57,12 +68,7 @@ def test_duplicate_rows_may_share_a_sha_but_originals_may_not(backend, tmp_path,
     from store.db import session_scope
     from store.schema import Document
 
-    url = (
-        f"sqlite:///{tmp_path / 'u.db'}"
-        if backend == "sqlite"
-        else request.getfixturevalue("pg_url")
-    )
-    migrations.upgrade(url)
+    url = migrated_url(backend, tmp_path, request)
     with session_scope(url) as s:
         s.add(Document(sha256="a" * 64, name="x", status="done", warnings=[], meta={}))
         s.add(Document(sha256="a" * 64, name="x-again", status="duplicate", warnings=[], meta={}))
@@ -79,12 +85,7 @@ def test_nul_characters_are_stored_not_fatal(backend, tmp_path, request):
     from store.records import audit, save_pages
     from store.schema import AuditEvent, Document, Page
 
-    url = (
-        f"sqlite:///{tmp_path / 'n.db'}"
-        if backend == "sqlite"
-        else request.getfixturevalue("pg_url")
-    )
-    migrations.upgrade(url)
+    url = migrated_url(backend, tmp_path, request)
     with session_scope(url) as s:
         doc = Document(sha256="b" * 64, name="n", status="processing", warnings=[], meta={})
         s.add(doc)

@@ -64,17 +64,11 @@ def run_agent_step(session: Session, doc: Document, hook: Any = None) -> None:
 
 def _with_rules(session: Session, doc: Document, why: str) -> None:
     started = time.perf_counter()
-    pages = [
-        (p.page, p.markdown or "")
-        for p in session.scalars(select(Page).where(Page.document_id == doc.id).order_by(Page.page))
-    ]
+    rows = list(session.scalars(select(Page).where(Page.document_id == doc.id).order_by(Page.page)))
+    pages: list[tuple[int | None, str]] = [(p.page, p.markdown or "") for p in rows]
     if not pages and doc.markdown:
         pages = [(None, doc.markdown)]
-    fields = [
-        (p.page, p.fields)
-        for p in session.scalars(select(Page).where(Page.document_id == doc.id))
-        if p.fields
-    ]
+    fields = [(p.page, p.fields) for p in rows if p.fields]
     tables = [
         (t.page, t.headers, t.rows)
         for t in session.scalars(select(DocTable).where(DocTable.document_id == doc.id))

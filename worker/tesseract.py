@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from worker.errors import DocumentError
@@ -33,7 +34,9 @@ class Word:
         return self.left + self.width / 2, self.top + self.height / 2
 
 
+@lru_cache(maxsize=1)
 def tesseract_version() -> str | None:
+    """Asked once per process: every page records it, and it is a subprocess."""
     exe = shutil.which("tesseract")
     if not exe:
         return None
