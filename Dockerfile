@@ -14,11 +14,14 @@ WORKDIR /app
 RUN pip install torch==2.14.1 torchvision==0.29.1
 COPY pyproject.toml README.md ./
 COPY docintel docintel
+COPY config config
 COPY watcher watcher
 COPY worker worker
 COPY models models
 COPY store store
+COPY pipeline pipeline
 COPY migrations migrations
+COPY testkit testkit
 RUN pip install ".[models,gpu,asr]"
 
 VOLUME ["/data", "/models"]

@@ -20,19 +20,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from common import engines_to_run  # noqa: E402
 
-from docintel.extraction_samples import labelled_documents, prf  # noqa: E402
+from docintel.testkit.extraction_samples import labelled_documents, prf  # noqa: E402
 
 
 def run(engine: str, docs, home: Path) -> None:  # type: ignore[no-untyped-def]
     os.environ.update(
         DOCINTEL_ENGINE=engine, DOCINTEL_HOME=str(home / engine), DOCINTEL_BROKER_URL=""
     )
-    from docintel.settings import get_settings
+    from docintel.config import get_settings
 
     get_settings.cache_clear()
     settings = get_settings()
-    import migrations
 
+    from docintel import migrations
     migrations.upgrade(settings.db_url)
     from docintel.embedded import process_file
 

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import jiwer  # noqa: E402
 from common import engines_to_run  # noqa: E402
 
-from docintel.audio_samples import build_recording, write_wav  # noqa: E402
+from docintel.testkit.audio_samples import build_recording, write_wav  # noqa: E402
 
 
 def norm(text: str) -> str:
@@ -30,13 +30,16 @@ def norm(text: str) -> str:
 
 
 def run(engine: str, recordings, folder: Path) -> None:  # type: ignore[no-untyped-def]
-    from docintel.settings import get_settings
-    from worker.asr import transcribe
-    from worker.audio import decode, plan_windows, stitch
+    from docintel.config import get_settings
+    from docintel.models.runtime import resolve_engine
+    from docintel.pipeline.audio.asr import transcribe
+    from docintel.pipeline.audio.signal import decode, plan_windows, stitch
+    from docintel.pipeline.types import Segment
 
     os.environ["DOCINTEL_ENGINE"] = engine
     get_settings.cache_clear()
     settings = get_settings()
+    chosen = resolve_engine(settings.engine_config())
     truths, stitched_all, naive_all = [], [], []
     audio_s = compute_s = 0.0
     for i, rec in enumerate(recordings):
@@ -48,10 +51,11 @@ def run(engine: str, recordings, folder: Path) -> None:  # type: ignore[no-untyp
             min_silence_s=settings.audio_min_silence_s,
         )
         started = time.perf_counter()
-        rows = transcribe(path, [(w.index, w.start_s, w.end_s) for w in windows], settings)
+        spans = [Segment(w.index, w.start_s, w.end_s) for w in windows]
+        rows = [heard.segment for heard in transcribe(path, spans, settings, chosen)]
         compute_s += time.perf_counter() - started
         audio_s += rec.seconds
-        raw = [r["timings"]["raw_text"] or "" for r in rows]
+        raw = [r.timings["raw_text"] or "" for r in rows]
         overlaps = [
             max(0.0, a.end_s - b.start_s) for a, b in zip(windows, windows[1:], strict=False)
         ]
@@ -61,7 +65,7 @@ def run(engine: str, recordings, folder: Path) -> None:  # type: ignore[no-untyp
     wer_stitched = jiwer.wer(truths, stitched_all)
     wer_naive = jiwer.wer(truths, naive_all)
     print(
-        f"\nengine {engine} ({rows[0]['model'] if rows else '?'}): {len(recordings)} "
+        f"\nengine {engine} ({rows[0].model if rows else '?'}): {len(recordings)} "
         f"recordings, {audio_s:.0f} s of audio"
     )
     print(f"  WER, stitched transcript          {wer_stitched:.4f}")

@@ -6,9 +6,9 @@ from __future__ import annotations
 def engines_to_run(choice: str) -> list[str]:
     """``cpu``, ``gemma`` or ``all``; gemma only where its weights are on this machine (the
     reason is printed otherwise)."""
-    from docintel.settings import get_settings
-    from models.config import EngineConfig
-    from models.runtime import choose_engine
+    from docintel.config import get_settings
+    from docintel.config.engine import EngineConfig
+    from docintel.models.runtime import choose_engine
 
     engines = ["cpu", "gemma"] if choice == "all" else [choice]
     if "gemma" in engines:

@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from models.config import EngineConfig  # noqa: E402
-from models.gemma import GemmaEngine  # noqa: E402
-from models.types import ImagePart, Request, TextPart  # noqa: E402
+from docintel.config.engine import EngineConfig  # noqa: E402
+from docintel.models.gemma import GemmaEngine  # noqa: E402
+from docintel.models.types import ImagePart, Request, TextPart  # noqa: E402
 
 
 def requests(kind: str, n: int, budget: int, new_tokens: int) -> list[Request]:
@@ -70,7 +70,7 @@ def main() -> None:
 
     model = args.model
     if not model:
-        from models.tiny import build_tiny_checkpoint
+        from docintel.testkit.tiny import build_tiny_checkpoint
 
         model = str(build_tiny_checkpoint(Path(tempfile.mkdtemp()) / "tiny"))
         print("model      tiny random-weight Gemma 4 (built offline)")

@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import jiwer  # noqa: E402
 from common import engines_to_run  # noqa: E402
 
-from docintel.metrics import cell_f1  # noqa: E402
-from docintel.page_samples import (  # noqa: E402
+from docintel.testkit.metrics import cell_f1  # noqa: E402
+from docintel.testkit.page_samples import (  # noqa: E402
     blank_page,
     chart_page,
     form_page,
@@ -80,25 +80,26 @@ def chart_accuracy(truth: dict, found: dict | None) -> float:
 
 
 def evaluate(engine: str, items, settings) -> None:  # type: ignore[no-untyped-def]
-    from worker.pages import read_pages
+    from docintel.models.runtime import resolve_engine
+    from docintel.pipeline.pages import read_pages
 
-    os.environ["DOCINTEL_ENGINE"] = engine
+    chosen = resolve_engine(settings.engine_config())
     scores: dict[str, list[float]] = {k: [] for k in ("clean", "scanned", "table", "form", "chart")}
     started = time.perf_counter()
     kinds = Counter()
     for path, label, truth in items:
-        (out,) = read_pages(path, "image", [1], settings)
-        kinds[(label, out.row.get("kind"))] += 1
+        (out,) = read_pages(path, "image", [1], settings, chosen)
+        kinds[(label, out.page.kind)] += 1
         if label in ("clean", "scanned"):
-            found = " ".join((out.row.get("markdown") or "").split())
+            found = " ".join((out.page.markdown or "").split())
             scores[label].append(1 - jiwer.cer(" ".join(truth.text.split()), found or "-"))
         elif label == "table":
             t = out.tables[0] if out.tables else None
-            scores["table"].append(cell_f1(truth.table, [t["headers"]] + t["rows"]) if t else 0)
+            scores["table"].append(cell_f1(truth.table, [t.headers] + t.rows) if t else 0)
         elif label == "form":
-            scores["form"].append(field_f1(truth.fields, out.row.get("fields")))
+            scores["form"].append(field_f1(truth.fields, out.page.fields))
         elif label == "chart":
-            chart = out.row.get("chart")
+            chart = out.page.chart
             scores["chart"].append(
                 chart_accuracy(truth.chart, chart if chart and chart.get("series") else None)
             )
@@ -153,7 +154,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.model:
         os.environ["DOCINTEL_MODEL"] = args.model
-    from docintel.settings import get_settings
+    from docintel.config import get_settings
 
     folder = Path(tempfile.mkdtemp(prefix="docintel-pages-"))
     items = labelled_set(args.per_kind, folder)

@@ -26,10 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
-import migrations  # noqa: E402
-from docintel.samples import text_pdf_spec, write_pdf  # noqa: E402
-from store.db import get_engine, session_scope  # noqa: E402
-from store.schema import Document  # noqa: E402
+from docintel.store.db import get_engine, session_scope  # noqa: E402
+from docintel.store.schema import Document  # noqa: E402
+from docintel.testkit.samples import text_pdf_spec, write_pdf  # noqa: E402
 
 
 def plain_pymupdf(files: list[Path]) -> tuple[float, int]:
@@ -74,6 +73,7 @@ def main() -> None:
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}"'))
     db_url = args.pg.rsplit("/", 1)[0] + "/" + name
+    from docintel import migrations
     migrations.upgrade(db_url)
     import redis
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from docintel.cli_common import (
     EngineOpt,
@@ -70,10 +71,10 @@ def up(
     """Embedded all-in-one: watch the inbox and process each file in this process."""
     settings = _embedded_settings(engine)
     setup_logging()
-    from store.db import session_scope
-    from store.schema import IN_FLIGHT, Document
-    from watcher.watch import InboxWatcher
-    from worker.app import enqueue
+    from docintel.store.db import session_scope
+    from docintel.store.schema import IN_FLIGHT, Document
+    from docintel.watcher.watch import InboxWatcher
+    from docintel.worker.app import enqueue
 
     # Work a previous run left half-done is owed: run it again (steps are idempotent).
     with session_scope(settings.db_url) as s:
@@ -81,13 +82,15 @@ def up(
 
         owed = list(s.scalars(select(Document.sha256).where(Document.status.in_(IN_FLIGHT))))
     for sha in owed:
-        enqueue(sha)
+        enqueue(sha, settings)
     err.print(
         f"[bold]docintel up[/]: watching {settings.inbox_dir.resolve()} "
         f"(database {settings.db_url}); Ctrl-C to stop"
     )
     watcher = InboxWatcher(
-        settings, lambda r, _p: enqueue(r.sha256) if r.status == "queued" else None, polling=polling
+        settings,
+        lambda r, _p: enqueue(r.sha256, settings) if r.status == "queued" else None,
+        polling=polling,
     )
     try:
         watcher.run()
@@ -110,17 +113,20 @@ def watch(
             "the embedded mode use `docintel up`."
         )
         raise typer.Exit(2)
-    from watcher.watch import InboxWatcher
-    from worker.app import QUEUES, enqueue
-    from worker.app import app as celery_app
-    from worker.recovery import resend_orphaned_documents
+    from docintel.watcher.watch import InboxWatcher
+    from docintel.worker.app import QUEUES, app_for, enqueue
+    from docintel.worker.recovery import resend_orphaned_documents
+
+    celery_app = app_for(settings)
 
     def recover() -> object:
-        return resend_orphaned_documents(celery_app, settings, QUEUES, enqueue)
+        return resend_orphaned_documents(
+            celery_app, settings, QUEUES, lambda sha: enqueue(sha, settings)
+        )
 
     watcher = InboxWatcher(
         settings,
-        lambda r, _p: enqueue(r.sha256) if r.status == "queued" else None,
+        lambda r, _p: enqueue(r.sha256, settings) if r.status == "queued" else None,
         polling=polling,
         recover=recover,
     )
@@ -156,8 +162,9 @@ def worker(
         )
         raise typer.Exit(2)
     setup_logging(loglevel)
-    from worker.app import app as celery_app
+    from docintel.worker.app import app_for
 
+    celery_app = app_for(settings)
     processes = concurrency or settings.worker_concurrency
     # Share the cores between the pool's processes: torch and OpenMP default to every core in
     # each process, and N processes x all cores is slower than either alone.
@@ -189,14 +196,14 @@ def submit(
 ) -> None:
     """Send files to the queue without the watcher (copies them into the archive)."""
     settings = _settings()
-    from watcher.ingest import ingest
-    from worker.app import enqueue
+    from docintel.watcher.ingest import ingest
+    from docintel.worker.app import enqueue
 
     out = []
     for path in files:
         taken = ingest(path, settings, move=False)
         if taken.status == "queued":
-            enqueue(taken.sha256)
+            enqueue(taken.sha256, settings)
         out.append(
             {
                 "file": str(path),
@@ -227,11 +234,11 @@ def retry(
         settings = _embedded_settings()
     from sqlalchemy import select
 
-    from store.db import session_scope
-    from store.queries import find_document
-    from store.records import reset_steps, set_status
-    from store.schema import Document, Status
-    from worker.app import enqueue
+    from docintel.store.db import session_scope
+    from docintel.store.queries import find_document
+    from docintel.store.records import reset_steps, set_status
+    from docintel.store.schema import Document, Status
+    from docintel.worker.app import enqueue
 
     with session_scope(settings.db_url) as s:
         if failed:
@@ -249,7 +256,7 @@ def retry(
             d.error = None
             shas.append(d.sha256)
     for sha in shas:
-        enqueue(sha)
+        enqueue(sha, settings)
     console.print(f"re-sent {len(shas)} document(s)")
 
 
@@ -268,9 +275,9 @@ def flower(
             "tasks and is not started open."
         )
         raise typer.Exit(2)
-    from worker.app import app as celery_app
+    from docintel.worker.app import app_for
 
-    celery_app.start(
+    app_for(settings).start(
         [
             "flower",
             f"--port={port or settings.flower_port}",
@@ -283,9 +290,9 @@ def flower(
 def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Apply migrations (the compose file's one-shot `migrate` service runs this)."""
     settings = _settings()
-    import migrations
 
     started = time.perf_counter()
+    from docintel import migrations
     migrations.upgrade(settings.db_url, revision)
     console.print(
         f"database at {revision} ({_redact(settings.db_url)}) in "
@@ -297,8 +304,8 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
 def db_downgrade(revision: Annotated[str, typer.Argument()]) -> None:
     """Revert migrations down to REVISION (`base` empties the database)."""
     settings = _settings()
-    import migrations
 
+    from docintel import migrations
     migrations.downgrade(settings.db_url, revision)
     console.print(f"database at {revision}")
 
@@ -309,7 +316,7 @@ def dev_tiny_model(
 ) -> None:
     """Build the tiny random-weight Gemma 4 checkpoint (offline) for tests and trials:
     DOCINTEL_ENGINE=gemma DOCINTEL_MODEL=FOLDER docintel process FILE."""
-    from models.tiny import build_tiny_checkpoint
+    from docintel.testkit.tiny import build_tiny_checkpoint
 
     build_tiny_checkpoint(folder)
     console.print(f"tiny Gemma 4 checkpoint (random weights) written to {folder}")
@@ -318,10 +325,29 @@ def dev_tiny_model(
 @dev_app.command("samples")
 def dev_samples(folder: Annotated[Path, typer.Argument()] = Path("samples")) -> None:
     """Write the bundled sample files again."""
-    from docintel.samples import write_samples
+    from docintel.testkit.samples import write_samples
 
     for path in write_samples(folder):
         console.print(str(path))
+
+
+@dev_app.command("layers")
+def dev_layers(as_json: JsonOpt = False) -> None:
+    """Check that every import points down the layers of DESIGN.md, and that no import
+    circle exists. Exits 1 on any problem."""
+    from docintel.testkit.layers import check_layers, module_files
+
+    files = module_files()
+    problems = check_layers(files)
+    if as_json:
+        _print_json({"modules": len(files), "problems": [str(p) for p in problems]})
+    else:
+        for problem in problems:
+            console.print(escape(str(problem)))
+        verdict = "[red]problems[/]" if problems else "[green]ok[/]"
+        console.print(f"{len(files)} modules, {len(problems)} problem(s): {verdict}")
+    if problems:
+        raise typer.Exit(1)
 
 
 # Registered last so `docintel --help` lists the pipeline verbs first.

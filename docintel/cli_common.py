@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from docintel.settings import Settings, get_settings
+from docintel.config import Settings, get_settings
 
 app = typer.Typer(
     help="docintel: a document-intelligence inbox.",
@@ -44,8 +44,8 @@ def _embedded_settings(engine: str | None = None) -> Settings:
     os.environ["DOCINTEL_BROKER_URL"] = ""
     get_settings.cache_clear()
     settings = _settings(engine)
-    import migrations
 
+    from docintel import migrations
     migrations.upgrade(settings.db_url)
     return settings
 

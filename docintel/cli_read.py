@@ -17,15 +17,15 @@ from docintel.cli_common import (
     console,
     err,
 )
-from docintel.settings import Settings, settings_table
+from docintel.config import Settings, settings_table
 
 
 @app.command()
 def status(as_json: JsonOpt = False) -> None:
     """Documents by status, queue depth per queue, and live workers."""
     settings = _settings()
-    from store.db import session_scope
-    from store.queries import status_counts
+    from docintel.store.db import session_scope
+    from docintel.store.queries import status_counts
 
     with session_scope(settings.db_url) as s:
         counts = status_counts(s)
@@ -37,8 +37,9 @@ def status(as_json: JsonOpt = False) -> None:
         "workers": [],
     }
     if settings.distributed:
-        from worker.app import QUEUES
-        from worker.app import app as celery_app
+        from docintel.worker.app import QUEUES, app_for
+
+        celery_app = app_for(settings)
 
         with celery_app.connection_for_read() as conn:
             client = conn.default_channel.client
@@ -72,8 +73,8 @@ def query(
 ) -> None:
     """List documents, newest first (best match first with --search or --similar)."""
     settings = _settings()
-    from store.db import session_scope
-    from store.queries import document_summary, list_documents
+    from docintel.store.db import session_scope
+    from docintel.store.queries import document_summary, list_documents
 
     with session_scope(settings.db_url) as s:
         matches = _passage_matches(s, settings, search, similar, limit)
@@ -113,8 +114,9 @@ def _passage_matches(
     """document id -> its best passage, in rank order; None when not searching."""
     if not (search or similar):
         return None
-    from store.search import text_search, vector_search
-    from worker.retrieval import citation, embedder_for
+    from docintel.models.embedding import embedder_for
+    from docintel.store.retrieval import citation
+    from docintel.store.search import text_search, vector_search
 
     hits = (
         text_search(s, search, limit * 3)
@@ -137,8 +139,8 @@ def show(
 ) -> None:
     """One document: pages, tables, extraction and (with --audit) its audit trail."""
     settings = _settings()
-    from store.db import session_scope
-    from store.queries import document_result, find_document
+    from docintel.store.db import session_scope
+    from docintel.store.queries import document_result, find_document
 
     with session_scope(settings.db_url) as s:
         found = find_document(s, doc)
@@ -163,7 +165,7 @@ def ask(
 ) -> None:
     """Answer a question over the corpus, citing document and page or seconds."""
     settings = _settings(engine)
-    from worker.ask import ask as ask_corpus
+    from docintel.worker.ask import ask as ask_corpus
 
     answer = ask_corpus(question, settings, top_k)
     if as_json:

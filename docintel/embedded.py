@@ -6,21 +6,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from docintel.settings import Settings
+from docintel.config import Settings
+from docintel.models.runtime import Engine
 
 
-def process_file(path: Path, settings: Settings) -> dict[str, Any]:
-    """Ingest ``path`` (copied, not moved), run its workflow in this process, and return the
-    one result format. A file already known answers with the original's result."""
-    from store.db import session_scope
-    from store.queries import document_result
-    from store.schema import Document
-    from watcher.ingest import ingest
-    from worker.app import enqueue
+def process_file(path: Path, settings: Settings, engine: Engine | None = None) -> dict[str, Any]:
+    """Ingest ``path`` (copied, not moved), run its workflow in this process with
+    ``engine`` (default: the one the settings choose), and return the one result format. A
+    file already known answers with the original's result."""
+    from docintel.store.db import session_scope
+    from docintel.store.queries import document_result
+    from docintel.store.schema import Document
+    from docintel.watcher.ingest import ingest
+    from docintel.worker.app import enqueue
 
     taken = ingest(path, settings, move=False)
     if taken.status == "queued":
-        enqueue(taken.sha256)
+        enqueue(taken.sha256, settings, engine)
     with session_scope(settings.db_url) as s:
         doc = s.get(Document, taken.document_id)
         assert doc is not None

@@ -3,7 +3,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from store.schema import Base, include_object
+from docintel.store.schema import Base, include_object
 
 config = context.config
 target_metadata = Base.metadata

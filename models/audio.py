@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.types import AUDIO_RATE, MAX_AUDIO_SECONDS, AudioPart
+from docintel.models.types import AUDIO_RATE, MAX_AUDIO_SECONDS, AudioPart
 
 
 def prepare_audio(samples: Any, sampling_rate: int) -> AudioPart:

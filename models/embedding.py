@@ -11,6 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
+from docintel.config import Settings
+
 
 class Embedder(Protocol):
     name: str
@@ -77,3 +79,8 @@ def get_embedder(model: str = "", allow_download: bool = False) -> Embedder:
     if not chosen:
         return HashingEmbedder()
     return SentenceTransformerEmbedder(chosen, allow_download)
+
+
+def embedder_for(settings: Settings) -> Embedder:
+    """The embedder the settings name (DOCINTEL_EMBEDDING_MODEL)."""
+    return get_embedder(settings.embedding_model, settings.allow_download)

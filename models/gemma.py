@@ -9,11 +9,11 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from models.config import EngineConfig
-from models.loading import load_model
-from models.parsing import format_tool_call, parse_output
-from models.thinking import should_think
-from models.types import AudioPart, ImagePart, Request, Result, TextPart
+from docintel.config.engine import EngineConfig
+from docintel.models.loading import load_model
+from docintel.models.parsing import format_tool_call, parse_output
+from docintel.models.thinking import should_think
+from docintel.models.types import AudioPart, ImagePart, Request, Result, TextPart
 
 
 class GemmaEngine:

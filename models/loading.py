@@ -9,8 +9,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from models.config import EngineConfig
-from models.types import ModelUnavailable
+from docintel.config.engine import EngineConfig
+from docintel.models.types import ModelUnavailable
 
 log = logging.getLogger("docintel.models")
 

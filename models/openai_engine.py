@@ -21,10 +21,10 @@ from typing import Any
 
 import httpx
 
-from models.config import EngineConfig
-from models.parsing import ParseError, ToolCall, format_tool_call, parse_output
-from models.thinking import should_think
-from models.types import AudioPart, ImagePart, Request, Result, TextPart
+from docintel.config.engine import EngineConfig
+from docintel.models.parsing import ParseError, ToolCall, format_tool_call, parse_output
+from docintel.models.thinking import should_think
+from docintel.models.types import AudioPart, ImagePart, Request, Result, TextPart
 
 RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
 

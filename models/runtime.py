@@ -13,9 +13,9 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol
 
-from models.config import EngineConfig
-from models.loading import find_local_checkpoint
-from models.types import Request, Result
+from docintel.config.engine import EngineConfig
+from docintel.models.loading import find_local_checkpoint
+from docintel.models.types import Request, Result
 
 log = logging.getLogger("docintel.models")
 
@@ -26,10 +26,34 @@ class Engine(Protocol):
     def generate(self, requests: list[Request]) -> list[Result]: ...
 
 
+MODEL_ENGINES = ("gemma", "openai")
+
+
 @dataclass(frozen=True)
 class EngineChoice:
     name: str  # gemma, openai, cpu
     reason: str
+
+
+@dataclass(frozen=True)
+class CpuEngine:
+    """No model: the pipeline runs its CPU engines (text layer, Tesseract, faster-whisper,
+    rules). ``reason`` says why, and is recorded with the results."""
+
+    reason: str
+    name: str = "cpu"
+
+    def generate(self, requests: list[Request]) -> list[Result]:
+        raise ValueError(f"the cpu engine has no model to call ({self.reason})")
+
+
+def uses_model(engine: Engine) -> bool:
+    """True when ``engine`` answers requests (gemma, openai, or a test's wrapper of one)."""
+    return engine.name in MODEL_ENGINES
+
+
+def engine_reason(engine: Engine) -> str:
+    return getattr(engine, "reason", "") or f"engine {engine.name}"
 
 
 def choose_engine(config: EngineConfig) -> EngineChoice:
@@ -61,17 +85,27 @@ def get_engine(config: EngineConfig) -> Engine:
         if engine is None:
             log.info("engine %s: %s", choice.name, choice.reason)
             if choice.name == "gemma":
-                from models.gemma import GemmaEngine
+                from docintel.models.gemma import GemmaEngine
 
                 engine = GemmaEngine(config)
             elif choice.name == "openai":
-                from models.openai_engine import OpenAIEngine
+                from docintel.models.openai_engine import OpenAIEngine
 
                 engine = OpenAIEngine(config)
             else:
                 raise ValueError(f"engine {choice.name!r} has no model to call ({choice.reason})")
+            engine.reason = choice.reason  # type: ignore[attr-defined]  (recorded on results)
             _engines[config] = engine
         return engine
+
+
+def resolve_engine(config: EngineConfig) -> Engine:
+    """The engine the settings ask for: the process's loaded model engine, or the CPU engine
+    with the reason no model is used."""
+    choice = choose_engine(config)
+    if choice.name in MODEL_ENGINES:
+        return get_engine(config)
+    return CpuEngine(choice.reason)
 
 
 def loaded_engines() -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from models.types import AudioPart, ImagePart, Request
+from docintel.models.types import AudioPart, ImagePart, Request
 
 _REASONING = re.compile(
     r"\b(why|how|explain|compare|reason|calculate|compute|sum|total|difference|infer|"

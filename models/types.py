@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.parsing import ParseError, ToolCall
+from docintel.models.parsing import ParseError, ToolCall
 
 VISUAL_BUDGETS = (70, 140, 280, 560, 1120)
 AUDIO_RATE = 16_000
@@ -59,6 +59,9 @@ class Request:
     thinking: bool | None = None  # None: the engine's thinking policy decides
     response_schema: dict[str, Any] | None = None  # honoured where the server supports it
     logits_processors: list[Any] | None = None  # transformers engine only (tests, constraints)
+    # What the request is for ("page:3:ocr", "audio:window:2", "agent:turn:1"): set by the
+    # pipeline, never sent to a model; an injected engine may act on it.
+    tag: str | None = None
 
     def ordered_parts(self) -> list[Part]:
         """Media first, then text: the order Gemma 4 is trained on."""

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.schema import Base
+from docintel.store.schema import Base
 
 _OPENED: set[str] = set()
 

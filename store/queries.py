@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from store.schema import (
+from docintel.store.schema import (
     AudioSegment,
     AuditEvent,
     DocTable,

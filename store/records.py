@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from store.db import insert_stmt, upsert
-from store.schema import (
+from docintel.store.db import insert_stmt, upsert
+from docintel.store.schema import (
     AudioSegment,
     AuditEvent,
     DocTable,

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from store.db import text_safe
-from store.schema import Chunk, Document
+from docintel.store.db import text_safe
+from docintel.store.schema import Chunk, Document
 
 
 @dataclass

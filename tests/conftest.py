@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from docintel.settings import Settings, get_settings
+from docintel.config import Settings, get_settings
 
 CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN = os.environ.get(
@@ -38,7 +38,8 @@ def embedded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
     monkeypatch.delenv("DOCINTEL_DATABASE_URL", raising=False)
     get_settings.cache_clear()
     settings = get_settings()
-    import migrations
+
+    from docintel import migrations
 
     migrations.upgrade(settings.db_url)
     yield settings
@@ -62,7 +63,7 @@ def pg_url(pg_admin_url: str) -> Iterator[str]:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = pg_admin_url.rsplit("/", 1)[0] + f"/{name}"
     yield url
-    from store.db import get_engine
+    from docintel.store.db import get_engine
 
     get_engine(url).dispose()
     with admin.connect() as conn:
@@ -82,6 +83,6 @@ def redis_url() -> str:
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny random-weight Gemma 4 checkpoint, built offline once per test session."""
-    from models.tiny import build_tiny_checkpoint
+    from docintel.testkit.tiny import build_tiny_checkpoint
 
     return build_tiny_checkpoint(tmp_path_factory.mktemp("tiny-gemma4"))

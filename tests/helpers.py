@@ -5,33 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from docintel.config import Settings
 from docintel.embedded import process_file
-from docintel.metrics import cell_f1  # noqa: F401  (re-exported for the tests)
-from docintel.settings import Settings
+from docintel.models.runtime import Engine
+from docintel.testkit.forcing import ForceText, ForcingEngine  # noqa: F401  (re-exported)
+from docintel.testkit.metrics import cell_f1  # noqa: F401  (re-exported for the tests)
 
 
-def process(path: Path, settings: Settings) -> dict[str, Any]:
-    """Ingest and run the workflow in-process; return the one result format."""
-    return process_file(path, settings)
+def process(path: Path, settings: Settings, engine: Engine | None = None) -> dict[str, Any]:
+    """Ingest and run the workflow in-process with ``engine`` (default: the settings')."""
+    return process_file(path, settings, engine)
 
 
-class ForceText:
-    """A logits processor that makes generate() emit ``text``'s tokens, then end the turn.
+def forcing(settings: Settings, script: Any = None, **options: Any) -> ForcingEngine:
+    """The settings' real (tiny) Gemma engine, with ``script``'s requests forced."""
+    from docintel.models.runtime import get_engine
 
-    Random weights never write a valid tool call; this forces the tokens while they still
-    pass through the real tokenizer, chat template, generate() and our parser. The forced
-    string is the test's input, never presented as what a model said on its own."""
-
-    def __init__(self, tokenizer, text: str) -> None:  # type: ignore[no-untyped-def]
-        self.ids = tokenizer.encode(text, add_special_tokens=False) + [
-            tokenizer.convert_tokens_to_ids("<turn|>")
-        ]
-        self.step = 0
-
-    def __call__(self, input_ids, scores):  # type: ignore[no-untyped-def]
-        import torch
-
-        forced = torch.full_like(scores, float("-inf"))
-        forced[:, self.ids[min(self.step, len(self.ids) - 1)]] = 0.0
-        self.step += 1
-        return forced
+    return ForcingEngine(get_engine(settings.engine_config()), script, **options)

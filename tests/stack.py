@@ -13,8 +13,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from store.db import session_scope
-from store.schema import Document
+from docintel.store.db import session_scope
+from docintel.store.schema import Document
 
 
 class Stack:

@@ -10,9 +10,9 @@ import random
 import pytest
 from typer.testing import CliRunner
 
-from docintel.extraction_samples import invoice, labelled_documents, prf
-from docintel.settings import get_settings
-from tests.helpers import ForceText, process
+from docintel.config import get_settings
+from docintel.testkit.extraction_samples import invoice, labelled_documents, prf
+from tests.helpers import forcing, process
 
 Q = '<|"|>'
 # Measured on the 21 generated documents (invoices, contracts, forms): entity precision and
@@ -90,19 +90,6 @@ def gemma(embedded, tiny_model, monkeypatch):
     return get_settings()
 
 
-def _forcing(turns: dict[int, str], seen: list):
-    from models.runtime import get_engine
-
-    def hook(index, request):
-        seen.append(request)
-        tok = get_engine(get_settings().engine_config()).processor.tokenizer
-        if index in turns:
-            request.max_new_tokens = 600
-            request.logits_processors = [ForceText(tok, turns[index])]
-
-    return hook
-
-
 VALID = (
     f"<|tool_call>call:write_structured_output{{entities:[{{name:{Q}Acme Industrial GmbH"
     f"{Q},type:{Q}organization{Q},pages:[1]}},{{name:{Q}INV-2026-0117{Q},type:"
@@ -113,26 +100,23 @@ VALID = (
 )
 
 
-def _run(gemma, monkeypatch, turns):
-    import worker.tasks
-    from worker.agent_step import run_agent_step
-
-    seen: list = []
-    hook = _forcing(turns, seen)
-    monkeypatch.setattr(
-        worker.tasks, "run_agent_step", lambda s, doc: run_agent_step(s, doc, hook=hook)
-    )
+def _run(gemma, turns):
+    """The invoice through the pipeline, the agent's turns forced by a forcing engine; the
+    agent requests it was sent come back with the result."""
     from pathlib import Path
 
-    result = process(Path(__file__).resolve().parent.parent / "samples" / "invoice.pdf", gemma)
+    engine = forcing(gemma, {f"agent:turn:{i}": text for i, text in turns.items()})
+    result = process(
+        Path(__file__).resolve().parent.parent / "samples" / "invoice.pdf", gemma, engine
+    )
+    seen = [r for r in engine.requests if (r.tag or "").startswith("agent:")]
     return result, seen
 
 
-def test_loop_retrieves_then_writes_a_valid_output(gemma, monkeypatch):
+def test_loop_retrieves_then_writes_a_valid_output(gemma):
     thought = "The total should be on page one; search first."
     result, seen = _run(
         gemma,
-        monkeypatch,
         {
             0: (
                 f"<|channel>thought\n{thought}<channel|><|tool_call>call:retrieve_knowledge"
@@ -157,16 +141,17 @@ def test_loop_retrieves_then_writes_a_valid_output(gemma, monkeypatch):
     passages = json.loads(tool["tool_result"].split("\n", 1)[1].rsplit("\n", 1)[0])
     assert passages[0]["document"] == "invoice.pdf" and passages[0]["page"] in (1, 2)
     # the second turn carries the call and the passages, never the thinking
-    engine = __import__("models.runtime", fromlist=["x"]).get_engine(gemma.engine_config())
+    from docintel.models.runtime import get_engine
+
+    engine = get_engine(gemma.engine_config())
     prompt = engine.prompt(seen[1], True)
     assert "retrieve_knowledge" in prompt and "<|tool_response>" in prompt
     assert thought not in prompt
 
 
-def test_malformed_and_unknown_calls_get_errors_back(gemma, monkeypatch):
+def test_malformed_and_unknown_calls_get_errors_back(gemma):
     result, seen = _run(
         gemma,
-        monkeypatch,
         {
             0: f"<|tool_call>call:retrieve_knowledge{{query:{Q}unterminated}}<tool_call|>",
             1: "<|tool_call>call:delete_all_documents{confirm:true}<tool_call|>",
@@ -180,23 +165,23 @@ def test_malformed_and_unknown_calls_get_errors_back(gemma, monkeypatch):
     unknown = events[("agent:turn:1", 1)]
     assert unknown["tool_name"] == "delete_all_documents" and unknown["status"] == "error"
     assert "no tool named 'delete_all_documents'" in unknown["tool_result"]
-    engine = __import__("models.runtime", fromlist=["x"]).get_engine(gemma.engine_config())
+    from docintel.models.runtime import get_engine
+
+    engine = get_engine(gemma.engine_config())
     assert "no tool named" in engine.prompt(seen[2], True)  # the error went back as data
 
 
-def test_invalid_output_is_sent_back_with_errors(gemma, monkeypatch):
+def test_invalid_output_is_sent_back_with_errors(gemma):
     bad = VALID.replace("confidence:0.8", "confidence:1.7")
-    result, _ = _run(gemma, monkeypatch, {0: bad, 1: VALID})
+    result, _ = _run(gemma, {0: bad, 1: VALID})
     ext = result["extraction"]
     assert ext["status"] == "complete" and ext["turns"] == 2
     rejected = [e for e in result["audit"] if e["step"] == "agent:turn:0" and e["seq"] == 1][0]
     assert rejected["status"] == "invalid" and "confidence" in rejected["tool_result"]
 
 
-def test_turn_limit_ends_incomplete_with_the_reason(gemma, monkeypatch):
-    result, _ = _run(
-        gemma, monkeypatch, {i: "I think the document is an invoice." for i in range(4)}
-    )
+def test_turn_limit_ends_incomplete_with_the_reason(gemma):
+    result, _ = _run(gemma, {i: "I think the document is an invoice." for i in range(4)})
     assert result["document"]["status"] == "done"
     ext = result["extraction"]
     assert ext["status"] == "incomplete" and ext["entities"] == []
@@ -207,8 +192,8 @@ def test_turn_limit_ends_incomplete_with_the_reason(gemma, monkeypatch):
     )
 
 
-def test_too_many_invalid_outputs_end_incomplete(gemma, monkeypatch):
+def test_too_many_invalid_outputs_end_incomplete(gemma):
     bad = VALID.replace("confidence:0.8", "confidence:-3")
-    result, _ = _run(gemma, monkeypatch, {i: bad for i in range(4)})
+    result, _ = _run(gemma, {i: bad for i in range(4)})
     ext = result["extraction"]
     assert ext["status"] == "incomplete" and "still invalid after 3 tries" in ext["reason"]

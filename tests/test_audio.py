@@ -9,10 +9,10 @@ import jiwer
 import numpy as np
 import pytest
 
-from docintel.audio_samples import RATE, build_recording, write_wav
-from docintel.settings import get_settings
-from tests.helpers import ForceText, process
-from worker.audio import plan_windows, speech_spans, stitch
+from docintel.config import get_settings
+from docintel.pipeline.audio.signal import plan_windows, speech_spans, stitch
+from docintel.testkit.audio_samples import RATE, build_recording, write_wav
+from tests.helpers import forcing, process
 
 # Measured on this machine with faster-whisper tiny.en (int8) on espeak-ng speech: WER of
 # the stitched transcript 0.063 (seed 0). The bar leaves room for other builds.
@@ -89,8 +89,8 @@ def test_long_recording_on_the_cpu_engine(embedded, recording, tmp_path):
     assert found == 1, "the sentence across the window boundary must appear exactly once"
     from sqlalchemy import select
 
-    from store.db import session_scope
-    from store.schema import AudioSegment
+    from docintel.store.db import session_scope
+    from docintel.store.schema import AudioSegment
 
     with session_scope(embedded.db_url) as s:
         raw = [
@@ -129,10 +129,6 @@ def test_empty_and_unreadable_audio_fail_with_a_reason(embedded, tmp_path, paylo
 def test_tiny_gemma_windows_batching_translation_and_stitching(
     embedded, tiny_model, recording, tmp_path, monkeypatch
 ):
-    import worker.tasks
-    from models.gemma import GemmaEngine
-    from worker.asr import transcribe
-
     monkeypatch.setenv("DOCINTEL_ENGINE", "gemma")
     monkeypatch.setenv("DOCINTEL_MODEL", str(tiny_model))
     monkeypatch.setenv("DOCINTEL_BATCH_SIZE", "4")
@@ -141,49 +137,31 @@ def test_tiny_gemma_windows_batching_translation_and_stitching(
     monkeypatch.setenv("DOCINTEL_TRANSLATE_TO", "en")
     get_settings.cache_clear()
     path = write_wav(tmp_path / "de.wav", recording.samples)
-    from worker.route import route_file
+    from docintel.pipeline.route import route_file
 
-    planned = [s for s in route_file(path, get_settings()).segments if not s["skipped"]]
-    pair = next(
-        (x, y) for x, y in zip(planned, planned[1:], strict=False) if y["start_s"] < x["end_s"]
+    planned = [s for s in route_file(path, get_settings()).segments if not s.skipped]
+    pair = next((x, y) for x, y in zip(planned, planned[1:], strict=False) if y.start_s < x.end_s)
+    first, second = pair[0].window, pair[1].window
+    engine = forcing(
+        get_settings(),
+        {
+            f"audio:window:{first}": "wir zählen die kisten heute\nEnglish: we count the "
+            "boxes today",
+            f"audio:window:{second}": "die kisten heute und morgen\nEnglish: the boxes today and "
+            "tomorrow",
+        },
+        forced_tokens=60,
+        free_tokens=3,
     )
-    first, second = pair[0]["window"], pair[1]["window"]
-    seen = {}
-
-    def hook(index, request):
-        seen[index] = request
-        from models.runtime import get_engine
-
-        tok = get_engine(get_settings().engine_config()).processor.tokenizer
-        forced = {
-            first: "wir zählen die kisten heute\nEnglish: we count the boxes today",
-            second: "die kisten heute und morgen\nEnglish: the boxes today and tomorrow",
-        }
-        if index in forced:
-            request.max_new_tokens = 60
-            request.logits_processors = [ForceText(tok, forced[index])]
-        else:
-            request.max_new_tokens = 3
-
-    monkeypatch.setattr(worker.tasks, "transcribe", lambda *a, **k: transcribe(*a, **k, hook=hook))
-    batches = []
-    real = GemmaEngine.generate
-
-    def spy(self, requests):
-        from models.types import AudioPart
-
-        if any(isinstance(p, AudioPart) for p in requests[0].parts):  # not the agent step
-            batches.append(len(requests))
-        return real(self, requests)
-
-    monkeypatch.setattr(GemmaEngine, "generate", spy)
-    result = process(path, get_settings())
+    result = process(path, get_settings(), engine)
     assert result["document"]["status"] == "done", result["document"]["error"]
+    batches = [len(b) for b in engine.batches if (b[0].tag or "").startswith("audio:")]
     assert batches == [4, 1]  # five windows, DOCINTEL_BATCH_SIZE=4
+    seen = {int(r.tag.rsplit(":", 1)[1]): r for r in engine.requests if r.tag.startswith("audio:")}
     prompt = seen[first].text
     assert "speech segment in German" in prompt and "translate it into English" in prompt
     audio_part = seen[first].parts[0]
-    assert abs(audio_part.seconds - (pair[0]["end_s"] - pair[0]["start_s"])) < 0.05
+    assert abs(audio_part.seconds - (pair[0].end_s - pair[0].start_s)) < 0.05
     by_window = {s["window"]: s for s in result["segments"]}
     a, b = by_window[first], by_window[second]
     assert a["text"] == "wir zählen die kisten heute"

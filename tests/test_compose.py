@@ -1,5 +1,6 @@
 """The compose file's structure: the services DESIGN.md names, wired to one image."""
 
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -37,5 +38,7 @@ def test_compose_services_and_wiring():
 def test_dockerfile_builds_the_package_it_runs():
     text = (ROOT / "Dockerfile").read_text()
     assert 'ENTRYPOINT ["docintel"]' in text
-    for folder in ("docintel", "watcher", "worker", "models", "store", "migrations"):
+    # every folder pyproject.toml installs under the one import name
+    mapped = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    for folder in set(mapped["package-dir"].values()):
         assert f"COPY {folder} {folder}" in text

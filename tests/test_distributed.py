@@ -10,16 +10,15 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-import migrations
-from docintel.samples import (
+from docintel.store.db import session_scope
+from docintel.store.schema import DocTable, Document, Page
+from docintel.testkit.samples import (
     text_pdf_spec,
     write_csv,
     write_encrypted_pdf,
     write_pdf,
     write_xlsx,
 )
-from store.db import session_scope
-from store.schema import DocTable, Document, Page
 from tests.stack import Stack
 
 pytestmark = pytest.mark.slow
@@ -27,6 +26,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def stack(tmp_path, pg_url, redis_url):
+    from docintel import migrations
+
     migrations.upgrade(pg_url)
     s = Stack(tmp_path / "home", pg_url, redis_url)
     yield s
@@ -168,6 +169,8 @@ def test_page_chord_on_redis_with_the_tiny_gemma(tmp_path, pg_url, redis_url, ti
     """route → chord(page batches on the page queue) → merge → agent → finalize, on Redis,
     with the model loaded once in the worker process."""
     import pymupdf
+
+    from docintel import migrations
 
     migrations.upgrade(pg_url)
     stack = Stack(

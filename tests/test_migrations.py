@@ -5,8 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-import migrations
-from store.schema import Base, include_object
+from docintel.store.schema import Base, include_object
 
 TABLES = {
     "documents",
@@ -22,6 +21,8 @@ TABLES = {
 
 
 def _roundtrip(url: str) -> None:
+    from docintel import migrations
+
     migrations.upgrade(url)
     engine = create_engine(url)
     assert TABLES <= set(inspect(engine).get_table_names())
@@ -57,6 +58,8 @@ def migrated_url(backend: str, tmp_path, request) -> str:
         if backend == "sqlite"
         else request.getfixturevalue("pg_url")
     )
+    from docintel import migrations
+
     migrations.upgrade(url)
     return url
 
@@ -65,8 +68,8 @@ def migrated_url(backend: str, tmp_path, request) -> str:
 def test_duplicate_rows_may_share_a_sha_but_originals_may_not(backend, tmp_path, request):
     from sqlalchemy.exc import IntegrityError
 
-    from store.db import session_scope
-    from store.schema import Document
+    from docintel.store.db import session_scope
+    from docintel.store.schema import Document
 
     url = migrated_url(backend, tmp_path, request)
     with session_scope(url) as s:
@@ -81,9 +84,9 @@ def test_nul_characters_are_stored_not_fatal(backend, tmp_path, request):
     """Text layers and model output can hold NUL; PostgreSQL text and JSONB refuse it."""
     from sqlalchemy import select
 
-    from store.db import session_scope
-    from store.records import audit, save_pages
-    from store.schema import AuditEvent, Document, Page
+    from docintel.store.db import session_scope
+    from docintel.store.records import audit, save_pages
+    from docintel.store.schema import AuditEvent, Document, Page
 
     url = migrated_url(backend, tmp_path, request)
     with session_scope(url) as s:

@@ -10,16 +10,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from models.audio import prepare_audio, split_audio
-from models.config import EngineConfig
-from models.runtime import choose_engine
-from models.types import AudioPart, ImagePart, Request, RequestError, TextPart
+from docintel.config.engine import EngineConfig
+from docintel.models.audio import prepare_audio, split_audio
+from docintel.models.runtime import choose_engine
+from docintel.models.types import AudioPart, ImagePart, Request, RequestError, TextPart
 from tests.helpers import ForceText
 
 
 @pytest.fixture(scope="module")
 def engine(tiny_model):
-    from models.gemma import GemmaEngine
+    from docintel.models.gemma import GemmaEngine
 
     return GemmaEngine(
         EngineConfig(model=str(tiny_model), max_new_tokens=6, thinking="never", batch_size=8)
@@ -131,7 +131,7 @@ def test_thinking_switches_the_prompt(engine):
     on = engine.prompt(request, True)
     off = engine.prompt(request, False)
     assert "<|think|>" in on and "<|think|>" not in off
-    from models.thinking import should_think
+    from docintel.models.thinking import should_think
 
     assert should_think(request, "budget") is True
     assert should_think(Request([TextPart("Transcribe the audio verbatim.")]), "budget") is False
@@ -169,7 +169,7 @@ def test_generated_tokens_go_through_the_real_parser(engine):
 
 
 def test_history_never_carries_thinking(engine):
-    from models.parsing import ToolCall
+    from docintel.models.parsing import ToolCall
 
     history = [
         {"role": "user", "content": "Find the total."},
@@ -189,7 +189,7 @@ def test_history_never_carries_thinking(engine):
 
 def test_missing_model_offline_fails_fast_with_what_to_download(tmp_path):
     code = (
-        "from models.loading import load_model; from models.config import EngineConfig\n"
+        "from docintel.models.loading import load_model; from docintel.config import EngineConfig\n"
         "try:\n    load_model(EngineConfig(model='google/gemma-4-E2B-it'))\n"
         "except Exception as e:\n    print(type(e).__name__, e)\n"
     )
@@ -218,8 +218,8 @@ def test_auto_engine_picks_gemma_only_when_weights_are_local(tiny_model, tmp_pat
 
 
 def test_quantized_precisions_need_a_gpu(tiny_model):
-    from models.loading import load_model
-    from models.types import ModelUnavailable
+    from docintel.models.loading import load_model
+    from docintel.models.types import ModelUnavailable
 
     with pytest.raises(ModelUnavailable, match="CUDA"):
         load_model(EngineConfig(model=str(tiny_model), precision="int4", device="cpu"))

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from models.config import EngineConfig
-from models.openai_engine import OpenAIEngine
-from models.types import AudioPart, ImagePart, Request, TextPart
+from docintel.config.engine import EngineConfig
+from docintel.models.openai_engine import OpenAIEngine
+from docintel.models.types import AudioPart, ImagePart, Request, TextPart
 
 
 class FixedCompletionServer:

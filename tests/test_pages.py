@@ -9,7 +9,8 @@ import jiwer
 import pymupdf
 import pytest
 
-from docintel.page_samples import (
+from docintel.config import get_settings
+from docintel.testkit.page_samples import (
     blank_page,
     chart_page,
     form_page,
@@ -20,8 +21,7 @@ from docintel.page_samples import (
     text_page,
     write_bomb_png,
 )
-from docintel.settings import get_settings
-from tests.helpers import ForceText, cell_f1, process
+from tests.helpers import cell_f1, forcing, process
 
 # Bars measured on this machine (Tesseract 5.3, eng): 1 - CER was 1.000 on clean and
 # 0.998-1.000 on scanned pages over 20 seeds; the bars leave room for other Tesseract builds.
@@ -137,40 +137,21 @@ def _four_page_scan(tmp_path):
     return images_to_pdf(tmp_path / "report.pdf", pages)
 
 
-def _spy(monkeypatch):
-    """Record every model request: (pass, page, visual budget, batch size)."""
-    from models.gemma import GemmaEngine
-
-    calls = []
-    real = GemmaEngine.generate
-
-    def generate(self, requests):
-        calls.append([(r.max_soft_tokens, len(requests)) for r in requests])
-        return real(self, requests)
-
-    monkeypatch.setattr(GemmaEngine, "generate", generate)
-    return calls
+def _budgets(engine):
+    """(visual budget, batch size) of every page request the engine was sent, per batch."""
+    return [
+        [(r.max_soft_tokens, len(batch)) for r in batch]
+        for batch in engine.batches
+        if batch[0].tag and batch[0].tag.startswith("page:")
+    ]
 
 
-def _force(outputs):
-    """A request hook forcing the model's tokens per (pass, page) — the tokens still go through
-    the real tokenizer, generate() and parsing; what they say is the test's input."""
-    from models.runtime import get_engine
-
-    def hook(name, page, request):
-        tok = get_engine(get_settings().engine_config()).processor.tokenizer
-        text = outputs.get((name, page))
-        if text is not None:
-            request.max_new_tokens = 400
-            request.logits_processors = [ForceText(tok, text)]
-
-    return hook
+def _script(kinds_and_answers):
+    """{(pass, page): text} as the forcing engine's tags, page:N:pass."""
+    return {f"page:{page}:{name}": text for (name, page), text in kinds_and_answers.items()}
 
 
-def test_classification_at_70_tokens_then_only_the_needed_pass(gemma, tmp_path, monkeypatch):
-    import worker.tasks
-    from worker.pages import read_pages
-
+def test_classification_at_70_tokens_then_only_the_needed_pass(gemma, tmp_path):
     kinds = {1: "text", 2: "table", 3: "blank", 4: "chart"}
     forced = {("classify", p): f'{{"kind": "{k}"}}' for p, k in kinds.items()}
     forced[("table", 2)] = (
@@ -181,13 +162,10 @@ def test_classification_at_70_tokens_then_only_the_needed_pass(gemma, tmp_path, 
         '{"type": "bar", "title": "Revenue", "series": [{"name": "Revenue",'
         ' "values": {"Q1": 10, "Q2": 20}}], "trend": "Revenue grows."}'
     )
-    hook = _force(forced)
-    monkeypatch.setattr(worker.tasks, "read_pages", lambda *a, **k: read_pages(*a, **k, hook=hook))
-    calls = _spy(monkeypatch)
-    result = process(_four_page_scan(tmp_path), gemma)
+    engine = forcing(gemma, _script(forced), forced_tokens=400)
+    result = process(_four_page_scan(tmp_path), gemma, engine)
     assert result["document"]["status"] == "done"
-    calls[:] = [c for c in calls if c[0][0] is not None]  # page passes, not the agent step
-    classify, *second = calls
+    classify, *second = _budgets(engine)
     assert classify == [(70, 4)] * 4  # every page, one batch, 70 visual tokens
     budgets = sorted(b for call in second for b, _ in call)
     assert budgets == [560, 1120, 1120]  # chart 560; OCR and table 1120; blank none
@@ -201,10 +179,7 @@ def test_classification_at_70_tokens_then_only_the_needed_pass(gemma, tmp_path, 
     assert steps.count("page:3:classify") == 1 and not any(s.startswith("page:3:o") for s in steps)
 
 
-def test_invalid_json_is_retried_then_the_page_fails_alone(gemma, tmp_path, monkeypatch):
-    import worker.tasks
-    from worker.pages import read_pages
-
+def test_invalid_json_is_retried_then_the_page_fails_alone(gemma, tmp_path):
     forced = {
         ("classify", 1): '{"kind": "text"}',
         ("classify", 2): '{"kind": "table"}',
@@ -212,17 +187,15 @@ def test_invalid_json_is_retried_then_the_page_fails_alone(gemma, tmp_path, monk
         ("classify", 4): '{"kind": "blank"}',
         ("table", 2): '{"headers": ["a"], "rows": "not a list of rows"}',
     }
-    hook = _force(forced)
-    monkeypatch.setattr(worker.tasks, "read_pages", lambda *a, **k: read_pages(*a, **k, hook=hook))
-    calls = _spy(monkeypatch)
-    result = process(_four_page_scan(tmp_path), gemma)
+    engine = forcing(gemma, _script(forced), forced_tokens=400)
+    result = process(_four_page_scan(tmp_path), gemma, engine)
     assert result["document"]["status"] == "done"  # the document goes on
     table_page_row = result["pages"][1]
     assert table_page_row["status"] == "failed"
     assert "not valid after 3 tries" in table_page_row["error"]
     assert any("page 2 could not be read" in w for w in result["document"]["warnings"])
     assert result["pages"][0]["status"] == "done"
-    table_calls = [c for c in calls if c[0][0] == 1120 and c[0][1] == 1]
+    table_calls = [c for c in _budgets(engine) if c[0][0] == 1120 and c[0][1] == 1]
     assert len(table_calls) >= 3  # the first try and two retries, one page each
     events = [e for e in result["audit"] if e["step"] == "page:2:table"]
     assert [e["status"] for e in events] == ["retry", "retry", "error"]

@@ -1,6 +1,6 @@
 """Our Gemma 4 output parser on literal Gemma 4 output strings."""
 
-from models.parsing import ToolCall, format_tool_call, parse_output
+from docintel.models.parsing import ToolCall, format_tool_call, parse_output
 
 Q = '<|"|>'
 

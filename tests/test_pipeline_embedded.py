@@ -7,7 +7,9 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from docintel.samples import (
+from docintel.store.db import session_scope
+from docintel.store.schema import DocTable, Document, Page, StepRun
+from docintel.testkit.samples import (
     PdfSpec,
     invoice_grid,
     text_pdf_spec,
@@ -17,8 +19,7 @@ from docintel.samples import (
     write_truncated_pdf,
     write_xlsx,
 )
-from store.db import session_scope
-from store.schema import DocTable, Document, Page, StepRun
+from docintel.worker.runtime import injected
 from tests.helpers import cell_f1, process
 
 
@@ -138,10 +139,17 @@ def test_page_without_text_layer_goes_to_the_page_step(embedded, tmp_path):
     assert result["pages"][1]["decision"].startswith("no text layer; read by Tesseract")
 
 
+def _tasks(settings):
+    """The in-process app for ``settings``, its tasks registered."""
+    from docintel.worker.app import app_for
+
+    app = app_for(settings)
+    app.loader.import_default_modules()
+    return app
+
+
 def test_steps_are_idempotent(embedded, tmp_path):
     """A task delivered twice writes once."""
-    from worker.app import app
-
     result = process(
         write_pdf(tmp_path / "a.pdf", text_pdf_spec(random.Random(5), 4, True)), embedded
     )
@@ -149,10 +157,10 @@ def test_steps_are_idempotent(embedded, tmp_path):
     with session_scope(embedded.db_url) as s:
         doc = s.scalar(select(Document).where(Document.sha256 == sha))
         doc.status = "processing"  # as if the worker died before finishing
-    import worker.tasks  # noqa: F401
-
-    for name in ("docintel.route", "docintel.merge", "docintel.agent", "docintel.finalize"):
-        app.tasks[name].apply(args=[sha])
+    app = _tasks(embedded)
+    with injected(embedded):
+        for name in ("docintel.route", "docintel.merge", "docintel.agent", "docintel.finalize"):
+            app.tasks[name].apply(args=[sha])
     with session_scope(embedded.db_url) as s:
         doc = s.scalar(select(Document).where(Document.sha256 == sha))
         assert doc.status == "done"
@@ -169,37 +177,34 @@ def test_steps_are_idempotent(embedded, tmp_path):
 
 def test_poison_document_fails_after_max_attempts(embedded, tmp_path):
     """A step that never finishes (its worker killed each time) is not retried forever."""
-    from watcher.ingest import ingest
-    from worker.app import app
+    from docintel.watcher.ingest import ingest
 
     taken = ingest(
         write_pdf(tmp_path / "p.pdf", text_pdf_spec(random.Random(9), 1)), embedded, move=False
     )
     with session_scope(embedded.db_url) as s:
         s.add(StepRun(document_id=taken.document_id, step="route", attempts=embedded.max_attempts))
-    import worker.tasks  # noqa: F401
-
-    app.tasks["docintel.route"].apply(args=[taken.sha256])
+    app = _tasks(embedded)
+    with injected(embedded):
+        app.tasks["docintel.route"].apply(args=[taken.sha256])
     with session_scope(embedded.db_url) as s:
         doc = s.get(Document, taken.document_id)
         assert doc.status == "failed"
         assert "gave up" in doc.error and "route" in doc.error
 
 
-def test_unexpected_errors_are_retried_then_recorded(embedded, tmp_path, monkeypatch):
-    import worker.tasks
+def test_unexpected_errors_are_retried_then_recorded(embedded, tmp_path):
+    """An engine that raises (a crashed runtime) is retried with backoff, then the document
+    fails with the error; the engine is injected, nothing is patched."""
+    from docintel.testkit.forcing import FailingEngine
 
-    calls = []
-
-    def broken(*args, **kwargs):
-        calls.append(1)
-        raise RuntimeError("parser exploded")
-
-    monkeypatch.setattr(worker.tasks, "route_file", broken)
-    result = process(write_pdf(tmp_path / "e.pdf", text_pdf_spec(random.Random(4), 1)), embedded)
-    assert len(calls) == embedded.max_attempts
+    engine = FailingEngine(message="the model runtime exploded")
+    path = write_pdf(tmp_path / "e.pdf", text_pdf_spec(random.Random(4), 1))
+    result = process(path, embedded, engine)
+    assert engine.calls == embedded.max_attempts  # the agent step's tool loop, each try
     assert result["document"]["status"] == "failed"
-    assert "parser exploded" in result["document"]["error"]
+    assert "the model runtime exploded" in result["document"]["error"]
+    assert "step 'agent' failed" in result["document"]["error"]
 
 
 def test_process_json_is_the_one_result_format(embedded, tmp_path, monkeypatch):

@@ -9,7 +9,7 @@ import pymupdf
 import pytest
 from typer.testing import CliRunner
 
-from docintel.settings import get_settings
+from docintel.config import get_settings
 from tests.helpers import process
 
 

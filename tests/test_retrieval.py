@@ -7,10 +7,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-import migrations
-from store.db import session_scope
-from store.schema import Document
-from store.search import has_pgvector, save_chunks, text_search, vector_search
+from docintel.store.db import session_scope
+from docintel.store.schema import Document
+from docintel.store.search import has_pgvector, save_chunks, text_search, vector_search
 
 FACT = "The Rotterdam warehouse has room for 4,200 pallets and opens at six in the morning."
 DISTRACTORS = [
@@ -36,7 +35,8 @@ def pgvector_url(tmp_path_factory):
 
 
 def _index(url: str):
-    from models.embedding import get_embedder
+    from docintel import migrations
+    from docintel.models.embedding import get_embedder
 
     migrations.upgrade(url)
     embedder = get_embedder()
@@ -53,7 +53,7 @@ def _index(url: str):
 
 
 def _check(url: str, expect_pgvector: bool) -> None:
-    from worker.retrieval import hybrid_search
+    from docintel.store.retrieval import hybrid_search
 
     embedder = _index(url)
     assert embedder.name.startswith("sentence-transformers")
@@ -80,5 +80,7 @@ def test_postgresql_with_pgvector(pgvector_url):
     _check(pgvector_url, expect_pgvector=True)
     with session_scope(pgvector_url) as s:
         assert s.execute(text("SELECT count(*) FROM chunk_vectors")).scalar() == 7
+    from docintel import migrations
+
     migrations.downgrade(pgvector_url, "base")  # the history also goes down on pgvector
     migrations.upgrade(pgvector_url)

@@ -3,7 +3,7 @@ import os
 import subprocess
 import sys
 
-from docintel.settings import Settings, get_settings, settings_table
+from docintel.config import Settings, get_settings, settings_table
 
 
 def test_defaults_are_embedded(monkeypatch, tmp_path):
@@ -49,7 +49,8 @@ def test_help_does_not_import_heavy_modules():
 def test_worker_parent_and_watcher_import_without_torch():
     """The Celery parent imports the tasks; CUDA must only start in its forked children."""
     code = (
-        "import sys, worker.app, worker.recovery, watcher.watch; "
+        "import sys, docintel.worker.app, docintel.worker.tasks, docintel.worker.recovery, "
+        "docintel.watcher.watch; "
         "print('torch' in sys.modules, 'pymupdf' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -3,8 +3,8 @@ import zipfile
 
 import pytest
 
-from worker.errors import DocumentError
-from worker.sniff import sniff, sniff_file
+from docintel.pipeline.errors import DocumentError
+from docintel.pipeline.route.sniff import sniff, sniff_file
 
 
 @pytest.mark.parametrize(
@@ -44,7 +44,7 @@ def test_empty_file_says_what_to_do(tmp_path):
 
 
 def test_xlsx_is_told_apart_from_other_zips(tmp_path):
-    from docintel.samples import write_xlsx
+    from docintel.testkit.samples import write_xlsx
 
     book = write_xlsx(tmp_path / "b.xlsx", {"s": [["a", "b"], [1, 2]]})
     assert sniff_file(book).kind == "table"

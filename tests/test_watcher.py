@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from docintel.samples import text_pdf_spec, write_pdf
-from watcher.ingest import sha256_file
-from watcher.watch import InboxWatcher, ignored
+from docintel.testkit.samples import text_pdf_spec, write_pdf
+from docintel.watcher.ingest import sha256_file
+from docintel.watcher.watch import InboxWatcher, ignored
 
 
 @pytest.fixture

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 
-from docintel.settings import Settings
-from store.db import session_scope
-from store.records import document_by_sha, set_status
-from store.schema import Document, Status, utcnow
+from docintel.config import Settings
+from docintel.store.db import session_scope
+from docintel.store.records import document_by_sha, set_status
+from docintel.store.schema import Document, Status, utcnow
 
 CHUNK = 1 << 20
 

@@ -16,8 +16,8 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from docintel.settings import Settings
-from watcher.ingest import Ingested, ingest
+from docintel.config import Settings
+from docintel.watcher.ingest import Ingested, ingest
 
 log = logging.getLogger("docintel.watcher")
 

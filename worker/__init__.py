@@ -1,5 +1,5 @@
-"""The Celery app, the per-document workflow and its tasks.
-
-``worker.app`` is importable without torch; model code is imported inside the tasks that
-need it.
+"""Orchestration: Celery and the database only. The app (``app``, made from settings on
+demand), the guard every task runs in (``guard``), tasks of a few lines (``tasks``), the
+canvas (``workflow``), process hooks (``lifecycle``), recovery (``recovery``) and the injected
+runtime (``runtime``). Document logic lives in ``docintel.pipeline``.
 """

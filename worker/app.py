@@ -1,6 +1,9 @@
 """The Celery app: queues, routing, limits and reliability settings, all in one place.
 
-Importable without torch or PyMuPDF: the watcher and Flower load it in about a second.
+An app is made from settings when it is asked for (``app_for``), never at import time; the
+task modules are named as strings and registered with ``shared_task``, so importing this
+module imports no task and no pipeline code: the watcher and Flower load it in about a
+second, and there is no import circle between the app and its tasks.
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ from typing import Any
 from celery import Celery
 from kombu import Queue
 
-from docintel.settings import Settings, get_settings
+from docintel.config import Settings
+from docintel.models.runtime import Engine
 
 QUEUES = ("cpu", "page", "audio", "agent")
 
@@ -82,22 +86,40 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     return config
 
 
+# Task modules, named as strings: the worker imports them when it starts.
+TASK_MODULES = ("docintel.worker.tasks", "docintel.worker.lifecycle")
+
+
 def make_app(settings: Settings) -> Celery:
-    app = Celery("docintel", set_as_current=True)
+    app = Celery("docintel", set_as_current=False)
     app.conf.update(celery_config(settings))
-    # Task modules are imported by the worker (and by embedded runs), not by the watcher.
-    app.conf.imports = ("worker.tasks",)
+    app.conf.imports = TASK_MODULES
     return app
 
 
-app = make_app(get_settings())
+_apps: dict[tuple[Any, ...], Celery] = {}
 
 
-def enqueue(sha256: str) -> None:
-    """Start a document's workflow by task name: the watcher never imports the tasks."""
+def app_for(settings: Settings) -> Celery:
+    """The process's app for these settings' queue (one per broker, or the in-process one)."""
+    key = (settings.distributed, settings.broker_url, settings.backend_url)
+    app = _apps.get(key)
+    if app is None:
+        app = _apps[key] = make_app(settings)
+    app.set_current()
+    return app
+
+
+def enqueue(sha256: str, settings: Settings, engine: Engine | None = None) -> None:
+    """Start a document's workflow by task name: the watcher never imports the tasks. In the
+    embedded mode the workflow runs here, now, with these settings (and ``engine``, when one
+    is injected)."""
+    app = app_for(settings)
     if app.conf.task_always_eager:
-        import worker.tasks  # noqa: F401  (registers the tasks for in-process runs)
+        from docintel.worker.runtime import injected
 
-        app.tasks[ENTRY_TASK].apply(args=[sha256])
+        app.loader.import_default_modules()  # registers the tasks for in-process runs
+        with injected(settings, engine):
+            app.tasks[ENTRY_TASK].apply(args=[sha256])
     else:
         app.send_task(ENTRY_TASK, args=[sha256], queue=TASKS[ENTRY_TASK][0])

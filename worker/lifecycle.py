@@ -10,9 +10,9 @@ from typing import Any
 
 from celery.signals import worker_process_init, worker_ready
 
-from store.db import dispose_engines
-from worker.app import QUEUES
-from worker.recovery import restore_orphaned_unacked
+from docintel.store.db import dispose_engines
+from docintel.worker.app import QUEUES
+from docintel.worker.recovery import restore_orphaned_unacked
 
 log = logging.getLogger("docintel.worker")
 STARTED_AT = time.time()

@@ -22,10 +22,10 @@ from datetime import UTC, datetime, timedelta
 from celery import Celery
 from sqlalchemy import select
 
-from docintel.settings import Settings
-from store.db import session_scope
-from store.records import audit
-from store.schema import IN_FLIGHT, Document
+from docintel.config import Settings
+from docintel.store.db import session_scope
+from docintel.store.records import audit
+from docintel.store.schema import IN_FLIGHT, Document
 
 log = logging.getLogger("docintel.recovery")
 

@@ -7,13 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from store.search import Hit, text_search, vector_search
-
-
-def embedder_for(settings: Any) -> Any:
-    from models.embedding import get_embedder
-
-    return get_embedder(settings.embedding_model, settings.allow_download)
+from docintel.store.search import Hit, text_search, vector_search
 
 
 def hybrid_search(

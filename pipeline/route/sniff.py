@@ -12,7 +12,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from worker.errors import DocumentError
+from docintel.pipeline.errors import DocumentError
 
 HEAD_BYTES = 8192
 

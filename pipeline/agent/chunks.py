@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from store.schema import AudioSegment, DocTable, Document, Page
+from docintel.pipeline.types import DocumentContent, Segment
 
 
 def _pack(pieces: list[str], size: int) -> list[str]:
@@ -26,27 +23,22 @@ def _pack(pieces: list[str], size: int) -> list[str]:
     return chunks
 
 
-def document_chunks(session: Session, doc: Document, size: int = 800) -> list[dict[str, Any]]:
+def document_chunks(content: DocumentContent, size: int = 800) -> list[dict[str, Any]]:
+    """Chunks of about ``size`` characters, each with its page or its seconds."""
     chunks: list[dict[str, Any]] = []
-    for page in session.scalars(select(Page).where(Page.document_id == doc.id).order_by(Page.page)):
+    for page in sorted(content.pages, key=lambda p: p.page):
         if page.markdown:
             for text in _pack([p for p in page.markdown.split("\n\n") if p.strip()], size):
                 chunks.append({"text": text, "page": page.page})
-    for table in session.scalars(
-        select(DocTable).where(DocTable.document_id == doc.id, DocTable.page == 0)
-    ):
+    for table in content.sheets:
         lines = [
             "; ".join(f"{h}: {v}" for h, v in zip(table.headers, row, strict=False))
             for row in table.rows
         ]
         head = f"{table.sheet}: " if table.sheet else ""
         chunks += [{"text": head + text} for text in _pack(lines, size)]
-    window: list[AudioSegment] = []
-    for seg in session.scalars(
-        select(AudioSegment)
-        .where(AudioSegment.document_id == doc.id, AudioSegment.skipped.is_(False))
-        .order_by(AudioSegment.start_s)
-    ):
+    window: list[Segment] = []
+    for seg in content.speech:
         if not seg.text:
             continue
         window.append(seg)
@@ -58,7 +50,7 @@ def document_chunks(session: Session, doc: Document, size: int = 800) -> list[di
     return chunks
 
 
-def _segments_chunk(segments: list[AudioSegment]) -> dict[str, Any]:
+def _segments_chunk(segments: list[Segment]) -> dict[str, Any]:
     return {
         "text": " ".join(s.text or "" for s in segments),
         "start_s": segments[0].start_s,

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from worker.errors import DocumentError
+from docintel.pipeline.errors import DocumentError
+from docintel.pipeline.types import AUDIO_RATE as RATE
 
-RATE = 16_000
 FRAME_S = 0.03
 
 

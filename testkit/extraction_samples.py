@@ -7,8 +7,8 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from docintel.metrics import prf  # noqa: F401  (used with these samples)
-from docintel.samples import PdfSpec, write_pdf
+from docintel.testkit.metrics import prf  # noqa: F401  (used with these samples)
+from docintel.testkit.samples import PdfSpec, write_pdf
 
 ORGS = [
     "Acme Industrial GmbH",

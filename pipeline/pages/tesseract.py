@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from worker.errors import DocumentError
+from docintel.pipeline.errors import DocumentError
 
 
 @dataclass

@@ -6,7 +6,8 @@ execution, so nothing needs configuring on a bare machine. Setting ``DOCINTEL_BR
 to a ``redis://`` URL (and usually ``DOCINTEL_DATABASE_URL`` to PostgreSQL) switches to the
 distributed mode.
 
-This module is a leaf: ``watcher``, ``worker`` and the CLI read it; it imports nothing of ours.
+This is the ground floor: every layer reads it, and it imports nothing of ours but the model
+runtime's view of it (``docintel.config.engine``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from docintel.config.engine import EngineConfig
 
 Engine = Literal["auto", "gemma", "openai", "cpu"]
 Precision = Literal["bf16", "int8", "int4"]
@@ -185,10 +188,8 @@ class Settings(BaseSettings):
     )
     chunk_chars: int = Field(default=800, description="Target size of a retrieval chunk.")
 
-    def engine_config(self):  # type: ignore[no-untyped-def]
+    def engine_config(self) -> EngineConfig:
         """The model runtime's view of these settings."""
-        from models.config import EngineConfig
-
         return EngineConfig(
             engine=self.engine,
             model=self.model,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -101,9 +100,6 @@ def validate(name: str, text: str) -> tuple[Any, str | None]:
         return None, str(exc)[:600]
 
 
-RequestHook = Callable[[str, int, Any], None]  # (pass name, page, Request) -> None
-
-
 def run_pass(
     engine: Any,
     name: str,
@@ -111,12 +107,11 @@ def run_pass(
     images: dict[int, Any],
     budget: int,
     retries: int,
-    hook: RequestHook | None = None,
     max_new_tokens: int | None = None,
 ) -> dict[int, PassOutcome]:
     """One pass over ``pages`` in one batch. A JSON pass sends an invalid answer back with
     its validation errors (the failed pages batched again), at most ``retries`` times."""
-    from models.types import ImagePart, Request, TextPart
+    from docintel.models.types import ImagePart, Request, TextPart
 
     outcomes = {p: PassOutcome() for p in pages}
     previous: dict[int, str] = {}
@@ -136,9 +131,8 @@ def run_pass(
                 max_soft_tokens=budget,
                 thinking=False,
                 max_new_tokens=max_new_tokens,
+                tag=f"page:{p}:{name}",
             )
-            if hook:
-                hook(name, p, request)
             requests.append(request)
         results = engine.generate(requests) if requests else []
         still = []

@@ -170,7 +170,6 @@ class AgentOutcome:
 
 
 Retrieve = Callable[[str, int], list[dict[str, Any]]]
-Hook = Callable[[int, Any], None]  # (turn, Request) -> None
 
 
 def quote_results(hits: list[dict[str, Any]]) -> str:
@@ -239,7 +238,6 @@ def run_agent_loop(
     max_turns: int = 6,
     max_invalid: int = 2,
     max_chars: int = 12000,
-    hook: Hook | None = None,
 ) -> AgentOutcome:
     return run_tool_loop(
         engine,
@@ -250,7 +248,7 @@ def run_agent_loop(
         retrieve,
         max_turns=max_turns,
         max_invalid=max_invalid,
-        hook=hook,
+        tag="agent",
     )
 
 
@@ -264,17 +262,24 @@ def run_tool_loop(
     *,
     max_turns: int = 6,
     max_invalid: int = 2,
-    hook: Hook | None = None,
+    tag: str = "agent",
 ) -> AgentOutcome:
-    from models.types import Request
+    """Turns of ``engine`` (each request tagged ``{tag}:turn:N``) until the ``final`` tool's
+    output validates, or the limits end the loop with the reason."""
+    from docintel.models.types import Request
 
     history: list[dict[str, Any]] = [{"role": "user", "content": opening}]
     turns: list[Turn] = []
     invalid = 0
     for index in range(max_turns):
-        request = Request([], system=system, history=list(history), tools=tools, thinking=True)
-        if hook:
-            hook(index, request)
+        request = Request(
+            [],
+            system=system,
+            history=list(history),
+            tools=tools,
+            thinking=True,
+            tag=f"{tag}:turn:{index}",
+        )
         (result,) = engine.generate([request])
         turn = Turn(index, result)
         turns.append(turn)

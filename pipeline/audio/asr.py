@@ -8,9 +8,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from docintel.settings import Settings
-from worker.audio import decode
-from worker.errors import DocumentError
+from docintel.config import Settings
+from docintel.models.runtime import Engine, uses_model
+from docintel.pipeline.audio.signal import decode
+from docintel.pipeline.errors import DocumentError
+from docintel.pipeline.types import AUDIO_RATE, Segment, WindowText
 
 LANGUAGES = {
     "en": "English",
@@ -68,30 +70,56 @@ def split_translation(text: str, target: str) -> tuple[str, str | None]:
 
 
 def transcribe(
-    path: Path, windows: list[tuple[int, float, float]], settings: Settings, hook: Any = None
-) -> list[dict[str, Any]]:
-    """One row update per window: raw text (and translation), language, engine, model."""
-    from models.runtime import choose_engine
+    path: Path, windows: list[Segment], settings: Settings, engine: Engine
+) -> list[WindowText]:
+    """Each window transcribed (and translated) by ``engine``, or by faster-whisper on the
+    CPU engine: the segment with its raw text kept for stitching, and its audit event."""
+    audio = {
+        w.window: decode(path, offset=w.start_s, duration=w.end_s - w.start_s) for w in windows
+    }
+    spans = {w.window: w for w in windows}
+    if uses_model(engine):
+        rows = _with_model(audio, settings, engine)
+    else:
+        rows = _with_whisper(audio, settings)
+    out = []
+    for segment, result in rows:
+        span = spans[segment.window]
+        segment.start_s, segment.end_s, segment.skipped = span.start_s, span.end_s, False
+        out.append(WindowText(segment, _window_audit(segment, result)))
+    return out
 
-    choice = choose_engine(settings.engine_config())
-    audio = {i: decode(path, offset=a, duration=b - a) for i, a, b in windows}
-    if choice.name in ("gemma", "openai"):
-        return _with_model(audio, settings, hook)
-    return _with_whisper(audio, settings)
+
+def _window_audit(segment: Segment, result: Any) -> dict[str, Any]:
+    """A model's call is recorded whole (tokens, prompt hash); faster-whisper's as a step."""
+    measured = (
+        result.audit()
+        if result is not None
+        else {
+            "engine": segment.engine,
+            "model": segment.model,
+            "precision": segment.precision,
+            "duration_ms": segment.timings["generate_ms"],
+        }
+    )
+    return {
+        "step": f"audio:{segment.window}",
+        "role": "assistant" if result is not None else "pipeline",
+        "content": (segment.timings["raw_text"] or "")[:4000],
+        **measured,
+    }
 
 
-def _with_model(audio: dict[int, Any], settings: Settings, hook: Any) -> list[dict[str, Any]]:
-    from models.runtime import get_engine
-    from models.types import AudioPart, Request, TextPart
+def _with_model(
+    audio: dict[int, Any], settings: Settings, engine: Engine
+) -> list[tuple[Segment, Any]]:
+    from docintel.models.types import AudioPart, Request, TextPart
 
-    engine = get_engine(settings.engine_config())
     prompt = prompt_for(settings)
-    requests = []
-    for index, samples in audio.items():
-        request = Request([AudioPart(samples), TextPart(prompt)], thinking=False)
-        if hook:
-            hook(index, request)
-        requests.append(request)
+    requests = [
+        Request([AudioPart(samples), TextPart(prompt)], thinking=False, tag=f"audio:window:{i}")
+        for i, samples in audio.items()
+    ]
     started = time.perf_counter()
     results = engine.generate(requests)
     batch_ms = (time.perf_counter() - started) * 1000
@@ -103,25 +131,25 @@ def _with_model(audio: dict[int, Any], settings: Settings, hook: Any) -> list[di
             if settings.audio_task == "translate"
             else (result.text, None)
         )
-        rows.append(
-            {
-                "window": index,
-                "language": settings.audio_language,
-                "engine": result.engine,
-                "model": result.model,
-                "precision": result.precision,
-                "timings": {
-                    "raw_text": text,
-                    "raw_translation": translation,
-                    "generate_ms": result.duration_ms,
-                    "batch_ms": batch_ms,
-                    "batch_size": len(requests),
-                    "audio_s": len(samples) / 16_000,
-                    "audio_tokens": result.audio_tokens,
-                },
-                "_result": result,
-            }
+        segment = Segment(
+            index,
+            0.0,
+            0.0,
+            language=settings.audio_language,
+            engine=result.engine,
+            model=result.model,
+            precision=result.precision,
+            timings={
+                "raw_text": text,
+                "raw_translation": translation,
+                "generate_ms": result.duration_ms,
+                "batch_ms": batch_ms,
+                "batch_size": len(requests),
+                "audio_s": len(samples) / AUDIO_RATE,
+                "audio_tokens": result.audio_tokens,
+            },
         )
+        rows.append((segment, result))
     return rows
 
 
@@ -152,7 +180,7 @@ def _whisper(path: str, compute_type: str) -> Any:
     return WhisperModel(path, device="cpu", compute_type=compute_type)
 
 
-def _with_whisper(audio: dict[int, Any], settings: Settings) -> list[dict[str, Any]]:
+def _with_whisper(audio: dict[int, Any], settings: Settings) -> list[tuple[Segment, None]]:
     path = asr_model_path(settings)
     model = _whisper(path, settings.asr_compute_type)
     multilingual = getattr(model, "model", None) is not None and model.model.is_multilingual
@@ -174,21 +202,22 @@ def _with_whisper(audio: dict[int, Any], settings: Settings) -> list[dict[str, A
                 samples, task="translate", beam_size=1, vad_filter=False, without_timestamps=True
             )
             translation = " ".join(s.text.strip() for s in parts).strip()
-        rows.append(
-            {
-                "window": index,
-                "language": info.language or settings.audio_language,
-                "engine": "whisper",
-                "model": f"faster-whisper:{Path(path).name}",
-                "precision": settings.asr_compute_type,
-                "timings": {
-                    "raw_text": text,
-                    "raw_translation": translation,
-                    "generate_ms": (time.perf_counter() - started) * 1000,
-                    "audio_s": len(samples) / 16_000,
-                    "translation_unavailable": settings.audio_task == "translate"
-                    and translation is None,
-                },
-            }
+        segment = Segment(
+            index,
+            0.0,
+            0.0,
+            language=info.language or settings.audio_language,
+            engine="whisper",
+            model=f"faster-whisper:{Path(path).name}",
+            precision=settings.asr_compute_type,
+            timings={
+                "raw_text": text,
+                "raw_translation": translation,
+                "generate_ms": (time.perf_counter() - started) * 1000,
+                "audio_s": len(samples) / AUDIO_RATE,
+                "translation_unavailable": settings.audio_task == "translate"
+                and translation is None,
+            },
         )
+        rows.append((segment, None))
     return rows

@@ -10,17 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from worker.errors import DocumentError
+from docintel.pipeline.errors import DocumentError
+from docintel.pipeline.types import TableData, table_markdown
 
 _PAGES_COUNT = re.compile(rb"/Type\s*/Pages\b[^>]{0,400}?/Count\s+(\d+)")
-
-
-@dataclass
-class TableData:
-    headers: list[str]
-    rows: list[list[str]]
-    caption: str | None = None
-    bbox: tuple[float, float, float, float] | None = None
 
 
 @dataclass
@@ -253,16 +246,3 @@ def _page_markdown(page: Any, tables: list[TableData]) -> str:
         parts.append((table.bbox[1] if table.bbox else 1e9, table_markdown(table)))
     parts.sort(key=lambda p: p[0])
     return "\n\n".join(text for _, text in parts).strip()
-
-
-def table_markdown(table: TableData) -> str:
-    def row(cells: list[str]) -> str:
-        return "| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
-
-    width = max([len(table.headers)] + [len(r) for r in table.rows])
-    headers = table.headers + [""] * (width - len(table.headers))
-    lines = [row(headers), "| " + " | ".join("---" for _ in range(width)) + " |"]
-    lines += [row(r + [""] * (width - len(r))) for r in table.rows]
-    if table.caption:
-        lines.insert(0, f"*{table.caption}*\n")
-    return "\n".join(lines)

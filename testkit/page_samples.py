@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from docintel.samples import LOREM, draw_table, invoice_grid
+from docintel.testkit.samples import LOREM, draw_table, invoice_grid
 
 WORDS = (
     LOREM

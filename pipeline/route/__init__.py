@@ -10,36 +10,45 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from docintel.settings import Settings
-from worker.errors import DocumentError
-from worker.pdf import PageText, TableData, read_pdf
-from worker.sniff import sniff_file
-from worker.tabular import read_csv, read_xlsx
+from docintel.config import Settings
+from docintel.pipeline.errors import DocumentError
+from docintel.pipeline.route.pdf import PageText, read_pdf
+from docintel.pipeline.route.sniff import sniff_file
+from docintel.pipeline.route.tabular import read_csv, read_xlsx
+from docintel.pipeline.types import AUDIO_RATE, PageResult, Segment, TableData
 
 
 @dataclass
 class Routed:
     kind: str
     media_type: str
-    pages: list[dict[str, Any]] = field(default_factory=list)
-    tables: list[dict[str, Any]] = field(default_factory=list)
+    pages: list[PageResult] = field(default_factory=list)
+    tables: list[TableData] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     page_count: int | None = None
     model_pages: list[list[int]] = field(default_factory=list)  # page batches, page queue
     audio_windows: list[list[int]] = field(default_factory=list)  # window batches, audio queue
-    segments: list[dict[str, Any]] = field(default_factory=list)
+    segments: list[Segment] = field(default_factory=list)
     duration_s: float | None = None
     decision: str = ""
+
+    @property
+    def engine(self) -> str | None:
+        """What read the file in this step, for the audit trail."""
+        return "pymupdf" if self.kind == "pdf" else None
+
+
+def batches(items: list[int], size: int) -> list[list[int]]:
+    size = max(1, size)
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def plan_model_pages(routed: Routed, settings: Settings) -> None:
     """Pages without a usable text layer go to the page queue in batches of
     DOCINTEL_BATCH_SIZE, for the model engine or the CPU engine (Tesseract)."""
-    needs = [p["page"] for p in routed.pages if p["status"] == "needs_ocr"]
-    size = max(1, settings.batch_size)
-    routed.model_pages = [needs[i : i + size] for i in range(0, len(needs), size)]
+    needs = [p.page for p in routed.pages if p.status == "needs_ocr"]
+    routed.model_pages = batches(needs, settings.batch_size)
 
 
 def route_file(path: Path, settings: Settings) -> Routed:
@@ -58,10 +67,8 @@ def route_file(path: Path, settings: Settings) -> Routed:
         return _route_pdf(path, settings, sniffed.media_type)
     if sniffed.kind == "table":
         reader = read_csv if sniffed.media_type == "text/csv" else read_xlsx
-        tables = [
-            _table_row(0, i, t, "csv" if reader is read_csv else "openpyxl", sheet)
-            for i, (sheet, t) in enumerate(reader(path))
-        ]
+        engine = "csv" if reader is read_csv else "openpyxl"
+        tables = [t.placed(0, i, engine, sheet) for i, (sheet, t) in enumerate(reader(path))]
         return Routed(
             "table",
             sniffed.media_type,
@@ -69,18 +76,17 @@ def route_file(path: Path, settings: Settings) -> Routed:
             decision=f"{len(tables)} table(s) read directly",
         )
     if sniffed.kind == "image":
-        from worker.pages import image_info
+        from docintel.pipeline.pages.images import image_info
 
         width, height, frames = image_info(path, settings)
         pages = [
-            {
-                "page": n,
-                "status": "needs_ocr",
-                "text_source": None,
-                "width": float(width),
-                "height": float(height),
-                "decision": "a page image has no text layer",
-            }
+            PageResult(
+                n,
+                "needs_ocr",
+                width=float(width),
+                height=float(height),
+                decision="a page image has no text layer",
+            )
             for n in range(1, frames + 1)
         ]
         routed = Routed(
@@ -98,10 +104,10 @@ def route_file(path: Path, settings: Settings) -> Routed:
 
 
 def _route_audio(path: Path, settings: Settings, media_type: str) -> Routed:
-    from worker.audio import RATE, decode, plan_windows
+    from docintel.pipeline.audio.signal import decode, plan_windows
 
     samples = decode(path)
-    duration = len(samples) / RATE
+    duration = len(samples) / AUDIO_RATE
     if duration < 0.1:
         raise DocumentError(
             f"{path.name} holds no audio ({duration:.2f} s after decoding); "
@@ -115,26 +121,14 @@ def _route_audio(path: Path, settings: Settings, media_type: str) -> Routed:
     )
     spans = [(w.start_s, w.end_s, False) for w in windows] + [(a, b, True) for a, b in skipped]
     spans.sort()
-    segments = [
-        {
-            "window": i,
-            "start_s": a,
-            "end_s": b,
-            "skipped": skip,
-            "text": None,
-            "translation": None,
-            "timings": {},
-        }
-        for i, (a, b, skip) in enumerate(spans)
-    ]
-    speech = [s["window"] for s in segments if not s["skipped"]]
-    size = max(1, settings.batch_size)
+    segments = [Segment(i, a, b, skipped=skip) for i, (a, b, skip) in enumerate(spans)]
+    speech = [s.window for s in segments if not s.skipped]
     routed = Routed(
         "audio",
         media_type,
         segments=segments,
         duration_s=duration,
-        audio_windows=[speech[i : i + size] for i in range(0, len(speech), size)],
+        audio_windows=batches(speech, settings.batch_size),
     )
     silent = sum(b - a for a, b in skipped)
     routed.decision = (
@@ -160,24 +154,21 @@ def _route_pdf(path: Path, settings: Settings, media_type: str) -> Routed:
             else _text_layer_decision(page, settings)
         )
         routed.pages.append(
-            {
-                "page": page.page,
-                "status": status,
-                "text_source": source,
-                "decision": reason,
-                "markdown": page.markdown if source else None,
-                "width": page.width,
-                "height": page.height,
-                "engine": "pymupdf" if source else None,
-                "error": page.error,
-                "timings": {},
-            }
+            PageResult(
+                page.page,
+                status,
+                text_source=source,
+                decision=reason,
+                markdown=page.markdown if source else None,
+                width=page.width,
+                height=page.height,
+                engine="pymupdf" if source else None,
+                error=page.error,
+            )
         )
         if source:
-            routed.tables += [
-                _table_row(page.page, i, t, "pymupdf") for i, t in enumerate(page.tables)
-            ]
-    needs = [p["page"] for p in routed.pages if p["status"] == "needs_ocr"]
+            routed.tables += [t.placed(page.page, i, "pymupdf") for i, t in enumerate(page.tables)]
+    needs = [p.page for p in routed.pages if p.status == "needs_ocr"]
     plan_model_pages(routed, settings)
     elapsed = (time.perf_counter() - started) * 1000
     routed.decision = (
@@ -214,18 +205,3 @@ def _text_layer_decision(page: PageText, settings: Settings) -> tuple[str, str |
             "characters of text",
         )
     return "done", "text_layer", f"text layer with {page.chars} characters"
-
-
-def _table_row(
-    page: int, index: int, table: TableData, engine: str, sheet: str | None = None
-) -> dict[str, Any]:
-    return {
-        "page": page,
-        "index": index,
-        "sheet": sheet,
-        "headers": table.headers,
-        "rows": table.rows,
-        "caption": table.caption,
-        "footnotes": [],
-        "engine": engine,
-    }

@@ -7,9 +7,9 @@ import datetime as dt
 import io
 from pathlib import Path
 
-from worker.errors import DocumentError
-from worker.pdf import TableData
-from worker.sniff import decode_text
+from docintel.pipeline.errors import DocumentError
+from docintel.pipeline.route.sniff import decode_text
+from docintel.pipeline.types import TableData
 
 
 def read_csv(path: Path) -> list[tuple[str | None, TableData]]:

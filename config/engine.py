@@ -1,4 +1,5 @@
-"""The runtime's settings, passed in (``models`` imports nothing of ours)."""
+"""The model runtime's settings: what ``docintel.models`` needs of ``Settings``, as a frozen,
+hashable value (one loaded engine per distinct value)."""
 
 from __future__ import annotations
 

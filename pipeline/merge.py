@@ -1,0 +1,47 @@
+"""merge: one Markdown text for the document, in page order, then sheets, then the
+transcript; the audio windows stitched so words said in an overlap appear once."""
+
+from __future__ import annotations
+
+from docintel.pipeline.audio.signal import stitch
+from docintel.pipeline.types import DocumentContent, Segment, table_markdown
+
+
+def stitch_segments(windows: list[Segment]) -> list[Segment]:
+    """Each window's text without the words it repeats from the previous window's overlap,
+    from the raw texts the audio step kept, so running this twice changes nothing."""
+    if not windows:
+        return []
+    overlaps = [max(0.0, a.end_s - b.start_s) for a, b in zip(windows, windows[1:], strict=False)]
+    for field in ("text", "translation"):
+        raw = [(w.timings or {}).get(f"raw_{field}") or "" for w in windows]
+        if not any(raw):
+            continue
+        for window, text in zip(windows, stitch(raw, overlaps), strict=True):
+            setattr(window, field, text)
+    return windows
+
+
+def document_markdown(content: DocumentContent) -> str:
+    parts: list[str] = []
+    for page in sorted(content.pages, key=lambda p: p.page):
+        body = page.markdown or f"*(page {page.page}: {page.decision or page.status})*"
+        parts.append(f"<!-- page {page.page} -->\n{body}")
+    for table in content.sheets:
+        title = f"## {table.sheet}\n\n" if table.sheet else ""
+        parts.append(title + table_markdown(table))
+    for seg in content.speech:
+        parts.append(f"[{_clock(seg.start_s)}–{_clock(seg.end_s)}] {seg.text or ''}")
+    return "\n\n".join(parts).strip()
+
+
+def merge(content: DocumentContent) -> list[Segment]:
+    """Stitch the transcript and set ``content.markdown``; returns the stitched windows."""
+    stitched = stitch_segments(content.speech)
+    content.markdown = document_markdown(content)
+    return stitched
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes:02d}:{secs:02d}"

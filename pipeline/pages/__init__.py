@@ -1,0 +1,45 @@
+"""The page step: pages without a usable text layer (scans, page images), read by a model
+in two passes (``model``) or by the CPU engine (``cpu``, Tesseract)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docintel.config import Settings
+from docintel.models.runtime import Engine, uses_model
+from docintel.pipeline.types import PageRead
+
+
+def read_pages(
+    path: Path,
+    kind: str,
+    pages: list[int],
+    settings: Settings,
+    engine: Engine,
+    reasons: dict[int, str | None] | None = None,
+) -> list[PageRead]:
+    """Read ``pages`` (1-based) of the file with ``engine``. ``reasons`` are route's words for
+    why each page needed reading; they stay in front of what this step decided."""
+    if uses_model(engine):
+        from docintel.pipeline.pages.model import read_pages_with_model
+
+        reads = read_pages_with_model(path, kind, pages, settings, engine)
+    else:
+        from docintel.pipeline.pages.cpu import read_page_cpu
+
+        reads = [read_page_cpu(path, kind, p, settings) for p in pages]
+    for read in reads:
+        why = (reasons or {}).get(read.page.page)
+        decision = read.page.decision or ""
+        if why and not decision.startswith(why):
+            read.page.decision = f"{why}; {decision}"
+    return reads
+
+
+def unreadable_warnings(reads: list[PageRead]) -> list[str]:
+    """One warning per page that could not be read, for the document."""
+    return [
+        f"page {r.page.page} could not be read: {r.page.error}"
+        for r in reads
+        if r.page.status == "failed"
+    ]

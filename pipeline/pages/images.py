@@ -1,0 +1,60 @@
+"""Page images: the frames of an image file or the rasterized pages of a PDF, with the
+pixel limit that refuses decompression bombs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from docintel.config import Settings
+from docintel.pipeline.errors import DocumentError
+
+
+def image_info(path: Path, settings: Settings) -> tuple[int, int, int]:
+    """(width, height, frames) without decoding pixels; refuses decompression bombs."""
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = None  # we check ourselves, with a message a person can act on
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            frames = getattr(image, "n_frames", 1)
+    except (OSError, SyntaxError) as exc:
+        raise DocumentError(
+            f"{path.name}: the image could not be read ({exc}); save or scan it again."
+        ) from exc
+    if width * height > settings.max_image_pixels:
+        raise DocumentError(
+            f"{path.name} is {width}×{height} pixels ({width * height / 1e6:.0f} megapixels), "
+            f"above DOCINTEL_MAX_IMAGE_PIXELS={settings.max_image_pixels:,}: it is a "
+            "decompression bomb or needs downscaling before it is dropped."
+        )
+    return width, height, frames
+
+
+def page_images(
+    path: Path, kind: str, pages: list[int], dpi: int, settings: Settings
+) -> dict[int, Any]:
+    """PIL images of the given 1-based pages: rasterized PDF pages (the DPI lowered where a
+    page would exceed the pixel limit), or the image's frames."""
+    from PIL import Image
+
+    if kind == "pdf":
+        import pymupdf
+
+        out = {}
+        with pymupdf.open(path) as doc:
+            for number in pages:
+                page = doc.load_page(number - 1)
+                area = abs(page.rect) / 72 / 72  # square inches
+                fit = int((settings.max_image_pixels / max(area, 1e-6)) ** 0.5)
+                pix = page.get_pixmap(dpi=max(36, min(dpi, fit)), colorspace=pymupdf.csRGB)
+                out[number] = Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
+        return out
+    image_info(path, settings)
+    image = Image.open(path)
+    frames = {}
+    for number in pages:
+        image.seek(number - 1)
+        frames[number] = image.convert("RGB")
+    return frames

@@ -1,0 +1,112 @@
+"""The guard every task runs in (``run_step``): skip finished documents, count attempts,
+turn errors into a failed document with a reason a person can act on, and never let one
+document take the worker down."""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Callable
+
+from celery import Task
+from celery.exceptions import Retry, SoftTimeLimitExceeded
+from sqlalchemy.orm import Session
+
+from docintel.pipeline.errors import DocumentError
+from docintel.store.db import session_scope
+from docintel.store.records import audit, begin_step, document_by_sha, finish_step, set_status
+from docintel.store.schema import Document, Status, utcnow
+from docintel.worker.runtime import Runtime, current
+
+log = logging.getLogger("docintel.worker")
+
+# A step body works inside one unit of work and may return what to send next; that is
+# sent after the commit, so the next task never reads rows that are not there yet.
+StepFn = Callable[[Session, Document, Runtime], Callable[[], None] | None]
+
+
+def run_step(task: Task, sha256: str, step: str, body: StepFn) -> None:
+    """The guard every task runs in: skip finished documents, count attempts, turn errors
+    into a failed document with a reason, and never let one document take the worker down."""
+    runtime = current()
+    settings = runtime.settings
+    url = settings.db_url
+    with session_scope(url) as s:
+        doc = document_by_sha(s, sha256)
+        if doc is None:
+            log.warning("%s: no document %s in the database; dropping the task", step, sha256)
+            return
+        if doc.status in (Status.failed.value, Status.done.value):
+            return  # a re-delivered task for a finished document: nothing left to do
+        attempts = begin_step(s, doc.id, step)
+        if step == "route":
+            doc.attempts = attempts
+        if attempts > settings.max_attempts:
+            reason = (
+                f"gave up: step '{step}' started {attempts - 1} times without finishing (the "
+                "worker was killed or ran out of time or memory each time). The original is "
+                "in the archive; `docintel retry` tries again."
+            )
+            set_status(s, doc.id, Status.failed, reason)
+            audit(
+                s, run=sha256, document_id=doc.id, step=step, seq=99, status="error", content=reason
+            )
+            return
+        if doc.status != Status.processing.value:
+            set_status(s, doc.id, Status.processing, started_at=doc.started_at or utcnow())
+        doc_id = doc.id
+    started = time.perf_counter()
+    try:
+        with session_scope(url) as s:
+            doc = s.get(Document, doc_id)
+            assert doc is not None
+            then = body(s, doc, runtime)
+            finish_step(s, doc_id, step)
+        if then is not None:
+            then()
+    except DocumentError as exc:
+        _fail(url, sha256, doc_id, step, str(exc))
+    except SoftTimeLimitExceeded:
+        _fail(
+            url,
+            sha256,
+            doc_id,
+            step,
+            f"step '{step}' ran past its time limit; the file may be unusually large. "
+            "Split it, or raise the limit, then `docintel retry`.",
+        )
+    except Retry:
+        raise
+    except Exception as exc:
+        detail = f"{type(exc).__name__}: {exc}"
+        log.exception("%s failed for %s", step, sha256)
+        with session_scope(url) as s:
+            audit(
+                s,
+                run=sha256,
+                document_id=doc_id,
+                step=step,
+                seq=98,
+                status="retry",
+                content=detail,
+                tool_result=traceback.format_exc()[-4000:],
+            )
+        if attempts < settings.max_attempts:
+            raise task.retry(exc=exc, countdown=min(2**attempts, 60)) from exc
+        _fail(
+            url,
+            sha256,
+            doc_id,
+            step,
+            f"step '{step}' failed {attempts} times: {detail}. This looks like a bug or an "
+            "unusual file; the original is kept in the archive.",
+        )
+    else:
+        log.info("%s %s done in %.0f ms", step, sha256[:12], (time.perf_counter() - started) * 1e3)
+
+
+def _fail(url: str, sha256: str, doc_id: int, step: str, reason: str) -> None:
+    with session_scope(url) as s:
+        set_status(s, doc_id, Status.failed, reason)
+        audit(s, run=sha256, document_id=doc_id, step=step, seq=99, status="error", content=reason)
