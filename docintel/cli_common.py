@@ -46,6 +46,7 @@ def _embedded_settings(engine: str | None = None) -> Settings:
     settings = _settings(engine)
 
     from docintel import migrations
+
     migrations.upgrade(settings.db_url)
     return settings
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from docintel.cli_common import (
     EngineOpt,
@@ -136,6 +138,12 @@ def show(
     doc: Annotated[str, typer.Argument(help="Document id, sha256 (prefix) or name.")],
     as_json: JsonOpt = False,
     audit: Annotated[bool, typer.Option("--audit", help="Show the audit trail.")] = False,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format", help="srt, vtt or txt: print a recording's transcript as captions."
+        ),
+    ] = None,
 ) -> None:
     """One document: pages, tables, extraction and (with --audit) its audit trail."""
     settings = _settings()
@@ -148,6 +156,17 @@ def show(
             err.print(f"[red]no document {doc!r}[/]; `docintel query` lists them.")
             raise typer.Exit(1)
         result = document_result(s, found)
+    if fmt:
+        from docintel.pipeline.audio.captions import FORMATS, captions
+
+        if fmt not in FORMATS:
+            err.print(f"[red]--format {escape(fmt)}[/]: use one of {', '.join(FORMATS)}")
+            raise typer.Exit(2)
+        if not result["segments"]:
+            err.print("this document has no transcript (it is not a recording)")
+            raise typer.Exit(1)
+        sys.stdout.write(captions(result["segments"], fmt))
+        return
     if as_json:
         _print_json(result)
     else:

@@ -3,7 +3,7 @@ transcript; the audio windows stitched so words said in an overlap appear once."
 
 from __future__ import annotations
 
-from docintel.pipeline.audio.signal import stitch
+from docintel.pipeline.audio.signal import overlap_counts, stitch
 from docintel.pipeline.types import DocumentContent, Segment, table_markdown
 
 
@@ -19,6 +19,13 @@ def stitch_segments(windows: list[Segment]) -> list[Segment]:
             continue
         for window, text in zip(windows, stitch(raw, overlaps), strict=True):
             setattr(window, field, text)
+    raw = [(w.timings or {}).get("raw_text") or "" for w in windows]
+    for window, text, cut in zip(windows, raw, overlap_counts(raw, overlaps), strict=True):
+        timed = (window.timings or {}).get("raw_words") or window.words
+        if len(timed) == len(text.split()):
+            # the word timestamps follow the text: the repeated words go from both
+            window.timings["raw_words"] = timed
+            window.words = timed[cut:]
     return windows
 
 

@@ -101,6 +101,8 @@ class Segment:
     model: str | None = None
     precision: str | None = None
     timings: dict[str, Any] = field(default_factory=dict)
+    # [word, start s, end s, probability], in recording time, where the engine gives them
+    words: list[list[Any]] = field(default_factory=list)
 
     def as_row(self) -> dict[str, Any]:
         return asdict(self)

@@ -158,6 +158,8 @@ def document_result(session: Session, doc: Document, *, audit: bool = True) -> d
             "language": s.language,
             "engine": s.engine,
             "model": s.model,
+            "words": s.words or [],
+            "flag": (s.timings or {}).get("short"),
         }
         for s in session.scalars(
             select(AudioSegment)

@@ -146,6 +146,9 @@ class AudioSegment(Base):
     model: Mapped[str | None] = mapped_column(String(256))
     precision: Mapped[str | None] = mapped_column(String(16))
     timings: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    words: Mapped[list[list[Any]]] = mapped_column(
+        Json, default=list, server_default="[]", doc="[word, start s, end s, probability]"
+    )
 
 
 class DocTable(Base):

@@ -147,3 +147,33 @@ def write_wav(path: Path, samples: Any, rate: int = RATE) -> Path:
 
     sf.write(path, samples, rate)
     return path
+
+
+def paused_recording(seed: int = 0, sentences: int = 12) -> Recording:
+    """Sentences with pauses of 0.3-3 s between them, and some sentences broken by a pause
+    in the middle (a speaker who stops to think): what packing windows and carrying context
+    across them must get right."""
+    import numpy as np
+
+    rng = random.Random(seed)
+    chosen = rng.sample(SENTENCES, sentences)
+    pieces: list[Any] = []
+    silences: list[tuple[float, float]] = []
+    now = 0.0
+    for i, sentence in enumerate(chosen):
+        words = sentence.split()
+        halves = [sentence]
+        if i % 3 == 1 and len(words) > 6:  # a pause inside the sentence
+            cut = len(words) // 2
+            halves = [" ".join(words[:cut]), " ".join(words[cut:])]
+        for j, half in enumerate(halves):
+            speech = speak(half)
+            pieces.append(speech)
+            now += len(speech) / RATE
+            gap = rng.uniform(0.3, 1.2) if j < len(halves) - 1 else rng.uniform(0.3, 3.0)
+            silences.append((now, now + gap))
+            pieces.append(np.zeros(int(gap * RATE), dtype="float32"))
+            now += gap
+    samples = np.concatenate(pieces)
+    noise = np.random.default_rng(seed).normal(0, 0.0005, len(samples)).astype("float32")
+    return Recording(samples + noise, ". ".join(chosen) + ".", "", silences, (0.0, 0.0))

@@ -188,3 +188,47 @@ def images_to_pdf(path: Path, images: list[Any], dpi: int = 150) -> Path:
         page.insert_image(page.rect, stream=buf.getvalue())
     doc.save(path)
     return path
+
+
+def mixed_page(rng: random.Random, dpi: int = 200):  # type: ignore[no-untyped-def]
+    """An invoice as it lands in an inbox: letterhead, address, invoice number and date, a
+    paragraph, a ruled item table, totals, an IBAN and a footer; every word is in the truth
+    text, the table's cells in ``table``."""
+    import pymupdf
+
+    company = rng.choice(["Harbor Compliance Partners", "Nordlicht Logistik", "Acme Industrial"])
+    number = f"INV-{rng.randint(2024, 2027)}-{rng.randint(1000, 9999)}"
+    date = f"{rng.randint(10, 28)} {rng.choice(['March', 'April', 'October'])} 2026"
+    grid = invoice_grid(rng, rows=rng.randint(3, 5))
+    iban = rng.choice(["DE89 3704 0044 0532 0130 00", "GB29 NWBK 6016 1331 9268 19"])
+    total = f"{rng.randint(1000, 9999)}.{rng.randint(10, 99)}"
+    note = " ".join(rng.choice(WORDS) for _ in range(18)).capitalize() + "."
+    lines_above = [
+        (company, 18, "hebo"),
+        (f"{rng.randint(1, 99)} Harbour Street, Rotterdam", 10, "helv"),
+        ("", 10, "helv"),
+        (f"Invoice number: {number}", 12, "helv"),
+        (f"Invoice date: {date}", 12, "helv"),
+    ]
+    below = [f"Total due: EUR {total}", f"IBAN: {iban}", "Thank you for your business."]
+
+    def draw(page):  # type: ignore[no-untyped-def]
+        y = 70
+        for text, size, font in lines_above:
+            if text:
+                page.insert_text((72, y), text, fontsize=size, fontname=font)
+            y += size + 10
+        page.insert_textbox(pymupdf.Rect(72, y, 540, y + 60), note, fontsize=10, fontname="helv")
+        top = y + 70
+        draw_table(page, grid, top=top, left=72)
+        y = top + 22 * len(grid) + 30
+        for text in below:
+            page.insert_text((72, y), text, fontsize=11, fontname="helv")
+            y += 22
+        page.draw_line((72, 740), (540, 740), color=(0, 0, 0), width=0.8)  # a footer rule
+        page.insert_text((72, 760), f"{company} · Registered in Rotterdam", fontsize=8)
+
+    outside = [t for t, _, _ in lines_above if t] + [note] + below
+    outside.append(f"{company} · Registered in Rotterdam")
+    words = "\n".join(outside + [" ".join(row) for row in grid])
+    return render_page(draw, dpi), PageTruth("table", text=words, table=grid)

@@ -8,10 +8,11 @@ import re
 import jiwer
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
 from docintel.config import get_settings
 from docintel.pipeline.audio.signal import plan_windows, speech_spans, stitch
-from docintel.testkit.audio_samples import RATE, build_recording, write_wav
+from docintel.testkit.audio_samples import RATE, build_recording, paused_recording, write_wav
 from tests.helpers import forcing, process
 
 # Measured on this machine with faster-whisper tiny.en (int8) on espeak-ng speech: WER of
@@ -104,6 +105,51 @@ def test_long_recording_on_the_cpu_engine(embedded, recording, tmp_path):
     naive = norm(" ".join(raw))  # the windows concatenated, overlap and all
     assert jiwer.wer(norm(recording.transcript), naive) >= wer
     assert "[00:" in result["markdown"]  # the timed transcript is the document's text
+
+
+def test_pauses_inside_sentences_cost_no_accuracy_against_the_bare_engine(embedded, tmp_path):
+    """Sentences with pauses of 0.3-3 s, some broken by a pause: the pipeline's transcript
+    is at least as accurate as faster-whisper run bare on the whole file (same model, beam
+    5), within half a point of WER; and its words carry timestamps in recording time."""
+    from faster_whisper import WhisperModel
+
+    from docintel.pipeline.audio.asr import asr_model_path
+
+    rec = paused_recording(3)
+    path = write_wav(tmp_path / "call.wav", rec.samples)
+    result = process(path, embedded)
+    assert result["document"]["status"] == "done", result["document"]["error"]
+    spoken = [s for s in result["segments"] if not s["skipped"]]
+    ours = jiwer.wer(norm(rec.transcript), norm(" ".join(s["text"] for s in spoken)))
+    model = WhisperModel(asr_model_path(embedded), device="cpu", compute_type="int8")
+    bare_segments, _ = model.transcribe(str(path), beam_size=5)
+    bare = jiwer.wer(norm(rec.transcript), norm(" ".join(s.text for s in bare_segments)))
+    assert ours <= bare + 0.005, (ours, bare)
+    assert len(spoken) < len(rec.silences) / 2  # windows are packed, not one per sentence
+    words = [w for s in spoken for w in s["words"]]
+    assert len(words) == sum(len(s["text"].split()) for s in spoken)
+    assert all(a <= b for _, a, b, _ in words) and words[-1][2] <= rec.seconds + 0.5
+    starts = [a for _, a, _, _ in words]
+    assert starts == sorted(starts)
+
+
+def test_transcript_as_srt_vtt_and_text(embedded, tmp_path):
+    from docintel.cli import app
+
+    rec = paused_recording(4, sentences=4)
+    process(write_wav(tmp_path / "memo.wav", rec.samples), embedded)
+    runner = CliRunner()
+    srt = runner.invoke(app, ["show", "memo.wav", "--format", "srt"])
+    assert srt.exit_code == 0, srt.output
+    blocks = srt.stdout.strip().split("\n\n")
+    assert blocks[0].startswith("1\n00:00:0") and " --> " in blocks[0]
+    vtt = runner.invoke(app, ["show", "memo.wav", "--format", "vtt"]).stdout
+    assert vtt.startswith("WEBVTT\n\n") and "." in vtt.split("\n")[2].split(" --> ")[0]
+    txt = runner.invoke(app, ["show", "memo.wav", "--format", "txt"]).stdout
+    assert norm(txt) == norm(" ".join(b.split("\n", 2)[2] for b in blocks))
+    assert jiwer.wer(norm(rec.transcript), norm(txt)) < 0.3
+    bad = runner.invoke(app, ["show", "memo.wav", "--format", "doc"])
+    assert bad.exit_code == 2
 
 
 @pytest.mark.parametrize(

@@ -145,6 +145,19 @@ def test_pipeline_runs_route_pages_merge_agent_without_celery_or_a_database(tmp_
 def test_installing_adds_one_import_name(tmp_path):
     """A wheel of the project holds one top-level package, docintel; installed into a fresh
     virtual environment, `import docintel` works and `import models` does not."""
+    import shutil
+    import tomllib
+
+    # Built from a copy, so the build leaves nothing in the working tree.
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    mapped = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    for folder in set(mapped["package-dir"].values()):
+        shutil.copytree(
+            ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__")
+        )
     wheels = tmp_path / "wheels"
     subprocess.run(
         [
@@ -157,7 +170,7 @@ def test_installing_adds_one_import_name(tmp_path):
             "-q",
             "-w",
             str(wheels),
-            str(ROOT),
+            str(source),
         ],
         check=True,
         capture_output=True,

@@ -235,3 +235,65 @@ def test_process_json_is_the_one_result_format(embedded, tmp_path, monkeypatch):
     assert set(page["tables"][0]) >= {"headers", "rows", "caption"}
     single = CliRunner().invoke(app, ["process", "--json", str(good)])
     assert single.exit_code == 0 and json.loads(single.stdout)["document"]["status"] == "done"
+
+
+def test_unruled_table_on_a_digital_page_keeps_cells_whole(embedded, tmp_path):
+    """Columns aligned with spaces, no ruling lines, as exported reports look: the table is
+    found, each value whole ('$ 10.000,00', '20-27083460-5'), the prose around it kept."""
+    import pymupdf
+
+    grid = [
+        ["Account", "Holder", "Tax id", "Balance"],
+        ["1001", "Rivera SA", "20-27083460-5", "$ 10.000,00"],
+        ["1002", "Ortiz Hnos", "30-71234567-1", "$ 2.350,50"],
+        ["1003", "La Plata SRL", "33-69345023-9", "$ 987,25"],
+    ]
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 72), "Balances exported from the ledger at period close.", fontsize=10)
+    for r, row in enumerate(grid):
+        for x, cell in zip((72, 140, 260, 400), row, strict=True):
+            page.insert_text((x, 110 + 15 * r), cell, fontsize=9)
+    page.insert_text((72, 190), "Figures are unaudited.", fontsize=10)
+    doc.save(tmp_path / "balances.pdf")
+    result = process(tmp_path / "balances.pdf", embedded)
+    (page_row,) = result["pages"]
+    (table,) = page_row["tables"]
+    assert [table["headers"], *table["rows"]] == grid
+    text = page_row["markdown"]
+    assert text.index("Balances exported") < text.index("| Account") < text.index("unaudited")
+    assert "Rivera SA\n" not in text  # the rows are not repeated as loose lines
+
+
+def test_filled_acroform_values_become_fields_without_glyphs(embedded, tmp_path):
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 90), "Full name:", fontsize=11)
+    name = pymupdf.Widget()
+    name.field_type, name.field_name = pymupdf.PDF_WIDGET_TYPE_TEXT, "Text1"
+    name.rect, name.field_value = pymupdf.Rect(150, 76, 350, 94), "Jane Doe"
+    page.add_widget(name)
+    for y, label, ticked in ((118, "Agree to terms", True), (148, "Newsletter", False)):
+        box = pymupdf.Widget()
+        box.field_type, box.field_name = pymupdf.PDF_WIDGET_TYPE_CHECKBOX, label
+        box.rect, box.field_value = pymupdf.Rect(72, y, 86, y + 14), ticked
+        page.add_widget(box)
+        page.insert_text((92, y + 11), label, fontsize=11)
+    combo = pymupdf.Widget()
+    combo.field_type, combo.field_name = pymupdf.PDF_WIDGET_TYPE_COMBOBOX, "Country"
+    combo.choice_values, combo.field_value = ["Spain", "France"], "France"
+    combo.rect = pymupdf.Rect(150, 180, 300, 198)
+    page.add_widget(combo)
+    doc.save(tmp_path / "claim.pdf")
+    (page_row,) = process(tmp_path / "claim.pdf", embedded)["pages"]
+    assert page_row["fields"] == {
+        "Full name": "Jane Doe",  # a machine's field name: labelled by the text beside it
+        "Agree to terms": "yes",
+        "Newsletter": "no",
+        "Country": "France",
+    }
+    words = page_row["markdown"].split()
+    assert "3" not in words and "4" not in words  # no ZapfDingbats check glyph as text
+    assert "Full name: Jane Doe" in page_row["markdown"]

@@ -64,7 +64,7 @@ STOP = set(
 
 def _form_on(text: str) -> dict[str, str]:
     """A page's `Label: value` pairs, when the page reads as a form (most lines are fields)."""
-    from docintel.pipeline.pages.tesseract import form_fields
+    from docintel.pipeline.pages.fields import form_fields
 
     lines = [ln for ln in text.splitlines() if ln.strip()]
     found = {

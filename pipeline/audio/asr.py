@@ -86,6 +86,11 @@ def transcribe(
     for segment, result in rows:
         span = spans[segment.window]
         segment.start_s, segment.end_s, segment.skipped = span.start_s, span.end_s, False
+        # word times in recording time, not window time
+        segment.words = [
+            [w, round(a + span.start_s, 3), round(b + span.start_s, 3), p]
+            for w, a, b, p in segment.words
+        ]
         out.append(WindowText(segment, _window_audit(segment, result)))
     return out
 
@@ -104,6 +109,7 @@ def _window_audit(segment: Segment, result: Any) -> dict[str, Any]:
     )
     return {
         "step": f"audio:{segment.window}",
+        "status": "warning" if segment.timings.get("short") else "ok",
         "role": "assistant" if result is not None else "pipeline",
         "content": (segment.timings["raw_text"] or "")[:4000],
         **measured,
@@ -181,43 +187,111 @@ def _whisper(path: str, compute_type: str) -> Any:
 
 
 def _with_whisper(audio: dict[int, Any], settings: Settings) -> list[tuple[Segment, None]]:
+    """faster-whisper on each window in time order, with beam search, the previous
+    window's text as context, and word timestamps (relative to the window)."""
     path = asr_model_path(settings)
     model = _whisper(path, settings.asr_compute_type)
     multilingual = getattr(model, "model", None) is not None and model.model.is_multilingual
+    language = settings.audio_language if multilingual else None
     rows = []
+    previous = ""
     for index, samples in audio.items():
         started = time.perf_counter()
-        segments, info = model.transcribe(
-            samples,
-            language=settings.audio_language if multilingual else None,
-            beam_size=1,
-            vad_filter=False,
-            condition_on_previous_text=False,
-            without_timestamps=True,
-        )
-        text = " ".join(s.text.strip() for s in segments).strip()
+        words, detected = _decode(model, samples, settings, language, previous)
         translation = None
         if settings.audio_task == "translate" and multilingual and settings.translate_to == "en":
             parts, _ = model.transcribe(
-                samples, task="translate", beam_size=1, vad_filter=False, without_timestamps=True
+                samples,
+                task="translate",
+                beam_size=settings.asr_beam_size,
+                vad_filter=False,
+                without_timestamps=True,
             )
             translation = " ".join(s.text.strip() for s in parts).strip()
+        text = " ".join(w[0] for w in words)
         segment = Segment(
             index,
             0.0,
             0.0,
-            language=info.language or settings.audio_language,
+            language=detected or settings.audio_language,
             engine="whisper",
             model=f"faster-whisper:{Path(path).name}",
             precision=settings.asr_compute_type,
+            words=words,
             timings={
                 "raw_text": text,
                 "raw_translation": translation,
                 "generate_ms": (time.perf_counter() - started) * 1000,
                 "audio_s": len(samples) / AUDIO_RATE,
+                "beam_size": settings.asr_beam_size,
+                "word_times": "spread over whisper's segment times by word length",
                 "translation_unavailable": settings.audio_task == "translate"
                 and translation is None,
             },
         )
         rows.append((segment, None))
+        previous = text
+    _redecode_short(model, audio, rows, settings, language)
     return rows
+
+
+def _decode(
+    model: Any, samples: Any, settings: Settings, language: str | None, context: str
+) -> tuple[list[list[Any]], str | None]:
+    """Words of one window, each with its times within the window. The text is decoded with
+    the previous window's words as context (names and terms carry over a cut, as in one
+    pass over the file). Word times are spread over each of whisper's timed segments by
+    length: decoding with ``word_timestamps`` and a prompt together lost whole sentences
+    (bench/fidelity.py), and the text matters more than the last tenth of a second."""
+    segments, info = model.transcribe(
+        samples,
+        language=language,
+        beam_size=settings.asr_beam_size,
+        vad_filter=False,
+        initial_prompt=context[-800:] or None,
+    )
+    words: list[list[Any]] = []
+    for seg in segments:
+        tokens = seg.text.split()
+        if not tokens:
+            continue
+        weights = [len(t) + 1 for t in tokens]
+        span, total, at = max(0.0, seg.end - seg.start), sum(weights), seg.start
+        for token, weight in zip(tokens, weights, strict=True):
+            end = at + span * weight / total
+            words.append([token, round(at, 3), round(end, 3), None])
+            at = end
+    return words, info.language
+
+
+def _redecode_short(
+    model: Any,
+    audio: dict[int, Any],
+    rows: list[tuple[Segment, None]],
+    settings: Settings,
+    language: str | None,
+) -> None:
+    """A window whose text is far shorter than its speech (a dropped sentence) is decoded
+    again without the context that can mislead the decoder; if it is still short, it is
+    flagged on the segment."""
+    rates = [
+        len(seg.words) / seg.timings["audio_s"] for seg, _ in rows if seg.timings["audio_s"] >= 3
+    ]
+    if not rates:
+        return
+    usual = max(sorted(rates)[len(rates) // 2], 1.5)  # words/s this recording speaks at
+    for seg, _ in rows:
+        seconds = seg.timings["audio_s"]
+        expected = usual * seconds
+        if seconds < 3 or len(seg.words) >= 0.5 * expected:
+            continue
+        words, _ = _decode(model, audio[seg.window], settings, language, "")
+        if len(words) > len(seg.words):
+            seg.words = words
+            seg.timings["raw_text"] = " ".join(w[0] for w in words)
+            seg.timings["decoded_again"] = True
+        if len(seg.words) < 0.5 * expected:
+            seg.timings["short"] = (
+                f"{len(seg.words)} words in {seconds:.1f} s, about {expected:.0f} expected: "
+                "speech may be missing from this window"
+            )

@@ -81,19 +81,43 @@ def speech_spans(
     return [(max(0.0, a - pad_s), min(total, b + pad_s)) for a, b in spans if b - a >= 0.1]
 
 
+def has_silero() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("faster_whisper") is not None
+
+
+def silero_spans(
+    samples: Any, min_silence_s: float = 1.0, pad_s: float = 0.25
+) -> list[tuple[float, float]]:
+    """(start, end) seconds of speech by the Silero VAD that faster-whisper ships (ONNX, in
+    its wheel); silences of at least ``min_silence_s`` separate spans."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    options = VadOptions(
+        min_silence_duration_ms=int(min_silence_s * 1000), speech_pad_ms=int(pad_s * 1000)
+    )
+    found = get_speech_timestamps(samples, options, sampling_rate=RATE)
+    return [(s["start"] / RATE, s["end"] / RATE) for s in found]
+
+
 def plan_windows(
     samples: Any,
     window_s: float = 28.0,
     overlap_s: float = 1.0,
-    search_s: float = 3.0,
-    min_silence_s: float = 1.0,
+    search_s: float = 6.0,
+    min_silence_s: float = 2.0,
+    vad: str = "energy",
 ) -> tuple[list[Window], list[tuple[float, float]]]:
-    """Windows of at most ``window_s`` over the speech, overlapping by ``overlap_s`` where a
-    span is cut, each cut moved to the quietest frame of the last ``search_s`` seconds; and
-    the silent spans that were skipped."""
+    """Windows of at most ``window_s`` over the speech: pauses shorter than
+    ``min_silence_s`` stay inside a window (a sentence is heard with its neighbours), a
+    longer silence ends one and is skipped. A span longer than a window is cut at the
+    quietest frame of its last ``search_s`` seconds (a pause, where there is one), with
+    ``overlap_s`` of overlap that the stitching removes again."""
     energy = frame_energy_db(samples)
     total = len(samples) / RATE
-    spans = speech_spans(samples, min_silence_s)
+    find = silero_spans if vad == "silero" and has_silero() else speech_spans
+    spans = find(samples, min_silence_s)
     windows: list[Window] = []
     for start, end in spans:
         s = start
@@ -140,15 +164,25 @@ def overlap_end(prev: list[str], text: list[str], reach: int) -> int:
     return 0
 
 
-def stitch(texts: list[str], overlaps: list[float], words_per_s: float = 3.5) -> list[str]:
-    """Each window's text with the words it repeats from the previous window's overlap
-    removed. The overlapping words are aligned, not cut by a guess of time."""
-    out = [texts[0] if texts else ""]
+def overlap_counts(texts: list[str], overlaps: list[float], words_per_s: float = 3.5) -> list[int]:
+    """How many leading words of each window's text repeat the previous window's overlap.
+    The overlapping words are aligned, not cut by a guess of time."""
+    counts = [0]
     for prev, text, overlap in zip(texts, texts[1:], overlaps, strict=False):
         words = text.split()
         if overlap <= 0 or not words:
-            out.append(text)
+            counts.append(0)
             continue
         reach = max(4, int(overlap * words_per_s * 3))
-        out.append(" ".join(words[overlap_end(prev.split(), words, reach) :]))
-    return out
+        counts.append(overlap_end(prev.split(), words, reach))
+    return counts
+
+
+def stitch(texts: list[str], overlaps: list[float], words_per_s: float = 3.5) -> list[str]:
+    """Each window's text with the words it repeats from the previous window's overlap
+    removed."""
+    counts = overlap_counts(texts, overlaps, words_per_s)
+    return [
+        text if n == 0 else " ".join(text.split()[n:])
+        for text, n in zip(texts, counts, strict=True)
+    ]

@@ -37,9 +37,12 @@ def read_pages(
 
 
 def unreadable_warnings(reads: list[PageRead]) -> list[str]:
-    """One warning per page that could not be read, for the document."""
+    """One warning per page that could not be read, or read only in part, for the
+    document."""
     return [
         f"page {r.page.page} could not be read: {r.page.error}"
-        for r in reads
         if r.page.status == "failed"
+        else f"page {r.page.page} was read in part: {r.page.error}"
+        for r in reads
+        if r.page.error
     ]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from docintel.config import Settings
 from docintel.pipeline.pages import tesseract as tess
+from docintel.pipeline.pages.fields import page_fields
 from docintel.pipeline.pages.images import page_images
 from docintel.pipeline.types import PageRead, PageResult, TableData, table_markdown
 
@@ -26,27 +27,36 @@ def read_page_cpu(path: Path, kind: str, page: int, settings: Settings) -> PageR
         height=float(image.height),
     )
     read = PageRead(result)
-    page_kind = tess.classify_page(image, None)
-    if page_kind != "blank":
+    blank = tess.is_blank(image)
+    words: list[tess.Word] = []
+    grids: list[tess.Grid] = []
+    dpi = tess.page_dpi(image, settings.cpu_ocr_dpi if kind == "pdf" else None)
+    if not blank:
         image = tess.deskew(image)  # scanners tilt pages; rows and rulings need them level
-    words = [] if page_kind == "blank" else tess.ocr_words(image, settings.ocr_language)
-    if page_kind != "blank":
-        page_kind = tess.classify_page(image, words)
-    markdown = tess.words_markdown(words)
+        words = tess.ocr_words(image, settings.ocr_language, dpi=dpi)
+        grids = tess.ruled_grids(image)
+    page_kind = "blank" if blank else tess.classify_page(image, words, grids)
+    # Tables come from where they are on the page, in addition to the text: every word
+    # outside them stays in reading order around them.
+    placed: list[tuple[int, str]] = []
+    inside: set[int] = set()
+    for grid in grids:
+        held = [w for w in words if grid.holds(w)]
+        cells = tess.grid_table(grid, held)
+        if len(cells) < 2:
+            continue
+        table = TableData(cells[0], cells[1:])
+        read.tables.append(table.placed(page, len(read.tables), "tesseract"))
+        placed.append((grid.ys[0], table_markdown(table)))
+        inside.update(id(w) for w in held)
+    outside = [w for w in words if id(w) not in inside]
+    markdown = tess.page_markdown(outside, placed)
     result.kind = page_kind
     result.markdown = markdown or None
-    result.decision = (
-        f"read by Tesseract at {settings.cpu_ocr_dpi} dpi; classified {page_kind} by layout"
+    result.decision = f"read by Tesseract at {dpi} dpi; classified {page_kind} by layout" + (
+        f"; {len(read.tables)} ruled table(s)" if read.tables else ""
     )
-    if page_kind == "table":
-        grid = tess.ruling_grid(image)
-        cells = tess.grid_table(grid, words) if grid else []
-        if len(cells) >= 2:
-            table = TableData(cells[0], cells[1:])
-            read.tables.append(table.placed(page, 0, "tesseract"))
-            result.markdown = table_markdown(table)
-    if page_kind == "form":
-        result.fields = tess.form_fields(markdown)
+    result.fields = page_fields(tess.words_markdown(outside), page_kind)
     if page_kind == "chart":
         result.chart = {
             "read": False,

@@ -9,9 +9,10 @@ from typing import Any
 
 from docintel.config import Settings
 from docintel.models.runtime import Engine, engine_reason
+from docintel.pipeline.pages.fields import markdown_tables, page_fields
 from docintel.pipeline.pages.images import page_images
-from docintel.pipeline.pages.passes import PASS_FOR_KIND, run_pass
-from docintel.pipeline.types import AuditEntry, PageRead, PageResult, TableData, table_markdown
+from docintel.pipeline.pages.passes import PASSES_FOR_KIND, run_pass
+from docintel.pipeline.types import AuditEntry, PageRead, PageResult
 
 
 def _audit_calls(page: int, calls: list[tuple[str, Any]], failed: bool) -> list[AuditEntry]:
@@ -52,13 +53,13 @@ def read_pages_with_model(
         "form": settings.ocr_visual_tokens,
         "chart": settings.chart_visual_tokens,
     }
-    second: dict[int, Any] = {}
-    pass_of = {p: PASS_FOR_KIND[k] for p, k in kinds.items()}
-    for name in ("ocr", "table", "form", "chart"):
-        group = [p for p in pages if pass_of[p] == name]
+    later: dict[int, list[tuple[str, Any]]] = {p: [] for p in pages}
+    for name in ("ocr", "chart"):
+        group = [p for p in pages if name in PASSES_FOR_KIND[kinds[p]]]
         if group:
             outcomes = run_pass(engine, name, group, images, budgets[name], settings.json_retries)
-            second.update({p: (name, o) for p, o in outcomes.items()})
+            for p, outcome in outcomes.items():
+                later[p].append((name, outcome))
     elapsed = (time.perf_counter() - started) * 1000
     reason = engine_reason(engine)
     reads = []
@@ -90,20 +91,23 @@ def read_pages_with_model(
             },
         )
         read = PageRead(result, audits=_audit_calls(p, first.calls, failed=False))
-        if p in second:
-            name, outcome = second[p]
+        errors = []
+        for name, outcome in later[p]:
             read.audits += _audit_calls(p, outcome.calls, failed=outcome.error is not None)
-            result.visual_tokens = budgets[name]
-            result.timings["pass"] = name
-            result.timings["pass_image_tokens"] = outcome.calls[-1][1].image_tokens
+            result.visual_tokens = max(result.visual_tokens or 0, budgets[name])
+            result.timings.setdefault("passes", []).append(name)
+            result.timings[f"{name}_image_tokens"] = outcome.calls[-1][1].image_tokens
             if outcome.error:
-                result.status = "failed"
-                result.error = (
+                errors.append(
                     f"the model's {name} answer was not valid after {len(outcome.calls)} "
                     f"tries: {outcome.error}"
                 )
             else:
                 _fill(read, name, outcome.value, last.engine)
+        if errors:
+            result.error = "; ".join(errors)
+            # A chart whose series could not be read still has its transcribed text.
+            result.status = "failed" if result.markdown is None else "done"
         reads.append(read)
     return reads
 
@@ -111,17 +115,15 @@ def read_pages_with_model(
 def _fill(read: PageRead, name: str, value: Any, engine: str) -> None:
     page = read.page
     if name == "ocr":
+        # The whole page in reading order; its tables and fields are read from that text.
         page.markdown = value
-    elif name == "table":
-        table = TableData(value.headers, value.rows, value.caption, footnotes=value.footnotes)
-        read.tables.append(table.placed(page.page, 0, engine))
-        page.markdown = table_markdown(table)
-    elif name == "form":
-        page.fields = value.fields
-        page.markdown = "\n".join(f"{k}: {v}" for k, v in value.fields.items())
+        for i, table in enumerate(markdown_tables(value)):
+            read.tables.append(table.placed(page.page, i, engine))
+        page.fields = page_fields(value, page.kind)
     elif name == "chart":
         page.chart = value.model_dump()
-        page.markdown = chart_markdown(page.chart)
+        chart = chart_markdown(page.chart)
+        page.markdown = f"{page.markdown}\n\n{chart}" if page.markdown else chart
 
 
 def chart_markdown(chart: dict[str, Any]) -> str:

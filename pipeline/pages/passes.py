@@ -65,14 +65,17 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "chart": ChartAnswer,
     "form": FormAnswer,
 }
-# The second pass each kind needs; photo and blank pages get none.
-PASS_FOR_KIND: dict[str, str | None] = {
-    "text": "ocr",
-    "table": "table",
-    "form": "form",
-    "chart": "chart",
-    "photo": None,
-    "blank": None,
+# The passes each kind gets after the classification. Every page with anything on it is
+# transcribed whole (its tables as Markdown tables, its fields as `Label: value`): a page is
+# not one kind, and tables and fields are read from that text, in addition to it. A chart
+# also gets its own pass for the series values; only a blank page gets nothing.
+PASSES_FOR_KIND: dict[str, tuple[str, ...]] = {
+    "text": ("ocr",),
+    "table": ("ocr",),
+    "form": ("ocr",),
+    "chart": ("ocr", "chart"),
+    "photo": ("ocr",),
+    "blank": (),
 }
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from docintel.pipeline.errors import DocumentError
+from docintel.pipeline.pages.fields import CHECKBOX, FIELD
 
 
 @dataclass
@@ -45,7 +45,21 @@ def tesseract_version() -> str | None:
     return first[0].split()[-1] if first else "unknown"
 
 
-def ocr_words(image: Any, language: str = "eng", psm: int = 3) -> list[Word]:
+def page_dpi(image: Any, rendered_at: int | None = None) -> int:
+    """The resolution Tesseract should assume: the one a PDF page was rendered at, the one an
+    image file declares, else the one a letter-wide page of this width would have. Without
+    it Tesseract assumes 70 dpi and its layout analysis loses whole tables."""
+    if rendered_at:
+        return rendered_at
+    declared = image.info.get("dpi") if hasattr(image, "info") else None
+    if declared and 70 <= float(declared[0]) <= 1200:
+        return int(round(float(declared[0])))
+    return max(70, min(600, int(round(image.width / 8.5))))
+
+
+def ocr_words(
+    image: Any, language: str = "eng", psm: int = 3, dpi: int | None = None
+) -> list[Word]:
     exe = shutil.which("tesseract")
     if exe is None:
         raise DocumentError(
@@ -56,8 +70,9 @@ def ocr_words(image: Any, language: str = "eng", psm: int = 3) -> list[Word]:
     image.convert("RGB").save(buf, format="PNG")
     # One thread per call: Tesseract's OpenMP threads make it ~7x slower on small machines.
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    resolution = str(page_dpi(image, dpi))
     out = subprocess.run(
-        [exe, "stdin", "stdout", "-l", language, "--psm", str(psm), "tsv"],
+        [exe, "stdin", "stdout", "-l", language, "--psm", str(psm), "--dpi", resolution, "tsv"],
         input=buf.getvalue(),
         capture_output=True,
         timeout=300,
@@ -140,27 +155,69 @@ def _runs(mask: Any, min_len: int) -> list[tuple[int, int]]:
     return runs
 
 
-def ruling_grid(image: Any) -> tuple[list[int], list[int]] | None:
-    """Row and column boundaries of a ruled table: long dark horizontal and vertical lines."""
+@dataclass
+class Grid:
+    """A ruled table on a page image: its row and column boundaries (pixels)."""
+
+    ys: list[int]
+    xs: list[int]
+
+    @property
+    def bbox(self) -> tuple[int, int, int, int]:
+        return self.xs[0], self.ys[0], self.xs[-1], self.ys[-1]
+
+    def holds(self, word: Word) -> bool:
+        x0, y0, x1, y1 = self.bbox
+        cx, cy = word.center
+        return x0 <= cx <= x1 and y0 <= cy <= y1
+
+
+def ruled_grids(image: Any) -> list[Grid]:
+    """Every ruled table on the page, wherever it is: long horizontal and vertical strokes
+    (kept by a morphological opening, so text does not count) that connect into a grid of
+    at least two rows and two columns. A letterhead rule or an underline is no table."""
     import numpy as np
+    from scipy import ndimage
 
-    grey = np.asarray(image.convert("L"), dtype=np.uint8)
-    dark = grey < 128
+    dark = np.asarray(image.convert("L"), dtype=np.uint8) < 128
     h, w = dark.shape
-    rows = _runs(dark.mean(axis=1) > 0.35, 1)
-    if len(rows) < 3:
-        return None
-    top, bottom = rows[0][0], rows[-1][1]
-    cols = _runs(dark[top:bottom].mean(axis=0) > 0.6, 1)
-    if len(cols) < 3:
-        return None
-    ys = [(a + b) // 2 for a, b in rows]
-    xs = [(a + b) // 2 for a, b in cols]
-    return ys, xs
+    across = max(40, w // 25)  # a rule is longer than any word
+    down = max(30, h // 45)  # and a column rule taller than a line of text
+    horizontal = ndimage.maximum_filter1d(
+        ndimage.minimum_filter1d(dark, across, axis=1), across, axis=1
+    )
+    vertical = ndimage.maximum_filter1d(ndimage.minimum_filter1d(dark, down, axis=0), down, axis=0)
+    # Strokes that touch each other (a pixel apart at most) are one figure.
+    grow = ndimage.binary_dilation(horizontal | vertical, iterations=2)
+    labels, count = ndimage.label(grow)
+    grids = []
+    for index, box in enumerate(ndimage.find_objects(labels), 1):
+        if box is None:
+            continue
+        ys_slice, xs_slice = box
+        inside = labels[box] == index
+        hrows = (horizontal[box] & inside).mean(axis=1) > 0.5
+        vcols = (vertical[box] & inside).mean(axis=0) > 0.5
+        rows = [(a + b) // 2 + ys_slice.start for a, b in _runs(hrows, 1)]
+        cols = [(a + b) // 2 + xs_slice.start for a, b in _runs(vcols, 1)]
+        if len(rows) >= 3 and len(cols) >= 3:
+            grids.append(Grid(rows, cols))
+    return sorted(grids, key=lambda g: (g.ys[0], g.xs[0]))
 
 
-def grid_table(grid: tuple[list[int], list[int]], words: list[Word]) -> list[list[str]]:
-    ys, xs = grid
+def ruling_grid(image: Any) -> tuple[list[int], list[int]] | None:
+    """Row and column boundaries of the first ruled table on the page, if any."""
+    grids = ruled_grids(image)
+    return (grids[0].ys, grids[0].xs) if grids else None
+
+
+def clean_cell(text: str) -> str:
+    """A cell's text without the ruling lines OCR reads as characters (``| Qty``)."""
+    return " ".join(t for t in text.strip(" |¦[]").split() if t not in ("|", "¦", "||", "l|", "|l"))
+
+
+def grid_table(grid: tuple[list[int], list[int]] | Grid, words: list[Word]) -> list[list[str]]:
+    ys, xs = (grid.ys, grid.xs) if isinstance(grid, Grid) else grid
     cells: list[list[list[Word]]] = [[[] for _ in xs[:-1]] for _ in ys[:-1]]
     for w in words:
         cx, cy = w.center
@@ -168,53 +225,65 @@ def grid_table(grid: tuple[list[int], list[int]], words: list[Word]) -> list[lis
         c = next((j for j in range(len(xs) - 1) if xs[j] <= cx < xs[j + 1]), None)
         if r is not None and c is not None:
             cells[r][c].append(w)
-    return [
-        [" ".join(x.text for x in sorted(cell, key=lambda x: (x.line, x.left))) for cell in row]
+    table = [
+        [
+            clean_cell(" ".join(x.text for x in sorted(cell, key=lambda x: (x.line, x.left))))
+            for cell in row
+        ]
         for row in cells
     ]
+    return [row for row in table if any(row)]
 
 
-_FIELD = re.compile(r"^\s*([A-Za-z][\w .'/()#-]{0,40}?)\s*:\s*(\S.*?)\s*$")
-# OCR reads an empty "[ ]" as "{ ]" or "( )" as often as not.
-_CHECKBOX = re.compile(
-    r"^\s*(?:[\[({|]\s*(?P<box>[xX✓✔]?)\s*[\])}|]|(?P<glyph>[☐☑☒]))\s*(?P<label>\S.*?)\s*$"
-)
+def page_markdown(words: list[Word], placed: list[tuple[int, str]]) -> str:
+    """The page in Tesseract's reading order (paragraphs, lines kept), with each placed
+    block (a table's Markdown at its top y) put before the first paragraph below it."""
+    paragraphs: dict[tuple[int, int], dict[int, list[Word]]] = {}
+    for w in words:
+        paragraphs.setdefault((w.block, w.par), {}).setdefault(w.line, []).append(w)
+    parts: list[str] = []
+    pending = sorted(placed)
+    for _, lines in sorted(paragraphs.items()):
+        top = min(w.top for line in lines.values() for w in line)
+        while pending and pending[0][0] <= top:
+            parts.append(pending.pop(0)[1])
+        text = "\n".join(
+            " ".join(w.text for w in line) for _, line in sorted(lines.items())
+        ).strip()
+        if text:
+            parts.append(text)
+    parts += [text for _, text in pending]
+    return "\n\n".join(parts).strip()
 
 
-def form_fields(text: str) -> dict[str, str]:
-    """`Label: value` lines and checkbox marks ([x] / [ ] / ☒ / ☐) as key/value pairs."""
-    fields: dict[str, str] = {}
-    for line in text.splitlines():
-        box = _CHECKBOX.match(line)
-        if box:
-            mark = box.group("box") if box.group("box") is not None else box.group("glyph")
-            fields[box.group("label")] = (
-                "yes" if mark.strip() in ("x", "X", "✓", "☑", "☒") else "no"
-            )
-            continue
-        match = _FIELD.match(line)
-        if match and not match.group(1).lower().startswith(("http", "https")):
-            fields[match.group(1).strip()] = match.group(2)
-    return fields
-
-
-def classify_page(image: Any, words: list[Word] | None) -> str:
-    """blank, table, chart, form or text, from pixels and OCR words."""
+def is_blank(image: Any) -> bool:
+    """Next to no ink: nothing to read."""
     import numpy as np
 
-    rgb = np.asarray(image.convert("RGB"), dtype=np.int16)
-    grey = rgb.mean(axis=2)
-    ink = (grey < 160).mean()
-    if ink < 0.002:
+    small = image.convert("L")
+    small.thumbnail((800, 800))
+    return bool((np.asarray(small, dtype=np.uint8) < 160).mean() < 0.002)
+
+
+def classify_page(image: Any, words: list[Word] | None, grids: list[Grid] | None = None) -> str:
+    """The page's main kind (blank, table, chart, form or text) from pixels and OCR words;
+    what is read from the page does not depend on it: text always, tables and fields
+    wherever they are."""
+    import numpy as np
+
+    if is_blank(image):
         return "blank"
-    if ruling_grid(image) is not None:
+    if grids if grids is not None else ruled_grids(image):
         return "table"
+    small = image.convert("RGB")
+    small.thumbnail((800, 800))
+    rgb = np.asarray(small, dtype=np.int16)
     saturation = (rgb.max(axis=2) - rgb.min(axis=2)) > 60
     chars = sum(len(w.text) for w in words or [])
     if saturation.mean() > 0.003 and chars < 400:
         return "chart"
     if words is not None:
         lines = words_markdown(words).splitlines()
-        if sum(1 for ln in lines if _FIELD.match(ln) or _CHECKBOX.match(ln)) >= 3:
+        if sum(1 for ln in lines if FIELD.match(ln) or CHECKBOX.match(ln)) >= 3:
             return "form"
     return "text"

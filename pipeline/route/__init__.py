@@ -118,6 +118,7 @@ def _route_audio(path: Path, settings: Settings, media_type: str) -> Routed:
         settings.audio_window_s,
         settings.audio_overlap_s,
         min_silence_s=settings.audio_min_silence_s,
+        vad=settings.asr_vad,
     )
     spans = [(w.start_s, w.end_s, False) for w in windows] + [(a, b, True) for a, b in skipped]
     spans.sort()
@@ -131,8 +132,11 @@ def _route_audio(path: Path, settings: Settings, media_type: str) -> Routed:
         audio_windows=batches(speech, settings.batch_size),
     )
     silent = sum(b - a for a, b in skipped)
+    from docintel.pipeline.audio.signal import has_silero
+
+    vad = "silero" if settings.asr_vad == "silero" and has_silero() else "energy"
     routed.decision = (
-        f"{duration:.1f} s of audio: {len(speech)} window(s) of speech, "
+        f"{duration:.1f} s of audio ({vad} VAD): {len(speech)} window(s) of speech, "
         f"{len(skipped)} silent span(s) ({silent:.1f} s) skipped"
     )
     if not speech:
@@ -164,6 +168,8 @@ def _route_pdf(path: Path, settings: Settings, media_type: str) -> Routed:
                 height=page.height,
                 engine="pymupdf" if source else None,
                 error=page.error,
+                fields=page.fields if source else {},
+                kind="form" if source and page.fields else None,
             )
         )
         if source:

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from docintel.pipeline.errors import DocumentError
+from docintel.pipeline.route.pdf_forms import form_widgets, widget_free
+from docintel.pipeline.route.pdf_tables import find_tables, inside
 from docintel.pipeline.types import TableData, table_markdown
 
 _PAGES_COUNT = re.compile(rb"/Type\s*/Pages\b[^>]{0,400}?/Count\s+(\d+)")
@@ -26,6 +28,7 @@ class PageText:
     width: float
     height: float
     tables: list[TableData] = field(default_factory=list)
+    fields: dict[str, str] = field(default_factory=dict)  # filled form widgets
     error: str | None = None
     invisible_ratio: float = 0.0  # text drawn invisibly (render mode 3): an OCR layer
     wordlike_ratio: float = 1.0  # tokens that look like words or numbers
@@ -126,8 +129,11 @@ def _ranges(numbers: list[int]) -> str:
 def _read_page(doc: Any, index: int) -> PageText:
     try:
         page = doc.load_page(index)
-        tables = find_tables(page)
-        markdown = _page_markdown(page, tables)
+        words = page.get_text("words", sort=True)
+        fields, widgets = form_widgets(page, words)
+        words = widget_free(words, widgets)
+        tables = find_tables(page, words)
+        markdown = page_markdown(words, tables, fields)
         raw = page.get_text("text")
     except Exception as exc:  # a page tree entry that points at garbage
         return PageText(index + 1, "", 0, 0.0, 0.0, 0.0, 0.0, error=str(exc) or type(exc).__name__)
@@ -142,9 +148,34 @@ def _read_page(doc: Any, index: int) -> PageText:
         width=page.rect.width,
         height=page.rect.height,
         tables=tables,
+        fields=fields,
         invisible_ratio=_invisible_ratio(page),
         wordlike_ratio=wordlike_ratio(raw),
     )
+
+
+def page_markdown(words: list[Any], tables: list[TableData], fields: dict[str, str]) -> str:
+    """The page's text blocks in reading order, line by line; the lines inside a table are
+    replaced by the table's Markdown at its place (its text is not repeated as loose lines,
+    and no line outside it is lost), and a filled form's values close the page."""
+    boxes = [t.bbox for t in tables if t.bbox]
+    blocks: dict[int, dict[int, list[Any]]] = {}
+    for w in words:
+        if not any(inside(w, b) for b in boxes):
+            blocks.setdefault(w[5], {}).setdefault(w[6], []).append(w)
+    parts: list[tuple[float, str]] = []
+    for lines in blocks.values():
+        ordered = [sorted(ws, key=lambda w: w[7]) for _, ws in sorted(lines.items())]
+        top = min(w[1] for ws in ordered for w in ws)
+        parts.append((top, "\n".join(" ".join(w[4] for w in ws) for ws in ordered)))
+    for table in tables:
+        parts.append((table.bbox[1] if table.bbox else 1e9, table_markdown(table)))
+    parts.sort(key=lambda p: p[0])
+    text = "\n\n".join(t for _, t in parts).strip()
+    if fields:
+        filled = "\n".join(f"{k}: {v}" for k, v in fields.items())
+        text = f"{text}\n\n{filled}".strip()
+    return text
 
 
 _WORD = re.compile(r"^[\W_]*(?:[^\W\d_]{1,}(?:['’-][^\W\d_]+)*|[\d.,:/%€$£+-]+)[\W_]*$")
@@ -180,69 +211,3 @@ def _image_coverage(page: Any) -> float:
         x0, y0, x1, y1 = info["bbox"]
         covered += max(0.0, x1 - x0) * max(0.0, y1 - y0)
     return min(1.0, covered / area)
-
-
-def find_tables(page: Any) -> list[TableData]:
-    """Tables with each cell's text rebuilt from the words whose centre lies inside the cell,
-    in reading order, so '40,900' or 'Unit price' stay one whole cell string."""
-    if not _has_ruling(page):
-        return []  # the table finder costs ~150 ms a page; a page with no rules has no grid
-    try:
-        found = page.find_tables()
-    except Exception:
-        return []
-    words = page.get_text("words")
-    tables: list[TableData] = []
-    for tab in found.tables:
-        grid = [[_cell_text(cell, words) for cell in row.cells] for row in tab.rows]
-        grid = [row for row in grid if any(row)]
-        if len(grid) < 2 or max(len(r) for r in grid) < 2:
-            continue
-        if tab.header.external:
-            headers = [_clean(h) for h in tab.header.names]
-            rows = grid
-        else:
-            headers, rows = grid[0], grid[1:]
-        tables.append(TableData(headers=headers, rows=rows, bbox=tuple(tab.bbox)))
-    return tables
-
-
-def _has_ruling(page: Any) -> bool:
-    strokes = 0
-    for path in page.get_cdrawings():
-        strokes += sum(1 for item in path.get("items", ()) if item[0] in ("l", "re", "qu"))
-        if strokes >= 3:
-            return True
-    return False
-
-
-def _cell_text(bbox: Any, words: list[Any]) -> str:
-    if bbox is None:  # spanned by a merged neighbour
-        return ""
-    x0, y0, x1, y1 = bbox
-    inside = [w for w in words if x0 <= (w[0] + w[2]) / 2 <= x1 and y0 <= (w[1] + w[3]) / 2 <= y1]
-    inside.sort(key=lambda w: (w[5], w[6], w[7]))  # block, line, word: reading order
-    return " ".join(w[4] for w in inside)
-
-
-def _clean(value: Any) -> str:
-    return " ".join(str(value or "").split())
-
-
-def _page_markdown(page: Any, tables: list[TableData]) -> str:
-    """The page's text blocks in reading order, each table replaced by a Markdown table at
-    its place, so table text is not repeated as loose lines."""
-    parts: list[tuple[float, str]] = []
-    boxes = [t.bbox for t in tables if t.bbox]
-    for block in page.get_text("blocks", sort=True):
-        x0, y0, x1, y1, text, _no, kind = block[:7]
-        if kind != 0 or not text.strip():
-            continue
-        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        if any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes):
-            continue
-        parts.append((y0, "\n".join(" ".join(ln.split()) for ln in text.strip().splitlines())))
-    for table in tables:
-        parts.append((table.bbox[1] if table.bbox else 1e9, table_markdown(table)))
-    parts.sort(key=lambda p: p[0])
-    return "\n\n".join(text for _, text in parts).strip()
