@@ -199,6 +199,12 @@ class Settings(BaseSettings):
         default=12000, description="Document characters quoted in the agent's first turn."
     )
     chunk_chars: int = Field(default=800, description="Target size of a retrieval chunk.")
+    max_table_chunks: int = Field(
+        default=200,
+        description="Retrieval chunks indexed per table: the rows past them are stored and "
+        "shown but not embedded (a 200,000-row CSV is not a million embeddings); a warning "
+        "says how many.",
+    )
 
     def engine_config(self) -> EngineConfig:
         """The model runtime's view of these settings."""

@@ -26,6 +26,7 @@ from docintel.cli_common import (
     err,
 )
 from docintel.logs import setup_logging
+from docintel.render import safe
 
 __all__ = ["app"]
 
@@ -81,11 +82,19 @@ def up(
         from sqlalchemy import select
 
         owed = list(s.scalars(select(Document.sha256).where(Document.status.in_(IN_FLIGHT))))
-    for sha in owed:
-        enqueue(sha, settings)
+    if owed:
+        # Owed work runs beside the watcher, not before it: the inbox is watched at once.
+        import threading
+
+        def work_leftovers() -> None:
+            for sha in owed:
+                enqueue(sha, settings)
+            err.print(f"finished {len(owed)} document(s) left from an earlier run")
+
+        threading.Thread(target=work_leftovers, name="docintel-leftovers", daemon=True).start()
     err.print(
-        f"[bold]docintel up[/]: watching {settings.inbox_dir.resolve()} "
-        f"(database {settings.db_url}); Ctrl-C to stop"
+        f"[bold]docintel up[/]: watching {safe(settings.inbox_dir.resolve())} "
+        f"(database {safe(_redact(settings.db_url))}); Ctrl-C to stop"
     )
     watcher = InboxWatcher(
         settings,
@@ -130,7 +139,9 @@ def watch(
         polling=polling,
         recover=recover,
     )
-    err.print(f"watching {settings.inbox_dir.resolve()} -> {settings.broker_url}")
+    err.print(
+        f"watching {safe(settings.inbox_dir.resolve())} -> {safe(_redact(settings.broker_url))}"
+    )
     try:
         watcher.run()
     except KeyboardInterrupt:
@@ -202,7 +213,9 @@ def submit(
     out = []
     for path in files:
         taken = ingest(path, settings, move=False)
-        if taken.status == "queued":
+        if taken.status == "queued" and not taken.known:
+            # A known document is already owed to the queue (or done): sending it again
+            # would only count as another attempt of a task that is waiting its turn.
             enqueue(taken.sha256, settings)
         out.append(
             {
@@ -217,7 +230,7 @@ def submit(
         _print_json(out)
     else:
         for row in out:
-            console.print(f"{row['file']}: document {row['document']} {row['status']}")
+            console.print(f"{safe(row['file'])}: document {row['document']} {safe(row['status'])}")
 
 
 @app.command()
@@ -246,7 +259,7 @@ def retry(
         else:
             one = find_document(s, doc or "")
             if one is None:
-                err.print(f"[red]no document {doc!r}[/]")
+                err.print(f"[red]no document {safe(repr(doc))}[/]")
                 raise typer.Exit(1)
             docs = [one]
         shas = []
@@ -269,7 +282,8 @@ def flower(
     if not settings.distributed:
         err.print("[red]Flower watches Redis: set DOCINTEL_BROKER_URL.[/]")
         raise typer.Exit(2)
-    if ":" not in settings.flower_basic_auth:
+    user, _, password = settings.flower_basic_auth.partition(":")
+    if not user.strip() or not password.strip():
         err.print(
             "[red]Set DOCINTEL_FLOWER_BASIC_AUTH=user:password[/]; Flower can revoke "
             "tasks and is not started open."

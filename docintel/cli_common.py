@@ -56,6 +56,6 @@ def _print_json(data: Any) -> None:
 
 
 def _redact(url: str) -> str:
-    from sqlalchemy.engine import make_url
+    from docintel.config import redact_url
 
-    return make_url(url).render_as_string(hide_password=True)
+    return redact_url(url)

@@ -20,6 +20,7 @@ from docintel.cli_common import (
     err,
 )
 from docintel.config import Settings, settings_table
+from docintel.render import safe
 
 
 @app.command()
@@ -27,16 +28,18 @@ def status(as_json: JsonOpt = False) -> None:
     """Documents by status, queue depth per queue, and live workers."""
     settings = _settings()
     from docintel.store.db import session_scope
-    from docintel.store.queries import status_counts
+    from docintel.store.queries import refusals, status_counts
 
     with session_scope(settings.db_url) as s:
         counts = status_counts(s)
+        refused = refusals(s)
     info: dict[str, Any] = {
         "mode": "distributed" if settings.distributed else "embedded",
         "database": _redact(settings.db_url),
         "documents": counts,
         "queues": {},
         "workers": [],
+        "refused": refused,
     }
     if settings.distributed:
         from docintel.worker.app import QUEUES, app_for
@@ -153,7 +156,7 @@ def show(
     with session_scope(settings.db_url) as s:
         found = find_document(s, doc)
         if found is None:
-            err.print(f"[red]no document {doc!r}[/]; `docintel query` lists them.")
+            err.print(f"[red]no document {safe(repr(doc))}[/]; `docintel query` lists them.")
             raise typer.Exit(1)
         result = document_result(s, found)
     if fmt:
@@ -190,9 +193,8 @@ def ask(
     if as_json:
         _print_json(answer)
         return
-    from rich.markup import escape
 
-    console.print(f"[bold]{escape(answer['answer'])}[/]")
+    console.print(f"[bold]{safe(answer['answer'])}[/]")
     for c in answer["citations"]:
         where = (
             f"p. {c['page']}"
@@ -201,7 +203,7 @@ def ask(
         )
         quote = c.get("quote") or c.get("text") or ""
         console.print(
-            f"  [cyan]{escape(c['document'])}[/] {where}: {escape(' '.join(quote.split())[:200])}"
+            f"  [cyan]{safe(c['document'])}[/] {where}: {safe(' '.join(quote.split())[:200])}"
         )
     console.print(f"[dim]audit run {answer['run']}[/]")
 
@@ -217,5 +219,5 @@ def config(as_json: JsonOpt = False) -> None:
 
     table = Table("variable", "default", "meaning")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(safe(cell) for cell in row))
     console.print(table)

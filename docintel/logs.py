@@ -7,6 +7,20 @@ import os
 import sys
 
 
+class RedactSecrets(logging.Filter):
+    """Masks passwords in URLs (and API keys in query strings) in every log line, whoever
+    logs it: kombu's "Cannot connect to redis://:pw@host" included."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from docintel.config import redact_text
+
+        message = record.getMessage()
+        cleaned = redact_text(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
 def setup_logging(level: str | None = None) -> None:
     level = (level or os.environ.get("DOCINTEL_LOG_LEVEL", "INFO")).upper()
     if sys.stderr.isatty():
@@ -18,6 +32,7 @@ def setup_logging(level: str | None = None) -> None:
         handler = logging.StreamHandler()
         fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
     handler.setFormatter(logging.Formatter(fmt))
+    handler.addFilter(RedactSecrets())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rich.console import Console
@@ -20,6 +21,21 @@ STATUS_STYLE = {
 }
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain(text: Any) -> str:
+    """User-controlled text (names, page text, fields, transcripts, audit) without terminal
+    control characters: ESC sequences and bidi overrides cannot spoof the terminal."""
+    return _CONTROL.sub("\ufffd", "" if text is None else str(text))
+
+
+def safe(text: Any) -> str:
+    """``plain`` text, escaped for Rich: a field holding ``[/b]`` or ``[link=...]`` is shown
+    as written, never read as markup."""
+    return escape(plain(text))
+
+
 def _status(value: str) -> str:
     return f"[{STATUS_STYLE.get(value, 'white')}]{value}[/]"
 
@@ -31,17 +47,17 @@ def documents_table(console: Console, docs: list[dict[str, Any]]) -> None:
         table.add_row(
             str(d["id"]),
             _status(d["status"]),
-            d["kind"] or d["media_type"] or "",
-            d["name"],
+            safe(d["kind"] or d["media_type"] or ""),
+            safe(d["name"]),
             str(d["page_count"] or ""),
             d["sha256"][:12],
-            note[:80],
+            safe(note[:80]),
         )
     console.print(table)
 
 
 def status_view(console: Console, info: dict[str, Any]) -> None:
-    console.print(f"[bold]{info['mode']}[/] mode, database {info['database']}")
+    console.print(f"[bold]{info['mode']}[/] mode, database {safe(info['database'])}")
     table = Table("status", "documents")
     for status, count in sorted(info["documents"].items()):
         table.add_row(_status(status), str(count))
@@ -52,6 +68,8 @@ def status_view(console: Console, info: dict[str, Any]) -> None:
             queues.add_row(name, str(depth))
         console.print(queues)
         console.print(f"workers: {', '.join(w['name'] for w in info['workers']) or 'none'}")
+    for refused in info.get("refused", []):
+        console.print(f"[yellow]refused:[/] {safe(refused['reason'])}")
 
 
 def document_panel(
@@ -59,37 +77,39 @@ def document_panel(
 ) -> None:
     doc = result["document"]
     lines = [
-        f"{_status(doc['status'])}  {doc['kind'] or doc['media_type'] or ''}  "
+        f"{_status(doc['status'])}  {safe(doc['kind'] or doc['media_type'] or '')}  "
         f"id {doc['id']}  sha256 {doc['sha256'][:12]}"
     ]
     if doc["error"]:
-        lines.append(f"[red]error:[/] {escape(doc['error'])}")
-    lines += [f"[yellow]warning:[/] {escape(w)}" for w in doc["warnings"]]
+        lines.append(f"[red]error:[/] {safe(doc['error'])}")
+    lines += [f"[yellow]warning:[/] {safe(w)}" for w in doc["warnings"]]
     pages = result["pages"]
     if pages:
         sources: dict[str, int] = {}
         for p in pages:
             key = p["text_source"] or p["status"]
             sources[key] = sources.get(key, 0) + 1
-        lines.append("pages: " + ", ".join(f"{n} {k}" for k, n in sources.items()))
+        lines.append("pages: " + ", ".join(f"{n} {safe(k)}" for k, n in sources.items()))
     tables = [t for p in pages for t in p["tables"]] + result["tables"]
     if tables:
         lines.append(f"tables: {len(tables)}")
     ext = result.get("extraction")
     if ext:
         lines.append(
-            f"extraction: {ext['status']}"
-            + (f" ({escape(ext['reason'])})" if ext["reason"] else "")
+            f"extraction: {safe(ext['status'])}"
+            + (f" ({safe(ext['reason'])})" if ext["reason"] else "")
         )
-    console.print(Panel("\n".join(lines), title=doc["name"], expand=False))
+    console.print(Panel("\n".join(lines), title=safe(doc["name"]), expand=False))
     if full and pages:
         page_table(console, pages)
     if full and result.get("markdown"):
-        console.print(Markdown(result["markdown"][:20000]))
+        console.print(Markdown(plain(result["markdown"][:20000])))
     if full and result.get("segments"):
         for seg in result["segments"]:
             if not seg["skipped"]:
-                console.print(f"[dim]{seg['start_s']:7.1f}–{seg['end_s']:7.1f}s[/] {seg['text']}")
+                console.print(
+                    f"[dim]{seg['start_s']:7.1f}–{seg['end_s']:7.1f}s[/] {safe(seg['text'])}"
+                )
     if audit:
         audit_timeline(console, result.get("audit", []))
 
@@ -100,8 +120,8 @@ def page_table(console: Console, pages: list[dict[str, Any]]) -> None:
         table.add_row(
             str(p["page"]),
             _status(p["status"]),
-            p["text_source"] or "",
-            p.get("kind") or "",
+            safe(p["text_source"] or ""),
+            safe(p.get("kind") or ""),
             str(p["visual_tokens"] or ""),
             str(len(p["tables"])),
             str(len(p["fields"] or {})),
@@ -112,11 +132,11 @@ def page_table(console: Console, pages: list[dict[str, Any]]) -> None:
         decision = p["error"] or p["decision"] or ""
         if chart and chart.get("read") is False:
             decision += f" (chart not read: {chart['reason']})"
-        console.print(f"[dim]page {p['page']}:[/] {escape(decision)}")
+        console.print(f"[dim]page {p['page']}:[/] {safe(decision)}")
         if p["fields"]:
             console.print(
                 f"[bold]page {p['page']} fields[/]: "
-                + "; ".join(f"{k}: {v}" for k, v in p["fields"].items())
+                + "; ".join(f"{safe(k)}: {safe(v)}" for k, v in p["fields"].items())
             )
 
 
@@ -128,11 +148,11 @@ def audit_timeline(console: Console, events: list[dict[str, Any]]) -> None:
             what = f"{e['tool_name']}({e['tool_args'] or {}}) -> {e['tool_result'] or ''}"
         table.add_row(
             (e["at"] or "")[11:23],
-            e["step"],
-            e["role"],
-            e["status"],
-            what[:120],
+            safe(e["step"]),
+            safe(e["role"]),
+            safe(e["status"]),
+            safe(what[:120]),
             f"{e['duration_ms']:.0f}" if e["duration_ms"] else "",
-            e["engine"] or "",
+            safe(e["engine"] or ""),
         )
     console.print(table)

@@ -20,6 +20,12 @@ from docintel.store.schema import (
 )
 
 
+def like(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its own ``%`` and ``_`` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def find_document(session: Session, ref: str) -> Document | None:
     """A document by id, sha256 (or a prefix of at least 6 hex digits) or exact name."""
     if ref.isdigit():
@@ -28,7 +34,9 @@ def find_document(session: Session, ref: str) -> Document | None:
             return doc
     if len(ref) >= 6:
         doc = session.scalar(
-            select(Document).where(Document.sha256.startswith(ref.lower())).order_by(Document.id)
+            select(Document)
+            .where(Document.sha256.startswith(ref.lower(), autoescape=True))
+            .order_by(Document.id)
         )
         if doc:
             return doc
@@ -61,14 +69,14 @@ def list_documents(
     if entity or entity_type:
         sub = select(Entity.document_id)
         if entity:
-            sub = sub.where(Entity.name.ilike(f"%{entity}%"))
+            sub = sub.where(Entity.name.ilike(like(entity), escape="\\"))
         if entity_type:
             sub = sub.where(Entity.type == entity_type)
         query = query.where(Document.id.in_(sub))
     if related_to:
         named = or_(
-            Relationship.source.ilike(f"%{related_to}%"),
-            Relationship.target.ilike(f"%{related_to}%"),
+            Relationship.source.ilike(like(related_to), escape="\\"),
+            Relationship.target.ilike(like(related_to), escape="\\"),
         )
         query = query.where(Document.id.in_(select(Relationship.document_id).where(named)))
     if status:
@@ -76,9 +84,9 @@ def list_documents(
     if kind:
         query = query.where(or_(Document.kind == kind, Document.media_type.contains(kind)))
     if name:
-        query = query.where(Document.name.ilike(f"%{name}%"))
+        query = query.where(Document.name.ilike(like(name), escape="\\"))
     if contains:
-        query = query.where(Document.markdown.ilike(f"%{contains}%"))
+        query = query.where(Document.markdown.ilike(like(contains), escape="\\"))
     if since:
         query = query.where(Document.created_at >= since)
     if until:
@@ -247,3 +255,17 @@ def audit_trail(session: Session, run: str) -> list[dict[str, Any]]:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def refusals(session: Session, limit: int = 20) -> list[dict[str, Any]]:
+    """What the inbox refused lately, newest first."""
+    from docintel.store.records import INBOX_RUN
+    from docintel.store.schema import AuditEvent
+
+    rows = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.run == INBOX_RUN)
+        .order_by(AuditEvent.created_at.desc())
+        .limit(limit)
+    )
+    return [{"reason": r.content, "at": _iso(r.created_at)} for r in rows]

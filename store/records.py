@@ -151,3 +151,20 @@ def save_extraction(
         [{"document_id": doc_id, **r} for r in relationships],
         ["document_id", "source", "target", "type"],
     )
+
+
+INBOX_RUN = "inbox"  # the audit run of what the inbox refused
+
+
+def record_refusal(session: Session, path: str, reason: str) -> None:
+    """A file the inbox would not take, kept where ``docintel status`` shows it; the same
+    file refused again overwrites its line."""
+    key = hashlib.sha1(path.encode("utf-8", "replace")).hexdigest()[:16]
+    audit(session, run=INBOX_RUN, step=f"refused:{key}", status="warning", content=reason)
+
+
+def clear_refusal(session: Session, path: str) -> None:
+    key = hashlib.sha1(path.encode("utf-8", "replace")).hexdigest()[:16]
+    session.execute(
+        delete(AuditEvent).where(AuditEvent.run == INBOX_RUN, AuditEvent.step == f"refused:{key}")
+    )

@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import fnmatch
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from docintel.config import Settings
-from docintel.watcher.ingest import Ingested, ingest
+from docintel.config import Settings, redact_text
+from docintel.store.db import session_scope
+from docintel.store.records import clear_refusal, record_refusal
+from docintel.watcher.ingest import CLAIMS, Ingested, NotReady, Refused, display_name, ingest
 
 log = logging.getLogger("docintel.watcher")
 
@@ -35,8 +39,18 @@ IGNORED = (
 )
 
 
-def ignored(path: Path) -> bool:
-    return any(fnmatch.fnmatch(path.name, pattern) for pattern in IGNORED)
+def ignored(path: Path, inbox: Path | None = None) -> bool:
+    """Temporary names, dotfiles, and anything inside a dot folder of the inbox (the claim
+    folder among them)."""
+    if any(fnmatch.fnmatch(path.name, pattern) for pattern in IGNORED):
+        return True
+    if inbox is not None:
+        try:
+            parts = path.relative_to(inbox).parts[:-1]
+        except ValueError:
+            return False
+        return any(part.startswith(".") for part in parts)
+    return False
 
 
 @dataclass
@@ -73,22 +87,49 @@ class InboxWatcher:
         self.on_ingested = on_ingested
         self.recover = recover
         self._seen: dict[Path, _Seen] = {}
+        # Refused files, by the (size, mtime) they were refused at: not tried again, and
+        # not reported again, until they change.
+        self._refused: dict[Path, tuple[int, int]] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._send_failing = False
+        self._sweep_failing = False
+        self._db_failing = False
 
     def touch(self, path: Path) -> None:
         """An event on ``path``: (re)start its stability clock."""
-        if ignored(path):
+        if ignored(path, self.inbox):
             return
         with self._lock:
             self._seen[path] = _Seen(-1, -1, time.monotonic())
 
     def scan(self) -> None:
-        """Files already in the inbox when we start (and, when polling, on every pass)."""
+        """Files already in the inbox when we start (and, when polling, on every pass).
+        Links, FIFOs and other non-regular files are candidates too: they are refused, with
+        the reason, instead of silently skipped."""
+        self.release_stale_claims()
         for path in self.inbox.rglob("*"):
-            if path.is_file() and not ignored(path):
-                with self._lock:
-                    self._seen.setdefault(path, _Seen(-1, -1, time.monotonic()))
+            if ignored(path, self.inbox) or path.is_dir() and not path.is_symlink():
+                continue
+            with self._lock:
+                self._seen.setdefault(path, _Seen(-1, -1, time.monotonic()))
+
+    def release_stale_claims(self, older_than: float = 600.0) -> None:
+        """A watcher that died between claiming a file and archiving it left the file in
+        the claim folder: put it back after ``older_than`` seconds, to be taken again."""
+        folder = self.inbox / CLAIMS
+        if not folder.is_dir():
+            return
+        for claimed in folder.iterdir():
+            try:
+                if time.time() - claimed.lstat().st_mtime < older_than:
+                    continue
+                original = self.inbox / claimed.name.split("__", 1)[-1]
+                if not original.exists():
+                    os.rename(claimed, original)
+                    log.warning("put back %s, claimed by a watcher that stopped", original.name)
+            except OSError:
+                continue
 
     def stable(self) -> list[Path]:
         now = time.monotonic()
@@ -96,9 +137,13 @@ class InboxWatcher:
         with self._lock:
             for path, seen in list(self._seen.items()):
                 try:
-                    st = path.stat()
+                    st = path.lstat()  # never follow a link, never open a FIFO to look
                 except FileNotFoundError:
                     del self._seen[path]  # moved away or deleted before it settled
+                    self._refused.pop(path, None)
+                    continue
+                if self._refused.get(path) == (st.st_size, st.st_mtime_ns):
+                    del self._seen[path]
                     continue
                 if (st.st_size, st.st_mtime_ns) != (seen.size, seen.mtime_ns):
                     self._seen[path] = _Seen(st.st_size, st.st_mtime_ns, now)
@@ -109,14 +154,74 @@ class InboxWatcher:
 
     def take(self, path: Path) -> None:
         try:
-            result = ingest(path, self.settings)
+            result = ingest(path, self.settings, inbox=self.inbox)
         except FileNotFoundError:
+            return  # gone, or another watcher claimed it first
+        except NotReady as exc:
+            log.info("%s; it waits for another try", exc)
+            self.touch(path)
+            return
+        except Refused as exc:
+            self.refuse(path, str(exc))
+            return
+        except DBAPIError as exc:  # the database is away: keep the file, try again later
+            if not self._db_failing:
+                log.warning(
+                    "the database is unreachable (%s); %s stays in the inbox and is taken "
+                    "when it is back",
+                    redact_text(str(exc.orig or exc))[:200],
+                    display_name(path.name),
+                )
+            self._db_failing = True
+            self.touch(path)
             return
         except Exception:  # one bad file must not stop the inbox
-            log.exception("could not take %s; it stays in the inbox", path)
+            log.exception("could not take %s; it stays in the inbox", display_name(path.name))
+            self.refuse(path, f"{display_name(path.name)} could not be taken (see the log)")
             return
-        log.info("%s -> document %s (%s)", path.name, result.document_id, result.status)
-        self.on_ingested(result, path)
+        if self._db_failing:
+            log.warning("the database is reachable again")
+            self._db_failing = False
+        with session_scope(self.settings.db_url) as s:
+            clear_refusal(s, str(path))
+        log.info(
+            "%s -> document %s (%s)", display_name(path.name), result.document_id, result.status
+        )
+        self.send(result, path)
+
+    def refuse(self, path: Path, reason: str) -> None:
+        """Say once why a file was not taken, where `docintel status` shows it."""
+        try:
+            st = path.lstat()
+            self._refused[path] = (st.st_size, st.st_mtime_ns)
+        except OSError:
+            pass
+        log.warning("refused: %s", reason)
+        try:
+            with session_scope(self.settings.db_url) as s:
+                record_refusal(s, str(path), reason)
+        except Exception:
+            log.warning("could not record the refusal in the database")
+
+    def send(self, result: Ingested, path: Path) -> None:
+        """Hand the document on; a broker outage is said once, and the recovery sweep sends
+        the document when the broker is back (its row says queued)."""
+        try:
+            self.on_ingested(result, path)
+        except Exception as exc:
+            if not self._send_failing:
+                log.warning(
+                    "could not send document %s to the queue (%s: %s); it stays queued and "
+                    "is sent when the broker is back",
+                    result.document_id,
+                    type(exc).__name__,
+                    redact_text(str(exc))[:200],
+                )
+            self._send_failing = True
+        else:
+            if self._send_failing:
+                log.warning("the queue is reachable again")
+            self._send_failing = False
 
     def stop(self) -> None:
         self._stop.set()
@@ -141,8 +246,17 @@ class InboxWatcher:
                     last_recover = time.monotonic()
                     try:
                         self.recover()
-                    except Exception:
-                        log.exception("recovery sweep failed; will try again")
+                    except Exception as exc:
+                        if not self._sweep_failing:
+                            log.warning(
+                                "recovery sweep failed (%s: %s); it is tried again every %.0f s",
+                                type(exc).__name__,
+                                redact_text(str(exc))[:200],
+                                self.settings.recover_interval,
+                            )
+                        self._sweep_failing = True
+                    else:
+                        self._sweep_failing = False
                 self._stop.wait(tick)
         finally:
             observer.stop()

@@ -8,6 +8,7 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 
 from celery import Task
 from celery.exceptions import Retry, SoftTimeLimitExceeded
@@ -56,6 +57,8 @@ def run_step(task: Task, sha256: str, step: str, body: StepFn) -> None:
         if doc.status != Status.processing.value:
             set_status(s, doc.id, Status.processing, started_at=doc.started_at or utcnow())
         doc_id = doc.id
+        # Messages name the user's file, not its content-addressed archive copy.
+        names = (Path(doc.archive_path or "").name, doc.name)
     started = time.perf_counter()
     try:
         with session_scope(url) as s:
@@ -66,7 +69,9 @@ def run_step(task: Task, sha256: str, step: str, body: StepFn) -> None:
         if then is not None:
             then()
     except DocumentError as exc:
-        _fail(url, sha256, doc_id, step, str(exc))
+        archived, name = names
+        message = str(exc).replace(archived, name) if archived else str(exc)
+        _fail(url, sha256, doc_id, step, message)
     except SoftTimeLimitExceeded:
         _fail(
             url,

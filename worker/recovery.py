@@ -18,14 +18,15 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from celery import Celery
 from sqlalchemy import select
 
 from docintel.config import Settings
 from docintel.store.db import session_scope
-from docintel.store.records import audit
-from docintel.store.schema import IN_FLIGHT, Document
+from docintel.store.records import audit, set_status
+from docintel.store.schema import IN_FLIGHT, Document, Status, utcnow
 
 log = logging.getLogger("docintel.recovery")
 
@@ -95,6 +96,7 @@ def resend_orphaned_documents(
 ) -> list[str]:  # type: ignore[no-untyped-def]
     """Send again every in-flight document that no queue, unacked set or worker mentions."""
     cutoff = datetime.now(UTC) - timedelta(seconds=settings.orphan_grace_seconds)
+    resume_received(settings, cutoff)
     with session_scope(settings.db_url) as s:
         candidates = [
             (d.id, d.sha256)
@@ -109,6 +111,10 @@ def resend_orphaned_documents(
         if live.mentions(sha):
             continue
         with session_scope(settings.db_url) as s:
+            # Read the state again: the document may have finished while we looked at Redis.
+            now = s.get(Document, doc_id)
+            if now is None or now.status not in IN_FLIGHT or _aware(now.updated_at) >= cutoff:
+                continue
             audit(
                 s,
                 run=sha,
@@ -123,6 +129,23 @@ def resend_orphaned_documents(
     if resent:
         log.warning("re-sent %d document(s) that had no live task", len(resent))
     return resent
+
+
+def resume_received(settings: Settings, cutoff: datetime) -> int:
+    """A ``received`` row whose archive copy is complete was left by a watcher that stopped
+    before it said ``queued``: it is queued now (the sweep then sends it). One without its
+    archive copy waits for its file to be taken again."""
+    resumed = 0
+    with session_scope(settings.db_url) as s:
+        for doc in s.scalars(select(Document).where(Document.status == Status.received.value)):
+            if _aware(doc.updated_at) >= cutoff:
+                continue
+            if doc.archive_path and Path(doc.archive_path).is_file():
+                set_status(s, doc.id, Status.queued, queued_at=utcnow())
+                resumed += 1
+    if resumed:
+        log.warning("queued %d document(s) a stopped watcher left half-taken", resumed)
+    return resumed
 
 
 def _aware(value: datetime) -> datetime:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from docintel.config import Settings, get_settings
@@ -22,19 +23,21 @@ class Runtime:
         return self.injected_engine or resolve_engine(self.settings.engine_config())
 
 
-_injected: list[Runtime] = []
+# Per thread (and task): `docintel up` works leftovers in one thread while it takes new
+# files in another, each with its own injected runtime.
+_injected: ContextVar[Runtime | None] = ContextVar("docintel_runtime", default=None)
 
 
 def current() -> Runtime:
-    return _injected[-1] if _injected else Runtime(get_settings())
+    return _injected.get() or Runtime(get_settings())
 
 
 @contextmanager
 def injected(settings: Settings, engine: Engine | None = None) -> Iterator[Runtime]:
-    """Tasks run in this process inside the block see ``settings`` and ``engine``."""
+    """Tasks run in this thread inside the block see ``settings`` and ``engine``."""
     runtime = Runtime(settings, engine)
-    _injected.append(runtime)
+    token = _injected.set(runtime)
     try:
         yield runtime
     finally:
-        _injected.pop()
+        _injected.reset(token)

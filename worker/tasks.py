@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from docintel.models.embedding import embedder_for
 from docintel.pipeline.agent import extract_document, injection_warning
-from docintel.pipeline.agent.chunks import document_chunks
+from docintel.pipeline.agent.chunks import document_chunks, table_chunk_warnings
 from docintel.pipeline.audio.asr import transcribe
 from docintel.pipeline.merge import merge as merge_content
 from docintel.pipeline.pages import read_pages, unreadable_warnings
@@ -124,7 +124,9 @@ def agent(self: Task, sha256: str) -> None:
         settings = rt.settings
         content = document_content(s, doc)
         started = time.perf_counter()
-        chunks = document_chunks(content, settings.chunk_chars)
+        chunks = document_chunks(content, settings.chunk_chars, settings.max_table_chunks)
+        if capped := table_chunk_warnings(content, settings.chunk_chars, settings.max_table_chunks):
+            add_warnings(s, doc, capped)
         embedder = embedder_for(settings)
         vectors = embedder.embed([c["text"] for c in chunks]) if chunks else []
         save_chunks(s, doc.id, chunks, vectors, embedder.name)

@@ -13,6 +13,8 @@ from docintel.pipeline.agent.loop import AgentOutcome, Retrieve, injection_attem
 from docintel.pipeline.agent.rules import extract
 from docintel.pipeline.types import AuditEntry, DocumentContent, Extraction
 
+RULES_MAX_CHARS = 500_000
+
 
 def injection_warning(text: str) -> AuditEntry | None:
     """An audit event when the text reads as instructions to a model; it changes nothing."""
@@ -43,7 +45,8 @@ def _with_rules(content: DocumentContent, why: str) -> tuple[Extraction, list[Au
         (p.page, p.markdown or "") for p in sorted(content.pages, key=lambda p: p.page)
     ]
     if not pages and content.markdown:
-        pages = [(None, content.markdown)]
+        # A huge sheet's text is read for entities up to a bound; its rows are all stored.
+        pages = [(None, content.markdown[:RULES_MAX_CHARS])]
     fields = [(p.page, p.fields) for p in content.pages if p.fields]
     tables = [(t.page, t.headers, t.rows) for t in content.tables]
     output = extract(content.name, pages, fields, tables)

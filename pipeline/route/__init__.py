@@ -52,9 +52,10 @@ def plan_model_pages(routed: Routed, settings: Settings) -> None:
 
 
 def route_file(path: Path, settings: Settings) -> Routed:
-    if not path.exists():
+    if not path.name or not path.is_file():
         raise DocumentError(
-            f"the archived original {path} is missing; drop the file in the inbox again."
+            "the archived original is missing (the file was never archived, or the archive "
+            "was moved); drop the file in the inbox again."
         )
     size = path.stat().st_size
     if size > settings.max_file_mb * 1024 * 1024:

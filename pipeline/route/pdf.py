@@ -82,7 +82,7 @@ def read_pdf(path: Path) -> PdfText:
                 lost.append(page.page)
         if declared and declared > doc.page_count:
             lost += list(range(doc.page_count + 1, declared + 1))
-        warnings = _damage_warnings(doc.is_repaired, lost, partial)
+        warnings = _damage_warnings(doc.is_repaired, lost, partial) + active_content(doc, data)
         return PdfText(
             pages=pages, warnings=warnings, declared_pages=declared, lost_pages=set(lost)
         )
@@ -211,3 +211,45 @@ def _image_coverage(page: Any) -> float:
         x0, y0, x1, y1 = info["bbox"]
         covered += max(0.0, x1 - x0) * max(0.0, y1 - y0)
     return min(1.0, covered / area)
+
+
+def active_content(doc: Any, data: bytes) -> list[str]:
+    """Warnings for what a PDF carries besides pages: JavaScript (run by some viewers when
+    the file opens) and embedded files (an executable can hide there). They are never run
+    or read here; the warning lets a person decide."""
+    warnings = []
+    try:
+        attached = doc.embfile_count()
+    except Exception:
+        attached = 0
+    if attached:
+        names = []
+        try:
+            names = [str(n) for n in doc.embfile_names()[:5]]
+        except Exception:
+            pass
+        warnings.append(
+            f"the PDF carries {attached} embedded file(s) ({', '.join(names) or 'unnamed'}); "
+            "they were not opened."
+        )
+    if _has_javascript(doc, data):
+        warnings.append(
+            "the PDF contains JavaScript, which some viewers run when it is opened; it was "
+            "not run here. Treat the file with care."
+        )
+    return warnings
+
+
+def _has_javascript(doc: Any, data: bytes) -> bool:
+    if b"/JavaScript" in data:
+        return True
+    try:  # object streams hide keys from a byte search: ask the objects themselves
+        for xref in range(1, min(doc.xref_length(), 20_000)):
+            if (
+                doc.xref_get_key(xref, "JS")[0] != "null"
+                or doc.xref_get_key(xref, "S")[1] == "/JavaScript"
+            ):
+                return True
+    except Exception:
+        return False
+    return False

@@ -58,8 +58,9 @@ def sniff(head: bytes, path: Path | None = None) -> Sniffed:
             f"{name} is empty (0 bytes): it was probably still being copied or the export "
             "failed; drop the complete file again."
         )
-    # PDF writers may put junk before the header; readers accept it within 1 KiB.
-    if b"%PDF-" in head[:1024]:
+    # The leading magic of each format first: a PNG whose metadata mentions "%PDF-", or a
+    # ZIP holding a PDF, is what its first bytes say.
+    if head.startswith(b"%PDF-"):
         return Sniffed("pdf", "application/pdf")
     for magic, offset, result in _MAGIC:
         if head[offset : offset + len(magic)] == magic:
@@ -82,6 +83,10 @@ def sniff(head: bytes, path: Path | None = None) -> Sniffed:
                 f"{name} is {what}, not a document, recording or table; docintel reads PDF, "
                 "PNG/JPEG/TIFF/WEBP, WAV/FLAC/MP3/OGG/M4A, CSV and XLSX."
             )
+    # PDF writers may put junk before the header, and readers accept it within 1 KiB: a
+    # weak hint, taken only when no format's own magic matched.
+    if b"%PDF-" in head[:1024]:
+        return Sniffed("pdf", "application/pdf")
     if _looks_like_csv(head):
         return Sniffed("table", "text/csv")
     raise DocumentError(
