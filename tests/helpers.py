@@ -22,3 +22,15 @@ def forcing(settings: Settings, script: Any = None, **options: Any) -> ForcingEn
     from docintel.models.runtime import get_engine
 
     return ForcingEngine(get_engine(settings.engine_config()), script, **options)
+
+
+def wait_for(pred: Any, timeout: float = 20.0) -> bool:
+    """Poll ``pred`` until it holds or ``timeout`` seconds pass."""
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.05)
+    return False

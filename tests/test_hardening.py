@@ -22,16 +22,7 @@ from docintel.store.schema import Chunk, Document
 from docintel.testkit.samples import text_pdf_spec, write_csv, write_pdf
 from docintel.watcher.ingest import CLAIMS, NotReady, Refused, copy_and_hash, ingest
 from docintel.watcher.watch import InboxWatcher
-from tests.helpers import process
-
-
-def _wait(pred, timeout=20.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return False
+from tests.helpers import process, wait_for
 
 
 def _watcher(settings, on_ingested=lambda r, p: None, **kw):
@@ -61,7 +52,7 @@ def test_links_out_of_the_inbox_are_refused_and_never_read(embedded, tmp_path):
     (embedded.inbox_dir / "passwd.csv").symlink_to("/etc/passwd")
     thread.start()
     try:
-        assert _wait(lambda: len(_refused(embedded)) == 2)
+        assert wait_for(lambda: len(_refused(embedded)) == 2)
     finally:
         watcher.stop()
         thread.join(5)
@@ -87,9 +78,9 @@ def test_a_fifo_does_not_freeze_the_watcher(embedded, tmp_path):
     os.mkfifo(embedded.inbox_dir / "pipe.pdf")
     thread.start()
     try:
-        assert _wait(lambda: any("named pipe" in r for r in _refused(embedded)))
+        assert wait_for(lambda: any("named pipe" in r for r in _refused(embedded)))
         write_pdf(embedded.inbox_dir / "after.pdf", text_pdf_spec(random.Random(2), 1))
-        assert _wait(lambda: [d[0] for d in _docs(embedded)] == ["after.pdf"])
+        assert wait_for(lambda: [d[0] for d in _docs(embedded)] == ["after.pdf"])
     finally:
         watcher.stop()
         thread.join(5)
@@ -112,7 +103,7 @@ def test_the_watcher_survives_a_broker_outage(embedded, tmp_path, caplog):
     try:
         for i in range(3):
             write_pdf(embedded.inbox_dir / f"d{i}.pdf", text_pdf_spec(random.Random(i), 1))
-        assert _wait(lambda: len(sent) == 3)
+        assert wait_for(lambda: len(sent) == 3)
         assert thread.is_alive()
     finally:
         watcher.stop()
@@ -139,7 +130,7 @@ def test_two_watchers_take_each_file_exactly_once(pg_url, tmp_path, monkeypatch)
     for _, thread in pairs:
         thread.start()
     try:
-        assert _wait(lambda: len(_docs(settings)) >= 40, timeout=60)
+        assert wait_for(lambda: len(_docs(settings)) >= 40, timeout=60)
         time.sleep(1.0)
     finally:
         for watcher, thread in pairs:
@@ -261,10 +252,10 @@ def test_odd_names_leave_the_inbox(embedded, tmp_path):
         fh.write(data)
     thread.start()
     try:
-        assert _wait(lambda: len(_docs(embedded)) == 1)
+        assert wait_for(lambda: len(_docs(embedded)) == 1)
         long = "q" * 240 + ".pdf"
         (embedded.inbox_dir / long).write_bytes(data)
-        assert _wait(lambda: len(_docs(embedded)) == 2)
+        assert wait_for(lambda: len(_docs(embedded)) == 2)
     finally:
         watcher.stop()
         thread.join(5)

@@ -9,6 +9,7 @@ import pytest
 from docintel.testkit.samples import text_pdf_spec, write_pdf
 from docintel.watcher.ingest import sha256_file
 from docintel.watcher.watch import InboxWatcher, ignored
+from tests.helpers import wait_for
 
 
 @pytest.fixture
@@ -26,15 +27,6 @@ def running(embedded, monkeypatch, request):
     yield embedded, taken, thread
     watcher.stop()
     thread.join(5)
-
-
-def _wait(pred, timeout=15.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_temporary_names_are_ignored():
@@ -57,7 +49,7 @@ def test_file_is_taken_only_when_stable(running, tmp_path):
             fh.flush()
             time.sleep(0.4)
             assert not taken, "taken while still being written"
-    assert _wait(lambda: taken)
+    assert wait_for(lambda: taken)
     ((status, sha, _),) = taken
     assert status == "queued" and sha == sha256_file(source)
     assert not target.exists()  # moved into the archive, not deleted
@@ -70,14 +62,14 @@ def test_existing_files_duplicates_and_partial_names(running, tmp_path):
     pdf = write_pdf(tmp_path / "a.pdf", text_pdf_spec(__import__("random").Random(2), 1))
     (settings.inbox_dir / "first.pdf").write_bytes(pdf.read_bytes())  # there before start
     thread.start()
-    assert _wait(lambda: len(taken) == 1)
+    assert wait_for(lambda: len(taken) == 1)
     (settings.inbox_dir / "again.pdf").write_bytes(pdf.read_bytes())
     partial = settings.inbox_dir / "upload.pdf.part"
     partial.write_bytes(b"%PDF-1.4 half")
-    assert _wait(lambda: len(taken) == 2)
+    assert wait_for(lambda: len(taken) == 2)
     assert taken[1][0] == "duplicate"
     assert list(settings.duplicates_dir.iterdir())[0].name.endswith("again.pdf")
     time.sleep(1.5)
     assert partial.exists() and len(taken) == 2  # never taken under its temporary name
     partial.rename(settings.inbox_dir / "upload2.pdf")
-    assert _wait(lambda: len(taken) == 3)
+    assert wait_for(lambda: len(taken) == 3)
