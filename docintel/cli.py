@@ -96,11 +96,14 @@ def up(
         f"[bold]docintel up[/]: watching {safe(settings.inbox_dir.resolve())} "
         f"(database {safe(_redact(settings.db_url))}); Ctrl-C to stop"
     )
-    watcher = InboxWatcher(
-        settings,
-        lambda r, _p: enqueue(r.sha256, settings) if r.status == "queued" else None,
-        polling=polling,
-    )
+    from docintel.worker.indexing import index_pending
+
+    def work(taken: object, _path: object) -> None:
+        if getattr(taken, "status", None) == "queued":
+            enqueue(taken.sha256, settings)  # type: ignore[attr-defined]
+            index_pending(settings)  # search follows each file up
+
+    watcher = InboxWatcher(settings, work, polling=polling)
     try:
         watcher.run()
     except KeyboardInterrupt:

@@ -43,12 +43,16 @@ def status(as_json: JsonOpt = False) -> None:
     }
     if settings.distributed:
         from docintel.worker.app import QUEUES, app_for
+        from docintel.worker.recovery import queue_keys
 
         celery_app = app_for(settings)
 
         with celery_app.connection_for_read() as conn:
-            client = conn.default_channel.client
-            info["queues"] = {q: client.llen(q) for q in QUEUES}
+            channel = conn.default_channel
+            client = channel.client
+            info["queues"] = {
+                q: sum(client.llen(k) for k in queue_keys(channel, (q,))) for q in QUEUES
+            }
             info["queues"]["unacked"] = client.hlen(conn.default_channel.unacked_key)
         replies = celery_app.control.inspect(timeout=1.0).active() or {}
         info["workers"] = [{"name": w, "active": len(t)} for w, t in sorted(replies.items())]
@@ -81,6 +85,8 @@ def query(
     from docintel.store.db import session_scope
     from docintel.store.queries import document_summary, list_documents
 
+    if similar:
+        bring_index_up_to_date(settings)
     with session_scope(settings.db_url) as s:
         matches = _passage_matches(s, settings, search, similar, limit)
         docs = [
@@ -178,6 +184,20 @@ def show(
         render.document_panel(console, result, audit=audit, full=True)
 
 
+def bring_index_up_to_date(settings: Settings) -> None:
+    """Embed what is still pending before a search by meaning, with progress on stderr."""
+    from docintel.worker.indexing import index_pending, pending_count
+
+    pending = pending_count(settings)
+    if not pending:
+        return
+    from rich.progress import Progress
+
+    with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
+        job = bar.add_task("indexing passages for search", total=pending)
+        index_pending(settings, progress=lambda n: bar.advance(job, n))
+
+
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="A question about the documents.")],
@@ -189,6 +209,7 @@ def ask(
     settings = _settings(engine)
     from docintel.worker.ask import ask as ask_corpus
 
+    bring_index_up_to_date(settings)
     answer = ask_corpus(question, settings, top_k)
     if as_json:
         _print_json(answer)

@@ -25,6 +25,18 @@ def _download_hint(model: str) -> str:
     )
 
 
+def _maybe_cached(model: str) -> bool:
+    """Whether the Hugging Face cache may hold ``model``: its folder exists in one of the
+    places the cache can be (HF_HUB_CACHE, HF_HOME/hub, ~/.cache/huggingface/hub)."""
+    folder = "models--" + model.replace("/", "--")
+    places = [os.environ.get("HF_HUB_CACHE"), os.environ.get("HUGGINGFACE_HUB_CACHE")]
+    home = os.environ.get("HF_HOME")
+    places.append(os.path.join(home, "hub") if home else None)
+    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    places.append(os.path.join(xdg, "huggingface", "hub"))
+    return any(p and os.path.isdir(os.path.join(p, folder)) for p in places)
+
+
 def find_local_checkpoint(model: str) -> Path | None:
     """The folder holding ``model``'s files when they are on this machine, else None."""
     path = Path(model).expanduser()
@@ -32,6 +44,8 @@ def find_local_checkpoint(model: str) -> Path | None:
         return path if (path / "config.json").exists() else None
     if path.suffix or model.startswith((".", "/")):
         return None
+    if not _maybe_cached(model):
+        return None  # cheap: no Hugging Face import just to learn nothing is there
     try:
         from huggingface_hub import snapshot_download
 

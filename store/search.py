@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, null, select, text, update
 from sqlalchemy.orm import Session
 
 from docintel.store.db import text_safe
@@ -61,7 +61,8 @@ def save_chunks(
             page=chunk.get("page"),
             start_s=chunk.get("start_s"),
             end_s=chunk.get("end_s"),
-            embedding=embeddings[i] if embeddings else None,
+            # SQL NULL, not JSON null: "not embedded yet" is what the index step looks for.
+            embedding=embeddings[i] if embeddings else null(),
             embedding_model=model,
         )
         session.add(row)
@@ -76,6 +77,35 @@ def save_chunks(
                 ),
                 {"id": row.id, "v": _vector_literal(vector)},
             )
+
+
+def pending_chunks(
+    session: Session, limit: int, document_id: int | None = None
+) -> list[tuple[int, int, str]]:
+    """(chunk id, document id, text) of chunks not embedded yet, oldest first."""
+    stmt = select(Chunk.id, Chunk.document_id, Chunk.text).where(Chunk.embedding.is_(None))
+    if document_id is not None:
+        stmt = stmt.where(Chunk.document_id == document_id)
+    return [tuple(r) for r in session.execute(stmt.order_by(Chunk.id).limit(limit))]
+
+
+def save_embeddings(session: Session, vectors: dict[int, list[float]], model: str) -> None:
+    """Store the embeddings of existing chunks (and their pgvector rows)."""
+    for chunk_id, vector in vectors.items():
+        session.execute(
+            update(Chunk)
+            .where(Chunk.id == chunk_id)
+            .values(embedding=vector, embedding_model=model)
+        )
+    if vectors and has_pgvector(session):
+        session.execute(
+            text(
+                "INSERT INTO chunk_vectors (chunk_id, embedding) VALUES "
+                "(:id, CAST(:v AS vector)) ON CONFLICT (chunk_id) DO UPDATE SET "
+                "embedding = EXCLUDED.embedding"
+            ),
+            [{"id": cid, "v": _vector_literal(v)} for cid, v in vectors.items()],
+        )
 
 
 def _hits(session: Session, scored: list[tuple[int, float]]) -> list[Hit]:
@@ -125,6 +155,8 @@ def vector_search(
     qn = math.sqrt(sum(v * v for v in query)) or 1.0
     scored = []
     for cid, vector in session.execute(stmt):
+        if not vector:
+            continue
         dot = sum(a * b for a, b in zip(query, vector, strict=False))
         norm = math.sqrt(sum(v * v for v in vector)) or 1.0
         scored.append((cid, dot / (qn * norm)))

@@ -26,8 +26,14 @@ TASKS: dict[str, tuple[str, int, int]] = {
     "docintel.merge": ("cpu", 300, 360),
     "docintel.agent": ("agent", 1800, 1860),
     "docintel.finalize": ("cpu", 120, 180),
+    # Embedding follows the document, on the queue whose workers hold the models.
+    "docintel.index": ("agent", 1800, 1860),
 }
 ENTRY_TASK = "docintel.route"
+# Later steps of a document go before new documents (Redis: 0 is served first), so a batch
+# finishes document by document instead of all at the end.
+PRIORITY_NEW, PRIORITY_FANOUT, PRIORITY_TAIL = 9, 3, 0
+PRIORITY_STEPS = (PRIORITY_TAIL, PRIORITY_FANOUT, PRIORITY_NEW)
 LONGEST_HARD_LIMIT = max(hard for _, _, hard in TASKS.values())
 
 
@@ -67,6 +73,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             # Sweep for expired unacked messages every few seconds instead of every 100 s.
             "unacked_restore_interval": settings.unacked_restore_interval,
             "unacked_restore_throttle": 1,
+            # One Redis list per priority step; every queue's step 0 is read before any 3.
+            "priority_steps": list(PRIORITY_STEPS),
+            "queue_order_strategy": "priority",
         }
         config.update(
             broker_url=settings.broker_url,
@@ -122,4 +131,4 @@ def enqueue(sha256: str, settings: Settings, engine: Engine | None = None) -> No
         with injected(settings, engine):
             app.tasks[ENTRY_TASK].apply(args=[sha256])
     else:
-        app.send_task(ENTRY_TASK, args=[sha256], queue=TASKS[ENTRY_TASK][0])
+        app.send_task(ENTRY_TASK, args=[sha256], queue=TASKS[ENTRY_TASK][0], priority=PRIORITY_NEW)

@@ -49,6 +49,12 @@ def _redis(app: Celery):  # type: ignore[no-untyped-def]
     return conn, conn.default_channel
 
 
+def queue_keys(channel, queues: tuple[str, ...]) -> list[str]:  # type: ignore[no-untyped-def]
+    """The Redis lists of the queues: one per priority step of each."""
+    steps = getattr(channel, "priority_steps", [0])
+    return list(dict.fromkeys(channel._q_for_pri(q, p) for q in queues for p in steps))
+
+
 def live_tasks(app: Celery, queues: tuple[str, ...], timeout: float = 1.0) -> LiveTasks:
     live = LiveTasks()
     inspect = app.control.inspect(timeout=timeout)
@@ -61,8 +67,8 @@ def live_tasks(app: Celery, queues: tuple[str, ...], timeout: float = 1.0) -> Li
     conn, channel = _redis(app)
     with conn:
         client = channel.client
-        for queue in queues:
-            live.payloads += [p.decode() for p in client.lrange(queue, 0, -1)]
+        for key in queue_keys(channel, queues):
+            live.payloads += [p.decode() for p in client.lrange(key, 0, -1)]
         scores = dict(client.zrange(channel.unacked_index_key, 0, -1, withscores=True))
         for tag, raw in client.hgetall(channel.unacked_key).items():
             text = raw.decode()

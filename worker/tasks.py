@@ -5,6 +5,7 @@ the canvas is in ``worker.workflow`` and the guard in ``worker.guard``."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ from celery import Task, shared_task
 from sqlalchemy.orm import Session
 
 from docintel.models.embedding import embedder_for
+from docintel.models.runtime import uses_model
 from docintel.pipeline.agent import extract_document, injection_warning
 from docintel.pipeline.agent.chunks import document_chunks, table_chunk_warnings
 from docintel.pipeline.audio.asr import transcribe
@@ -34,7 +36,11 @@ from docintel.store.search import save_chunks
 from docintel.worker import workflow
 from docintel.worker.content import document_content, planned_windows, route_reasons
 from docintel.worker.guard import run_step
-from docintel.worker.runtime import Runtime
+from docintel.worker.indexing import index_pending
+from docintel.worker.runtime import Runtime, current
+
+log = logging.getLogger("docintel.worker")
+INDEX_BATCHES = 8
 
 
 def _source(doc: Document) -> Path:
@@ -122,22 +128,26 @@ def merge(self: Task, sha256: str) -> None:
 def agent(self: Task, sha256: str) -> None:
     def body(s: Session, doc: Document, rt: Runtime) -> None:
         settings = rt.settings
+        engine = rt.engine()
         content = document_content(s, doc)
         started = time.perf_counter()
         chunks = document_chunks(content, settings.chunk_chars, settings.max_table_chunks)
         if capped := table_chunk_warnings(content, settings.chunk_chars, settings.max_table_chunks):
             add_warnings(s, doc, capped)
-        embedder = embedder_for(settings)
-        vectors = embedder.embed([c["text"] for c in chunks]) if chunks else []
-        save_chunks(s, doc.id, chunks, vectors, embedder.name)
+        # A model's tool loop searches this document now: its chunks are embedded first.
+        # Rules search nothing: the embedding follows in the index step, batched.
+        embedder = embedder_for(settings) if uses_model(engine) else None
+        vectors = embedder.embed([c["text"] for c in chunks]) if embedder and chunks else None
+        save_chunks(s, doc.id, chunks, vectors, embedder.name if embedder else None)
         audit(
             s,
             run=sha256,
             document_id=doc.id,
             step="index",
-            content=f"{len(chunks)} chunk(s) embedded with {embedder.name}",
+            content=f"{len(chunks)} chunk(s) stored for search; "
+            + (f"embedded with {embedder.name}" if embedder else "embedding follows"),
             duration_ms=(time.perf_counter() - started) * 1000,
-            engine=embedder.name,
+            engine=embedder.name if embedder else None,
         )
         warning = injection_warning(content.markdown)
         if warning:
@@ -145,9 +155,10 @@ def agent(self: Task, sha256: str) -> None:
         scope = None if settings.agent_corpus_search else doc.id
 
         def retrieve(query: str, top_k: int) -> list[dict]:
-            return [passage(h) for h in hybrid_search(s, query, top_k, embedder, scope)]
+            found = embedder or embedder_for(settings)
+            return [passage(h) for h in hybrid_search(s, query, top_k, found, scope)]
 
-        extraction, events = extract_document(content, settings, rt.engine(), retrieve)
+        extraction, events = extract_document(content, settings, engine, retrieve)
         save_extraction(
             s, doc.id, extraction.as_row(), extraction.entities, extraction.relationships
         )
@@ -159,7 +170,7 @@ def agent(self: Task, sha256: str) -> None:
 
 @shared_task(name="docintel.finalize", bind=True, max_retries=None)
 def finalize(self: Task, sha256: str) -> None:
-    def body(s: Session, doc: Document, rt: Runtime) -> None:
+    def body(s: Session, doc: Document, rt: Runtime) -> Callable[[], None] | None:
         set_status(s, doc.id, Status.done)
         audit(
             s,
@@ -169,5 +180,23 @@ def finalize(self: Task, sha256: str) -> None:
             content=f"done; {len(doc.warnings or [])} warning(s)",
             status="warning" if doc.warnings else "ok",
         )
+        if self.app.conf.task_always_eager:
+            return None  # embedded: the index is brought up to date before a search
+        return lambda: workflow.send_index(self.app, sha256)
 
     run_step(self, sha256, "finalize", body)
+
+
+@shared_task(name="docintel.index", bind=True, max_retries=None)
+def index(self: Task, sha256: str) -> None:
+    """Embed what is pending, across documents, a few batches a task; more is sent on."""
+    settings = current().settings
+    try:
+        embedded = index_pending(settings, max_batches=INDEX_BATCHES)
+    except Exception as exc:
+        if self.request.retries < settings.max_attempts:
+            raise self.retry(exc=exc, countdown=min(2 ** (self.request.retries + 1), 60)) from exc
+        log.exception("indexing failed; the chunks stay searchable by full text")
+        return
+    if embedded >= INDEX_BATCHES * 256:
+        workflow.send_index(self.app, sha256)

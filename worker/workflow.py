@@ -12,26 +12,35 @@ from __future__ import annotations
 
 from celery import Celery, chain, chord
 
+from docintel.worker.app import PRIORITY_FANOUT, PRIORITY_NEW, PRIORITY_TAIL
+
+
+def _step(app: Celery, name: str, args: list, priority: int):  # type: ignore[no-untyped-def]
+    return app.signature(name, args=args, immutable=True, priority=priority)
+
 
 def tail(app: Celery, sha256: str) -> chain:
     return chain(
-        app.signature("docintel.merge", args=[sha256], immutable=True),
-        app.signature("docintel.agent", args=[sha256], immutable=True),
-        app.signature("docintel.finalize", args=[sha256], immutable=True),
+        *(
+            _step(app, name, [sha256], PRIORITY_TAIL)
+            for name in ("docintel.merge", "docintel.agent", "docintel.finalize")
+        )
     )
 
 
 def dispatch_rest(
     app: Celery, sha256: str, page_batches: list[list[int]], windows: list[list[int]]
 ) -> None:
-    header = [
-        app.signature("docintel.page", args=[sha256, batch], immutable=True)
-        for batch in page_batches
-    ]
-    header += [
-        app.signature("docintel.audio", args=[sha256, batch], immutable=True) for batch in windows
-    ]
+    header = [_step(app, "docintel.page", [sha256, b], PRIORITY_FANOUT) for b in page_batches]
+    header += [_step(app, "docintel.audio", [sha256, b], PRIORITY_FANOUT) for b in windows]
     if header:
         chord(header, tail(app, sha256)).apply_async()
     else:
         tail(app, sha256).apply_async()
+
+
+def send_index(app: Celery, sha256: str) -> None:
+    """The retrieval index follows: after new documents, batched across them."""
+    app.signature(
+        "docintel.index", args=[sha256], immutable=True, priority=PRIORITY_NEW
+    ).apply_async()

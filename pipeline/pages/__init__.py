@@ -3,6 +3,9 @@ in two passes (``model``) or by the CPU engine (``cpu``, Tesseract)."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from docintel.config import Settings
@@ -27,7 +30,7 @@ def read_pages(
     else:
         from docintel.pipeline.pages.cpu import read_page_cpu
 
-        reads = [read_page_cpu(path, kind, p, settings) for p in pages]
+        reads = _in_parallel(lambda p: read_page_cpu(path, kind, p, settings), pages)
     for read in reads:
         why = (reasons or {}).get(read.page.page)
         decision = read.page.decision or ""
@@ -46,3 +49,14 @@ def unreadable_warnings(reads: list[PageRead]) -> list[str]:
         for r in reads
         if r.page.error
     ]
+
+
+def _in_parallel(read: Callable[[int], PageRead], pages: list[int]) -> list[PageRead]:
+    """Pages of a batch side by side, one thread each up to the cores: the OCR itself runs
+    in a single-threaded Tesseract process per page, so the threads do not fight for the
+    interpreter."""
+    workers = min(len(pages), os.cpu_count() or 1)
+    if workers <= 1:
+        return [read(p) for p in pages]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="docintel-page") as pool:
+        return list(pool.map(read, pages))

@@ -66,8 +66,9 @@ def ocr_words(
             "the CPU OCR engine needs Tesseract: install Debian's tesseract-ocr (apt-get install "
             "tesseract-ocr), or use DOCINTEL_ENGINE=gemma."
         )
+    # Raw greyscale PNM: no compression to spend time on (Tesseract reads grey anyway).
     buf = io.BytesIO()
-    image.convert("RGB").save(buf, format="PNG")
+    image.convert("L").save(buf, format="PPM")
     # One thread per call: Tesseract's OpenMP threads make it ~7x slower on small machines.
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     resolution = str(page_dpi(image, dpi))

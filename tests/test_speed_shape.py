@@ -1,0 +1,80 @@
+"""The shape that speed depends on (the figures themselves are in bench/): the embedding
+model is loaded only where chunks are embedded, embedding is batched across documents in
+its own step, and later steps of a document go before new documents."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+
+from sqlalchemy import func, select
+
+from docintel.store.db import session_scope
+from docintel.store.schema import AuditEvent, Chunk
+from docintel.testkit.samples import text_pdf_spec, write_csv, write_pdf
+from tests.helpers import process
+
+
+def test_processing_a_small_table_loads_no_model(tmp_path):
+    path = write_csv(tmp_path / "four.csv", [["sku", "qty"], ["A1", "3"], ["B2", "5"], ["C3", "1"]])
+    code = (
+        "import sys, json; from typer.testing import CliRunner; from docintel.cli import app; "
+        f"r = CliRunner().invoke(app, ['process', '--json', {str(path)!r}]); "
+        "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers', 'librosa') "
+        "if m in sys.modules]; print(json.dumps([r.exit_code, heavy]))"
+    )
+    env = {**os.environ, "DOCINTEL_HOME": str(tmp_path / "home"), "DOCINTEL_BROKER_URL": ""}
+    env.pop("DOCINTEL_DATABASE_URL", None)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
+    )
+    exit_code, heavy = json.loads(out.stdout.strip().splitlines()[-1])
+    assert exit_code == 0, out.stderr[-2000:]
+    assert heavy == []
+
+
+def test_embedding_follows_in_batches_across_documents(embedded, tmp_path):
+    from docintel.worker.indexing import index_pending
+
+    rng = random.Random(2)
+    for i in range(3):
+        process(write_pdf(tmp_path / f"d{i}.pdf", text_pdf_spec(rng, 2)), embedded)
+    with session_scope(embedded.db_url) as s:
+        stored = s.scalar(select(func.count()).select_from(Chunk))
+        waiting = s.scalar(select(func.count()).select_from(Chunk).where(Chunk.embedding.is_(None)))
+    assert stored > 0 and waiting == stored  # done, and searchable by full text already
+    assert index_pending(embedded) == stored
+    with session_scope(embedded.db_url) as s:
+        assert not s.scalar(
+            select(func.count()).select_from(Chunk).where(Chunk.embedding.is_(None))
+        )
+        events = list(s.scalars(select(AuditEvent).where(AuditEvent.step == "index:embed")))
+    assert len(events) == 3  # one batch, three documents
+    assert all(f"a batch of {stored} across 3 document(s)" in e.content for e in events)
+    assert index_pending(embedded) == 0
+
+
+def test_new_documents_wait_behind_later_steps(pg_url, redis_url, tmp_path, monkeypatch):
+    """A new document's route is sent at the lowest priority; Redis keeps a list per step."""
+    import redis
+    from typer.testing import CliRunner
+
+    from docintel import migrations
+    from docintel.cli import app
+    from docintel.config import get_settings
+
+    monkeypatch.setenv("DOCINTEL_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DOCINTEL_DATABASE_URL", pg_url)
+    monkeypatch.setenv("DOCINTEL_BROKER_URL", redis_url)
+    get_settings.cache_clear()
+    migrations.upgrade(pg_url)
+    path = write_pdf(tmp_path / "a.pdf", text_pdf_spec(random.Random(1), 1))
+    assert CliRunner().invoke(app, ["submit", str(path)]).exit_code == 0
+    client = redis.Redis.from_url(redis_url)
+    assert client.llen("cpu") == 0 and client.llen("cpu\x06\x169") == 1
+    status = json.loads(CliRunner().invoke(app, ["status", "--json"]).stdout)
+    assert status["queues"]["cpu"] == 1  # the depth counts every priority step
+    get_settings.cache_clear()

@@ -1,0 +1,82 @@
+"""The retrieval index follows the document: chunks are stored (with full-text search) in
+the agent step, and embedded here, in batches across documents, by the one process that
+loads the embedding model. A document is ``done`` when its content is stored.
+
+Distributed, ``finalize`` sends an ``index`` task; embedded, the index is brought up to date
+before a search or a question (``docintel ask``, ``query --similar``) and after each file
+``docintel up`` takes, so ``docintel process`` never loads a model it does not need."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from docintel.config import Settings
+from docintel.models.embedding import Embedder, embedder_for
+from docintel.store.db import session_scope
+from docintel.store.records import audit
+from docintel.store.schema import Document
+from docintel.store.search import pending_chunks, save_embeddings
+
+log = logging.getLogger("docintel.index")
+
+
+def index_pending(
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    batch: int = 256,
+    max_batches: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Embed chunks that have no embedding yet, ``batch`` at a time, oldest first; returns
+    how many. Safe to run twice at once: a chunk embedded twice is written twice, alike."""
+    total = 0
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        with session_scope(settings.db_url) as s:
+            rows = pending_chunks(s, batch)
+        if not rows:
+            break
+        embedder = embedder or embedder_for(settings)
+        started = time.perf_counter()
+        vectors = embedder.embed([text for _, _, text in rows])
+        elapsed = (time.perf_counter() - started) * 1000
+        per_doc = Counter(doc_id for _, doc_id, _ in rows)
+        with session_scope(settings.db_url) as s:
+            save_embeddings(
+                s, {cid: v for (cid, _, _), v in zip(rows, vectors, strict=True)}, embedder.name
+            )
+            shas = {
+                doc_id: sha
+                for doc_id, sha in s.execute(
+                    select(Document.id, Document.sha256).where(Document.id.in_(per_doc))
+                )
+            }
+            for doc_id, n in per_doc.items():
+                audit(
+                    s,
+                    run=shas[doc_id],
+                    document_id=doc_id,
+                    step="index:embed",
+                    content=f"{n} chunk(s) embedded with {embedder.name} (a batch of "
+                    f"{len(rows)} across {len(per_doc)} document(s))",
+                    duration_ms=elapsed * n / len(rows),
+                    engine=embedder.name,
+                )
+        total += len(rows)
+        batches += 1
+        if progress:
+            progress(len(rows))
+    if total:
+        log.info("embedded %d chunk(s)", total)
+    return total
+
+
+def pending_count(settings: Settings) -> int:
+    with session_scope(settings.db_url) as s:
+        return len(pending_chunks(s, 1_000_000))
