@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     recover_interval: float = Field(
         default=30.0, description="Seconds between the watcher's sweeps for orphaned documents."
     )
+    time_limit_scale: float = Field(
+        default=1.0,
+        description="Multiplies every task's soft and hard time limit (worker/app.py); the "
+        "embedded mode honours the soft limits too.",
+    )
     worker_concurrency: int = Field(
         default=1, description="Processes per worker (one per GPU for model queues)."
     )

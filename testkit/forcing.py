@@ -94,3 +94,19 @@ class FailingEngine:
     def generate(self, requests: list[Request]) -> list[Result]:
         self.calls += 1
         raise RuntimeError(self.message)
+
+
+class SlowEngine:
+    """An engine that takes ``seconds`` per call before it fails, as a hung runtime would:
+    for time limits."""
+
+    def __init__(self, seconds: float, name: str = "gemma") -> None:
+        self.name = name
+        self.reason = "a test's slow engine"
+        self.seconds = seconds
+
+    def generate(self, requests: list[Request]) -> list[Result]:
+        import time
+
+        time.sleep(self.seconds)
+        raise RuntimeError(f"no answer after {self.seconds} s")

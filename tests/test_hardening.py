@@ -385,3 +385,89 @@ def test_refused_is_said_once_and_a_claimed_file_is_never_left_behind(embedded, 
         if (embedded.inbox_dir / CLAIMS).exists()
         else True
     )
+
+
+def test_a_full_archive_disk_is_reported_and_the_file_kept(embedded, tmp_path):
+    """10. The archive on a full disk: the file is refused with the reason, stays in the
+    inbox, and no partial copy is left behind."""
+    disk = tmp_path / "small-disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"this machine cannot mount a small tmpfs: {mounted.stderr.decode()[:200]}")
+    try:
+        embedded.archive = disk / "archive"
+        big = embedded.inbox_dir / "scan.pdf"
+        embedded.inbox_dir.mkdir(parents=True, exist_ok=True)
+        big.write_bytes(b"%PDF-1.4\n" + os.urandom(1 << 20))
+        with pytest.raises(Refused, match="archive disk is full"):
+            ingest(big, embedded, inbox=embedded.inbox_dir)
+        assert big.exists() and big.stat().st_size > 1 << 20
+        assert not list((disk / "archive").rglob("*.incoming"))
+        assert _docs(embedded) == []
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_the_sweep_reads_a_document_again_before_it_sends_it(pg_url, redis_url, monkeypatch):
+    """12. A document that finishes while the sweep looks at Redis is not sent again."""
+    from datetime import timedelta
+
+    from docintel import migrations
+    from docintel.store.schema import AuditEvent, utcnow
+    from docintel.worker.app import QUEUES, app_for
+    from docintel.worker.recovery import resend_orphaned_documents
+
+    monkeypatch.setenv("DOCINTEL_DATABASE_URL", pg_url)
+    monkeypatch.setenv("DOCINTEL_BROKER_URL", redis_url)
+    get_settings.cache_clear()
+    settings = get_settings()
+    migrations.upgrade(pg_url)
+    old = utcnow() - timedelta(minutes=5)
+    with session_scope(pg_url) as s:
+        for sha in ("a" * 64, "b" * 64, "c" * 64):
+            s.add(
+                Document(
+                    sha256=sha,
+                    name=f"{sha[0]}.pdf",
+                    size=1,
+                    status="queued" if sha[0] != "c" else "done",
+                    warnings=[],
+                    meta={},
+                    updated_at=old,
+                    created_at=old,
+                )
+            )
+    sent: list[str] = []
+
+    def enqueue(sha: str) -> None:
+        sent.append(sha)
+        with session_scope(pg_url) as s:  # b finishes while the sweep is busy with a
+            doc = s.scalar(select(Document).where(Document.sha256 == "b" * 64))
+            doc.status = "done"
+
+    resent = resend_orphaned_documents(app_for(settings), settings, QUEUES, enqueue)
+    assert resent == sent == ["a" * 64]
+    with session_scope(pg_url) as s:
+        runs = set(s.scalars(select(AuditEvent.run).where(AuditEvent.step.like("recover:%"))))
+    assert runs == {"a" * 64}
+    get_settings.cache_clear()
+
+
+def test_embedded_mode_honours_the_soft_time_limit(embedded, tmp_path, monkeypatch):
+    """7. In-process runs stop a step that runs past its (scaled) soft limit, with the
+    reason, as a worker would; nothing waits forever."""
+    from docintel.testkit.forcing import SlowEngine
+
+    monkeypatch.setenv("DOCINTEL_TIME_LIMIT_SCALE", "0.001")  # the agent step: 1.8 s
+    get_settings.cache_clear()
+    settings = get_settings()
+    started = time.monotonic()
+    path = write_pdf(tmp_path / "slow.pdf", text_pdf_spec(random.Random(6), 1))
+    result = process(path, settings, SlowEngine(30))
+    assert time.monotonic() - started < 20
+    assert result["document"]["status"] == "failed"
+    assert "ran past its time limit" in result["document"]["error"]
+    get_settings.cache_clear()

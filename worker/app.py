@@ -37,6 +37,12 @@ PRIORITY_STEPS = (PRIORITY_TAIL, PRIORITY_FANOUT, PRIORITY_NEW)
 LONGEST_HARD_LIMIT = max(hard for _, _, hard in TASKS.values())
 
 
+def time_limits(task: str, settings: Settings) -> tuple[float, float]:
+    """(soft, hard) seconds for ``task``, scaled by DOCINTEL_TIME_LIMIT_SCALE."""
+    _, soft, hard = TASKS[task]
+    return soft * settings.time_limit_scale, hard * settings.time_limit_scale
+
+
 def celery_config(settings: Settings) -> dict[str, Any]:
     config: dict[str, Any] = {
         "task_serializer": "json",
@@ -47,7 +53,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_routes": {name: {"queue": queue} for name, (queue, _, _) in TASKS.items()},
         "task_annotations": {
             name: {"soft_time_limit": soft, "time_limit": hard}
-            for name, (_, soft, hard) in TASKS.items()
+            for name, (soft, hard) in ((name, time_limits(name, settings)) for name in TASKS)
         },
         # A task is acknowledged when it ends, not when it starts, and a worker that dies
         # mid-task hands it back: the broker re-delivers it, and idempotent writes make the

@@ -5,15 +5,19 @@ document take the worker down."""
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from celery import Task
 from celery.exceptions import Retry, SoftTimeLimitExceeded
 from sqlalchemy.orm import Session
 
+from docintel.config import Settings
 from docintel.pipeline.errors import DocumentError
 from docintel.store.db import session_scope
 from docintel.store.records import audit, begin_step, document_by_sha, finish_step, set_status
@@ -64,7 +68,8 @@ def run_step(task: Task, sha256: str, step: str, body: StepFn) -> None:
         with session_scope(url) as s:
             doc = s.get(Document, doc_id)
             assert doc is not None
-            then = body(s, doc, runtime)
+            with embedded_time_limit(task, settings):
+                then = body(s, doc, runtime)
             finish_step(s, doc_id, step)
         if then is not None:
             then()
@@ -115,3 +120,31 @@ def _fail(url: str, sha256: str, doc_id: int, step: str, reason: str) -> None:
     with session_scope(url) as s:
         set_status(s, doc_id, Status.failed, reason)
         audit(s, run=sha256, document_id=doc_id, step=step, seq=99, status="error", content=reason)
+
+
+@contextmanager
+def embedded_time_limit(task: Task, settings: Settings) -> Iterator[None]:
+    """In-process runs have no worker to enforce time limits: the soft one is set here, as
+    an alarm in the main thread that raises what a worker's limit raises. (Other threads
+    cannot take signals; `docintel up` works leftovers there, without a limit.)"""
+    eager = bool(getattr(task.app.conf, "task_always_eager", False))
+    if not eager or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    from docintel.worker.app import TASKS, time_limits
+
+    if task.name not in TASKS:
+        yield
+        return
+    soft, _ = time_limits(task.name, settings)
+
+    def expired(_signum: int, _frame: object) -> None:
+        raise SoftTimeLimitExceeded()
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, soft)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
