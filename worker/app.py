@@ -72,7 +72,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_cancel_long_running_tasks_on_connection_loss": True,
     }
     if settings.distributed:
-        visibility = max(settings.visibility_timeout, LONGEST_HARD_LIMIT + 60)
+        visibility = max(
+            settings.visibility_timeout, (LONGEST_HARD_LIMIT + 60) * settings.time_limit_scale
+        )
         transport = {
             # Above the longest hard time limit, or a running task would be handed out twice.
             "visibility_timeout": visibility,
