@@ -74,9 +74,7 @@ def transcribe(
 ) -> list[WindowText]:
     """Each window transcribed (and translated) by ``engine``, or by faster-whisper on the
     CPU engine: the segment with its raw text kept for stitching, and its audit event."""
-    audio = {
-        w.window: decode(path, offset=w.start_s, duration=w.end_s - w.start_s) for w in windows
-    }
+    audio = window_samples(path, windows)
     spans = {w.window: w for w in windows}
     if uses_model(engine):
         rows = _with_model(audio, settings, engine)
@@ -93,6 +91,24 @@ def transcribe(
         ]
         out.append(WindowText(segment, _window_audit(segment, result)))
     return out
+
+
+def window_samples(path: Path, windows: list[Segment]) -> dict[int, Any]:
+    """Each window's samples, from one decode of the span the batch covers: a compressed
+    file decoded once per batch, not once per window from its start."""
+    if not windows:
+        return {}
+    first = min(w.start_s for w in windows)
+    last = max(w.end_s for w in windows)
+    span = decode(path, offset=first, duration=last - first)
+    return {
+        w.window: span[
+            int(round((w.start_s - first) * AUDIO_RATE)) : int(
+                round((w.end_s - first) * AUDIO_RATE)
+            )
+        ]
+        for w in windows
+    }
 
 
 def _window_audit(segment: Segment, result: Any) -> dict[str, Any]:
