@@ -44,6 +44,36 @@ def plain_pymupdf(files: list[Path]) -> tuple[float, int]:
     return time.perf_counter() - started, pages
 
 
+def sql_per_document(db_url: str, files: list[Path], home: Path) -> tuple[float, float]:
+    """(statements, transactions) per document for the same tasks run in-process on the same
+    database: every statement and commit counted by SQLAlchemy events."""
+    from sqlalchemy import event
+
+    from docintel.config import Settings
+    from docintel.embedded import process_file
+    from docintel.store.db import get_engine as db_engine
+
+    engine = db_engine(db_url)
+    counts = {"statements": 0, "transactions": 0}
+
+    def statement(*_args: object) -> None:
+        counts["statements"] += 1
+
+    def commit(*_args: object) -> None:
+        counts["transactions"] += 1
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    settings = Settings(home=home, database_url=db_url, broker_url="", embedding_model="hashing")
+    try:
+        for path in files:
+            process_file(path, settings)
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+    return counts["statements"] / len(files), counts["transactions"] / len(files)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--docs", type=int, default=200)
@@ -166,6 +196,11 @@ def main() -> None:
             os.killpg(p.pid, signal.SIGTERM)
         for p in procs:
             p.wait(30)
+        sql_docs = [
+            write_pdf(src / f"sql{i}.pdf", text_pdf_spec(random.Random(100 + i), args.pages))
+            for i in range(10)
+        ]
+        statements, transactions = sql_per_document(db_url, sql_docs, work / "sqlhome")
         get_engine(db_url).dispose()
         with admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -197,6 +232,10 @@ def main() -> None:
     print(f"plain PyMuPDF        {base_rate:8.1f} pages/s  (in-process get_text)")
     print(f"ratio e2e/plain      {e2e_rate / base_rate:8.4f}")
     print(f"pipeline overhead    {overhead_ms:8.2f} ms per page")
+    print(
+        f"SQL per document     {statements:8.1f} statements, {transactions:.1f} transactions"
+        "  (10 documents, the same tasks in-process)"
+    )
 
 
 if __name__ == "__main__":
