@@ -23,13 +23,14 @@ from docintel.store.schema import Document
 from docintel.store.search import pending_chunks, save_embeddings
 
 log = logging.getLogger("docintel.index")
+BATCH = 256  # chunks embedded per call, across documents
 
 
 def index_pending(
     settings: Settings,
     *,
     embedder: Embedder | None = None,
-    batch: int = 256,
+    batch: int = BATCH,
     max_batches: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> int:

@@ -36,7 +36,7 @@ from docintel.store.search import save_chunks
 from docintel.worker import workflow
 from docintel.worker.content import document_content, planned_windows, route_reasons
 from docintel.worker.guard import run_step
-from docintel.worker.indexing import index_pending
+from docintel.worker.indexing import BATCH, index_pending
 from docintel.worker.runtime import Runtime, current
 
 log = logging.getLogger("docintel.worker")
@@ -198,5 +198,5 @@ def index(self: Task, sha256: str) -> None:
             raise self.retry(exc=exc, countdown=min(2 ** (self.request.retries + 1), 60)) from exc
         log.exception("indexing failed; the chunks stay searchable by full text")
         return
-    if embedded >= INDEX_BATCHES * 256:
+    if embedded >= INDEX_BATCHES * BATCH:
         workflow.send_index(self.app, sha256)
