@@ -9,15 +9,14 @@ Prints wall time and peak memory (RSS) of each and their ratios.
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from common import run_measured  # noqa: E402
 
 from docintel.testkit.samples import PdfSpec, invoice_grid, paragraph, write_pdf  # noqa: E402
 
@@ -36,20 +35,6 @@ OURS = (
 )
 
 
-def run(code: str, path: Path, home: Path) -> tuple[float, float]:
-    env = {**os.environ, "DOCINTEL_HOME": str(home), "DOCINTEL_BROKER_URL": ""}
-    env.pop("DOCINTEL_DATABASE_URL", None)
-    started = time.perf_counter()
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, env=env
-    )
-    elapsed = time.perf_counter() - started
-    if out.returncode != 0:
-        raise SystemExit(out.stderr[-2000:])
-    rss = next(int(ln.split()[1]) for ln in out.stderr.splitlines() if ln.startswith("RSS"))
-    return elapsed, rss / 1024
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pages", type=int, default=500)
@@ -60,8 +45,8 @@ def main() -> None:
     pages = [" ".join(paragraph(rng, 60) for _ in range(5)) for _ in range(args.pages)]
     tables = {i: invoice_grid(rng, rows=6) for i in range(0, args.pages, args.table_every)}
     path = write_pdf(folder / "large.pdf", PdfSpec(pages, tables))
-    bare_t, bare_m = run(BARE, path, folder / "bare")
-    ours_t, ours_m = run(OURS, path, folder / "home")
+    bare_t, bare_m = run_measured(BARE, path, folder / "bare")
+    ours_t, ours_m = run_measured(OURS, path, folder / "home")
     print(f"{args.pages} pages, {len(tables)} tables")
     print(f"bare PyMuPDF text + find_tables   {bare_t:7.2f} s   peak {bare_m:7.1f} MiB")
     print(f"docintel process (whole command)  {ours_t:7.2f} s   peak {ours_m:7.1f} MiB")

@@ -9,13 +9,11 @@ a fresh process on a fresh embedded database; nothing is warm but the OS page ca
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
+
+from common import run_measured
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,20 +29,6 @@ PLAIN = (
 )
 
 
-def run(code: str, path: Path, home: Path) -> tuple[float, float]:
-    env = {**os.environ, "DOCINTEL_HOME": str(home), "DOCINTEL_BROKER_URL": ""}
-    env.pop("DOCINTEL_DATABASE_URL", None)
-    started = time.perf_counter()
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, env=env
-    )
-    elapsed = time.perf_counter() - started
-    if out.returncode != 0:
-        raise SystemExit(out.stderr[-2000:])
-    rss_kib = next(int(ln.split()[1]) for ln in out.stderr.splitlines() if ln.startswith("RSS"))
-    return elapsed, rss_kib / 1024
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=3)
@@ -55,10 +39,10 @@ def main() -> None:
     first, later, plain = [], [], []
     for i in range(args.repeats):  # interleaved
         home = folder / f"home{i}"
-        first.append(run(DOCINTEL, path, home))  # creates the database
+        first.append(run_measured(DOCINTEL, path, home))  # creates the database
         path.write_text(path.read_text() + f"E{i},1,1.00\n")  # new content, same database
-        later.append(run(DOCINTEL, path, home))
-        plain.append(run(PLAIN, path, folder / f"plain{i}"))
+        later.append(run_measured(DOCINTEL, path, home))
+        plain.append(run_measured(PLAIN, path, folder / f"plain{i}"))
     t_plain = statistics.median(t for t, _ in plain)
     m_plain = max(m for _, m in plain)
     print(f"python csv module                  {t_plain:6.2f} s   peak {m_plain:7.1f} MiB")
