@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, null, select, text, update
+from sqlalchemy import delete, func, null, select, text, update
 from sqlalchemy.orm import Session
 
 from docintel.store.db import text_safe
@@ -87,6 +87,14 @@ def pending_chunks(
     if document_id is not None:
         stmt = stmt.where(Chunk.document_id == document_id)
     return [tuple(r) for r in session.execute(stmt.order_by(Chunk.id).limit(limit))]
+
+
+def count_pending(session: Session) -> int:
+    """How many chunks are not embedded yet."""
+    return int(
+        session.scalar(select(func.count()).select_from(Chunk).where(Chunk.embedding.is_(None)))
+        or 0
+    )
 
 
 def save_embeddings(session: Session, vectors: dict[int, list[float]], model: str) -> None:

@@ -86,3 +86,17 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from docintel.testkit.tiny import build_tiny_checkpoint
 
     return build_tiny_checkpoint(tmp_path_factory.mktemp("tiny-gemma4"))
+
+
+@pytest.fixture
+def distributed(pg_url: str, redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Distributed mode on a fresh PostgreSQL database and the test Redis, migrated."""
+    from docintel import migrations
+
+    monkeypatch.setenv("DOCINTEL_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DOCINTEL_DATABASE_URL", pg_url)
+    monkeypatch.setenv("DOCINTEL_BROKER_URL", redis_url)
+    get_settings.cache_clear()
+    migrations.upgrade(pg_url)
+    yield get_settings()
+    get_settings.cache_clear()

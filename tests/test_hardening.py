@@ -144,25 +144,18 @@ def test_two_watchers_take_each_file_exactly_once(pg_url, tmp_path, monkeypatch)
     get_settings.cache_clear()
 
 
-def test_resubmitting_a_queued_file_sends_nothing_again(pg_url, redis_url, tmp_path, monkeypatch):
+def test_resubmitting_a_queued_file_sends_nothing_again(distributed, redis_url, tmp_path):
     """5. `submit` of a known, still-queued file does not send `route` again."""
     import redis
 
-    from docintel import migrations
     from docintel.cli import app
 
-    monkeypatch.setenv("DOCINTEL_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("DOCINTEL_DATABASE_URL", pg_url)
-    monkeypatch.setenv("DOCINTEL_BROKER_URL", redis_url)
-    get_settings.cache_clear()
-    migrations.upgrade(pg_url)
     path = write_pdf(tmp_path / "a.pdf", text_pdf_spec(random.Random(1), 1))
     for _ in range(3):
         run = CliRunner().invoke(app, ["submit", "--json", str(path)])
         assert run.exit_code == 0, run.output
     client = redis.Redis.from_url(redis_url)
     assert sum(client.llen(k) for k in client.keys("cpu*")) == 1  # every priority step
-    get_settings.cache_clear()
 
 
 def test_no_command_prints_a_password(tmp_path, redis_url, pg_url):
@@ -411,20 +404,15 @@ def test_a_full_archive_disk_is_reported_and_the_file_kept(embedded, tmp_path):
         subprocess.run(["umount", str(disk)], check=False)
 
 
-def test_the_sweep_reads_a_document_again_before_it_sends_it(pg_url, redis_url, monkeypatch):
+def test_the_sweep_reads_a_document_again_before_it_sends_it(distributed, pg_url):
     """12. A document that finishes while the sweep looks at Redis is not sent again."""
     from datetime import timedelta
 
-    from docintel import migrations
     from docintel.store.schema import AuditEvent, utcnow
     from docintel.worker.app import QUEUES, app_for
     from docintel.worker.recovery import resend_orphaned_documents
 
-    monkeypatch.setenv("DOCINTEL_DATABASE_URL", pg_url)
-    monkeypatch.setenv("DOCINTEL_BROKER_URL", redis_url)
-    get_settings.cache_clear()
-    settings = get_settings()
-    migrations.upgrade(pg_url)
+    settings = distributed
     old = utcnow() - timedelta(minutes=5)
     with session_scope(pg_url) as s:
         for sha in ("a" * 64, "b" * 64, "c" * 64):
@@ -453,7 +441,6 @@ def test_the_sweep_reads_a_document_again_before_it_sends_it(pg_url, redis_url, 
     with session_scope(pg_url) as s:
         runs = set(s.scalars(select(AuditEvent.run).where(AuditEvent.step.like("recover:%"))))
     assert runs == {"a" * 64}
-    get_settings.cache_clear()
 
 
 def test_embedded_mode_honours_the_soft_time_limit(embedded, tmp_path, monkeypatch):

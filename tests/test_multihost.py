@@ -33,6 +33,22 @@ def sh(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     return subprocess.run(list(args), capture_output=True, text=True, check=check)
 
 
+def pg_ctl(pgdata: Path, *args: str, check: bool = True) -> None:
+    """The private server's pg_ctl, as the postgres user (PostgreSQL refuses root)."""
+    assert PG_BIN is not None
+    sh(
+        "runuser",
+        "-u",
+        "postgres",
+        "--",
+        str(PG_BIN / "pg_ctl"),
+        "-D",
+        str(pgdata),
+        *args,
+        check=check,
+    )
+
+
 def _can_make_namespaces() -> str | None:
     if os.geteuid() != 0:
         return "needs root to create network namespaces"
@@ -110,14 +126,8 @@ def hosts(tmp_path):
         )
         with (pgdata / "pg_hba.conf").open("a") as fh:
             fh.writelines(f"host all all {net}.0/24 trust\n" for _, net in NETS.values())
-        sh(
-            "runuser",
-            "-u",
-            "postgres",
-            "--",
-            str(PG_BIN / "pg_ctl"),
-            "-D",
-            str(pgdata),
+        pg_ctl(
+            pgdata,
             "-w",
             "-l",
             str(pgdata / "log"),
@@ -131,19 +141,7 @@ def hosts(tmp_path):
             proc.terminate()
             proc.wait(10)
         if (pgdata / "postmaster.pid").exists():
-            sh(
-                "runuser",
-                "-u",
-                "postgres",
-                "--",
-                str(PG_BIN / "pg_ctl"),
-                "-D",
-                str(pgdata),
-                "-m",
-                "immediate",
-                "stop",
-                check=False,
-            )
+            pg_ctl(pgdata, "-m", "immediate", "stop", check=False)
         for link, _ in NETS.values():
             sh("ip", "link", "del", link, check=False)
             sh("ip", "netns", "del", link, check=False)

@@ -57,24 +57,16 @@ def test_embedding_follows_in_batches_across_documents(embedded, tmp_path):
     assert index_pending(embedded) == 0
 
 
-def test_new_documents_wait_behind_later_steps(pg_url, redis_url, tmp_path, monkeypatch):
+def test_new_documents_wait_behind_later_steps(distributed, redis_url, tmp_path):
     """A new document's route is sent at the lowest priority; Redis keeps a list per step."""
     import redis
     from typer.testing import CliRunner
 
-    from docintel import migrations
     from docintel.cli import app
-    from docintel.config import get_settings
 
-    monkeypatch.setenv("DOCINTEL_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("DOCINTEL_DATABASE_URL", pg_url)
-    monkeypatch.setenv("DOCINTEL_BROKER_URL", redis_url)
-    get_settings.cache_clear()
-    migrations.upgrade(pg_url)
     path = write_pdf(tmp_path / "a.pdf", text_pdf_spec(random.Random(1), 1))
     assert CliRunner().invoke(app, ["submit", str(path)]).exit_code == 0
     client = redis.Redis.from_url(redis_url)
     assert client.llen("cpu") == 0 and client.llen("cpu\x06\x169") == 1
     status = json.loads(CliRunner().invoke(app, ["status", "--json"]).stdout)
     assert status["queues"]["cpu"] == 1  # the depth counts every priority step
-    get_settings.cache_clear()

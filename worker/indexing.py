@@ -20,7 +20,7 @@ from docintel.models.embedding import Embedder, embedder_for
 from docintel.store.db import session_scope
 from docintel.store.records import audit
 from docintel.store.schema import Document
-from docintel.store.search import pending_chunks, save_embeddings
+from docintel.store.search import count_pending, pending_chunks, save_embeddings
 
 log = logging.getLogger("docintel.index")
 BATCH = 256  # chunks embedded per call, across documents
@@ -80,4 +80,4 @@ def index_pending(
 
 def pending_count(settings: Settings) -> int:
     with session_scope(settings.db_url) as s:
-        return len(pending_chunks(s, 1_000_000))
+        return count_pending(s)
