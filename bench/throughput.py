@@ -50,8 +50,9 @@ def sql_per_document(db_url: str, files: list[Path], home: Path) -> tuple[float,
     from sqlalchemy import event
 
     from docintel.config import Settings
-    from docintel.embedded import process_file
     from docintel.store.db import get_engine as db_engine
+    from docintel.watcher.ingest import ingest
+    from docintel.worker.app import enqueue
 
     engine = db_engine(db_url)
     counts = {"statements": 0, "transactions": 0}
@@ -66,8 +67,8 @@ def sql_per_document(db_url: str, files: list[Path], home: Path) -> tuple[float,
     event.listen(engine, "commit", commit)
     settings = Settings(home=home, database_url=db_url, broker_url="", embedding_model="hashing")
     try:
-        for path in files:
-            process_file(path, settings)
+        for path in files:  # ingest and the workflow, not a reader of the result
+            enqueue(ingest(path, settings, move=False).sha256, settings)
     finally:
         event.remove(engine, "before_cursor_execute", statement)
         event.remove(engine, "commit", commit)

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, event, null, select, update
 from sqlalchemy.orm import Session
 
 from docintel.store.db import insert_stmt, upsert
@@ -92,7 +92,9 @@ def audit(
     role: str = "pipeline",
     **fields: Any,
 ) -> None:
-    """One audit event, keyed by (run, step, seq): a re-run step overwrites its events."""
+    """One audit event, keyed by (run, step, seq): a re-run step overwrites its events.
+    Events are written together, in one statement, when the unit of work commits (a step
+    records several, and each statement is a round trip); a rolled-back step leaves none."""
     row = {
         "run": run,
         "document_id": document_id,
@@ -103,7 +105,47 @@ def audit(
         "created_at": utcnow(),
         **fields,
     }
-    upsert(session, AuditEvent, row, keys=["run", "step", "seq"])
+    session.info.setdefault(_PENDING_AUDIT, {})[(run, step, seq)] = row
+
+
+_PENDING_AUDIT = "docintel.pending_audit"
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending_audit(session: Session) -> None:
+    pending = session.info.pop(_PENDING_AUDIT, None)
+    if not pending:
+        return
+    # One statement needs one set of columns: what an event leaves out is NULL (SQL NULL
+    # for the JSON column too), as a re-run step's event overwrites the earlier one whole.
+    rows = [{**_AUDIT_BLANK, **row} for row in pending.values()]
+    upsert(session, AuditEvent, rows, keys=["run", "step", "seq"])
+
+
+_AUDIT_BLANK: dict[str, Any] = {
+    **{
+        c: None
+        for c in (
+            "content",
+            "thinking",
+            "tool_name",
+            "tool_result",
+            "prompt_tokens",
+            "output_tokens",
+            "duration_ms",
+            "engine",
+            "model",
+            "precision",
+            "prompt_hash",
+        )
+    },
+    "tool_args": null(),
+}
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending_audit(session: Session) -> None:
+    session.info.pop(_PENDING_AUDIT, None)
 
 
 def save_pages(session: Session, doc_id: int, pages: list[dict[str, Any]]) -> None:
@@ -134,11 +176,15 @@ def save_extraction(
     extraction: dict[str, Any],
     entities: list[dict[str, Any]] = (),  # type: ignore[assignment]
     relationships: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    *,
+    replace: bool = True,
 ) -> None:
-    """Replace the document's extraction whole: a re-run agent step may find other entities."""
+    """Replace the document's extraction whole: a re-run agent step may find other entities.
+    ``replace=False`` when the document has none yet (the DELETEs would find nothing)."""
     upsert(session, Extraction, {"document_id": doc_id, **extraction}, ["document_id"])
-    session.execute(delete(Entity).where(Entity.document_id == doc_id))
-    session.execute(delete(Relationship).where(Relationship.document_id == doc_id))
+    if replace:
+        session.execute(delete(Entity).where(Entity.document_id == doc_id))
+        session.execute(delete(Relationship).where(Relationship.document_id == doc_id))
     upsert(
         session,
         Entity,

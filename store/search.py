@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, null, select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from docintel.store.db import text_safe
@@ -49,34 +49,41 @@ def save_chunks(
     chunks: list[dict[str, Any]],
     embeddings: list[list[float]] | None,
     model: str | None,
+    *,
+    replace: bool = True,
 ) -> None:
-    """Replace the document's chunks (a re-run writes the same set once)."""
-    session.execute(delete(Chunk).where(Chunk.document_id == doc_id))
-    rows = []
-    for i, chunk in enumerate(chunks):
-        row = Chunk(
-            document_id=doc_id,
-            index=i,
-            text=text_safe(chunk["text"]),
-            page=chunk.get("page"),
-            start_s=chunk.get("start_s"),
-            end_s=chunk.get("end_s"),
-            # SQL NULL, not JSON null: "not embedded yet" is what the index step looks for.
-            embedding=embeddings[i] if embeddings else null(),
-            embedding_model=model,
-        )
-        session.add(row)
-        rows.append(row)
-    session.flush()
-    if embeddings and has_pgvector(session):
-        for row, vector in zip(rows, embeddings, strict=True):
-            session.execute(
-                text(
-                    "INSERT INTO chunk_vectors (chunk_id, embedding) VALUES "
-                    "(:id, CAST(:v AS vector))"
-                ),
-                {"id": row.id, "v": _vector_literal(vector)},
-            )
+    """Replace the document's chunks (a re-run writes the same set once). ``replace=False``
+    when the document has none yet: the DELETE is a round trip for nothing."""
+    if replace:
+        session.execute(delete(Chunk).where(Chunk.document_id == doc_id))
+    if not chunks:
+        return
+    rows = [
+        {
+            "document_id": doc_id,
+            "index": i,
+            "text": text_safe(chunk["text"]),
+            "page": chunk.get("page"),
+            "start_s": chunk.get("start_s"),
+            "end_s": chunk.get("end_s"),
+            "embedding_model": model,
+            # Without the key the column stays SQL NULL, not JSON null: "not embedded yet"
+            # is what the index step looks for.
+            **({"embedding": embeddings[i]} if embeddings else {}),
+        }
+        for i, chunk in enumerate(chunks)
+    ]
+    if not (embeddings and has_pgvector(session)):
+        session.execute(insert(Chunk), rows)  # one executemany
+        return
+    ids = session.scalars(insert(Chunk).returning(Chunk.id, sort_by_parameter_order=True), rows)
+    session.execute(
+        text("INSERT INTO chunk_vectors (chunk_id, embedding) VALUES (:id, CAST(:v AS vector))"),
+        [
+            {"id": chunk_id, "v": _vector_literal(vector)}
+            for chunk_id, vector in zip(ids, embeddings, strict=True)
+        ],
+    )
 
 
 def pending_chunks(

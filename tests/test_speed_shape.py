@@ -13,7 +13,7 @@ import sys
 from sqlalchemy import func, select
 
 from docintel.store.db import session_scope
-from docintel.store.schema import AuditEvent, Chunk
+from docintel.store.schema import AuditEvent, Chunk, Document
 from docintel.testkit.samples import text_pdf_spec, write_csv, write_pdf
 from tests.helpers import process
 
@@ -70,3 +70,64 @@ def test_new_documents_wait_behind_later_steps(distributed, redis_url, tmp_path)
     assert client.llen("cpu") == 0 and client.llen("cpu\x06\x169") == 1
     status = json.loads(CliRunner().invoke(app, ["status", "--json"]).stdout)
     assert status["queues"]["cpu"] == 1  # the depth counts every priority step
+
+
+def test_a_digital_document_on_the_cpu_is_one_task_and_few_round_trips(pg_url, tmp_path):
+    """Nothing to fan out and no model to wait for: route runs the rest of the canvas in its
+    own unit of work. The round trips are counted on PostgreSQL; a retry replaces, never
+    doubles, what the first run wrote."""
+    from sqlalchemy import event
+
+    from docintel import migrations
+    from docintel.config import Settings
+    from docintel.store.db import get_engine
+    from docintel.store.records import reset_steps, set_status
+    from docintel.store.schema import Entity, Status, StepRun
+    from docintel.watcher.ingest import ingest
+    from docintel.worker.app import enqueue
+
+    migrations.upgrade(pg_url)
+    settings = Settings(
+        home=tmp_path / "home", database_url=pg_url, broker_url="", embedding_model="hashing"
+    )
+    path = write_pdf(tmp_path / "a.pdf", text_pdf_spec(random.Random(3), 5, with_table=True))
+    counts = {"statements": 0, "transactions": 0}
+
+    def statement(*_: object) -> None:
+        counts["statements"] += 1
+
+    def commit(*_: object) -> None:
+        counts["transactions"] += 1
+
+    engine = get_engine(pg_url)
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        taken = ingest(path, settings, move=False)
+        enqueue(taken.sha256, settings)
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+
+    def written() -> tuple[str, int, int, int, list[str]]:
+        with session_scope(pg_url) as s:
+            doc = s.get(Document, taken.document_id)
+            assert doc is not None
+            return (
+                doc.status,
+                s.scalar(select(func.count()).select_from(Chunk)),
+                s.scalar(select(func.count()).select_from(AuditEvent)),
+                s.scalar(select(func.count()).select_from(Entity)),
+                sorted(s.scalars(select(StepRun.step))),
+            )
+
+    status, chunks, events, entities, steps = written()
+    assert status == "done" and chunks > 0
+    assert steps == ["route"]  # merge, agent and finalize ran inside it
+    assert counts["transactions"] <= 4, counts  # ingest (2), claim, work
+    assert counts["statements"] <= 14, counts
+    with session_scope(pg_url) as s:
+        reset_steps(s, taken.document_id)
+        set_status(s, taken.document_id, Status.queued)
+    enqueue(taken.sha256, settings)
+    assert written() == (status, chunks, events, entities, steps)

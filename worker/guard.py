@@ -25,6 +25,8 @@ from docintel.store.schema import Document, Status, utcnow
 from docintel.worker.runtime import Runtime, current
 
 log = logging.getLogger("docintel.worker")
+# In a step's session info: True when the document was never started before this step.
+FIRST_RUN = "docintel.first_run"
 
 # A step body works inside one unit of work and may return what to send next; that is
 # sent after the commit, so the next task never reads rows that are not there yet.
@@ -58,19 +60,28 @@ def run_step(task: Task, sha256: str, step: str, body: StepFn) -> None:
                 s, run=sha256, document_id=doc.id, step=step, seq=99, status="error", content=reason
             )
             return
+        # Never started before: nothing of an earlier run to replace (the body may skip
+        # its deletes). A retry by hand or a re-delivery finds started_at set.
+        first_run = doc.started_at is None
         if doc.status != Status.processing.value:
-            set_status(s, doc.id, Status.processing, started_at=doc.started_at or utcnow())
+            # set on the loaded row: one UPDATE with the attempt count at commit
+            doc.status, doc.updated_at = Status.processing.value, utcnow()
+            doc.started_at = doc.started_at or doc.updated_at
         doc_id = doc.id
+        claimed = doc
         # Messages name the user's file, not its content-addressed archive copy.
         names = (Path(doc.archive_path or "").name, doc.name)
     started = time.perf_counter()
     try:
         with session_scope(url) as s:
-            doc = s.get(Document, doc_id)
-            assert doc is not None
-            with embedded_time_limit(task, settings):
+            # the row just claimed, taken as it is: no second SELECT
+            doc = s.merge(claimed, load=False)
+            s.info[FIRST_RUN] = first_run
+            # The body's changes to the document row go in one UPDATE at commit.
+            with s.no_autoflush, embedded_time_limit(task, settings):
                 then = body(s, doc, runtime)
-            finish_step(s, doc_id, step)
+            if doc.status != Status.done.value:  # a done document's finished_at says it
+                finish_step(s, doc_id, step)
         if then is not None:
             then()
     except DocumentError as exc:

@@ -10,7 +10,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from docintel.config import Settings, get_settings
-from docintel.models.runtime import Engine, resolve_engine
+from docintel.models.runtime import MODEL_ENGINES, Engine, choose_engine, resolve_engine, uses_model
 
 
 @dataclass
@@ -21,6 +21,12 @@ class Runtime:
     def engine(self) -> Engine:
         """The injected engine, else the one the settings choose (loaded once per process)."""
         return self.injected_engine or resolve_engine(self.settings.engine_config())
+
+    def answers_with_model(self) -> bool:
+        """Whether the steps run on a model, known without loading one."""
+        if self.injected_engine is not None:
+            return uses_model(self.injected_engine)
+        return choose_engine(self.settings.engine_config()).name in MODEL_ENGINES
 
 
 # Per thread (and task): `docintel up` works leftovers in one thread while it takes new

@@ -21,6 +21,7 @@ from docintel.pipeline.audio.asr import transcribe
 from docintel.pipeline.merge import merge as merge_content
 from docintel.pipeline.pages import read_pages, unreadable_warnings
 from docintel.pipeline.route import route_file
+from docintel.pipeline.types import DocumentContent
 from docintel.store.records import (
     add_warnings,
     audit,
@@ -28,14 +29,13 @@ from docintel.store.records import (
     save_pages,
     save_segments,
     save_tables,
-    set_status,
 )
 from docintel.store.retrieval import hybrid_search, passage
-from docintel.store.schema import Document, Status
+from docintel.store.schema import Document, Status, utcnow
 from docintel.store.search import save_chunks
 from docintel.worker import workflow
 from docintel.worker.content import document_content, planned_windows, route_reasons
-from docintel.worker.guard import run_step
+from docintel.worker.guard import FIRST_RUN, run_step
 from docintel.worker.indexing import BATCH, index_pending
 from docintel.worker.runtime import Runtime, current
 
@@ -68,6 +68,14 @@ def route(self: Task, sha256: str) -> None:
             engine=routed.engine,
             status="warning" if routed.warnings else "ok",
         )
+        if not (routed.model_pages or routed.audio_windows or rt.answers_with_model()):
+            # Nothing to fan out and no model to wait for (a digital PDF, a sheet, on the
+            # CPU engine): the rest of the canvas runs here, in this unit of work, instead of
+            # three more tasks, each a broker round trip and two transactions.
+            content = DocumentContent(doc.name, routed.pages, routed.tables, routed.segments, "")
+            _merge(s, doc, content, sha256)
+            _agent(s, doc, rt, content, sha256)
+            return _finalize(self, s, doc, sha256)
         # If the worker dies between the commit and the send, the route task is re-delivered
         # (acks_late) and sends again; the next steps write idempotently.
         return lambda: workflow.dispatch_rest(
@@ -109,17 +117,7 @@ def audio(self: Task, sha256: str, windows: list[int]) -> None:
 @shared_task(name="docintel.merge", bind=True, max_retries=None)
 def merge(self: Task, sha256: str) -> None:
     def body(s: Session, doc: Document, rt: Runtime) -> None:
-        content = document_content(s, doc)
-        stitched = merge_content(content)
-        save_segments(s, doc.id, [g.as_row() for g in stitched])
-        doc.markdown = content.markdown
-        audit(
-            s,
-            run=sha256,
-            document_id=doc.id,
-            step="merge",
-            content=f"merged {len(doc.markdown)} characters of Markdown",
-        )
+        _merge(s, doc, document_content(s, doc), sha256)
 
     run_step(self, sha256, "merge", body)
 
@@ -127,43 +125,7 @@ def merge(self: Task, sha256: str) -> None:
 @shared_task(name="docintel.agent", bind=True, max_retries=None)
 def agent(self: Task, sha256: str) -> None:
     def body(s: Session, doc: Document, rt: Runtime) -> None:
-        settings = rt.settings
-        engine = rt.engine()
-        content = document_content(s, doc)
-        started = time.perf_counter()
-        chunks = document_chunks(content, settings.chunk_chars, settings.max_table_chunks)
-        if capped := table_chunk_warnings(content, settings.chunk_chars, settings.max_table_chunks):
-            add_warnings(s, doc, capped)
-        # A model's tool loop searches this document now: its chunks are embedded first.
-        # Rules search nothing: the embedding follows in the index step, batched.
-        embedder = embedder_for(settings) if uses_model(engine) else None
-        vectors = embedder.embed([c["text"] for c in chunks]) if embedder and chunks else None
-        save_chunks(s, doc.id, chunks, vectors, embedder.name if embedder else None)
-        audit(
-            s,
-            run=sha256,
-            document_id=doc.id,
-            step="index",
-            content=f"{len(chunks)} chunk(s) stored for search; "
-            + (f"embedded with {embedder.name}" if embedder else "embedding follows"),
-            duration_ms=(time.perf_counter() - started) * 1000,
-            engine=embedder.name if embedder else None,
-        )
-        warning = injection_warning(content.markdown)
-        if warning:
-            audit(s, run=sha256, document_id=doc.id, **warning)
-        scope = None if settings.agent_corpus_search else doc.id
-
-        def retrieve(query: str, top_k: int) -> list[dict]:
-            found = embedder or embedder_for(settings)
-            return [passage(h) for h in hybrid_search(s, query, top_k, found, scope)]
-
-        extraction, events = extract_document(content, settings, engine, retrieve)
-        save_extraction(
-            s, doc.id, extraction.as_row(), extraction.entities, extraction.relationships
-        )
-        for event in events:
-            audit(s, run=sha256, document_id=doc.id, **event)
+        _agent(s, doc, rt, document_content(s, doc), sha256)
 
     run_step(self, sha256, "agent", body)
 
@@ -171,20 +133,86 @@ def agent(self: Task, sha256: str) -> None:
 @shared_task(name="docintel.finalize", bind=True, max_retries=None)
 def finalize(self: Task, sha256: str) -> None:
     def body(s: Session, doc: Document, rt: Runtime) -> Callable[[], None] | None:
-        set_status(s, doc.id, Status.done)
-        audit(
-            s,
-            run=sha256,
-            document_id=doc.id,
-            step="finalize",
-            content=f"done; {len(doc.warnings or [])} warning(s)",
-            status="warning" if doc.warnings else "ok",
-        )
-        if self.app.conf.task_always_eager:
-            return None  # embedded: the index is brought up to date before a search
-        return lambda: workflow.send_index(self.app, sha256)
+        return _finalize(self, s, doc, sha256)
 
     run_step(self, sha256, "finalize", body)
+
+
+def _merge(s: Session, doc: Document, content: DocumentContent, sha256: str) -> None:
+    stitched = merge_content(content)
+    if stitched:
+        save_segments(s, doc.id, [g.as_row() for g in stitched])
+    doc.markdown = content.markdown
+    audit(
+        s,
+        run=sha256,
+        document_id=doc.id,
+        step="merge",
+        content=f"merged {len(doc.markdown)} characters of Markdown",
+    )
+
+
+def _agent(s: Session, doc: Document, rt: Runtime, content: DocumentContent, sha256: str) -> None:
+    settings = rt.settings
+    engine = rt.engine()
+    started = time.perf_counter()
+    chunks = document_chunks(content, settings.chunk_chars, settings.max_table_chunks)
+    if capped := table_chunk_warnings(content, settings.chunk_chars, settings.max_table_chunks):
+        add_warnings(s, doc, capped)
+    # A model's tool loop searches this document now: its chunks are embedded first.
+    # Rules search nothing: the embedding follows in the index step, batched.
+    embedder = embedder_for(settings) if uses_model(engine) else None
+    vectors = embedder.embed([c["text"] for c in chunks]) if embedder and chunks else None
+    # Rows of an earlier run are replaced; a first run has none to delete.
+    replace = not s.info.get(FIRST_RUN, False)
+    save_chunks(s, doc.id, chunks, vectors, embedder.name if embedder else None, replace=replace)
+    audit(
+        s,
+        run=sha256,
+        document_id=doc.id,
+        step="index",
+        content=f"{len(chunks)} chunk(s) stored for search; "
+        + (f"embedded with {embedder.name}" if embedder else "embedding follows"),
+        duration_ms=(time.perf_counter() - started) * 1000,
+        engine=embedder.name if embedder else None,
+    )
+    warning = injection_warning(content.markdown)
+    if warning:
+        audit(s, run=sha256, document_id=doc.id, **warning)
+    scope = None if settings.agent_corpus_search else doc.id
+
+    def retrieve(query: str, top_k: int) -> list[dict]:
+        found = embedder or embedder_for(settings)
+        return [passage(h) for h in hybrid_search(s, query, top_k, found, scope)]
+
+    extraction, events = extract_document(content, settings, engine, retrieve)
+    save_extraction(
+        s,
+        doc.id,
+        extraction.as_row(),
+        extraction.entities,
+        extraction.relationships,
+        replace=replace,
+    )
+    for event in events:
+        audit(s, run=sha256, document_id=doc.id, **event)
+
+
+def _finalize(task: Task, s: Session, doc: Document, sha256: str) -> Callable[[], None] | None:
+    # on the loaded row: written in the one UPDATE of the document at commit
+    doc.status = Status.done.value
+    doc.finished_at = doc.updated_at = utcnow()
+    audit(
+        s,
+        run=sha256,
+        document_id=doc.id,
+        step="finalize",
+        content=f"done; {len(doc.warnings or [])} warning(s)",
+        status="warning" if doc.warnings else "ok",
+    )
+    if task.app.conf.task_always_eager:
+        return None  # embedded: the index is brought up to date before a search
+    return lambda: workflow.send_index(task.app, sha256)
 
 
 @shared_task(name="docintel.index", bind=True, max_retries=None)
