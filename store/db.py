@@ -78,14 +78,17 @@ def upsert(
     if not rows:
         return
     rows = [text_safe(row) for row in rows]
-    stmt = insert_stmt(session, model).values(rows)
+    stmt = insert_stmt(session, model)
     updates = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
     stmt = (
         stmt.on_conflict_do_update(index_elements=list(keys), set_=updates)
         if updates
         else stmt.on_conflict_do_nothing(index_elements=list(keys))
     )
-    session.execute(stmt)
+    # Rows as parameters, not VALUES: the statement is compiled once per shape and cached,
+    # where a VALUES list is compiled anew for every row count. render_nulls: a None is
+    # sent as NULL, so rows with Nones in other places still go in one batch.
+    session.execute(stmt.execution_options(render_nulls=True), rows)
 
 
 def text_safe(value: Any) -> Any:

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, event, null, select, update
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import Session
 
 from docintel.store.db import insert_stmt, upsert
@@ -116,8 +116,8 @@ def _write_pending_audit(session: Session) -> None:
     pending = session.info.pop(_PENDING_AUDIT, None)
     if not pending:
         return
-    # One statement needs one set of columns: what an event leaves out is NULL (SQL NULL
-    # for the JSON column too), as a re-run step's event overwrites the earlier one whole.
+    # One statement needs one set of columns: what an event leaves out is NULL, as a
+    # re-run step's event overwrites the earlier one whole.
     rows = [{**_AUDIT_BLANK, **row} for row in pending.values()]
     upsert(session, AuditEvent, rows, keys=["run", "step", "seq"])
 
@@ -137,9 +137,9 @@ _AUDIT_BLANK: dict[str, Any] = {
             "model",
             "precision",
             "prompt_hash",
+            "tool_args",
         )
     },
-    "tool_args": null(),
 }
 
 
