@@ -182,7 +182,11 @@ def main() -> None:
         with session_scope(db_url) as s:
             rows = s.execute(
                 select(
-                    Document.created_at, Document.finished_at, Document.status, Document.page_count
+                    Document.created_at,
+                    Document.queued_at,
+                    Document.finished_at,
+                    Document.status,
+                    Document.page_count,
                 )
             ).all()
         failed = sum(1 for r in rows if r.status != "done")
@@ -192,6 +196,7 @@ def main() -> None:
         latencies = sorted((r.finished_at - r.created_at).total_seconds() for r in rows)
         wall = last_done - started
         pipeline_wall = last_done - first_stable
+        ingest_wall = max(r.queued_at.timestamp() for r in rows) - first_stable
     finally:
         for p in procs:
             os.killpg(p.pid, signal.SIGTERM)
@@ -221,6 +226,10 @@ def main() -> None:
         f" includes {env['DOCINTEL_STABLE_SECONDS']} s stability wait)"
     )
     print(f"pipeline             {pipe_rate:8.1f} pages/s  (first file stable -> last done)")
+    print(
+        f"watcher ingest       {pages / ingest_wall:8.1f} pages/s  (first file stable -> last "
+        f"queued, {ingest_wall:.1f} s)"
+    )
     print(f"stable -> done       median {statistics.median(latencies):.2f} s, p95 {p95:.2f} s")
     print(
         f"median / batch time  {statistics.median(latencies) / pipeline_wall:8.2f}"
