@@ -265,6 +265,40 @@ def test_unruled_table_on_a_digital_page_keeps_cells_whole(embedded, tmp_path):
     assert "Rivera SA\n" not in text  # the rows are not repeated as loose lines
 
 
+@pytest.mark.parametrize("gap", [2, 40])
+def test_ruled_grid_header_above_its_lines_or_inside_them(tmp_path, gap):
+    """A header printed just above a ruled grid is the table's header (PyMuPDF's header
+    finder is asked); prose well above the grid leaves the top row as the header, and the
+    finder need not be asked. Both give the same table as PyMuPDF's own answer."""
+    import pymupdf
+
+    from docintel.pipeline.route.pdf import reading_order
+    from docintel.pipeline.route.pdf_tables import ruled_tables
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 60), "Stock counted at the depot on Friday.", fontsize=10)
+    top = 140
+    if gap == 2:
+        for c, name in enumerate(["Item", "Qty", "Bin"]):
+            page.insert_text((80 + c * 120, top - gap), name, fontsize=10)
+    rows = [[f"r{r}c{c}" for c in range(3)] for r in range(4)]
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            x, y = 72 + c * 120, top + r * 20
+            page.draw_rect(pymupdf.Rect(x, y, x + 120, y + 20))
+            page.insert_text((80 + c * 120, top + 14 + r * 20), cell, fontsize=10)
+    words = reading_order(page.get_text("words"))
+    (table,) = ruled_tables(page, words)
+    (theirs,) = page.find_tables(use_layout=False).tables
+    if gap == 2:
+        assert theirs.header.external and table.headers == ["Item", "Qty", "Bin"]
+        assert table.rows == rows
+    else:
+        assert not theirs.header.external and table.headers == rows[0]
+        assert table.rows == rows[1:]
+
+
 def test_filled_acroform_values_become_fields_without_glyphs(embedded, tmp_path):
     import pymupdf
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from docintel.config import Settings
 from docintel.pipeline.errors import DocumentError
-from docintel.pipeline.route.pdf import PageText, read_pdf
+from docintel.pipeline.route.pdf import GARBAGE_WORDLIKE, PageText, read_pdf
 from docintel.pipeline.route.sniff import sniff_file
 from docintel.pipeline.route.tabular import read_csv, read_xlsx
 from docintel.pipeline.types import AUDIO_RATE, PageResult, Segment, TableData
@@ -197,7 +197,7 @@ def _text_layer_decision(page: PageText, settings: Settings) -> tuple[str, str |
             None,
             f"{page.bad_glyph_ratio:.0%} of the text layer is unmapped glyphs",
         )
-    if page.invisible_ratio > 0.8 and page.wordlike_ratio < 0.6:
+    if (page.invisible_ratio or 0.0) > 0.8 and page.wordlike_ratio < GARBAGE_WORDLIKE:
         return (
             "needs_ocr",
             None,

@@ -18,6 +18,9 @@ from docintel.pipeline.types import TableData, table_markdown
 _PAGES_COUNT = re.compile(rb"/Type\s*/Pages\b[^>]{0,400}?/Count\s+(\d+)")
 
 
+GARBAGE_WORDLIKE = 0.6  # below this share of word-like tokens, a text layer reads as garbage
+
+
 @dataclass
 class PageText:
     page: int  # 1-based
@@ -30,7 +33,9 @@ class PageText:
     tables: list[TableData] = field(default_factory=list)
     fields: dict[str, str] = field(default_factory=dict)  # filled form widgets
     error: str | None = None
-    invisible_ratio: float = 0.0  # text drawn invisibly (render mode 3): an OCR layer
+    # text drawn invisibly (render mode 3), an OCR layer; None: not measured, as the text
+    # reads as words (wordlike_ratio >= GARBAGE_WORDLIKE)
+    invisible_ratio: float | None = None
     wordlike_ratio: float = 1.0  # tokens that look like words or numbers
 
 
@@ -129,16 +134,18 @@ def _ranges(numbers: list[int]) -> str:
 def _read_page(doc: Any, index: int) -> PageText:
     try:
         page = doc.load_page(index)
-        words = reading_order(page.get_text("words"))
+        textpage = page.get_textpage()  # one pass over the page's content for both reads
+        words = reading_order(page.get_text("words", textpage=textpage))
+        raw = page.get_text("text", textpage=textpage)
         fields, widgets = form_widgets(page, words)
         words = widget_free(words, widgets)
         tables = find_tables(page, words)
         markdown = page_markdown(words, tables, fields)
-        raw = page.get_text("text")
     except Exception as exc:  # a page tree entry that points at garbage
         return PageText(index + 1, "", 0, 0.0, 0.0, 0.0, 0.0, error=str(exc) or type(exc).__name__)
     visible = [c for c in raw if not c.isspace()]
     bad = sum(1 for c in visible if c == "\ufffd" or 0xE000 <= ord(c) <= 0xF8FF)
+    wordlike = wordlike_ratio(raw)
     return PageText(
         page=index + 1,
         markdown=markdown,
@@ -149,8 +156,10 @@ def _read_page(doc: Any, index: int) -> PageText:
         height=page.rect.height,
         tables=tables,
         fields=fields,
-        invisible_ratio=_invisible_ratio(page),
-        wordlike_ratio=wordlike_ratio(raw),
+        # Another pass over the page (4 ms), asked only where the text reads as garbage:
+        # whether it is an OCR layer drawn invisibly over a scan.
+        invisible_ratio=_invisible_ratio(page) if wordlike < GARBAGE_WORDLIKE else None,
+        wordlike_ratio=wordlike,
     )
 
 

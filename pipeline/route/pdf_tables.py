@@ -22,11 +22,14 @@ def find_tables(page: Any, words: list[Word]) -> list[TableData]:
 
 
 def ruled_tables(page: Any, words: list[Word]) -> list[TableData]:
-    if not _has_ruling(page):
+    ruled = ruling_box(page)
+    if ruled is None:
         return []  # the table finder costs time; a page with no rules has no grid
     try:
         # use_layout=False: PyMuPDF 2's layout model finds the same tables 4x slower here.
-        found = page.find_tables(use_layout=False)
+        # clip: the finder turns every character it is given into a dict (140 ms on a
+        # full page); a grid holds only the characters inside its rules.
+        found = page.find_tables(use_layout=False, clip=ruled)
     except Exception:
         return []
     tables: list[TableData] = []
@@ -35,7 +38,9 @@ def ruled_tables(page: Any, words: list[Word]) -> list[TableData]:
         grid = [row for row in grid if any(row)]
         if len(grid) < 2 or max(len(r) for r in grid) < 2:
             continue
-        if tab.header.external:
+        # PyMuPDF's header finder (30 ms a table) is asked only where a header above the
+        # grid is possible at all.
+        if _text_just_above(tab.rows[0].bbox, words) and tab.header.external:
             headers = [_clean(h) for h in tab.header.names]
             rows = grid
         else:
@@ -44,13 +49,35 @@ def ruled_tables(page: Any, words: list[Word]) -> list[TableData]:
     return tables
 
 
-def _has_ruling(page: Any) -> bool:
+def _text_just_above(row: Any, words: list[Word]) -> bool:
+    """Whether a word starts above the grid's top row, over its columns, and ends closer
+    to it than 1.25 times its own height. PyMuPDF takes the top row as the header when the
+    nearest text above is a line height away or more; this test is looser, so it never
+    skips a header the finder would have found (none missed on 102 generated grids with
+    headers 0-40 pt above them in four font sizes)."""
+    x0, top, x1, _ = row
+    above = [w for w in words if w[2] > x0 and w[0] < x1 and w[1] < top]
+    if not above:
+        return False
+    nearest = max(above, key=lambda w: w[3])
+    return top - nearest[3] < 1.25 * (nearest[3] - nearest[1])
+
+
+def ruling_box(page: Any, margin: float = 2.0) -> tuple[float, float, float, float] | None:
+    """The box around every line and rectangle drawn on the page (a little wider, for
+    strokes' widths), or None where there are fewer than three: no grid."""
     strokes = 0
+    x0 = y0 = float("inf")
+    x1 = y1 = float("-inf")
     for path in page.get_cdrawings():
-        strokes += sum(1 for item in path.get("items", ()) if item[0] in ("l", "re", "qu"))
-        if strokes >= 3:
-            return True
-    return False
+        if not any(item[0] in ("l", "re", "qu") for item in path.get("items", ())):
+            continue
+        strokes += sum(1 for item in path["items"] if item[0] in ("l", "re", "qu"))
+        a, b, c, d = path["rect"]
+        x0, y0, x1, y1 = min(x0, a), min(y0, b), max(x1, c), max(y1, d)
+    if strokes < 3:
+        return None
+    return (x0 - margin, y0 - margin, x1 + margin, y1 + margin)
 
 
 def inside(word: Word, bbox: tuple[float, float, float, float]) -> bool:
