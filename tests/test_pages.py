@@ -271,3 +271,19 @@ def test_unforced_tiny_model_still_reads_every_page(gemma, tmp_path):
     assert result["document"]["status"] == "done"
     assert all(p["text_source"] == "gemma" for p in result["pages"])
     assert all(p["decision"].endswith("read as text") for p in result["pages"])
+
+
+def test_scans_are_read_at_their_own_resolution_up_to_the_setting(embedded, tmp_path):
+    """A 200-dpi scan is not upsampled to the 300 dpi setting (more pixels, no more detail);
+    a 400-dpi scan is brought down to it. Either way Tesseract is told the true DPI and
+    reads the page."""
+    rng = random.Random(12)
+    decisions = {}
+    for dpi in (200, 400):
+        image, truth = text_page(rng, dpi=dpi)
+        path = images_to_pdf(tmp_path / f"scan{dpi}.pdf", [scanned(image, rng, quality=80)], dpi)
+        (page,) = process(path, embedded)["pages"]
+        decisions[dpi] = page["decision"]
+        assert jiwer.cer(" ".join(truth.text.split()), " ".join(page["markdown"].split())) < 0.03
+    assert "at 200 dpi" in decisions[200], decisions
+    assert f"at {embedded.cpu_ocr_dpi} dpi" in decisions[400], decisions

@@ -15,7 +15,7 @@ from docintel.pipeline.types import PageRead, PageResult, TableData, table_markd
 
 def read_page_cpu(path: Path, kind: str, page: int, settings: Settings) -> PageRead:
     started = time.perf_counter()
-    image = page_images(path, kind, [page], settings.cpu_ocr_dpi, settings)[page]
+    image = page_images(path, kind, [page], settings.cpu_ocr_dpi, settings, native=True)[page]
     version = tess.tesseract_version()
     result = PageResult(
         page,
@@ -30,7 +30,7 @@ def read_page_cpu(path: Path, kind: str, page: int, settings: Settings) -> PageR
     blank = tess.is_blank(image)
     words: list[tess.Word] = []
     grids: list[tess.Grid] = []
-    dpi = tess.page_dpi(image, settings.cpu_ocr_dpi if kind == "pdf" else None)
+    dpi = tess.page_dpi(image)  # a rendered PDF page declares the DPI it was made at
     if not blank:
         image = tess.deskew(image)  # scanners tilt pages; rows and rulings need them level
         words = tess.ocr_words(image, settings.ocr_language, dpi=dpi)

@@ -33,10 +33,12 @@ def image_info(path: Path, settings: Settings) -> tuple[int, int, int]:
 
 
 def page_images(
-    path: Path, kind: str, pages: list[int], dpi: int, settings: Settings
+    path: Path, kind: str, pages: list[int], dpi: int, settings: Settings, *, native: bool = False
 ) -> dict[int, Any]:
     """PIL images of the given 1-based pages: rasterized PDF pages (the DPI lowered where a
-    page would exceed the pixel limit), or the image's frames."""
+    page would exceed the pixel limit), or the image's frames. ``native``: a scanned page is
+    rendered at its scan's own resolution where that is lower than ``dpi`` (upsampling
+    adds pixels to read, not detail). A PDF page's image declares the DPI it was made at."""
     from PIL import Image
 
     if kind == "pdf":
@@ -48,8 +50,14 @@ def page_images(
                 page = doc.load_page(number - 1)
                 area = abs(page.rect) / 72 / 72  # square inches
                 fit = int((settings.max_image_pixels / max(area, 1e-6)) ** 0.5)
-                pix = page.get_pixmap(dpi=max(36, min(dpi, fit)), colorspace=pymupdf.csRGB)
-                out[number] = Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
+                target = dpi
+                if native and (scan := scan_resolution(page)):
+                    target = min(dpi, max(scan, MIN_NATIVE_DPI))
+                used = max(36, min(target, fit))
+                pix = page.get_pixmap(dpi=used, colorspace=pymupdf.csRGB)
+                image = Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
+                image.info["dpi"] = (used, used)
+                out[number] = image
         return out
     image_info(path, settings)
     image = Image.open(path)
@@ -58,3 +66,21 @@ def page_images(
         image.seek(number - 1)
         frames[number] = image.convert("RGB")
     return frames
+
+
+# A scan below this is still rendered at it: Tesseract reads small text badly under ~150.
+MIN_NATIVE_DPI = 150
+
+
+def scan_resolution(page: Any) -> int | None:
+    """Pixels per inch of the largest image covering at least half of ``page`` (a scan),
+    None where no image does."""
+    best = 0.0
+    whole = abs(page.rect)
+    for info in page.get_image_info():
+        x0, y0, x1, y1 = info["bbox"]
+        width, height = x1 - x0, y1 - y0
+        if width <= 0 or height <= 0 or width * height < 0.5 * whole:
+            continue
+        best = max(best, min(info["width"] / (width / 72), info["height"] / (height / 72)))
+    return round(best) or None

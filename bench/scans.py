@@ -1,0 +1,107 @@
+"""Scanned pages through one `docintel process` command on the CPU engine, beside ocrmypdf
+(what a user would pick to make scans searchable) and bare Tesseract, one page at a time,
+one thread: pages/s and character error rate against the known text, side by side.
+
+    python bench/scans.py [--pages 6] [--dpi 300]
+
+Builds a PDF of scanned text pages (rotated 1-2 degrees, noise, JPEG) at ``--dpi``. ocrmypdf
+runs with its defaults (every core); its text is read back from its output with PyMuPDF.
+ocrmypdf is not a docintel dependency: where it is not installed it is reported and skipped
+(Debian: apt-get install ocrmypdf).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import jiwer  # noqa: E402
+
+from docintel.testkit.page_samples import images_to_pdf, scanned, text_page  # noqa: E402
+
+
+def cer(truth: str, found: str) -> float:
+    return jiwer.cer(" ".join(truth.split()), " ".join(found.split()) or "-")
+
+
+def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
+    started = time.perf_counter()
+    out = subprocess.run(argv, capture_output=True, text=True, env=env)
+    if out.returncode != 0:
+        raise SystemExit(f"{argv[0]} failed: {out.stderr[-1500:]}")
+    return time.perf_counter() - started, out.stdout
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--pages", type=int, default=6)
+    ap.add_argument("--dpi", type=int, default=300)
+    args = ap.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="docintel-scans-"))
+    rng = random.Random(7)
+    images, truths = [], []
+    for _ in range(args.pages):
+        image, truth = text_page(rng, dpi=args.dpi)
+        images.append(scanned(image, rng, quality=75))
+        truths.append(truth.text)
+    pdf = images_to_pdf(folder / "scans.pdf", images, dpi=args.dpi)
+    for i, image in enumerate(images):
+        image.save(folder / f"p{i}.png")
+    rows: list[tuple[str, float, float]] = []
+
+    env = {**os.environ, "DOCINTEL_HOME": str(folder / "home"), "DOCINTEL_BROKER_URL": ""}
+    env.pop("DOCINTEL_DATABASE_URL", None)
+    env["DOCINTEL_ENGINE"] = "cpu"
+    took, out = timed([sys.executable, "-m", "docintel.cli", "process", "--json", str(pdf)], env)
+    pages = json.loads(out)["pages"]
+    ours = [p["markdown"] or "" for p in sorted(pages, key=lambda p: p["page"])]
+    rows.append(("docintel process (cpu)", took, _mean_cer(truths, ours)))
+
+    if shutil.which("ocrmypdf"):
+        took, _ = timed(["ocrmypdf", "-q", str(pdf), str(folder / "ocrmypdf.pdf")])
+        import pymupdf
+
+        with pymupdf.open(folder / "ocrmypdf.pdf") as doc:
+            theirs = [page.get_text("text") for page in doc]
+        rows.append(("ocrmypdf (defaults)", took, _mean_cer(truths, theirs)))
+    else:
+        print("ocrmypdf: not installed here; skipped")
+
+    started = time.perf_counter()
+    bare = []
+    for i in range(args.pages):
+        out = subprocess.run(
+            ["tesseract", str(folder / f"p{i}.png"), "stdout"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+        )
+        bare.append(out.stdout)
+    took = time.perf_counter() - started
+    rows.append(("bare tesseract, 1 thread", took, _mean_cer(truths, bare)))
+
+    print(f"{args.pages} scanned text pages at {args.dpi} dpi, whole commands")
+    base = rows[0][1]
+    for name, took, error in rows:
+        print(
+            f"{name:28s} {args.pages / took:6.2f} pages/s  ({took:6.2f} s)  CER {error:.4f}"
+            f"   docintel ÷ this {base / took:5.2f}x time"
+        )
+
+
+def _mean_cer(truths: list[str], found: list[str]) -> float:
+    return sum(cer(t, f) for t, f in zip(truths, found, strict=True)) / len(truths)
+
+
+if __name__ == "__main__":
+    main()
