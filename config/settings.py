@@ -136,7 +136,11 @@ class Settings(BaseSettings):
     page_dpi: int = Field(
         default=150, description="Rasterization DPI for PDF pages sent to a model."
     )
-    cpu_ocr_dpi: int = Field(default=300, description="Rasterization DPI for Tesseract (CPU OCR).")
+    cpu_ocr_dpi: int = Field(
+        default=300,
+        description="Highest rasterization DPI for Tesseract (CPU OCR); a scan is read at its "
+        "own resolution where that is lower (never below 150).",
+    )
     ocr_language: str = Field(default="eng", description="Tesseract language(s), e.g. eng+deu.")
     max_image_pixels: int = Field(
         default=200_000_000,
