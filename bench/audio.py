@@ -1,17 +1,23 @@
 """Speech: WER of the stitched transcript, real-time factor, and naive concatenation versus
 stitching on the same windows.
 
-    python bench/audio.py [--recordings 2] [--engine cpu|gemma|all] [--model DIR]
+    python bench/audio.py [--recordings 2] [--engine cpu|gemma|all] [--model DIR] [--whole]
 
 Recordings are espeak-ng speech of known text, over two minutes each, with silences and a
-sentence across a window boundary (docintel.audio_samples).
+sentence across a window boundary (docintel.audio_samples). ``--whole`` also times, on the
+recordings joined into one file, the whole `docintel process` command on the CPU engine
+(in a home already set up) against a whole faster-whisper command (same model folder,
+compute type and beam size, its own VAD filter), each a fresh process: seconds, ratio and
+WER.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -76,11 +82,75 @@ def run(engine: str, recordings, folder: Path) -> None:  # type: ignore[no-untyp
     )
 
 
+WHISPER = (
+    "import sys\nfrom faster_whisper import WhisperModel\n"
+    "model = WhisperModel(sys.argv[2], device='cpu', compute_type=sys.argv[3])\n"
+    "segments, _ = model.transcribe(sys.argv[1], beam_size=int(sys.argv[4]), vad_filter=True)\n"
+    "print(' '.join(s.text.strip() for s in segments))\n"
+)
+
+
+def whole_commands(recordings, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from docintel.config import get_settings
+    from docintel.pipeline.audio.asr import asr_model_path
+
+    settings = get_settings()
+    joined = np.concatenate([r.samples for r in recordings])
+    path = write_wav(folder / "joined.wav", joined)
+    truth = norm(" ".join(r.transcript for r in recordings))
+    seconds = len(joined) / 16000
+    env = {**os.environ, "DOCINTEL_HOME": str(folder / "home"), "DOCINTEL_BROKER_URL": ""}
+    env.pop("DOCINTEL_DATABASE_URL", None)
+    env["DOCINTEL_ENGINE"] = "cpu"
+    # The home is set up first (a new one migrates its database once): every later
+    # command is what is measured.
+    small = folder / "setup.csv"
+    small.write_text("sku,qty\nA1,3\n")
+    setup = [sys.executable, "-m", "docintel.cli", "process", str(small)]
+    subprocess.run(setup, capture_output=True, env=env, check=True)
+    started = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-m", "docintel.cli", "process", "--json", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    ours_s = time.perf_counter() - started
+    segments = json.loads(out.stdout)["segments"]
+    ours = norm(" ".join(seg["text"] or "" for seg in segments))
+    model = asr_model_path(settings)
+    started = time.perf_counter()
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            WHISPER,
+            str(path),
+            model,
+            settings.asr_compute_type,
+            str(settings.asr_beam_size),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    bare_s = time.perf_counter() - started
+    bare = norm(out.stdout)
+    print(f"\nwhole commands on one {seconds:.0f} s recording (beam {settings.asr_beam_size})")
+    print(f"  docintel process (cpu)   {ours_s:6.1f} s   WER {jiwer.wer(truth, ours):.4f}")
+    print(f"  faster-whisper alone     {bare_s:6.1f} s   WER {jiwer.wer(truth, bare):.4f}")
+    print(f"  ratio docintel / bare    {ours_s / bare_s:6.2f}x time")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--recordings", type=int, default=2)
     ap.add_argument("--engine", default="all")
     ap.add_argument("--model", default="")
+    ap.add_argument("--whole", action="store_true", help="also time the whole commands")
     args = ap.parse_args()
     if args.model:
         os.environ["DOCINTEL_MODEL"] = args.model
@@ -89,6 +159,8 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="docintel-audio-"))
     for engine in engines_to_run(args.engine):
         run(engine, recordings, folder)
+    if args.whole:
+        whole_commands(recordings, folder)
 
 
 if __name__ == "__main__":
