@@ -192,6 +192,11 @@ class Settings(BaseSettings):
     )
 
     # --- agent -----------------------------------------------------------------------------
+    profiles: Path | None = Field(
+        default=None,
+        description="Folder of your document-type profiles (YAML), added to the bundled ones "
+        "(a profile with a bundled one's name replaces it); default $HOME/profiles.",
+    )
     embedding_model: str = Field(
         default="",
         description="sentence-transformers folder or hub id; empty: the all-MiniLM-L6-v2 "
@@ -259,6 +264,10 @@ class Settings(BaseSettings):
     @property
     def duplicates_dir(self) -> Path:
         return self.duplicates or self.home / "duplicates"
+
+    @property
+    def profiles_dir(self) -> Path:
+        return self.profiles or self.home / "profiles"
 
     @property
     def backend_url(self) -> str:

@@ -370,6 +370,7 @@ def dev_layers(as_json: JsonOpt = False) -> None:
 
 
 # Registered last so `docintel --help` lists the pipeline verbs first.
+import docintel.cli_profiles  # noqa: E402,F401  (profiles, export, set, reextract)
 import docintel.cli_read  # noqa: E402,F401  (status, query, show, ask, config)
 
 if __name__ == "__main__":  # pragma: no cover

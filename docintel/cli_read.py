@@ -19,6 +19,7 @@ from docintel.cli_common import (
     console,
     err,
 )
+from docintel.cli_profiles import WhereOpt
 from docintel.config import Settings, settings_table
 from docintel.render import safe
 
@@ -77,14 +78,24 @@ def query(
     related_to: Annotated[str | None, typer.Option(help="A relationship names this.")] = None,
     search: Annotated[str | None, typer.Option(help="Full-text search of passages.")] = None,
     similar: Annotated[str | None, typer.Option(help="Vector search of passages.")] = None,
+    doc_type: Annotated[
+        str | None, typer.Option("--doc-type", help="A profile's type, e.g. invoice.")
+    ] = None,
+    where: WhereOpt = None,
     limit: Annotated[int, typer.Option()] = 100,
     as_json: JsonOpt = False,
 ) -> None:
     """List documents, newest first (best match first with --search or --similar)."""
     settings = _settings()
     from docintel.store.db import session_scope
+    from docintel.store.profiles import Condition, ConditionError
     from docintel.store.queries import document_summary, list_documents
 
+    try:
+        conditions = [Condition.parse(w) for w in where or []]
+    except ConditionError as exc:
+        err.print(f"[red]{escape(str(exc))}[/]")
+        raise typer.Exit(2) from exc
     if similar:
         bring_index_up_to_date(settings)
     with session_scope(settings.db_url) as s:
@@ -104,6 +115,8 @@ def query(
                 entity_type=entity_type,
                 related_to=related_to,
                 ids=list(matches) if matches is not None else None,
+                doc_type=doc_type,
+                where=conditions,
             )
         ]
     if matches is not None:

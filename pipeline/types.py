@@ -171,3 +171,42 @@ class DocumentContent:
     def speech(self) -> list[Segment]:
         """The transcribed windows in time order (skipped silences left out)."""
         return sorted((s for s in self.segments if not s.skipped), key=lambda s: s.start_s)
+
+
+@dataclass
+class FieldValue:
+    """One field of a document's profile (or one cell of its line items: ``row`` from 1,
+    ``column``), with the text it was read from and where, and whether it passed its checks.
+    A required field not found is kept with no value, flagged, with the reason."""
+
+    field: str
+    value: str | None
+    normalized: str | None = None  # ISO date, decimal amount, enum value, the text
+    number: float | None = None
+    currency: str | None = None  # ISO 4217
+    day: str | None = None  # ISO date, for date comparisons
+    row: int = 0
+    column: str = ""
+    page: int | None = None
+    seconds: float | None = None
+    quote: str | None = None
+    confidence: float = 0.0
+    engine: str = "rules"
+    valid: bool = True
+    reason: str | None = None
+
+    def flag(self, reason: str) -> None:
+        self.valid, self.reason = False, reason
+
+    def as_row(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Classification:
+    """The document's type: one profile's name from the allow-list, or ``other``."""
+
+    doc_type: str
+    confidence: float
+    evidence: list[str] = field(default_factory=list)
+    scores: dict[str, float] = field(default_factory=dict)

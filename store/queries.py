@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from docintel.store.profiles import Condition, profile_result, where_fields
 from docintel.store.schema import (
     AudioSegment,
     AuditEvent,
@@ -62,8 +63,12 @@ def list_documents(
     entity_type: str | None = None,
     related_to: str | None = None,
     ids: list[int] | None = None,
+    doc_type: str | None = None,
+    where: list[Condition] | None = None,
 ) -> list[Document]:
     query = select(Document).order_by(Document.id.desc()).limit(limit)
+    if doc_type or where:
+        query = where_fields(query, doc_type, where or [])
     if ids is not None:
         query = query.where(Document.id.in_(ids))
     if entity or entity_type:
@@ -112,6 +117,7 @@ def document_summary(doc: Document) -> dict[str, Any]:
         "archive_path": doc.archive_path,
         "created_at": _iso(doc.created_at),
         "finished_at": _iso(doc.finished_at),
+        "doc_type": doc.doc_type,
         "meta": dict(doc.meta or {}),
     }
 
@@ -183,6 +189,7 @@ def document_result(session: Session, doc: Document, *, audit: bool = True) -> d
         "segments": segments,
         "markdown": doc.markdown,
         "extraction": extraction_result(session, doc.id),
+        "profile": profile_result(session, doc),
     }
     if audit:
         result["audit"] = audit_trail(session, doc.sha256)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, event, select, update
@@ -18,6 +19,7 @@ from docintel.store.schema import (
     Entity,
     Extraction,
     Page,
+    ProfileField,
     Relationship,
     Status,
     StepRun,
@@ -197,6 +199,64 @@ def save_extraction(
         [{"document_id": doc_id, **r} for r in relationships],
         ["document_id", "source", "target", "type"],
     )
+
+
+def save_fields(
+    session: Session,
+    doc_id: int,
+    profile: str,
+    profile_hash: str,
+    fields: list[dict[str, Any]],
+    *,
+    replace: bool = True,
+) -> None:
+    """Replace the document's profile fields whole (a re-extraction may find others); a
+    person's corrections are kept where the same field is found again."""
+    corrected: dict[tuple[str, int, str], tuple[Any, Any]] = {}
+    if replace:
+        rows = session.execute(
+            select(
+                ProfileField.field,
+                ProfileField.row,
+                ProfileField.column,
+                ProfileField.corrected,
+                ProfileField.corrected_at,
+            ).where(ProfileField.document_id == doc_id, ProfileField.corrected.is_not(None))
+        )
+        corrected = {(f, r, c): (v, at) for f, r, c, v, at in rows}
+        session.execute(delete(ProfileField).where(ProfileField.document_id == doc_id))
+    rows = []
+    for f in fields:
+        key = (f["field"], f["row"], f["column"])
+        value, at = corrected.pop(key, (None, None))
+        rows.append(
+            {
+                **f,
+                "day": date.fromisoformat(f["day"]) if f.get("day") else None,
+                "document_id": doc_id,
+                "profile": profile,
+                "profile_hash": profile_hash,
+                "corrected": value,
+                "corrected_at": at,
+            }
+        )
+    for (name, row, column), (value, at) in corrected.items():  # corrected, not found now
+        rows.append(
+            {
+                "document_id": doc_id,
+                "profile": profile,
+                "profile_hash": profile_hash,
+                "field": name,
+                "row": row,
+                "column": column,
+                "value": None,
+                "valid": True,
+                "corrected": value,
+                "corrected_at": at,
+            }
+        )
+    if rows:
+        upsert(session, ProfileField, rows, ["document_id", "field", "row", "column"])
 
 
 INBOX_RUN = "inbox"  # the audit run of what the inbox refused

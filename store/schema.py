@@ -4,12 +4,13 @@ window, table index or step), so a step that runs twice writes once."""
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -87,6 +88,10 @@ class Document(Base):
     page_count: Mapped[int | None] = mapped_column(Integer)
     duration_s: Mapped[float | None] = mapped_column(Float)
     markdown: Mapped[str | None] = mapped_column(Text, doc="the merged document text")
+    doc_type: Mapped[str | None] = mapped_column(
+        String(64), index=True, doc="a profile's name, or 'other'"
+    )
+    doc_type_confidence: Mapped[float | None] = mapped_column(Float)
     meta: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
@@ -196,6 +201,39 @@ class Entity(Base):
     pages: Mapped[list[int]] = mapped_column(Json, default=list)
     seconds: Mapped[list[float]] = mapped_column(Json, default=list)
     attributes: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+
+class ProfileField(Base):
+    """One field of the document's profile, or one cell of its line items (``row`` from 1,
+    ``column`` named): the machine's value, what it was read from and where, its checks,
+    and a person's correction beside it."""
+
+    __tablename__ = "fields"
+    __table_args__ = (UniqueConstraint("document_id", "field", "row", "column"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    profile: Mapped[str] = mapped_column(String(64), index=True)
+    profile_hash: Mapped[str | None] = mapped_column(String(16))
+    field: Mapped[str] = mapped_column(String(64))
+    row: Mapped[int] = mapped_column(Integer, default=0, doc="0: the field; 1..: a line item")
+    column: Mapped[str] = mapped_column(String(64), default="")
+    value: Mapped[str | None] = mapped_column(Text, doc="the text it was read from")
+    normalized: Mapped[str | None] = mapped_column(Text, doc="ISO date, decimal, enum value")
+    number: Mapped[float | None] = mapped_column(Float)
+    currency: Mapped[str | None] = mapped_column(String(8))
+    day: Mapped[date | None] = mapped_column(Date)
+    page: Mapped[int | None] = mapped_column(Integer)
+    seconds: Mapped[float | None] = mapped_column(Float)
+    quote: Mapped[str | None] = mapped_column(Text)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    engine: Mapped[str | None] = mapped_column(String(32))
+    valid: Mapped[bool] = mapped_column(Boolean, default=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    corrected: Mapped[str | None] = mapped_column(Text, doc="a person's value, kept beside")
+    corrected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Relationship(Base):

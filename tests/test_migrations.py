@@ -17,6 +17,7 @@ TABLES = {
     "relationships",
     "audit_events",
     "step_runs",
+    "fields",
 }
 
 

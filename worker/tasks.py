@@ -37,6 +37,7 @@ from docintel.worker import workflow
 from docintel.worker.content import document_content, planned_windows, route_reasons
 from docintel.worker.guard import FIRST_RUN, run_step
 from docintel.worker.indexing import BATCH, index_pending
+from docintel.worker.profiles import save_profile_fields
 from docintel.worker.runtime import Runtime, current
 
 log = logging.getLogger("docintel.worker")
@@ -196,6 +197,7 @@ def _agent(s: Session, doc: Document, rt: Runtime, content: DocumentContent, sha
     )
     for event in events:
         audit(s, run=sha256, document_id=doc.id, **event)
+    save_profile_fields(s, doc, rt.settings, content, sha256, replace=replace)
 
 
 def _finalize(task: Task, s: Session, doc: Document, sha256: str) -> Callable[[], None] | None:

@@ -1,0 +1,42 @@
+"""A profile's document-level checks on the extracted fields: a failing field is kept and
+flagged with the reason, never dropped."""
+
+from __future__ import annotations
+
+from docintel.pipeline.profiles.spec import Check, Profile
+from docintel.pipeline.types import FieldValue
+
+
+def apply_checks(profile: Profile, fields: list[FieldValue]) -> None:
+    scalars = {f.field: f for f in fields if f.row == 0 and f.value is not None}
+    for check in profile.checks:
+        if check.kind == "sum":
+            _sum(check, scalars, fields)
+        elif check.kind == "after":
+            _after(check, scalars)
+
+
+def _sum(check: Check, scalars: dict[str, FieldValue], fields: list[FieldValue]) -> None:
+    total = scalars.get(check.field)
+    table, _, column = check.items.partition(".")
+    cells = [
+        f.number
+        for f in fields
+        if f.field == table and f.column == column and f.row > 0 and f.number is not None
+    ]
+    if total is None or total.number is None or not cells:
+        return
+    added = round(sum(cells), 2)
+    if abs(added - total.number) > check.tolerance:
+        total.flag(
+            f"the {len(cells)} line item(s) add up to {added:.2f}, not {total.number:.2f}: "
+            "check the total or the items"
+        )
+
+
+def _after(check: Check, scalars: dict[str, FieldValue]) -> None:
+    later, earlier = scalars.get(check.field), scalars.get(check.than)
+    if later is None or earlier is None or not later.day or not earlier.day:
+        return
+    if later.day < earlier.day:
+        later.flag(f"{check.field} {later.day} is before {check.than} {earlier.day}")

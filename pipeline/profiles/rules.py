@@ -1,0 +1,251 @@
+"""Profiles on the CPU engine: the type from keyword and label scores, and each field from
+its label (or a synonym) with the nearest value of the field's type to its right or on the
+next line; line items from the table whose header names the profile's columns."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from docintel.pipeline.profiles.spec import OTHER, FieldSpec, Profile
+from docintel.pipeline.profiles.values import Value, parse, prefers_day_first
+from docintel.pipeline.types import Classification, DocumentContent, FieldValue, TableData
+
+MIN_SCORE = 2.0  # below this no profile is evidenced enough: the type is "other"
+HEAD_CHARS = 600  # a keyword in the document's opening (its title) weighs three times
+SUMMARY_ROW = re.compile(
+    r"^\W*(sub-?total|total|summe|zwischensumme|gesamt|vat|tax|mwst|ust|net|netto|brutto)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Line:
+    text: str
+    page: int | None = None
+    seconds: float | None = None
+
+
+def document_lines(content: DocumentContent) -> list[Line]:
+    """The document's text line by line with where each line is: pages, then sheets'
+    rows (cells joined by ' | '), then the transcript sentence by sentence."""
+    lines: list[Line] = []
+    for page in sorted(content.pages, key=lambda p: p.page):
+        for text in (page.markdown or "").splitlines():
+            if text.strip() and not re.fullmatch(r"[|\s:-]+", text):
+                lines.append(Line(text, page=page.page))
+    for sheet in content.sheets:
+        for row in [sheet.headers, *sheet.rows]:
+            lines.append(Line(" | ".join(str(c) for c in row)))
+    for seg in content.speech:
+        for sentence in re.split(r"(?<=[.!?])\s+", seg.text or ""):
+            if sentence.strip():
+                lines.append(Line(sentence, seconds=seg.start_s))
+    return lines
+
+
+def classify(content: DocumentContent, profiles: dict[str, Profile], kind: str) -> Classification:
+    text = "\n".join(line.text for line in document_lines(content)).lower()
+    head = text[:HEAD_CHARS]
+    scores: dict[str, float] = {}
+    evidence: dict[str, list[str]] = {}
+    for name, profile in profiles.items():
+        if profile.kinds and kind not in profile.kinds:
+            continue
+        score, found = 0.0, []
+        for keyword in profile.keywords:
+            pattern = _word(keyword.lower())
+            if pattern.search(head):
+                score, found = score + 3, [*found, f"'{keyword}' in the opening"]
+            elif pattern.search(text):
+                score, found = score + 1, [*found, f"'{keyword}'"]
+        for spec in profile.fields:
+            label = next((lb for lb in spec.labels if _label_unit(lb, text)), None)
+            if label and spec.type != "table":
+                score, found = score + 0.5, [*found, f"label '{label}'"]
+        scores[name], evidence[name] = score, found
+    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+    if not ranked or ranked[0][1] < MIN_SCORE:
+        best = ranked[0][1] if ranked else 0.0
+        return Classification(OTHER, round(1 - best / MIN_SCORE / 2, 2), [], scores)
+    (top, score), second = ranked[0], (ranked[1][1] if len(ranked) > 1 else 0.0)
+    confidence = round(min(0.99, score / (score + second + 1)), 2)
+    return Classification(top, confidence, evidence[top][:8], scores)
+
+
+def extract_fields(profile: Profile, content: DocumentContent) -> list[FieldValue]:
+    lines = document_lines(content)
+    day_first = prefers_day_first("\n".join(line.text for line in lines))
+    forms = [(p.page, p.fields) for p in content.pages if p.fields]
+    all_labels = [lb for f in profile.fields for lb in f.labels]
+    out: list[FieldValue] = []
+    for spec in profile.fields:
+        if spec.type == "table":
+            out += table_items(spec, content.tables, day_first)
+            continue
+        found = (
+            from_form(spec, forms, day_first)
+            or labelled(spec, lines, day_first, all_labels)
+            or first_line(spec, lines)
+        )
+        if found is None and spec.required:
+            found = FieldValue(spec.name, None, confidence=0.0)
+            found.flag("required, and not found in the document")
+        if found is not None:
+            out.append(found)
+    return out
+
+
+def from_form(spec: FieldSpec, forms: list, day_first: bool) -> FieldValue | None:
+    """A filled form's own field whose name is one of the labels."""
+    for page, fields in forms:
+        for key, raw in fields.items():
+            if any(_norm(key) == _norm(label) for label in spec.labels):
+                value = _parse(spec, str(raw), day_first)
+                if value is not None:
+                    return _field(spec, value, Line(f"{key}: {raw}", page=page), 0.9)
+    return None
+
+
+def labelled(
+    spec: FieldSpec, lines: list[Line], day_first: bool, all_labels: list[str]
+) -> FieldValue | None:
+    """The first line where a label starts a 'label: value' unit, the labels in the
+    profile's order (the first is the most specific); the value to its right, else at the
+    start of the next line."""
+    for label in spec.labels:
+        pattern = _word(label.lower())
+        for i, line in enumerate(lines):
+            for m in pattern.finditer(line.text.lower()):
+                if not _unit_start(line.text[: m.start()]):
+                    continue
+                after = line.text[m.end() :]
+                rest = _cut(after, all_labels) if spec.type == "string" else after
+                value = _parse(spec, rest.lstrip(" :#.-|*\t"), day_first)
+                if value is not None and (spec.type != "string" or _plausible(value.normalized)):
+                    return _field(spec, value, line, 0.8)
+                if after.strip(" :#.|*\t"):
+                    continue  # something else follows this label: not its value
+                below = next((ln for ln in lines[i + 1 : i + 3] if ln.text.strip()), None)
+                if below is not None:
+                    text = _cut(below.text, all_labels) if spec.type == "string" else below.text
+                    value = _parse(spec, text.strip(" |*"), day_first)
+                    if value is not None:
+                        return _field(spec, value, below, 0.6)
+    return None
+
+
+def first_line(spec: FieldSpec, lines: list[Line]) -> FieldValue | None:
+    """A letterhead's first line, where the profile says a field is found there."""
+    if spec.fallback != "first_line":
+        return None
+    for line in lines[:5]:
+        text = line.text.strip(" #*|")
+        if len(text) > 2 and not re.search(r"\d{3,}", text) and len(text.split()) <= 8:
+            return _field(spec, Value(text, text), line, 0.4)
+    return None
+
+
+def table_items(spec: FieldSpec, tables: list[TableData], day_first: bool) -> list[FieldValue]:
+    """Each row of the table whose header names the most of the profile's columns (two at
+    least), its cells parsed by the columns' types; total and tax rows left out."""
+    best: tuple[int, TableData, dict[int, FieldSpec]] | None = None
+    for table in tables:
+        mapping = _columns(spec.columns, table.headers)
+        if len(mapping) >= 2 and (best is None or len(mapping) > best[0]):
+            best = (len(mapping), table, mapping)
+    if best is None:
+        return []
+    _, table, mapping = best
+    out: list[FieldValue] = []
+    n = 0
+    for cells in table.rows:
+        first = next((str(c) for c in cells if str(c).strip()), "")
+        if not first or SUMMARY_ROW.match(first):
+            continue
+        n += 1
+        quote = " | ".join(str(c) for c in cells)
+        for index, column in mapping.items():
+            raw = str(cells[index]) if index < len(cells) else ""
+            value = _parse(column, raw, day_first)
+            if value is None:
+                continue
+            found = _field(column, value, Line(quote, page=table.page or None), 0.8)
+            found.field, found.row, found.column = spec.name, n, column.name
+            out.append(found)
+    return out
+
+
+def _columns(columns: tuple[FieldSpec, ...], headers: list[str]) -> dict[int, FieldSpec]:
+    """Header cell index → column: exact label matches first, then a label inside the
+    header ('Amount (EUR)'); each column and each header cell used once."""
+    mapping: dict[int, FieldSpec] = {}
+    used: set[str] = set()
+    for exact in (True, False):
+        for index, header in enumerate(headers):
+            if index in mapping:
+                continue
+            h = _norm(str(header))
+            for column in columns:
+                if column.name in used:
+                    continue
+                if any(
+                    (h == _norm(lb)) if exact else (_norm(lb) and _word(_norm(lb)).search(h))
+                    for lb in column.labels
+                ):
+                    mapping[index] = column
+                    used.add(column.name)
+                    break
+    return mapping
+
+
+def _parse(spec: FieldSpec, text: str, day_first: bool) -> Value | None:
+    return parse(spec.type, text, day_first=day_first, values=spec.values)
+
+
+def _field(spec: FieldSpec, value: Value, line: Line, confidence: float) -> FieldValue:
+    return FieldValue(
+        field=spec.name,
+        value=value.text,
+        normalized=value.normalized,
+        number=value.number,
+        currency=value.currency,
+        day=value.day.isoformat() if value.day else None,
+        page=line.page,
+        seconds=line.seconds,
+        quote=line.text.strip()[:500],
+        confidence=confidence,
+    )
+
+
+def _unit_start(before: str) -> bool:
+    """Whether a label at this point begins a 'label: value' unit: at the line's start
+    (markup aside), after a cell border, or after a wide gap."""
+    stripped = before.rstrip(" *#")
+    return not stripped.strip(" |-*#>") or stripped.endswith("|") or before.endswith(("  ", "\t"))
+
+
+def _cut(text: str, labels: list[str]) -> str:
+    """A text value ends at a cell border, a wide gap, or where another label begins."""
+    text = re.split(r"\s*\|\s*|\s{3,}|\t", text.lstrip(" :#.-|*\t"), maxsplit=1)[0]
+    for label in labels:
+        m = re.search(rf"(?<!\w){re.escape(label)}\s*:", text, re.IGNORECASE)
+        if m and m.start() > 0:
+            text = text[: m.start()]
+    return text.strip(" ,;")
+
+
+def _plausible(text: str) -> bool:
+    return bool(text) and any(ch.isalnum() for ch in text)
+
+
+def _label_unit(label: str, text: str) -> bool:
+    return re.search(rf"(?m)^[\W_]*{re.escape(label.lower())}\s*[:#]", text) is not None
+
+
+def _word(phrase: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)", re.IGNORECASE)
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w#%]+", " ", text.lower()).split())

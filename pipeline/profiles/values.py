@@ -1,0 +1,210 @@
+"""Typed values out of the text beside a label: amounts in either decimal convention
+('1.234,56 €', '$1,234.56', "CHF 1'234.50"), dates in the common numeric and written forms
+(English and German month names), numbers, yes/no and enums. Each parser returns the
+normalised value (a Decimal, an ISO date, ...) and the text it was read from, or None."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+CURRENCIES = {
+    "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR",
+    "$": "USD", "usd": "USD", "us$": "USD",
+    "£": "GBP", "gbp": "GBP",
+    "chf": "CHF", "fr.": "CHF",
+    "¥": "JPY", "jpy": "JPY",
+    "cad": "CAD", "aud": "AUD", "sek": "SEK", "nok": "NOK", "dkk": "DKK", "pln": "PLN",
+}  # fmt: skip
+_CURRENCY = "|".join(re.escape(c) for c in sorted(CURRENCIES, key=len, reverse=True))
+# digits with optional grouping (. , space, apostrophe) and decimals
+_AMOUNT = r"[-−]?\d{1,3}(?:[.,' \u00a0\u202f]\d{3})+(?:[.,]\d{1,2})?|[-−]?\d+(?:[.,]\d{1,2})?"
+MONEY = re.compile(
+    rf"(?P<pre>{_CURRENCY})?\s?(?P<amount>{_AMOUNT})(?!\d)\s?(?P<post>{_CURRENCY})?",
+    re.IGNORECASE,
+)
+NUMBER = re.compile(rf"(?<![\w.,])(?P<amount>{_AMOUNT})(?![\d])")
+
+MONTHS = {
+    "jan": 1, "january": 1, "januar": 1, "jänner": 1,
+    "feb": 2, "february": 2, "februar": 2,
+    "mar": 3, "march": 3, "mär": 3, "märz": 3, "maerz": 3,
+    "apr": 4, "april": 4,
+    "may": 5, "mai": 5,
+    "jun": 6, "june": 6, "juni": 6,
+    "jul": 7, "july": 7, "juli": 7,
+    "aug": 8, "august": 8,
+    "sep": 9, "sept": 9, "september": 9,
+    "oct": 10, "october": 10, "okt": 10, "oktober": 10,
+    "nov": 11, "november": 11,
+    "dec": 12, "december": 12, "dez": 12, "dezember": 12,
+}  # fmt: skip
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+DATES = [
+    ("iso", re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b")),
+    ("numeric", re.compile(r"\b(?P<a>\d{1,2})[./-](?P<b>\d{1,2})[./-](?P<y>\d{4}|\d{2})\b")),
+    (
+        "day-month",
+        re.compile(rf"\b(?P<d>\d{{1,2}})\.?\s+(?P<mon>{_MONTH})\.?,?\s+(?P<y>\d{{4}})\b", re.I),
+    ),
+    (
+        "month-day",
+        re.compile(
+            rf"\b(?P<mon>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.I
+        ),
+    ),
+]
+YES = {"yes", "y", "true", "ja", "x", "☑", "☒", "[x]", "checked"}
+NO = {"no", "n", "false", "nein", "☐", "[ ]", "unchecked"}
+
+
+@dataclass(frozen=True)
+class Value:
+    normalized: str  # ISO date, decimal text, the enum value, 'true'/'false', the text
+    text: str  # what was read
+    number: float | None = None
+    currency: str | None = None
+    day: date | None = None
+
+
+def parse(
+    kind: str, text: str, *, day_first: bool = True, values: tuple[str, ...] = ()
+) -> Value | None:
+    """The first value of ``kind`` in ``text``."""
+    text = text.strip()
+    if not text:
+        return None
+    if kind == "money":
+        return parse_money(text)
+    if kind == "number":
+        return parse_number(text)
+    if kind == "date":
+        return parse_date(text, day_first=day_first)
+    if kind == "boolean":
+        return parse_boolean(text)
+    if kind == "enum":
+        return parse_enum(text, values)
+    return parse_string(text)
+
+
+def parse_money(text: str) -> Value | None:
+    """The first amount with a currency or decimals; else the first whole number."""
+    plain: Value | None = None
+    for m in MONEY.finditer(text):
+        amount = decimal_of(m.group("amount"))
+        if amount is None:
+            continue
+        symbol = (m.group("pre") or m.group("post") or "").lower()
+        currency = CURRENCIES.get(symbol) or _currency_nearby(text)
+        value = Value(f"{amount:.2f}", m.group(0).strip(), float(amount), currency)
+        if CURRENCIES.get(symbol) or _has_decimals(m.group("amount")):
+            return value
+        plain = plain or value
+    return plain
+
+
+def parse_number(text: str) -> Value | None:
+    m = NUMBER.search(text)
+    if not m:
+        return None
+    amount = decimal_of(m.group("amount"))
+    if amount is None:
+        return None
+    normalized = f"{amount.normalize():f}"
+    return Value(normalized, m.group(0), float(amount))
+
+
+def decimal_of(raw: str) -> Decimal | None:
+    """'1.234,56' and '1,234.56' and "1'234.56" and '1 234,56' → Decimal('1234.56'): the
+    last separator followed by one or two digits is the decimal point; the others group."""
+    text = raw.replace("−", "-").replace("\u00a0", " ").replace("\u202f", " ").strip()
+    sign = -1 if text.startswith("-") else 1
+    text = text.lstrip("-").strip()
+    m = re.search(r"[.,](\d{1,2})$", text)
+    if m and not re.fullmatch(r"\d{1,3}([.,' ]\d{3})+", text):
+        whole, decimals = text[: m.start()], m.group(1)
+    else:
+        whole, decimals = text, ""
+    digits = re.sub(r"[.,' ]", "", whole)
+    if not digits.isdigit():
+        return None
+    try:
+        return sign * Decimal(f"{digits}.{decimals or '0'}")
+    except InvalidOperation:
+        return None
+
+
+def parse_date(text: str, *, day_first: bool = True) -> Value | None:
+    found: list[tuple[int, Value]] = []
+    for kind, pattern in DATES:
+        for m in pattern.finditer(text):
+            day = _date_of(kind, m, day_first)
+            if day is not None:
+                found.append((m.start(), Value(day.isoformat(), m.group(0), day=day)))
+                break
+    return min(found, key=lambda f: f[0])[1] if found else None
+
+
+def _date_of(kind: str, m: re.Match[str], day_first: bool) -> date | None:
+    groups = m.groupdict()
+    try:
+        year = int(groups["y"])
+        if year < 100:
+            year += 2000 if year < 70 else 1900
+        if kind == "numeric":
+            a, b = int(groups["a"]), int(groups["b"])
+            # which is the day: the one above 12, else the document's convention
+            if a > 12 or (day_first and b <= 12):
+                d, mo = a, b
+            else:
+                d, mo = b, a
+        elif kind == "iso":
+            d, mo = int(groups["d"]), int(groups["m"])
+        else:
+            d, mo = int(groups["d"]), MONTHS[groups["mon"].lower().rstrip(".")]
+        return date(year, mo, d)
+    except (ValueError, KeyError):
+        return None
+
+
+def parse_boolean(text: str) -> Value | None:
+    token = text.strip().split()[0].lower() if text.strip() else ""
+    if token in YES:
+        return Value("true", token)
+    if token in NO:
+        return Value("false", token)
+    return None
+
+
+def parse_enum(text: str, values: tuple[str, ...]) -> Value | None:
+    """One of the allowed values, named in the text (case and spacing aside); anything else
+    is no value at all, never a new one."""
+    low = " ".join(text.lower().replace("_", " ").split())
+    for value in sorted(values, key=len, reverse=True):
+        if re.search(rf"\b{re.escape(value.lower().replace('_', ' '))}\b", low):
+            return Value(value, text)
+    return None
+
+
+def parse_string(text: str) -> Value | None:
+    value = text.strip(" :#|*-\t")
+    return Value(value, text) if value else None
+
+
+def prefers_day_first(text: str) -> bool:
+    """Whether the document writes dates day first: not where it looks American ('$' and
+    no '€', or a month-day written date)."""
+    dollars = "$" in text and "€" not in text
+    written = DATES[3][1].search(text) is not None
+    return not (dollars or written)
+
+
+def _has_decimals(raw: str) -> bool:
+    return re.search(r"[.,]\d{1,2}$", raw.strip()) is not None
+
+
+def _currency_nearby(text: str) -> str | None:
+    m = re.search(rf"(?<!\w)({_CURRENCY})(?!\w)", text, re.IGNORECASE)
+    return CURRENCIES.get(m.group(1).lower()) if m else None

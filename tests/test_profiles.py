@@ -1,0 +1,262 @@
+"""Document types and their fields: bundled and user profiles, CPU classification and
+extraction on different layouts, checks, enums, typed queries on SQLite and PostgreSQL,
+export read back, corrections, and re-extraction from the stored text alone."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from docintel.cli import app
+from docintel.config import Settings, get_settings
+from tests.helpers import process
+
+
+def write_doc(path: Path, lines: list[str], table: list[list[str]] = (), after: list[str] = ()):  # type: ignore[assignment]
+    """A digital one-page document: lines, an aligned table, closing lines."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    y = 60
+    for text in lines:
+        page.insert_text((60, y), text, fontsize=11)
+        y += 20
+    y += 10
+    for r, row in enumerate(table):
+        for c, cell in enumerate(row):
+            page.insert_text((60 + c * 120, y + r * 16), cell, fontsize=10)
+    y += len(table) * 16 + 20
+    for text in after:
+        page.insert_text((60, y), text, fontsize=11)
+        y += 20
+    doc.save(path)
+    return path
+
+
+def us_invoice(path: Path, total: str = "$1,540.50") -> Path:
+    return write_doc(
+        path,
+        ["Northwind Traders Ltd", "12 Harbour Road, Bristol", "INVOICE",
+         "Invoice number: INV-2026-0193", "Invoice date: November 2, 2026",
+         "Due date: December 2, 2026"],
+        [["Description", "Qty", "Unit price", "Amount"],
+         ["Consulting hours", "10", "$120.00", "$1,200.00"],
+         ["Travel", "1", "$340.50", "$340.50"]],
+        [f"Total due: {total}"],
+    )  # fmt: skip
+
+
+def german_invoice(path: Path) -> Path:
+    return write_doc(
+        path,
+        ["Bergmann Buerobedarf GmbH", "Rechnung", "Rechnungsnummer: RE-77812",
+         "Rechnungsdatum: 05.11.2026", "Zahlbar bis: 19.11.2026"],
+        [["Artikel", "Menge", "Einzelpreis", "Betrag"],
+         ["Papier A4", "5", "4,50 EUR", "22,50 EUR"],
+         ["Toner", "1", "89,90 EUR", "89,90 EUR"]],
+        ["Gesamtbetrag: 112,40 EUR"],
+    )  # fmt: skip
+
+
+def fields_of(result: dict) -> dict[str, str | None]:
+    return {k: v["value"] for k, v in result["profile"]["fields"].items()}
+
+
+def test_invoices_in_two_conventions_are_typed_and_read(embedded, tmp_path):
+    us = process(us_invoice(tmp_path / "us.pdf"), embedded)
+    de = process(german_invoice(tmp_path / "de.pdf"), embedded)
+    assert us["profile"]["doc_type"] == de["profile"]["doc_type"] == "invoice"
+    assert fields_of(us) == {
+        "vendor": "Northwind Traders Ltd",
+        "invoice_number": "INV-2026-0193",
+        "issue_date": "2026-11-02",
+        "due_date": "2026-12-02",
+        "total": "1540.50",
+    }
+    assert us["profile"]["fields"]["total"]["currency"] == "USD"
+    assert fields_of(de) == {
+        "vendor": "Bergmann Buerobedarf GmbH",
+        "invoice_number": "RE-77812",
+        "issue_date": "2026-11-05",
+        "due_date": "2026-11-19",
+        "total": "112.40",
+    }
+    items = de["profile"]["tables"]["line_items"]
+    assert [(i["description"]["value"], i["amount"]["value"]) for i in items] == [
+        ("Papier A4", "22.50"),
+        ("Toner", "89.90"),
+    ]
+    assert all(f["valid"] for f in de["profile"]["fields"].values())
+    total = us["profile"]["fields"]["total"]
+    assert total["page"] == 1 and "Total due" in total["quote"]
+
+
+def test_a_wrong_total_is_kept_and_flagged(embedded, tmp_path):
+    result = process(us_invoice(tmp_path / "bad.pdf", total="$1,600.00"), embedded)
+    total = result["profile"]["fields"]["total"]
+    assert total["value"] == "1600.00" and total["valid"] is False
+    assert "1540.50" in total["reason"]
+
+
+def test_an_enum_value_outside_the_allow_list_is_never_stored(embedded, tmp_path):
+    path = write_doc(
+        tmp_path / "receipt.pdf",
+        ["Corner Cafe", "RECEIPT", "Date: 03.11.2026", "Paid by: seashells", "Total: 7,80 EUR"],
+    )
+    result = process(path, embedded)
+    assert result["profile"]["doc_type"] == "receipt"
+    assert "payment_method" not in result["profile"]["fields"]
+    assert fields_of(result)["total"] == "7.80"
+
+
+def test_a_user_profile_from_the_folder_is_picked_up(embedded, tmp_path, monkeypatch):
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    (folder / "delivery_note.yaml").write_text(
+        "name: delivery_note\n"
+        "description: Goods delivered to a site, signed on receipt.\n"
+        "hints:\n  keywords: [delivery note, lieferschein, delivered to]\n"
+        "fields:\n"
+        "  - {name: note_number, type: string, required: true, labels: [Delivery note no]}\n"
+        "  - {name: pallets, type: number, labels: [Pallets]}\n"
+    )
+    monkeypatch.setenv("DOCINTEL_PROFILES", str(folder))
+    get_settings.cache_clear()
+    path = write_doc(
+        tmp_path / "dn.pdf",
+        ["DELIVERY NOTE", "Delivery note no: DN-5531", "Delivered to: Dock 4", "Pallets: 12"],
+    )
+    result = process(path, get_settings())
+    assert result["profile"]["doc_type"] == "delivery_note"
+    assert fields_of(result) == {"note_number": "DN-5531", "pallets": "12"}
+    listed = CliRunner().invoke(app, ["profiles", "--json"])
+    names = [p["name"] for p in json.loads(listed.stdout)["profiles"]]
+    assert "delivery_note" in names and "invoice" in names
+
+
+def test_a_broken_profile_names_its_line_and_the_bundled_ones_carry_on(
+    embedded, tmp_path, monkeypatch
+):
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    bad = folder / "bad.yaml"
+    bad.write_text(
+        "name: bad\nfields:\n  - name: total\n    type: currency\n  - name: kind\n    type: enum\n"
+    )
+    out = CliRunner().invoke(app, ["profiles", str(bad)])
+    assert out.exit_code == 1
+    assert "bad.yaml:4:" in out.stderr and "currency" in out.stderr
+    assert "bad.yaml:5:" in out.stderr and "enum needs 'values'" in out.stderr
+    monkeypatch.setenv("DOCINTEL_PROFILES", str(folder))
+    get_settings.cache_clear()
+    result = process(us_invoice(tmp_path / "us.pdf"), get_settings())
+    assert result["profile"]["doc_type"] == "invoice"
+    assert any("bad.yaml:4" in w for w in result["document"]["warnings"])
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_query_where_compares_amounts_and_dates(database, tmp_path, monkeypatch, request):
+    from docintel import migrations
+
+    url = (
+        request.getfixturevalue("pg_url")
+        if database == "postgresql"
+        else f"sqlite:///{tmp_path / 'db.sqlite'}"
+    )
+    migrations.upgrade(url)
+    monkeypatch.setenv("DOCINTEL_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DOCINTEL_DATABASE_URL", url)
+    monkeypatch.setenv("DOCINTEL_BROKER_URL", "")
+    get_settings.cache_clear()
+    settings = Settings(home=tmp_path / "home", database_url=url, broker_url="")
+    process(us_invoice(tmp_path / "us.pdf"), settings)
+    process(german_invoice(tmp_path / "de.pdf"), settings)
+
+    def names(*args: str) -> list[str]:
+        out = CliRunner().invoke(app, ["query", "--json", *args])
+        assert out.exit_code == 0, out.output
+        return sorted(d["name"] for d in json.loads(out.stdout))
+
+    assert names("--doc-type", "invoice") == ["de.pdf", "us.pdf"]
+    assert names("--doc-type", "invoice", "--where", "total > 1000") == ["us.pdf"]
+    assert names("--where", "total <= 112.40") == ["de.pdf"]
+    assert names("--where", "due_date < 2026-12-01") == ["de.pdf"]
+    assert names("--where", "due_date >= 2026-12-01", "--where", "total > 1000") == ["us.pdf"]
+    assert names("--where", "invoice_number ~ re-77") == ["de.pdf"]
+    bad = CliRunner().invoke(app, ["query", "--where", "total is big"])
+    assert bad.exit_code == 2 and "FIELD OP VALUE" in bad.stderr
+    get_settings.cache_clear()
+
+
+def test_export_csv_and_xlsx_read_back(embedded, tmp_path):
+    import openpyxl
+
+    process(us_invoice(tmp_path / "us.pdf"), embedded)
+    process(german_invoice(tmp_path / "de.pdf"), embedded)
+    out = CliRunner().invoke(
+        app,
+        ["export", "--doc-type", "invoice", "--format", "csv", "--out", str(tmp_path / "i.csv")],
+    )
+    assert out.exit_code == 0, out.output
+    with (tmp_path / "i.csv").open() as fh:
+        rows = {r["name"]: r for r in csv.DictReader(fh)}
+    assert rows["us.pdf"]["total"] == "1540.50" and rows["us.pdf"]["total_currency"] == "USD"
+    with (tmp_path / "i-items.csv").open() as fh:
+        assert len(list(csv.DictReader(fh))) == 4
+    out = CliRunner().invoke(
+        app,
+        ["export", "--doc-type", "invoice", "--format", "xlsx", "--out", str(tmp_path / "i.xlsx")],
+    )
+    assert out.exit_code == 0, out.output
+    book = openpyxl.load_workbook(tmp_path / "i.xlsx")
+    header, *docs = list(book["documents"].values)
+    totals = sorted(row[header.index("total")] for row in docs)
+    assert totals == [112.4, 1540.5]  # numbers a sheet can add up
+    items_header, *items = list(book["items"].values)
+    assert len(items) == 4 and "description" in items_header
+
+
+def test_a_correction_is_kept_beside_the_machine_value_and_queried(embedded, tmp_path):
+    result = process(us_invoice(tmp_path / "us.pdf"), embedded)
+    doc_id = str(result["document"]["id"])
+    out = CliRunner().invoke(app, ["set", doc_id, "invoice_number=INV-2026-0199"])
+    assert out.exit_code == 0, out.output
+    shown = json.loads(CliRunner().invoke(app, ["show", doc_id, "--json"]).stdout)
+    field = shown["profile"]["fields"]["invoice_number"]
+    assert field["value"] == "INV-2026-0199" and field["machine_value"] == "INV-2026-0193"
+    found = CliRunner().invoke(
+        app, ["query", "--json", "--where", "invoice_number = inv-2026-0199"]
+    )
+    assert [d["name"] for d in json.loads(found.stdout)] == ["us.pdf"]
+    assert any(e["step"].startswith("correction:") for e in shown["audit"])
+
+
+def test_reextract_uses_the_stored_text_only(embedded, tmp_path, monkeypatch):
+    """After a profile changes, reextract reclassifies from the stored content: the
+    originals are gone from the archive, so no page or recording can have been read."""
+    result = process(us_invoice(tmp_path / "us.pdf"), embedded)
+    assert result["profile"]["doc_type"] == "invoice"
+    Path(result["document"]["archive_path"]).unlink()
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    (folder / "consulting.yaml").write_text(
+        "name: consulting_bill\ndescription: Hours of consulting billed.\n"
+        "hints:\n  keywords: [consulting hours, consulting, northwind traders, travel, invoice]\n"
+        "fields:\n  - {name: total, type: money, labels: [Total due]}\n"
+    )
+    monkeypatch.setenv("DOCINTEL_PROFILES", str(folder))
+    get_settings.cache_clear()
+    out = CliRunner().invoke(app, ["reextract", "--json"])
+    assert out.exit_code == 0, out.output
+    (changed,) = json.loads(out.stdout)
+    assert (changed["before"], changed["after"]) == ("invoice", "consulting_bill")
+    shown = json.loads(CliRunner().invoke(app, ["show", str(changed["id"]), "--json"]).stdout)
+    assert shown["profile"]["doc_type"] == "consulting_bill"
+    assert fields_of(shown) == {"total": "1540.50"}
+    assert os.path.exists(result["document"]["archive_path"]) is False
