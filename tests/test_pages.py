@@ -287,3 +287,18 @@ def test_scans_are_read_at_their_own_resolution_up_to_the_setting(embedded, tmp_
         assert jiwer.cer(" ".join(truth.text.split()), " ".join(page["markdown"].split())) < 0.03
     assert "at 200 dpi" in decisions[200], decisions
     assert f"at {embedded.cpu_ocr_dpi} dpi" in decisions[400], decisions
+
+
+def test_an_unruled_table_on_a_scan_keeps_its_rows(embedded, tmp_path):
+    """Columns aligned by spaces, no rules: Tesseract reads each column as a block of its
+    own; the rows are rebuilt from the words' positions, and the text around is kept."""
+    from docintel.testkit.profile_samples import invoice, write_sample
+
+    sample = invoice(random.Random(4), 0)
+    path = write_sample(sample, tmp_path / "scan.pdf", scanned_copy=True, seed=3)
+    (page,) = process(path, embedded)["pages"]
+    (table,) = page["tables"]
+    assert cell_f1(sample.table, [table["headers"], *table["rows"]]) >= 0.9
+    text = page["markdown"]
+    closing = sample.after[0].split(":")[0]  # the total's label, below the table
+    assert text.index("INVOICE") < text.index("| " + sample.table[0][0]) < text.rindex(closing)

@@ -331,3 +331,14 @@ def test_filled_acroform_values_become_fields_without_glyphs(embedded, tmp_path)
     words = page_row["markdown"].split()
     assert "3" not in words and "4" not in words  # no ZapfDingbats check glyph as text
     assert "Full name: Jane Doe" in page_row["markdown"]
+
+
+def test_an_aligned_table_right_below_label_value_lines_is_found(embedded, tmp_path):
+    """'Label     value' lines with wide gaps right above an aligned table do not share its
+    columns; the table is still found, whole."""
+    from docintel.testkit.profile_samples import purchase_order, write_sample
+
+    sample = purchase_order(random.Random(8), 2)  # wide gaps, German labels
+    (page,) = process(write_sample(sample, tmp_path / "po.pdf"), embedded)["pages"]
+    grids = [[t["headers"], *t["rows"]] for t in page["tables"]]
+    assert sample.table in grids, grids

@@ -10,6 +10,7 @@ from docintel.config import Settings
 from docintel.pipeline.pages import tesseract as tess
 from docintel.pipeline.pages.fields import page_fields
 from docintel.pipeline.pages.images import page_images
+from docintel.pipeline.route.pdf_tables import aligned_tables
 from docintel.pipeline.types import PageRead, PageResult, TableData, table_markdown
 
 
@@ -50,6 +51,16 @@ def read_page_cpu(path: Path, kind: str, page: int, settings: Settings) -> PageR
         placed.append((grid.ys[0], table_markdown(table)))
         inside.update(id(w) for w in held)
     outside = [w for w in words if id(w) not in inside]
+    # Columns aligned by spaces, no rules (most exported reports): Tesseract reads each
+    # column as a block of its own, so the rows are rebuilt from the words' positions, as
+    # on a digital page.
+    for table in aligned_tables([w.box(i) for i, w in enumerate(outside)]):
+        assert table.bbox is not None
+        held_ids = {id(w) for w in outside if _within(w, table.bbox)}
+        read.tables.append(table.placed(page, len(read.tables), "tesseract"))
+        placed.append((int(table.bbox[1]), table_markdown(table)))
+        inside.update(held_ids)
+    outside = [w for w in outside if id(w) not in inside]
     markdown = tess.page_markdown(outside, placed)
     result.kind = page_kind
     result.markdown = markdown or None
@@ -78,3 +89,8 @@ def read_page_cpu(path: Path, kind: str, page: int, settings: Settings) -> PageR
         }
     )
     return read
+
+
+def _within(word: tess.Word, bbox: tuple[float, float, float, float]) -> bool:
+    x, y = word.center
+    return bbox[0] <= x <= bbox[2] and bbox[1] <= y <= bbox[3]

@@ -33,6 +33,12 @@ class Word:
     def center(self) -> tuple[float, float]:
         return self.left + self.width / 2, self.top + self.height / 2
 
+    def box(self, index: int) -> tuple[float, float, float, float, str, int, int, int]:
+        """As PyMuPDF gives a word (x0, y0, x1, y1, text, block, line, word), for the table
+        finder that digital pages use."""
+        right, bottom = self.left + self.width, self.top + self.height
+        return (self.left, self.top, right, bottom, self.text, self.block, self.line, index)
+
 
 @lru_cache(maxsize=1)
 def tesseract_version() -> str | None:

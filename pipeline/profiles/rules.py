@@ -8,7 +8,13 @@ import re
 from dataclasses import dataclass
 
 from docintel.pipeline.profiles.spec import OTHER, FieldSpec, Profile
-from docintel.pipeline.profiles.values import Value, parse, prefers_day_first
+from docintel.pipeline.profiles.values import (
+    AMOUNT_PATTERN,
+    CURRENCY_PATTERN,
+    Value,
+    parse,
+    prefers_day_first,
+)
 from docintel.pipeline.types import Classification, DocumentContent, FieldValue, TableData
 
 MIN_SCORE = 2.0  # below this no profile is evidenced enough: the type is "other"
@@ -81,7 +87,9 @@ def extract_fields(profile: Profile, content: DocumentContent) -> list[FieldValu
     out: list[FieldValue] = []
     for spec in profile.fields:
         if spec.type == "table":
-            out += table_items(spec, content.tables, day_first)
+            out += table_items(spec, content.tables, day_first) or text_items(
+                spec, lines, day_first
+            )
             continue
         found = (
             from_form(spec, forms, day_first)
@@ -174,6 +182,72 @@ def table_items(spec: FieldSpec, tables: list[TableData], day_first: bool) -> li
             found.field, found.row, found.column = spec.name, n, column.name
             out.append(found)
     return out
+
+
+# a value at the end of a line: an amount with its currency, or a number
+_TAIL = re.compile(
+    rf"(?:(?:{CURRENCY_PATTERN})\s?)?(?:{AMOUNT_PATTERN})(?:\s?(?:{CURRENCY_PATTERN}))?\s*$",
+    re.IGNORECASE,
+)
+
+
+def text_items(spec: FieldSpec, lines: list[Line], day_first: bool) -> list[FieldValue]:
+    """Line items where no table was found (an OCR'd page, columns aligned by spaces): the
+    line naming two of the columns is the header; each following line until a total or a
+    blank is a row, its values taken from the right in the header's order, the text left
+    over being the text column."""
+    for i, line in enumerate(lines):
+        order = _header_order(spec.columns, line.text)
+        if len(order) < 2:
+            continue
+        out: list[FieldValue] = []
+        for n, row_line in enumerate(lines[i + 1 : i + 60], start=1):
+            if SUMMARY_ROW.match(row_line.text) or not row_line.text.strip():
+                break
+            cells = _split_row(row_line.text, order)
+            if cells is None:
+                break
+            for column, raw in cells:
+                value = _parse(column, raw, day_first)
+                if value is None:
+                    continue
+                found = _field(column, value, row_line, 0.6)
+                found.field, found.row, found.column = spec.name, n, column.name
+                out.append(found)
+        if out:
+            return out
+    return []
+
+
+def _header_order(columns: tuple[FieldSpec, ...], text: str) -> list[FieldSpec]:
+    found: list[tuple[int, FieldSpec]] = []
+    taken: list[tuple[int, int]] = []
+    for column in columns:
+        for label in sorted(column.labels, key=len, reverse=True):
+            m = _word(label.lower()).search(text.lower())
+            if m and not any(a < m.end() and m.start() < b for a, b in taken):
+                found.append((m.start(), column))
+                taken.append((m.start(), m.end()))
+                break
+    return [column for _, column in sorted(found, key=lambda f: f[0])]
+
+
+def _split_row(text: str, order: list[FieldSpec]) -> list[tuple[FieldSpec, str]] | None:
+    rest = text.strip(" |")
+    cells: list[tuple[FieldSpec, str]] = []
+    for column in reversed(order):
+        if column.type in ("string", "enum"):
+            cells.append((column, rest.strip(" |")))
+            rest = ""
+            continue
+        m = _TAIL.search(rest)
+        if not m:
+            return None
+        cells.append((column, m.group(0).strip()))
+        rest = rest[: m.start()].rstrip(" |")
+    if not any(raw for column, raw in cells if column.type == "string") and rest:
+        return None
+    return list(reversed(cells))
 
 
 def _columns(columns: tuple[FieldSpec, ...], headers: list[str]) -> dict[int, FieldSpec]:

@@ -188,7 +188,7 @@ def _fields(node: Any, problems: list[tuple[int, str]], where: str, allow_table:
                 name=name or "",
                 type=kind or "string",
                 # without labels, the field's own name is its label ("due_date": "due date")
-                labels=tuple(labels) or ((name or "").replace("_", " "),),
+                labels=with_transliterations(labels) or ((name or "").replace("_", " "),),
                 required=required,
                 values=tuple(values),
                 columns=tuple(columns),
@@ -196,6 +196,23 @@ def _fields(node: Any, problems: list[tuple[int, str]], where: str, allow_table:
             )
         )
     return out
+
+
+def with_transliterations(labels: list[str]) -> tuple[str, ...]:
+    """The labels, each followed by its spelling without umlauts ('Schadenhöhe' and
+    'Schadenhoehe'), as keyboards and OCR without the glyphs write them."""
+    out: list[str] = []
+    for label in labels:
+        out.append(label)
+        plain = label
+        for umlaut, spelled in UMLAUTS.items():
+            plain = plain.replace(umlaut, spelled)
+        if plain != label:
+            out.append(plain)
+    return tuple(out)
+
+
+UMLAUTS = {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
 
 
 def _checks(node: Any, problems: list[tuple[int, str]], fields: dict[str, FieldSpec]) -> list:

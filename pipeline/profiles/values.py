@@ -18,14 +18,16 @@ CURRENCIES = {
     "¥": "JPY", "jpy": "JPY",
     "cad": "CAD", "aud": "AUD", "sek": "SEK", "nok": "NOK", "dkk": "DKK", "pln": "PLN",
 }  # fmt: skip
-_CURRENCY = "|".join(re.escape(c) for c in sorted(CURRENCIES, key=len, reverse=True))
+CURRENCY_PATTERN = "|".join(re.escape(c) for c in sorted(CURRENCIES, key=len, reverse=True))
 # digits with optional grouping (. , space, apostrophe) and decimals
-_AMOUNT = r"[-−]?\d{1,3}(?:[.,' \u00a0\u202f]\d{3})+(?:[.,]\d{1,2})?|[-−]?\d+(?:[.,]\d{1,2})?"
+AMOUNT_PATTERN = (
+    r"[-−]?\d{1,3}(?:[.,' \u00a0\u202f]\d{3})+(?:[.,]\d{1,2})?|[-−]?\d+(?:[.,]\d{1,2})?"
+)
 MONEY = re.compile(
-    rf"(?P<pre>{_CURRENCY})?\s?(?P<amount>{_AMOUNT})(?!\d)\s?(?P<post>{_CURRENCY})?",
+    rf"(?P<pre>{CURRENCY_PATTERN})?\s?(?P<amount>{AMOUNT_PATTERN})(?!\d)\s?(?P<post>{CURRENCY_PATTERN})?",
     re.IGNORECASE,
 )
-NUMBER = re.compile(rf"(?<![\w.,])(?P<amount>{_AMOUNT})(?![\d])")
+NUMBER = re.compile(rf"(?<![\w.,])(?P<amount>{AMOUNT_PATTERN})(?![\d])")
 
 MONTHS = {
     "jan": 1, "january": 1, "januar": 1, "jänner": 1,
@@ -206,5 +208,5 @@ def _has_decimals(raw: str) -> bool:
 
 
 def _currency_nearby(text: str) -> str | None:
-    m = re.search(rf"(?<!\w)({_CURRENCY})(?!\w)", text, re.IGNORECASE)
+    m = re.search(rf"(?<!\w)({CURRENCY_PATTERN})(?!\w)", text, re.IGNORECASE)
     return CURRENCIES.get(m.group(1).lower()) if m else None

@@ -143,10 +143,26 @@ def aligned_tables(words: list[Word]) -> list[TableData]:
         if tabular and (not run or adjacent):
             run.append((top, bottom, cells))
             continue
-        if len(run) >= 3 and (table := _grid(run)) is not None:
-            tables.append(table)
+        if len(run) >= 3:
+            tables += _grids(run)
         run = [(top, bottom, cells)] if tabular else []
     return tables
+
+
+def _grids(run: list[tuple[float, float, list[Cell]]]) -> list[TableData]:
+    """The run as one table; where its lines do not share columns (a block of 'label
+    value' lines right above a table), each stretch of lines with as many cells."""
+    table = _grid(run)
+    if table is not None:
+        return [table]
+    found: list[TableData] = []
+    start = 0
+    for i in range(1, len(run) + 1):
+        if i == len(run) or len(run[i][2]) != len(run[start][2]):
+            if i - start >= 3 and i - start < len(run) and (part := _grid(run[start:i])):
+                found.append(part)
+            start = i
+    return found
 
 
 def _grid(run: list[tuple[float, float, list[Cell]]]) -> TableData | None:
