@@ -197,3 +197,57 @@ def test_too_many_invalid_outputs_end_incomplete(gemma):
     result, _ = _run(gemma, {i: bad for i in range(4)})
     ext = result["extraction"]
     assert ext["status"] == "incomplete" and "still invalid after 3 tries" in ext["reason"]
+
+
+# --- profiles on the tiny Gemma 4: the plumbing, with the model's answers forced -------------
+
+
+def test_profile_type_and_fields_on_a_model_reject_what_the_schema_does_not_allow(gemma):
+    """The type tool's argument is the allow-list: a type outside it goes back as an error
+    and is never stored; the fields tool's schema is the profile's: a date that is not a
+    date goes back too. The answers are forced (random weights write no tool call), the
+    parsing, validation, retry and storing are the pipeline's own."""
+    from pathlib import Path
+
+    bogus = (
+        f"<|tool_call>call:classify_document{{doc_type:{Q}spaceship{Q},confidence:0.9,"
+        f"evidence:{Q}INVOICE{Q}}}<tool_call|>"
+    )
+    typed = (
+        f"<|tool_call>call:classify_document{{doc_type:{Q}invoice{Q},confidence:0.9,"
+        f"evidence:{Q}INVOICE INV-2026-0117{Q}}}<tool_call|>"
+    )
+    bad_date = (
+        f"<|tool_call>call:write_profile_fields{{invoice_number:{Q}INV-2026-0117{Q},"
+        f"due_date:{Q}soon{Q}}}<tool_call|>"
+    )
+    fields = (
+        f"<|tool_call>call:write_profile_fields{{vendor:{Q}Acme Industrial GmbH{Q},"
+        f"invoice_number:{Q}INV-2026-0117{Q},issue_date:{Q}2026-11-02{Q},"
+        f"due_date:{Q}2026-12-02{Q},total:{{amount:2576114.0,currency:{Q}EUR{Q}}}}}<tool_call|>"
+    )
+    engine = forcing(
+        gemma,
+        {
+            "agent:turn:0": VALID,
+            "profile:classify:turn:0": bogus,
+            "profile:classify:turn:1": typed,
+            "profile:fields:turn:0": bad_date,
+            "profile:fields:turn:1": fields,
+        },
+    )
+    path = Path(__file__).resolve().parent.parent / "samples" / "invoice.pdf"
+    result = process(path, gemma, engine)
+    profile = result["profile"]
+    assert profile["doc_type"] == "invoice"
+    got = profile["fields"]
+    assert got["invoice_number"]["value"] == "INV-2026-0117"
+    assert got["invoice_number"]["engine"] == "gemma" and got["invoice_number"]["page"] == 1
+    assert got["due_date"]["value"] == "2026-12-02"
+    assert got["total"]["currency"] == "EUR"
+    events = {(e["step"], e["seq"]): e for e in result["audit"]}
+    rejected = events[("profile:classify:turn:0", 1)]
+    assert rejected["status"] == "invalid" and "invoice" in rejected["tool_result"]
+    assert events[("profile:fields:turn:0", 1)]["status"] == "invalid"
+    assert "soon" not in json.dumps(profile)  # what failed validation is never stored
+    assert "by gemma" in events[("agent:classify", 0)]["content"]

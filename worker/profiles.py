@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docintel.config import Settings
+from docintel.models.runtime import Engine
+from docintel.pipeline.agent.loop import Retrieve
 from docintel.pipeline.profiles import profiles_for, read_profile_fields
 from docintel.pipeline.types import DocumentContent
 from docintel.store.db import session_scope
@@ -26,12 +28,17 @@ def save_profile_fields(
     run: str,
     *,
     replace: bool = True,
+    engine: Engine | None = None,
+    retrieve: Retrieve | None = None,
 ) -> None:
-    """Classify ``doc``, extract its profile's fields and write both, with the audit."""
+    """Classify ``doc``, extract its profile's fields and write both, with the audit; on
+    ``engine`` where it is a model, by the rules otherwise."""
     profiles, broken = profiles_for(settings)
     if broken:
         add_warnings(s, doc, [broken])
-    found, profile, fields, events = read_profile_fields(content, profiles, doc.kind or "")
+    found, profile, fields, events = read_profile_fields(
+        content, profiles, doc.kind or "", engine, retrieve, settings
+    )
     doc.doc_type, doc.doc_type_confidence = found.doc_type, found.confidence
     save_fields(
         s,

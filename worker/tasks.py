@@ -197,7 +197,9 @@ def _agent(s: Session, doc: Document, rt: Runtime, content: DocumentContent, sha
     )
     for event in events:
         audit(s, run=sha256, document_id=doc.id, **event)
-    save_profile_fields(s, doc, rt.settings, content, sha256, replace=replace)
+    save_profile_fields(
+        s, doc, settings, content, sha256, replace=replace, engine=engine, retrieve=retrieve
+    )
 
 
 def _finalize(task: Task, s: Session, doc: Document, sha256: str) -> Callable[[], None] | None:

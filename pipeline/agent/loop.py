@@ -182,9 +182,13 @@ def quote_results(hits: list[dict[str, Any]]) -> str:
 
 
 def run_tool(
-    call: Any, retrieve: Retrieve, tools: list[dict[str, Any]] = TOOLS
+    call: Any,
+    retrieve: Retrieve,
+    tools: list[dict[str, Any]] = TOOLS,
+    finals: dict[str, type[BaseModel]] | None = None,
 ) -> tuple[str, str, Any]:
-    """(status, tool result text, validated output or None). ``tools`` is the allow-list."""
+    """(status, tool result text, validated output or None). ``tools`` is the allow-list;
+    ``finals`` the models that validate the final tools' arguments."""
     allowed = {t["function"]["name"] for t in tools}
     if call.name not in allowed:
         return (
@@ -202,7 +206,7 @@ def run_tool(
             return "error", "error: 'top_k' must be an integer from 1 to 20.", None
         return "ok", quote_results(retrieve(query, top_k)), None
     try:
-        output = FINAL_MODELS[call.name].model_validate(call.arguments)
+        output = (finals or FINAL_MODELS)[call.name].model_validate(call.arguments)
     except ValidationError as exc:
         errors = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'output'}: {e['msg']}" for e in exc.errors()[:10]
@@ -263,6 +267,7 @@ def run_tool_loop(
     max_turns: int = 6,
     max_invalid: int = 2,
     tag: str = "agent",
+    finals: dict[str, type[BaseModel]] | None = None,
 ) -> AgentOutcome:
     """Turns of ``engine`` (each request tagged ``{tag}:turn:N``) until the ``final`` tool's
     output validates, or the limits end the loop with the reason."""
@@ -303,7 +308,7 @@ def run_tool_loop(
             )
             history.append({"role": "tool", "name": "error", "content": message})
         for call in result.tool_calls:
-            status, reply, output = run_tool(call, retrieve, tools)
+            status, reply, output = run_tool(call, retrieve, tools, finals)
             turn.tool_events.append(
                 {
                     "tool_name": call.name,

@@ -9,7 +9,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from docintel.config import Settings
-from docintel.pipeline.profiles.checks import apply_checks
+from docintel.models.runtime import Engine, uses_model
+from docintel.pipeline.agent.loop import Retrieve
+from docintel.pipeline.profiles.checks import apply_checks, flag_missing
+from docintel.pipeline.profiles.model import classify_with_model, fields_with_model
 from docintel.pipeline.profiles.rules import classify, extract_fields
 from docintel.pipeline.profiles.spec import OTHER, Profile, ProfileError, load_profiles
 from docintel.pipeline.types import AuditEntry, Classification, DocumentContent, FieldValue
@@ -42,35 +45,58 @@ def _profiles(folder: Path, _stamp: tuple) -> tuple[dict[str, Profile], str | No
 
 
 def read_profile_fields(
-    content: DocumentContent, profiles: dict[str, Profile], kind: str
+    content: DocumentContent,
+    profiles: dict[str, Profile],
+    kind: str,
+    engine: Engine | None = None,
+    retrieve: Retrieve | None = None,
+    settings: Settings | None = None,
 ) -> tuple[Classification, Profile | None, list[FieldValue], list[AuditEntry]]:
     """The document's type, its profile, the profile's fields (checked) and the audit
-    events saying how; no profile and no fields for a document of type ``other``."""
+    events saying how; no profile and no fields for a document of type ``other``. On a
+    model engine the model classifies and extracts; where it gives up, the rules do."""
     started = time.perf_counter()
-    found = classify(content, profiles, kind)
+    events: list[AuditEntry] = []
+    on_model = engine is not None and uses_model(engine) and settings is not None
+    found: Classification | None = None
+    if on_model:
+        found, turns = classify_with_model(engine, content, profiles, _none(retrieve), settings)
+        events += turns
+    how = (last_engine(events) or "model") if found else "rules"
+    if found is None:
+        found = classify(content, profiles, kind)
     profile = profiles.get(found.doc_type)
-    fields = extract_fields(profile, content) if profile else []
+    fields: list[FieldValue] | None = None
+    if profile and on_model:
+        fields, turns = fields_with_model(engine, content, profile, _none(retrieve), settings)
+        events += turns
+    fields_how = (last_engine(events) or "model") if fields is not None else "rules"
+    if profile and fields is None:
+        fields = extract_fields(profile, content)
+    fields = fields or []
     if profile:
+        flag_missing(profile, fields)
         apply_checks(profile, fields)
     flagged = [f for f in fields if not f.valid]
-    events: list[AuditEntry] = [
+    events.append(
         {
             "step": "agent:classify",
-            "engine": "rules",
-            "content": f"type {found.doc_type} (confidence {found.confidence:.2f}); evidence: "
+            "engine": how,
+            "content": f"type {found.doc_type} (confidence {found.confidence:.2f}) by {how}; "
+            "evidence: "
             + ("; ".join(found.evidence) or "none")
             + (f"; profile {profile.name} {profile.content_hash}" if profile else ""),
             "tool_args": {"scores": found.scores},
             "prompt_hash": profile.content_hash if profile else None,
-        },
-    ]
+        }
+    )
     if profile:
         events.append(
             {
                 "step": "agent:fields",
-                "engine": "rules",
+                "engine": fields_how,
                 "status": "warning" if flagged else "ok",
-                "content": f"{len(fields)} value(s) for profile {profile.name}; "
+                "content": f"{len(fields)} value(s) for profile {profile.name} by {fields_how}; "
                 + (
                     "; ".join(f"{f.field}: {f.reason}" for f in flagged)
                     if flagged
@@ -81,3 +107,11 @@ def read_profile_fields(
             }
         )
     return found, profile, fields, events
+
+
+def last_engine(events: list[AuditEntry]) -> str | None:
+    return next((e.get("engine") for e in reversed(events) if e.get("engine")), None)
+
+
+def _none(retrieve: Retrieve | None) -> Retrieve:
+    return retrieve or (lambda _query, _top_k: [])

@@ -16,6 +16,17 @@ def apply_checks(profile: Profile, fields: list[FieldValue]) -> None:
             _after(check, scalars)
 
 
+def flag_missing(profile: Profile, fields: list[FieldValue]) -> None:
+    """A required field that was not found is kept, empty, with the reason."""
+    have = {f.field for f in fields if f.value is not None}
+    for spec in profile.fields:
+        if spec.required and spec.type != "table" and spec.name not in have:
+            if not any(f.field == spec.name for f in fields):
+                missing = FieldValue(spec.name, None, confidence=0.0)
+                missing.flag("required, and not found in the document")
+                fields.append(missing)
+
+
 def _sum(check: Check, scalars: dict[str, FieldValue], fields: list[FieldValue]) -> None:
     total = scalars.get(check.field)
     table, _, column = check.items.partition(".")

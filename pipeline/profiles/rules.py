@@ -96,9 +96,6 @@ def extract_fields(profile: Profile, content: DocumentContent) -> list[FieldValu
             or labelled(spec, lines, day_first, all_labels)
             or first_line(spec, lines)
         )
-        if found is None and spec.required:
-            found = FieldValue(spec.name, None, confidence=0.0)
-            found.flag("required, and not found in the document")
         if found is not None:
             out.append(found)
     return out
