@@ -58,5 +58,7 @@ def test_xlsx_is_told_apart_from_other_zips(tmp_path):
 
 
 def test_prose_is_not_mistaken_for_csv():
+    found = sniff(b"Dear team,\nplease find the report attached.\nBest regards\n")
+    assert (found.kind, found.media_type) == ("text", "text/plain")
     with pytest.raises(DocumentError, match="not a type docintel reads"):
-        sniff(b"Dear team,\nplease find the report attached.\nBest regards\n")
+        sniff(bytes(range(1, 200)) * 3)  # binary that is neither

@@ -32,11 +32,12 @@ class Routed:
     segments: list[Segment] = field(default_factory=list)
     duration_s: float | None = None
     decision: str = ""
+    reader: str | None = None  # what read a text or Office file
 
     @property
     def engine(self) -> str | None:
         """What read the file in this step, for the audit trail."""
-        return "pymupdf" if self.kind == "pdf" else None
+        return "pymupdf" if self.kind == "pdf" else self.reader
 
 
 def batches(items: list[int], size: int) -> list[list[int]]:
@@ -101,6 +102,19 @@ def route_file(path: Path, settings: Settings) -> Routed:
         return routed
     if sniffed.kind == "audio":
         return _route_audio(path, settings, sniffed.media_type)
+    if sniffed.kind == "text":
+        from docintel.pipeline.route.office import read_office
+
+        pages, tables, reader = read_office(path, sniffed.media_type)
+        return Routed(
+            "text",
+            sniffed.media_type,
+            pages=pages,
+            tables=tables,
+            page_count=len(pages),
+            decision=f"{len(pages)} section(s) and {len(tables)} table(s) read by {reader}",
+            reader=reader,
+        )
     raise DocumentError(f"{path.name}: unsupported type {sniffed.media_type}")
 
 

@@ -19,7 +19,7 @@ HEAD_BYTES = 8192
 
 @dataclass(frozen=True)
 class Sniffed:
-    kind: str  # pdf, image, audio, table
+    kind: str  # pdf, image, audio, table, text
     media_type: str
 
 
@@ -77,22 +77,32 @@ def sniff(head: bytes, path: Path | None = None) -> Sniffed:
         return Sniffed("audio", "audio/mpeg")  # MPEG audio frame sync without an ID3 tag
     if head[:4] == b"PK\x03\x04":
         return _sniff_zip(path, name)
+    if head.startswith(b"{\\rtf"):
+        return Sniffed("text", "application/rtf")
+    if head.startswith(OLE2):
+        return _sniff_ole2(name)
     for magic, what in _REFUSED:
         if head.startswith(magic):
             raise DocumentError(
                 f"{name} is {what}, not a document, recording or table; docintel reads PDF, "
-                "PNG/JPEG/TIFF/WEBP, WAV/FLAC/MP3/OGG/M4A, CSV and XLSX."
+                "PNG/JPEG/TIFF/WEBP, WAV/FLAC/MP3/OGG/M4A, CSV, XLSX, DOCX, PPTX, HTML and "
+                "text."
             )
     # PDF writers may put junk before the header, and readers accept it within 1 KiB: a
     # weak hint, taken only when no format's own magic matched.
     if b"%PDF-" in head[:1024]:
         return Sniffed("pdf", "application/pdf")
+    if _looks_like_html(head):
+        return Sniffed("text", "text/html")
     if _looks_like_csv(head):
         return Sniffed("table", "text/csv")
+    if _looks_like_text(head):
+        markdown = name.lower().endswith((".md", ".markdown"))
+        return Sniffed("text", "text/markdown" if markdown else "text/plain")
     raise DocumentError(
         f"{name} is not a type docintel reads (first bytes {head[:8]!r}); docintel reads PDF, "
-        "PNG/JPEG/TIFF/WEBP, WAV/FLAC/MP3/OGG/M4A, CSV and XLSX. If it is a PDF, it is "
-        "damaged beyond its header: export it again."
+        "PNG/JPEG/TIFF/WEBP, WAV/FLAC/MP3/OGG/M4A, CSV, XLSX, DOCX, PPTX, HTML and text. If "
+        "it is a PDF, it is damaged beyond its header: export it again."
     )
 
 
@@ -104,8 +114,60 @@ def _sniff_zip(path: Path | None, name: str) -> Sniffed:
     if "xl/workbook.xml" in names:
         return Sniffed("table", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if "word/document.xml" in names:
-        raise DocumentError(f"{name} is a Word document: export it to PDF and drop the PDF.")
+        return Sniffed("text", DOCX)
+    if "ppt/presentation.xml" in names:
+        return Sniffed("text", PPTX)
+    if "mimetype" in names and path is not None:
+        kind = zipfile.ZipFile(path).read("mimetype")[:100].decode("ascii", "replace").strip()
+        if kind in ODF_TEXT:
+            return Sniffed("text", kind)
+        if kind.startswith("application/vnd.oasis.opendocument"):
+            raise DocumentError(
+                f"{name} is an OpenDocument file ({kind}) docintel does not read: save it as "
+                "XLSX, DOCX, PPTX or PDF and drop that."
+            )
     raise DocumentError(f"{name} is a ZIP archive: unpack it and drop the files inside.")
+
+
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary Office formats and Outlook MSG
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+ODF_TEXT = (
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.presentation",
+)
+
+
+def _sniff_ole2(name: str) -> Sniffed:
+    """An OLE2 container says little of itself in its first bytes; the name's extension
+    decides between Word and PowerPoint, and anything else is refused with what to do."""
+    lowered = name.lower()
+    if lowered.endswith(".doc"):
+        return Sniffed("text", "application/msword")
+    if lowered.endswith(".ppt"):
+        return Sniffed("text", "application/vnd.ms-powerpoint")
+    raise DocumentError(
+        f"{name} is an old binary Office or Outlook file (OLE2) docintel does not read: save "
+        "it as DOCX, PPTX, XLSX or PDF and drop that."
+    )
+
+
+def _looks_like_html(head: bytes) -> bool:
+    start = decode_text(head[:1024]).lstrip().lower()
+    return start.startswith(("<!doctype html", "<html")) or (
+        start.startswith("<") and ("<body" in start or "<head" in start)
+    )
+
+
+def _looks_like_text(head: bytes) -> bool:
+    """Text a person wrote: no NUL bytes, and nearly every character printable."""
+    if b"\x00" in head and head[:2] not in (b"\xff\xfe", b"\xfe\xff"):
+        return False
+    text = decode_text(head)
+    if not text.strip():
+        return False
+    printable = sum(1 for ch in text if ch.isprintable() or ch in "\n\r\t")
+    return printable / len(text) > 0.97
 
 
 def decode_text(data: bytes) -> str:

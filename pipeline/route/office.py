@@ -1,0 +1,243 @@
+"""Word, PowerPoint, HTML, Markdown and plain text, read from their own structure: headings,
+paragraphs, lists and tables (tables as tables), one page per slide. OpenDocument, RTF and
+the old binary Office formats go through LibreOffice headless when it is installed, with an
+error naming the package when it is not."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+from docintel.pipeline.errors import DocumentError
+from docintel.pipeline.pages.fields import markdown_tables
+from docintel.pipeline.types import PageResult, TableData, table_markdown
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+# what LibreOffice turns each into, to be read by the native reader
+CONVERTED = {
+    "application/vnd.oasis.opendocument.text": "docx",
+    "application/rtf": "docx",
+    "application/msword": "docx",
+    "application/vnd.oasis.opendocument.presentation": "pptx",
+    "application/vnd.ms-powerpoint": "pptx",
+}
+
+
+def read_office(path: Path, media_type: str) -> tuple[list[PageResult], list[TableData], str]:
+    """(pages, tables, the reader's name)."""
+    if media_type in CONVERTED:
+        return _via_libreoffice(path, media_type)
+    if media_type == DOCX:
+        return _done(*read_docx(path), "python-docx")
+    if media_type == PPTX:
+        return _done(*read_pptx(path), "python-pptx")
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    if media_type == "text/html":
+        markdown, tables = html_markdown(text)
+        return _done([markdown], tables, "html")
+    tables = [t.placed(1, i, "text") for i, t in enumerate(markdown_tables(text))]
+    return _done([text.strip()], tables, "text")
+
+
+def _done(
+    sections: list[str], tables: list[TableData], reader: str
+) -> tuple[list[PageResult], list[TableData], str]:
+    pages = [
+        PageResult(
+            n,
+            "done",
+            text_source=reader,
+            decision=f"read from the file's own structure by {reader}",
+            markdown=markdown or None,
+            engine=reader,
+        )
+        for n, markdown in enumerate(sections, start=1)
+    ]
+    for table in tables:
+        table.engine = reader
+    return pages, tables, reader
+
+
+def read_docx(path: Path) -> tuple[list[str], list[TableData]]:
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    document = docx.Document(str(path))
+    parts: list[str] = []
+    tables: list[TableData] = []
+    for child in document.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            line = _paragraph(Paragraph(child, document))
+            if line:
+                parts.append(line)
+        elif tag == "tbl":
+            table = _grid_table(
+                [[c.text.strip() for c in row.cells] for row in Table(child, document).rows]
+            )
+            if table is not None:
+                tables.append(table.placed(1, len(tables), "python-docx"))
+                parts.append(table_markdown(table))
+    return ["\n\n".join(parts)], tables
+
+
+def _paragraph(paragraph) -> str:  # type: ignore[no-untyped-def]
+    text = paragraph.text.strip()
+    if not text:
+        return ""
+    style = (paragraph.style.name if paragraph.style is not None else "") or ""
+    if style == "Title":
+        return f"# {text}"
+    if m := re.match(r"Heading (\d)", style):
+        return f"{'#' * min(6, int(m.group(1)) + 1)} {text}"
+    if style.startswith("List"):
+        return f"- {text}"
+    return text
+
+
+def read_pptx(path: Path) -> tuple[list[str], list[TableData]]:
+    from pptx import Presentation
+
+    slides: list[str] = []
+    tables: list[TableData] = []
+    for number, slide in enumerate(Presentation(str(path)).slides, start=1):
+        parts: list[str] = []
+        title = slide.shapes.title
+        if title is not None and title.text_frame.text.strip():
+            parts.append(f"## {title.text_frame.text.strip()}")
+        for shape in slide.shapes:
+            if shape is title:
+                continue
+            if getattr(shape, "has_table", False) and shape.has_table:
+                grid = [[c.text.strip() for c in row.cells] for row in shape.table.rows]
+                table = _grid_table(grid)
+                if table is not None:
+                    index = sum(1 for t in tables if t.page == number)
+                    tables.append(table.placed(number, index, "python-pptx"))
+                    parts.append(table_markdown(table))
+            elif getattr(shape, "has_text_frame", False) and shape.has_text_frame:
+                for paragraph in shape.text_frame.paragraphs:
+                    text = "".join(run.text for run in paragraph.runs).strip()
+                    if text:
+                        parts.append(
+                            ("  " * paragraph.level + "- " + text) if paragraph.level else text
+                        )
+        if slide.has_notes_slide and slide.notes_slide.notes_text_frame.text.strip():
+            parts.append(f"*Notes:* {slide.notes_slide.notes_text_frame.text.strip()}")
+        slides.append("\n\n".join(parts))
+    return slides, tables
+
+
+class _Html(HTMLParser):
+    """HTML to Markdown-like text: headings, paragraphs, list items and tables kept; scripts,
+    styles and the head left out."""
+
+    BLOCKS = {"p", "div", "section", "article", "br", "tr", "header", "footer", "blockquote"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.line: list[str] = []
+        self.skip = 0
+        self.tables: list[TableData] = []
+        self.grid: list[list[str]] | None = None
+        self.cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:  # type: ignore[type-arg]
+        if tag in ("script", "style", "head", "noscript", "template"):
+            self.skip += 1
+        elif tag == "table":
+            self._flush()
+            self.grid = []
+        elif tag == "tr" and self.grid is not None:
+            self.grid.append([])
+        elif tag in ("td", "th") and self.grid is not None:
+            self.cell = []
+        elif tag in self.BLOCKS or re.fullmatch(r"h[1-6]|li", tag):
+            self._flush()
+            if tag == "li":
+                self.line.append("- ")
+            elif tag[0] == "h" and tag[1:].isdigit():
+                self.line.append("#" * int(tag[1]) + " ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "head", "noscript", "template"):
+            self.skip = max(0, self.skip - 1)
+        elif tag in ("td", "th") and self.grid is not None and self.cell is not None:
+            if not self.grid:
+                self.grid.append([])
+            self.grid[-1].append(" ".join("".join(self.cell).split()))
+            self.cell = None
+        elif tag == "table" and self.grid is not None:
+            table = _grid_table([row for row in self.grid if row])
+            self.grid = None
+            if table is not None:
+                self.tables.append(table.placed(1, len(self.tables), "html"))
+                self.parts.append(table_markdown(table))
+        elif tag in self.BLOCKS or re.fullmatch(r"h[1-6]|li", tag):
+            self._flush()
+
+    def handle_data(self, data: str) -> None:
+        if self.skip:
+            return
+        if self.cell is not None:
+            self.cell.append(data)
+        elif self.grid is None:
+            self.line.append(data)
+
+    def _flush(self) -> None:
+        text = " ".join("".join(self.line).split())
+        if text and text not in ("-", "#"):
+            self.parts.append(text)
+        self.line = []
+
+
+def html_markdown(html: str) -> tuple[str, list[TableData]]:
+    parser = _Html()
+    parser.feed(html)
+    parser.close()
+    parser._flush()
+    return "\n\n".join(parser.parts), parser.tables
+
+
+def _grid_table(grid: list[list[str]]) -> TableData | None:
+    grid = [row for row in grid if any(cell for cell in row)]
+    if len(grid) < 2 or max(len(r) for r in grid) < 2:
+        return None
+    width = max(len(r) for r in grid)
+    grid = [r + [""] * (width - len(r)) for r in grid]
+    return TableData(headers=grid[0], rows=grid[1:])
+
+
+def _via_libreoffice(path: Path, media_type: str) -> tuple[list[PageResult], list[TableData], str]:
+    target = CONVERTED[media_type]
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    package = "libreoffice-impress-nogui" if target == "pptx" else "libreoffice-writer-nogui"
+    if office is None:
+        raise DocumentError(
+            f"{path.name} ({media_type}) is read through LibreOffice, which is not installed "
+            f"here: install it (Debian: apt-get install {package}) and `docintel retry`, or "
+            f"save the file as {target.upper()} or PDF and drop that."
+        )
+    with tempfile.TemporaryDirectory(prefix="docintel-office-") as out:
+        done = subprocess.run(
+            [office, "--headless", "--convert-to", target, "--outdir", out, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        converted = next(Path(out).glob(f"*.{target}"), None)
+        if done.returncode != 0 or converted is None:
+            raise DocumentError(
+                f"{path.name}: LibreOffice could not convert it ({done.stderr.strip()[:300]}); "
+                f"save it as {target.upper()} or PDF and drop that."
+            )
+        reader = read_docx if target == "docx" else read_pptx
+        sections, tables = reader(converted)
+    return _done(sections, tables, f"libreoffice+python-{target}")
