@@ -97,6 +97,20 @@ class Settings(BaseSettings):
         description="A text layer with more replacement/unmapped glyphs than this needs OCR.",
     )
     max_file_mb: int = Field(default=512, description="Files above this size are refused.")
+    archive_max_depth: int = Field(
+        default=5, description="Archives (and mails) inside archives are opened this deep."
+    )
+    archive_max_members: int = Field(
+        default=1000, description="An archive holding more files than this fails."
+    )
+    archive_max_total_mb: int = Field(
+        default=2048, description="An archive's members are opened up to this many MiB in all."
+    )
+    archive_max_ratio: float = Field(
+        default=200.0,
+        description="A member compressed more than this (uncompressed / compressed) is "
+        "refused as a decompression bomb.",
+    )
 
     # --- models --------------------------------------------------------------------------
     engine: Engine = Field(

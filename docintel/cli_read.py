@@ -82,6 +82,9 @@ def query(
         str | None, typer.Option("--doc-type", help="A profile's type, e.g. invoice.")
     ] = None,
     where: WhereOpt = None,
+    parent: Annotated[
+        int | None, typer.Option("--parent", help="Attachments or members of this document.")
+    ] = None,
     limit: Annotated[int, typer.Option()] = 100,
     as_json: JsonOpt = False,
 ) -> None:
@@ -117,6 +120,7 @@ def query(
                 ids=list(matches) if matches is not None else None,
                 doc_type=doc_type,
                 where=conditions,
+                parent=parent,
             )
         ]
     if matches is not None:

@@ -99,6 +99,25 @@ def document_panel(
             f"extraction: {safe(ext['status'])}"
             + (f" ({safe(ext['reason'])})" if ext["reason"] else "")
         )
+    profile = result.get("profile")
+    if profile:
+        flagged = [k for k, f in profile["fields"].items() if not f["valid"]]
+        lines.append(
+            f"type: {safe(profile['doc_type'])} ({profile['confidence'] or 0:.2f})"
+            + "".join(
+                f"{'; ' if i == 0 else ', '}{safe(k)}={safe(f['value'])}"
+                for i, (k, f) in enumerate(profile["fields"].items())
+            )
+            + (f" [yellow](check: {safe(', '.join(flagged))})[/]" if flagged else "")
+        )
+    if doc.get("parent_id"):
+        lines.append(f"inside document {doc['parent_id']} as {safe(doc['member'])}")
+    for child in result.get("children", []):
+        lines.append(
+            f"  └ {child['id']} {safe(child['member'] or child['name'])} "
+            f"{_status(child['status'])}"
+            + (f" (same as {child['duplicate_of']})" if child["duplicate_of"] else "")
+        )
     console.print(Panel("\n".join(lines), title=safe(doc["name"]), expand=False))
     if full and pages:
         page_table(console, pages)

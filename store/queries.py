@@ -65,8 +65,11 @@ def list_documents(
     ids: list[int] | None = None,
     doc_type: str | None = None,
     where: list[Condition] | None = None,
+    parent: int | None = None,
 ) -> list[Document]:
     query = select(Document).order_by(Document.id.desc()).limit(limit)
+    if parent is not None:
+        query = query.where(Document.parent_id == parent)
     if doc_type or where:
         query = where_fields(query, doc_type, where or [])
     if ids is not None:
@@ -118,6 +121,8 @@ def document_summary(doc: Document) -> dict[str, Any]:
         "created_at": _iso(doc.created_at),
         "finished_at": _iso(doc.finished_at),
         "doc_type": doc.doc_type,
+        "parent_id": doc.parent_id,
+        "member": doc.member,
         "meta": dict(doc.meta or {}),
     }
 
@@ -190,6 +195,21 @@ def document_result(session: Session, doc: Document, *, audit: bool = True) -> d
         "markdown": doc.markdown,
         "extraction": extraction_result(session, doc.id),
         "profile": profile_result(session, doc),
+        "children": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "member": c.member,
+                "status": c.status,
+                "kind": c.kind,
+                "doc_type": c.doc_type,
+                "duplicate_of": c.duplicate_of_id,
+                "error": c.error,
+            }
+            for c in session.scalars(
+                select(Document).where(Document.parent_id == doc.id).order_by(Document.id)
+            )
+        ],
     }
     if audit:
         result["audit"] = audit_trail(session, doc.sha256)

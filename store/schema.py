@@ -83,6 +83,10 @@ class Document(Base):
     warnings: Mapped[list[str]] = mapped_column(Json, default=list)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id"), index=True, doc="the e-mail or archive it came out of"
+    )
+    member: Mapped[str | None] = mapped_column(Text, doc="its name inside the parent")
     source_path: Mapped[str | None] = mapped_column(Text, doc="where the file was found")
     archive_path: Mapped[str | None] = mapped_column(Text)
     page_count: Mapped[int | None] = mapped_column(Integer)

@@ -312,7 +312,6 @@ def test_leading_magic_beats_a_pdf_marker_later_in_the_header(tmp_path):
 
     from PIL import Image, PngImagePlugin
 
-    from docintel.pipeline.errors import DocumentError
     from docintel.pipeline.route.sniff import sniff_file
 
     info = PngImagePlugin.PngInfo()
@@ -323,8 +322,7 @@ def test_leading_magic_beats_a_pdf_marker_later_in_the_header(tmp_path):
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
         z.writestr("inner.pdf", b"%PDF-1.4\n%EOF")
     (tmp_path / "b.pdf").write_bytes(buf.getvalue())
-    with pytest.raises(DocumentError, match="ZIP archive"):
-        sniff_file(tmp_path / "b.pdf")
+    assert sniff_file(tmp_path / "b.pdf").kind == "archive"  # a ZIP, whatever its name
 
 
 def test_name_and_contains_take_percent_and_underscore_literally(embedded, tmp_path):

@@ -30,6 +30,7 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 
 from docintel.config import Settings
+from docintel.store.archive import archive_path as store_archive_path
 from docintel.store.db import session_scope
 from docintel.store.records import document_by_sha, set_status
 from docintel.store.schema import Document, Status, utcnow
@@ -83,11 +84,7 @@ def sha256_file(path: Path) -> str:
 
 
 def archive_path(settings: Settings, sha256: str, name: str) -> Path:
-    """Content-addressed: the same bytes always land at the same place."""
-    suffix = "".join(Path(name).suffixes[-1:]).lower()[:16]
-    if not suffix.isascii() or not all(c.isalnum() or c == "." for c in suffix):
-        suffix = ""
-    return settings.archive_dir / sha256[:2] / sha256[2:4] / f"{sha256}{suffix}"
+    return store_archive_path(settings.archive_dir, sha256, name)
 
 
 def preflight(path: Path, inbox: Path | None) -> os.stat_result:

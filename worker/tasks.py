@@ -34,6 +34,7 @@ from docintel.store.retrieval import hybrid_search, passage
 from docintel.store.schema import Document, Status, utcnow
 from docintel.store.search import save_chunks
 from docintel.worker import workflow
+from docintel.worker.children import register_children
 from docintel.worker.content import document_content, planned_windows, route_reasons
 from docintel.worker.guard import FIRST_RUN, run_step
 from docintel.worker.indexing import BATCH, index_pending
@@ -69,6 +70,7 @@ def route(self: Task, sha256: str) -> None:
             engine=routed.engine,
             status="warning" if routed.warnings else "ok",
         )
+        children = register_children(s, doc, routed, rt.settings)
         if not (routed.model_pages or routed.audio_windows or rt.answers_with_model()):
             # Nothing to fan out and no model to wait for (a digital PDF, a sheet, on the
             # CPU engine): the rest of the canvas runs here, in this unit of work, instead of
@@ -76,12 +78,19 @@ def route(self: Task, sha256: str) -> None:
             content = DocumentContent(doc.name, routed.pages, routed.tables, routed.segments, "")
             _merge(s, doc, content, sha256)
             _agent(s, doc, rt, content, sha256)
-            return _finalize(self, s, doc, sha256)
-        # If the worker dies between the commit and the send, the route task is re-delivered
-        # (acks_late) and sends again; the next steps write idempotently.
-        return lambda: workflow.dispatch_rest(
-            self.app, sha256, routed.model_pages, routed.audio_windows
-        )
+            then = _finalize(self, s, doc, sha256)
+        else:
+            # If the worker dies between the commit and the send, the route task is
+            # re-delivered (acks_late) and sends again; the next steps write idempotently.
+            def then() -> None:
+                workflow.dispatch_rest(self.app, sha256, routed.model_pages, routed.audio_windows)
+
+        def send() -> None:
+            if then is not None:
+                then()
+            workflow.send_children(self.app, children)
+
+        return send
 
     run_step(self, sha256, "route", body)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from celery import Celery, chain, chord
 
-from docintel.worker.app import PRIORITY_FANOUT, PRIORITY_NEW, PRIORITY_TAIL
+from docintel.worker.app import ENTRY_TASK, PRIORITY_FANOUT, PRIORITY_NEW, PRIORITY_TAIL, TASKS
 
 
 def _step(app: Celery, name: str, args: list, priority: int):  # type: ignore[no-untyped-def]
@@ -44,3 +44,13 @@ def send_index(app: Celery, sha256: str) -> None:
     app.signature(
         "docintel.index", args=[sha256], immutable=True, priority=PRIORITY_NEW
     ).apply_async()
+
+
+def send_children(app: Celery, shas: list[str]) -> None:
+    """An e-mail's attachments and an archive's members, each its own workflow; in-process
+    they run here, one after another."""
+    for sha in shas:
+        if app.conf.task_always_eager:
+            app.tasks[ENTRY_TASK].apply(args=[sha])
+        else:
+            app.send_task(ENTRY_TASK, args=[sha], queue=TASKS[ENTRY_TASK][0], priority=PRIORITY_NEW)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from docintel.config import Settings
 from docintel.pipeline.errors import DocumentError
+from docintel.pipeline.route.mail import Member
 from docintel.pipeline.route.pdf import GARBAGE_WORDLIKE, PageText, read_pdf
 from docintel.pipeline.route.sniff import sniff_file
 from docintel.pipeline.route.tabular import read_csv, read_xlsx
@@ -33,6 +34,7 @@ class Routed:
     duration_s: float | None = None
     decision: str = ""
     reader: str | None = None  # what read a text or Office file
+    members: list[Member] = field(default_factory=list)  # an e-mail's attachments
 
     @property
     def engine(self) -> str | None:
@@ -102,6 +104,28 @@ def route_file(path: Path, settings: Settings) -> Routed:
         return routed
     if sniffed.kind == "audio":
         return _route_audio(path, settings, sniffed.media_type)
+    if sniffed.kind == "mail":
+        from docintel.pipeline.route.mail import read_mail
+
+        mail = read_mail(path)
+        return Routed(
+            "mail",
+            sniffed.media_type,
+            pages=mail.pages,
+            tables=mail.tables,
+            page_count=1,
+            members=mail.members,
+            decision=f"an e-mail with {len(mail.members)} attachment(s), each a document",
+            reader="email",
+        )
+    if sniffed.kind == "archive":
+        return Routed(
+            "archive",
+            sniffed.media_type,
+            page_count=0,
+            decision="an archive: each member becomes a document of its own",
+            reader="zipfile" if sniffed.media_type == "application/zip" else "tarfile",
+        )
     if sniffed.kind == "text":
         from docintel.pipeline.route.office import read_office
 

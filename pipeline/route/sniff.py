@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ HEAD_BYTES = 8192
 
 @dataclass(frozen=True)
 class Sniffed:
-    kind: str  # pdf, image, audio, table, text
+    kind: str  # pdf, image, audio, table, text, mail, archive
     media_type: str
 
 
@@ -41,7 +42,6 @@ _REFUSED: list[tuple[bytes, str]] = [
     (b"\xca\xfe\xba\xbe", "a macOS/Java binary"),
     (b"Rar!", "a RAR archive"),
     (b"7z\xbc\xaf", "a 7-Zip archive"),
-    (b"\x1f\x8b", "a gzip archive"),
 ]
 
 
@@ -77,6 +77,12 @@ def sniff(head: bytes, path: Path | None = None) -> Sniffed:
         return Sniffed("audio", "audio/mpeg")  # MPEG audio frame sync without an ID3 tag
     if head[:4] == b"PK\x03\x04":
         return _sniff_zip(path, name)
+    if head[257:262] == b"ustar":
+        return Sniffed("archive", "application/x-tar")
+    if head.startswith((b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")):
+        return _sniff_compressed(path, name)
+    if _looks_like_mail(head):
+        return Sniffed("mail", "message/rfc822")
     if head.startswith(b"{\\rtf"):
         return Sniffed("text", "application/rtf")
     if head.startswith(OLE2):
@@ -126,7 +132,7 @@ def _sniff_zip(path: Path | None, name: str) -> Sniffed:
                 f"{name} is an OpenDocument file ({kind}) docintel does not read: save it as "
                 "XLSX, DOCX, PPTX or PDF and drop that."
             )
-    raise DocumentError(f"{name} is a ZIP archive: unpack it and drop the files inside.")
+    return Sniffed("archive", "application/zip")
 
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary Office formats and Outlook MSG
@@ -136,6 +142,37 @@ ODF_TEXT = (
     "application/vnd.oasis.opendocument.text",
     "application/vnd.oasis.opendocument.presentation",
 )
+
+
+def _sniff_compressed(path: Path | None, name: str) -> Sniffed:
+    """A compressed TAR is an archive; another compressed file is refused with what to do."""
+    import tarfile
+
+    try:
+        if path is not None and tarfile.is_tarfile(path):
+            return Sniffed("archive", "application/x-tar")
+    except (OSError, EOFError, tarfile.TarError):
+        pass
+    raise DocumentError(
+        f"{name} is a compressed file that is not a TAR archive: unpack it and drop the file "
+        "inside."
+    )
+
+
+_MAIL_HEADERS = ("from:", "to:", "subject:", "date:", "message-id:", "mime-version:",
+                 "received:", "return-path:", "delivered-to:", "reply-to:")  # fmt: skip
+
+
+def _looks_like_mail(head: bytes) -> bool:
+    """An RFC 5322 message: it opens with header lines, and several are ones every mail
+    has."""
+    text = decode_text(head[:4096])
+    lines = text.splitlines()
+    if not lines or not re.match(r"^[A-Za-z][A-Za-z0-9-]*: ", lines[0]):
+        return False
+    block = "\n".join(lines[: next((i for i, ln in enumerate(lines) if not ln.strip()), 60)])
+    found = {h for h in _MAIL_HEADERS if re.search(rf"(?im)^{h} ", block)}
+    return len(found) >= 3 and ("from:" in found or "received:" in found)
 
 
 def _sniff_ole2(name: str) -> Sniffed:

@@ -1,0 +1,99 @@
+"""Documents inside documents: an e-mail's attachments and an archive's members, stored
+content-addressed and recorded as children of the document they came out of. A member whose
+bytes are already known is linked to that document, not processed again; a refused member
+is named on the parent with the reason."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from docintel.config import Settings
+from docintel.pipeline.route import Routed
+from docintel.pipeline.route.archives import Entry, Limits, archive_entries
+from docintel.store.archive import TooLarge, store_stream
+from docintel.store.records import add_warnings, document_by_sha
+from docintel.store.schema import Document, Status, utcnow
+
+
+def register_children(s: Session, doc: Document, routed: Routed, settings: Settings) -> list[str]:
+    """Store and record ``doc``'s members; the sha256s of the new ones, to be sent."""
+    if routed.kind not in ("mail", "archive"):
+        return []
+    depth = int((doc.meta or {}).get("depth", 0))
+    limits = Limits(
+        depth,
+        settings.archive_max_depth,
+        settings.archive_max_members,
+        settings.archive_max_total_mb * 2**20,
+        settings.archive_max_ratio,
+    )
+    known = {
+        name for (name,) in s.execute(select(Document.member).where(Document.parent_id == doc.id))
+    }  # a re-delivered route records each member once
+    new: list[str] = []
+    refused: list[str] = []
+    budget = limits.max_total
+    for entry in _entries(doc, routed, limits):
+        if entry.refused:
+            refused.append(f"{entry.name}: refused, {entry.refused}")
+            continue
+        if entry.name in known:
+            continue
+        assert entry.stream is not None
+        try:
+            sha, path, size = store_stream(settings.archive_dir, entry.name, entry.stream, budget)
+        except TooLarge:
+            refused.append(f"{entry.name}: refused, more bytes than the archive's limits allow")
+            continue
+        budget -= size
+        child = _child(s, doc, entry.name, sha, path, size, depth + 1)
+        if child.status == Status.queued.value:
+            new.append(sha)
+    if refused:
+        add_warnings(s, doc, refused)
+    return new
+
+
+def _entries(doc: Document, routed: Routed, limits: Limits) -> Iterator[Entry]:
+    if routed.kind == "mail":
+        if limits.depth >= limits.max_depth:
+            name = routed.members[0].name if routed.members else "attachments"
+            yield Entry(name, 0, refused=f"nested {limits.depth} deep, at the depth limit")
+            return
+        for member in routed.members:
+            yield Entry(member.name, len(member.data), io.BytesIO(member.data))
+        return
+    yield from archive_entries(Path(doc.archive_path or ""), routed.media_type, limits)
+
+
+def _child(
+    s: Session, parent: Document, member: str, sha: str, path: Path, size: int, depth: int
+) -> Document:
+    name = PurePosixPath(member.replace("\\", "/")).name or member
+    existing = document_by_sha(s, sha)
+    child = Document(
+        sha256=sha,
+        name=name,
+        size=size,
+        source_path=f"{parent.name}/{member}",
+        parent_id=parent.id,
+        member=member,
+        archive_path=str(path.resolve()),
+        warnings=[],
+        meta={"depth": depth},
+    )
+    if existing is not None:
+        child.status, child.duplicate_of_id = Status.duplicate.value, existing.id
+        child.kind, child.media_type = existing.kind, existing.media_type
+        child.finished_at = utcnow()
+        child.warnings = [f"same content as document {existing.id} ({existing.name})"]
+    else:
+        child.status, child.queued_at = Status.queued.value, utcnow()
+    s.add(child)
+    s.flush()
+    return child
