@@ -67,6 +67,9 @@ def test_an_email_with_a_pdf_and_a_scan_ends_with_three_linked_documents(embedde
     )
     assert shown["document"]["parent_id"] == doc["id"]
     assert shown["pages"][0]["text_source"] == "tesseract"  # its own pipeline read it
+    # the mail's agent step read its attachments' summaries
+    assert "## Attachments" in result["markdown"]
+    assert "- invoice.pdf (invoice): " in result["markdown"]
     listed = CliRunner().invoke(app, ["query", "--json", "--parent", str(doc["id"])])
     assert sorted(d["name"] for d in json.loads(listed.stdout)) == ["invoice.pdf", "scan.jpg"]
 

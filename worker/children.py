@@ -9,7 +9,7 @@ import io
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from docintel.config import Settings
@@ -17,7 +17,7 @@ from docintel.pipeline.route import Routed
 from docintel.pipeline.route.archives import Entry, Limits, archive_entries
 from docintel.store.archive import TooLarge, store_stream
 from docintel.store.records import add_warnings, document_by_sha
-from docintel.store.schema import Document, Status, utcnow
+from docintel.store.schema import Document, Extraction, Status, utcnow
 
 
 def register_children(s: Session, doc: Document, routed: Routed, settings: Settings) -> list[str]:
@@ -97,3 +97,25 @@ def _child(
     s.add(child)
     s.flush()
     return child
+
+
+def attachment_summaries(s: Session, doc: Document) -> str:
+    """A mail's attachments as its agent step reads them: name, type and summary of each."""
+    if doc.kind != "mail":
+        return ""
+    rows = s.execute(
+        select(Document.name, Document.doc_type, Document.status, Extraction.summary)
+        .outerjoin(
+            Extraction,
+            Extraction.document_id == func.coalesce(Document.duplicate_of_id, Document.id),
+        )
+        .where(Document.parent_id == doc.id)
+        .order_by(Document.id)
+    ).all()
+    if not rows:
+        return ""
+    lines = [
+        f"- {name} ({doc_type or status}): {summary or 'not read yet'}"
+        for name, doc_type, status, summary in rows
+    ]
+    return "## Attachments\n\n" + "\n".join(lines)

@@ -34,7 +34,7 @@ from docintel.store.retrieval import hybrid_search, passage
 from docintel.store.schema import Document, Status, utcnow
 from docintel.store.search import save_chunks
 from docintel.worker import workflow
-from docintel.worker.children import register_children
+from docintel.worker.children import attachment_summaries, register_children
 from docintel.worker.content import document_content, planned_windows, route_reasons
 from docintel.worker.guard import FIRST_RUN, run_step
 from docintel.worker.indexing import BATCH, index_pending
@@ -71,6 +71,14 @@ def route(self: Task, sha256: str) -> None:
             status="warning" if routed.warnings else "ok",
         )
         children = register_children(s, doc, routed, rt.settings)
+        if children and routed.kind == "mail" and not (routed.model_pages or routed.audio_windows):
+            # The attachments go first, so that the mail's agent step can read their
+            # summaries (in-process they are done by then; on workers, those done by then).
+            def attachments_first() -> None:
+                workflow.send_children(self.app, children)
+                workflow.tail(self.app, sha256).apply_async()
+
+            return attachments_first
         if not (routed.model_pages or routed.audio_windows or rt.answers_with_model()):
             # Nothing to fan out and no model to wait for (a digital PDF, a sheet, on the
             # CPU engine): the rest of the canvas runs here, in this unit of work, instead of
@@ -164,6 +172,10 @@ def _merge(s: Session, doc: Document, content: DocumentContent, sha256: str) -> 
 
 def _agent(s: Session, doc: Document, rt: Runtime, content: DocumentContent, sha256: str) -> None:
     settings = rt.settings
+    if summaries := attachment_summaries(s, doc):
+        # a mail is read with what its attachments say
+        content.markdown = f"{content.markdown}\n\n{summaries}".strip()
+        doc.markdown = content.markdown
     engine = rt.engine()
     started = time.perf_counter()
     chunks = document_chunks(content, settings.chunk_chars, settings.max_table_chunks)
