@@ -12,7 +12,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, create_model
 
 from docintel.config import Settings
-from docintel.pipeline.agent.loop import RETRIEVE_TOOL, Retrieve, final_tool, run_tool_loop
+from docintel.pipeline.agent.loop import (
+    RETRIEVE_TOOL,
+    AgentOutcome,
+    Retrieve,
+    final_tool,
+    run_tool_loop,
+)
 from docintel.pipeline.profiles.rules import Line, document_lines
 from docintel.pipeline.profiles.spec import OTHER, FieldSpec, Profile
 from docintel.pipeline.types import AuditEntry, Classification, DocumentContent, FieldValue
@@ -71,8 +77,6 @@ def classify_with_model(
     retrieve: Retrieve,
     settings: Settings,
 ) -> tuple[Classification | None, list[AuditEntry]]:
-    from docintel.pipeline.agent import turn_audits
-
     model = classification_model(profiles)
     kinds = "\n".join(f"- {p.name}: {p.description}" for p in profiles.values())
     opening = (
@@ -80,20 +84,8 @@ def classify_with_model(
         f"\n</document>\nWhich type is it? The allowed types:\n{kinds}\n- {OTHER}: none of "
         "these.\nCall classify_document."
     )
-    tools = [RETRIEVE_TOOL, final_tool("classify_document", "The document's type.", model)]
-    outcome = run_tool_loop(
-        engine,
-        opening,
-        SYSTEM,
-        tools,
-        "classify_document",
-        retrieve,
-        max_turns=settings.agent_max_turns,
-        max_invalid=settings.agent_max_invalid,
-        tag="profile:classify",
-        finals={"classify_document": model},
-    )
-    events = turn_audits(outcome, "profile:classify")
+    outcome, events = _ask(engine, opening, "classify_document", "The document's type.", model,
+                           retrieve, settings, "profile:classify")  # fmt: skip
     if outcome.output is None:
         return None, events
     out: Any = outcome.output
@@ -107,28 +99,14 @@ def fields_with_model(
     retrieve: Retrieve,
     settings: Settings,
 ) -> tuple[list[FieldValue] | None, list[AuditEntry]]:
-    from docintel.pipeline.agent import turn_audits
-
     model = fields_model(profile)
     opening = (
         f"Document: {content.name} ({profile.name}: {profile.description})\n<document>\n"
         f"{content.markdown[: settings.agent_max_chars]}\n</document>\nFill in its fields "
         "and call write_profile_fields."
     )
-    tools = [RETRIEVE_TOOL, final_tool("write_profile_fields", "The document's fields.", model)]
-    outcome = run_tool_loop(
-        engine,
-        opening,
-        SYSTEM,
-        tools,
-        "write_profile_fields",
-        retrieve,
-        max_turns=settings.agent_max_turns,
-        max_invalid=settings.agent_max_invalid,
-        tag="profile:fields",
-        finals={"write_profile_fields": model},
-    )
-    events = turn_audits(outcome, "profile:fields")
+    outcome, events = _ask(engine, opening, "write_profile_fields", "The document's fields.",
+                           model, retrieve, settings, "profile:fields")  # fmt: skip
     if outcome.output is None:
         return None, events
     last = outcome.turns[-1].result
@@ -148,6 +126,34 @@ def fields_with_model(
         if found is not None:
             fields.append(found)
     return fields, events
+
+
+def _ask(
+    engine: Any,
+    opening: str,
+    tool: str,
+    description: str,
+    model: type[BaseModel],
+    retrieve: Retrieve,
+    settings: Settings,
+    tag: str,
+) -> tuple[AgentOutcome, list[AuditEntry]]:
+    """One bounded tool loop whose final tool ``tool`` takes ``model``; its audit events."""
+    from docintel.pipeline.agent import turn_audits
+
+    outcome = run_tool_loop(
+        engine,
+        opening,
+        SYSTEM,
+        [RETRIEVE_TOOL, final_tool(tool, description, model)],
+        tool,
+        retrieve,
+        max_turns=settings.agent_max_turns,
+        max_invalid=settings.agent_max_invalid,
+        tag=tag,
+        finals={tool: model},
+    )
+    return outcome, turn_audits(outcome, tag)
 
 
 def _value(spec: FieldSpec, raw: Any, lines: list[Line], engine: str) -> FieldValue | None:
