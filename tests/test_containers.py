@@ -156,3 +156,18 @@ def test_archives_nested_ten_deep_stop_at_the_depth_limit(embedded, tmp_path):
     assert len(docs) == embedded.archive_max_depth + 1  # the dropped one and its nested ones
     (deepest,) = failed
     assert "nested 5 deep" in deepest["error"] and "DOCINTEL_ARCHIVE_MAX_DEPTH" in deepest["error"]
+
+
+def test_an_outlook_msg_is_read_like_an_email(embedded):
+    """A real .msg (msg-parser's own test file): its sender, recipient, subject and body;
+    its attachment is an embedded Outlook object, which is named in a warning."""
+    path = Path(__file__).resolve().parent / "data" / "failure-notice.msg"
+    result = process(path, embedded)
+    doc = result["document"]
+    assert doc["kind"] == "mail" and doc["status"] == "done"
+    fields = result["pages"][0]["fields"]
+    assert fields["from"] == "Mail Delivery Subsystem <mailer-daemon@tjdpf.org.cn>"
+    assert fields["to"] == "yosipnps@model.com"
+    assert "Failure Notice" in fields["subject"]
+    assert "not able to deliver your message" in result["pages"][0]["markdown"]
+    assert any("embedded Outlook object" in w for w in doc["warnings"])

@@ -105,9 +105,10 @@ def route_file(path: Path, settings: Settings) -> Routed:
     if sniffed.kind == "audio":
         return _route_audio(path, settings, sniffed.media_type)
     if sniffed.kind == "mail":
-        from docintel.pipeline.route.mail import read_mail
+        from docintel.pipeline.route.mail import read_mail, read_msg
 
-        mail = read_mail(path)
+        outlook = sniffed.media_type == "application/vnd.ms-outlook"
+        mail = read_msg(path) if outlook else read_mail(path)
         return Routed(
             "mail",
             sniffed.media_type,
@@ -115,8 +116,9 @@ def route_file(path: Path, settings: Settings) -> Routed:
             tables=mail.tables,
             page_count=1,
             members=mail.members,
+            warnings=mail.warnings,
             decision=f"an e-mail with {len(mail.members)} attachment(s), each a document",
-            reader="email",
+            reader="msg-parser" if outlook else "email",
         )
     if sniffed.kind == "archive":
         return Routed(

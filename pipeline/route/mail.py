@@ -1,6 +1,6 @@
-"""E-mail (EML): the headers as fields, the body (plain text, or the HTML one converted) as
-the document's text, and every attachment (inline images and attached mails included) as a
-member to become a document of its own."""
+"""E-mail (EML, and Outlook MSG through msg-parser): the headers as fields, the body (plain
+text, or the HTML one converted) as the document's text, and every attachment (inline
+images and attached mails included) as a member to become a document of its own."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ class Mail:
     pages: list[PageResult]
     tables: list[TableData]
     members: list[Member] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def read_mail(path: Path) -> Mail:
@@ -100,3 +101,54 @@ def _safe_name(name: str, content_type: str, n: int) -> str:
     extension = {"message/rfc822": ".eml", "application/pdf": ".pdf", "image/jpeg": ".jpg",
                  "image/png": ".png", "text/plain": ".txt"}.get(content_type, ".bin")  # fmt: skip
     return f"attachment-{n + 1}{extension}"
+
+
+def read_msg(path: Path) -> Mail:
+    """An Outlook MSG file: the same fields, body and attachments as an e-mail. An
+    attached message stored as an embedded object (not as bytes) is named in a warning."""
+    from msg_parser import MsOxMessage
+
+    props = MsOxMessage(str(path)).get_properties()
+    sender = props.get("SenderSmtpAddress") or props.get("SenderEmailAddress")
+    name = props.get("SenderName")
+    found = {
+        "from": f"{name} <{sender}>" if name and sender else (sender or name),
+        "to": props.get("DisplayTo"),
+        "cc": props.get("DisplayCc"),
+        "date": props.get("ClientSubmitTime") or props.get("MessageDeliveryTime"),
+        "subject": props.get("Subject"),
+        "message-id": props.get("InternetMessageId"),
+    }
+    fields = {k: str(v) for k, v in found.items() if v}
+    body = str(props.get("Body") or "").replace("\r\n", "\n").strip()
+    tables: list[TableData] = []
+    if not body and props.get("Html"):
+        html = props["Html"]
+        body, tables = html_markdown(
+            html.decode("utf-8", "replace") if isinstance(html, bytes) else html
+        )
+    head = "\n".join(f"**{h.title()}:** {v}" for h, v in fields.items())
+    page = PageResult(
+        1,
+        "done",
+        text_source="msg",
+        decision="read from the Outlook message's own properties",
+        markdown=f"{head}\n\n{body}".strip(),
+        fields=fields,
+        engine="msg-parser",
+        kind="form",
+    )
+    members, warnings = [], []
+    for n, attachment in enumerate(props.get("attachments") or []):
+        data = attachment.data if isinstance(attachment.data, bytes) else None
+        label = attachment.Filename or f"attachment {n + 1}"
+        if not data:
+            warnings.append(
+                f"{label}: an attachment stored as an embedded Outlook object was not read; "
+                "save it from Outlook as a file and drop that."
+            )
+            continue
+        members.append(Member(_safe_name(attachment.Filename or "", "", n), data))
+    for i, table in enumerate(tables):
+        table.placed(1, i, "msg-parser")
+    return Mail([page], tables, members, warnings)

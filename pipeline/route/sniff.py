@@ -179,6 +179,8 @@ def _sniff_ole2(name: str) -> Sniffed:
     """An OLE2 container says little of itself in its first bytes; the name's extension
     decides between Word and PowerPoint, and anything else is refused with what to do."""
     lowered = name.lower()
+    if lowered.endswith(".msg"):
+        return Sniffed("mail", "application/vnd.ms-outlook")
     if lowered.endswith(".doc"):
         return Sniffed("text", "application/msword")
     if lowered.endswith(".ppt"):
