@@ -3,6 +3,8 @@ transcript; the audio windows stitched so words said in an overlap appear once."
 
 from __future__ import annotations
 
+import re
+
 from docintel.pipeline.audio.signal import overlap_counts, stitch
 from docintel.pipeline.types import DocumentContent, Segment, table_markdown
 
@@ -29,10 +31,31 @@ def stitch_segments(windows: list[Segment]) -> list[Segment]:
     return windows
 
 
+IMAGE_MARK = re.compile(r"<!-- image page (\d+) -->")
+
+
 def document_markdown(content: DocumentContent) -> str:
+    pages = {p.page: p for p in content.pages}
+    placed: set[int] = set()
+
+    def image_text(m: re.Match[str]) -> str:
+        """An image inside an Office file: its text where the image stood."""
+        number = int(m.group(1))
+        image = pages.get(number)
+        if image is None:
+            return m.group(0)
+        placed.add(number)
+        return image.markdown or f"*(image: {image.decision or image.status})*"
+
+    bodies = {
+        p.page: IMAGE_MARK.sub(image_text, p.markdown or "") if p.markdown else None
+        for p in content.pages
+    }
     parts: list[str] = []
     for page in sorted(content.pages, key=lambda p: p.page):
-        body = page.markdown or f"*(page {page.page}: {page.decision or page.status})*"
+        if page.page in placed:
+            continue
+        body = bodies[page.page] or f"*(page {page.page}: {page.decision or page.status})*"
         parts.append(f"<!-- page {page.page} -->\n{body}")
     for table in content.sheets:
         title = f"## {table.sheet}\n\n" if table.sheet else ""

@@ -131,3 +131,52 @@ def test_opendocument_goes_through_libreoffice_or_says_which_package(embedded, t
         assert result["document"]["status"] == "failed"
         error = result["document"]["error"]
         assert "LibreOffice" in error and "apt-get install libreoffice-writer-nogui" in error
+
+
+def _text_png(text: str) -> bytes:
+    """A picture of a line of text, as a scanned snippet pasted into a document would be."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=420, height=80)
+    page.insert_text((20, 45), text, fontsize=18)
+    return page.get_pixmap(dpi=200).tobytes("png")
+
+
+def test_an_image_inside_a_docx_is_read_where_it_stands(embedded, tmp_path):
+    """The page step reads a pasted picture (Tesseract here, the model where there is one);
+    its text is put in the document's text where the picture was."""
+    import docx
+    from docx.shared import Inches
+
+    (tmp_path / "stamp.png").write_bytes(_text_png("Received 14 October 2026"))
+    document = docx.Document()
+    document.add_paragraph("The signed delivery note is pasted below.")
+    document.add_picture(str(tmp_path / "stamp.png"), width=Inches(4))
+    document.add_paragraph("Filed by the warehouse.")
+    document.save(tmp_path / "note.docx")
+    result = process(tmp_path / "note.docx", embedded)
+    section, picture = result["pages"]
+    assert (
+        picture["text_source"] == "tesseract" and "Received 14 October 2026" in picture["markdown"]
+    )
+    text = result["markdown"]
+    assert (
+        text.index("pasted below") < text.index("Received 14 October 2026") < text.index("Filed by")
+    )
+    assert text.count("Received 14 October 2026") == 1  # placed once, not also at the end
+
+
+def test_a_picture_on_a_slide_is_read_on_that_slide(embedded, tmp_path):
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    (tmp_path / "chart.png").write_bytes(_text_png("Revenue up 12 percent"))
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[5])
+    slide.shapes.title.text = "Results"
+    slide.shapes.add_picture(str(tmp_path / "chart.png"), Inches(1), Inches(2), Inches(6))
+    deck.save(tmp_path / "results.pptx")
+    result = process(tmp_path / "results.pptx", embedded)
+    text = result["markdown"]
+    assert text.index("## Results") < text.index("Revenue up 12 percent")

@@ -59,6 +59,13 @@ def page_images(
                 image.info["dpi"] = (used, used)
                 out[number] = image
         return out
+    if kind == "text":  # images inside a DOCX or PPTX, numbered after its sections
+        import io
+
+        from docintel.pipeline.route.office import office_images
+
+        first, blobs = office_images(path)
+        return {n: Image.open(io.BytesIO(blobs[n - first])).convert("RGB") for n in pages}
     image_info(path, settings)
     image = Image.open(path)
     frames = {}

@@ -132,15 +132,19 @@ def route_file(path: Path, settings: Settings) -> Routed:
         from docintel.pipeline.route.office import read_office
 
         pages, tables, reader = read_office(path, sniffed.media_type)
-        return Routed(
+        images = sum(1 for p in pages if p.status == "needs_ocr")
+        routed = Routed(
             "text",
             sniffed.media_type,
             pages=pages,
             tables=tables,
             page_count=len(pages),
-            decision=f"{len(pages)} section(s) and {len(tables)} table(s) read by {reader}",
+            decision=f"{len(pages) - images} section(s), {len(tables)} table(s) read by "
+            f"{reader}; {images} image(s) for the page step",
             reader=reader,
         )
+        plan_model_pages(routed, settings)
+        return routed
     raise DocumentError(f"{path.name}: unsupported type {sniffed.media_type}")
 
 

@@ -5,6 +5,7 @@ error naming the package when it is not."""
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
@@ -33,9 +34,9 @@ def read_office(path: Path, media_type: str) -> tuple[list[PageResult], list[Tab
     if media_type in CONVERTED:
         return _via_libreoffice(path, media_type)
     if media_type == DOCX:
-        return _done(*read_docx(path), "python-docx")
+        return _with_images(*read_docx(path), "python-docx")
     if media_type == PPTX:
-        return _done(*read_pptx(path), "python-pptx")
+        return _with_images(*read_pptx(path), "python-pptx")
     text = path.read_bytes().decode("utf-8", errors="replace")
     if media_type == "text/html":
         markdown, tables = html_markdown(text)
@@ -63,7 +64,60 @@ def _done(
     return pages, tables, reader
 
 
-def read_docx(path: Path) -> tuple[list[str], list[TableData]]:
+IMAGE_MARK = "<!-- image page {} -->"  # where an image's text goes, once read
+MIN_IMAGE_SIDE = 32  # smaller pictures are bullets and icons, not text
+
+
+def _with_images(
+    sections: list[str], tables: list[TableData], images: list[bytes], reader: str
+) -> tuple[list[PageResult], list[TableData], str]:
+    """The sections as pages, and each image inside the file as a page of its own after
+    them, for the page step to read (OCR or the model); the section names it where it was."""
+    first = len(sections) + 1
+    sections = [
+        re.sub(r"\x00IMG(\d+)\x00", lambda m: IMAGE_MARK.format(first + int(m.group(1))), text)
+        for text in sections
+    ]
+    pages, tables, reader = _done(sections, tables, reader)
+    for k in range(len(images)):
+        pages.append(
+            PageResult(
+                first + k,
+                "needs_ocr",
+                decision=f"image {k + 1} inside the file, read where it stands",
+            )
+        )
+    return pages, tables, reader
+
+
+def office_images(path: Path) -> tuple[int, list[bytes]]:
+    """(the page number of the first image, the images' bytes in order) of a DOCX or PPTX,
+    as ``read_office`` numbered them."""
+    from docintel.pipeline.route.sniff import sniff_file
+
+    media_type = sniff_file(path).media_type
+    reader = read_docx if media_type == DOCX else read_pptx
+    sections, _tables, images = reader(path)
+    return len(sections) + 1, images
+
+
+def _image_blob(part) -> bytes | None:  # type: ignore[no-untyped-def]
+    """An image part's bytes where it is large enough to hold text."""
+    from PIL import Image
+
+    blob = getattr(part, "blob", None)
+    if not blob:
+        return None
+    try:
+        with Image.open(io.BytesIO(blob)) as image:
+            if min(image.size) < MIN_IMAGE_SIDE:
+                return None
+    except OSError:
+        return None
+    return blob
+
+
+def read_docx(path: Path) -> tuple[list[str], list[TableData], list[bytes]]:
     import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
@@ -71,12 +125,19 @@ def read_docx(path: Path) -> tuple[list[str], list[TableData]]:
     document = docx.Document(str(path))
     parts: list[str] = []
     tables: list[TableData] = []
+    images: list[bytes] = []
+    related = document.part.related_parts
     for child in document.element.body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
             line = _paragraph(Paragraph(child, document))
             if line:
                 parts.append(line)
+            for rid in child.xpath(".//a:blip/@r:embed"):
+                blob = _image_blob(related.get(rid))
+                if blob is not None:
+                    parts.append(f"\x00IMG{len(images)}\x00")
+                    images.append(blob)
         elif tag == "tbl":
             table = _grid_table(
                 [[c.text.strip() for c in row.cells] for row in Table(child, document).rows]
@@ -84,7 +145,7 @@ def read_docx(path: Path) -> tuple[list[str], list[TableData]]:
             if table is not None:
                 tables.append(table.placed(1, len(tables), "python-docx"))
                 parts.append(table_markdown(table))
-    return ["\n\n".join(parts)], tables
+    return ["\n\n".join(parts)], tables, images
 
 
 def _paragraph(paragraph) -> str:  # type: ignore[no-untyped-def]
@@ -101,11 +162,13 @@ def _paragraph(paragraph) -> str:  # type: ignore[no-untyped-def]
     return text
 
 
-def read_pptx(path: Path) -> tuple[list[str], list[TableData]]:
+def read_pptx(path: Path) -> tuple[list[str], list[TableData], list[bytes]]:
     from pptx import Presentation
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
 
     slides: list[str] = []
     tables: list[TableData] = []
+    images: list[bytes] = []
     for number, slide in enumerate(Presentation(str(path)).slides, start=1):
         parts: list[str] = []
         title = slide.shapes.title
@@ -121,6 +184,11 @@ def read_pptx(path: Path) -> tuple[list[str], list[TableData]]:
                     index = sum(1 for t in tables if t.page == number)
                     tables.append(table.placed(number, index, "python-pptx"))
                     parts.append(table_markdown(table))
+            elif shape.shape_type == MSO_SHAPE_TYPE.PICTURE:
+                blob = _image_blob(shape.image)
+                if blob is not None:
+                    parts.append(f"\x00IMG{len(images)}\x00")
+                    images.append(blob)
             elif getattr(shape, "has_text_frame", False) and shape.has_text_frame:
                 for paragraph in shape.text_frame.paragraphs:
                     text = "".join(run.text for run in paragraph.runs).strip()
@@ -131,7 +199,7 @@ def read_pptx(path: Path) -> tuple[list[str], list[TableData]]:
         if slide.has_notes_slide and slide.notes_slide.notes_text_frame.text.strip():
             parts.append(f"*Notes:* {slide.notes_slide.notes_text_frame.text.strip()}")
         slides.append("\n\n".join(parts))
-    return slides, tables
+    return slides, tables, images
 
 
 class _Html(HTMLParser):
@@ -239,5 +307,5 @@ def _via_libreoffice(path: Path, media_type: str) -> tuple[list[PageResult], lis
                 f"save it as {target.upper()} or PDF and drop that."
             )
         reader = read_docx if target == "docx" else read_pptx
-        sections, tables = reader(converted)
+        sections, tables, _images = reader(converted)
     return _done(sections, tables, f"libreoffice+python-{target}")
