@@ -23,6 +23,7 @@ from docintel.cli_common import (
     console,
     db_app,
     dev_app,
+    document_or_exit,
     err,
 )
 from docintel.logs import setup_logging
@@ -251,7 +252,6 @@ def retry(
     from sqlalchemy import select
 
     from docintel.store.db import session_scope
-    from docintel.store.queries import find_document
     from docintel.store.records import reset_steps, set_status
     from docintel.store.schema import Document, Status
     from docintel.worker.app import enqueue
@@ -260,11 +260,7 @@ def retry(
         if failed:
             docs = list(s.scalars(select(Document).where(Document.status == Status.failed.value)))
         else:
-            one = find_document(s, doc or "")
-            if one is None:
-                err.print(f"[red]no document {safe(repr(doc))}[/]")
-                raise typer.Exit(1)
-            docs = [one]
+            docs = [document_or_exit(s, doc or "")]
         shas = []
         for d in docs:
             reset_steps(s, d.id)

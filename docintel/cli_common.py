@@ -59,3 +59,15 @@ def _redact(url: str) -> str:
     from docintel.config import redact_url
 
     return redact_url(url)
+
+
+def document_or_exit(session: Any, ref: str) -> Any:
+    """The document ``ref`` names (id, sha256 or name), or a message and exit code 1."""
+    from docintel.render import safe
+    from docintel.store.queries import find_document
+
+    found = find_document(session, ref)
+    if found is None:
+        err.print(f"[red]no document {safe(repr(ref))}[/]; `docintel query` lists them.")
+        raise typer.Exit(1)
+    return found

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from docintel.cli_common import JsonOpt, _print_json, _settings, app, console, err
+from docintel.cli_common import JsonOpt, _print_json, _settings, app, console, document_or_exit, err
 from docintel.render import safe
 
 WhereOpt = Annotated[
@@ -135,15 +135,11 @@ def set_field(
     """Record a person's value for a field; the machine's value is kept beside it."""
     from docintel.store.db import session_scope
     from docintel.store.profiles import ConditionError, correct_field
-    from docintel.store.queries import find_document
     from docintel.store.records import audit
 
     settings = _settings()
     with session_scope(settings.db_url) as s:
-        found = find_document(s, doc)
-        if found is None:
-            err.print(f"[red]no document {safe(repr(doc))}[/]")
-            raise typer.Exit(1)
+        found = document_or_exit(s, doc)
         for n, assignment in enumerate(assignments):
             name, sep, value = assignment.partition("=")
             if not sep or not name.strip():

@@ -17,6 +17,7 @@ from docintel.cli_common import (
     _settings,
     app,
     console,
+    document_or_exit,
     err,
 )
 from docintel.cli_profiles import WhereOpt
@@ -174,13 +175,10 @@ def show(
     """One document: pages, tables, extraction and (with --audit) its audit trail."""
     settings = _settings()
     from docintel.store.db import session_scope
-    from docintel.store.queries import document_result, find_document
+    from docintel.store.queries import document_result
 
     with session_scope(settings.db_url) as s:
-        found = find_document(s, doc)
-        if found is None:
-            err.print(f"[red]no document {safe(repr(doc))}[/]; `docintel query` lists them.")
-            raise typer.Exit(1)
+        found = document_or_exit(s, doc)
         result = document_result(s, found)
     if fmt:
         from docintel.pipeline.audio.captions import FORMATS, captions

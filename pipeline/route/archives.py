@@ -10,8 +10,9 @@ from __future__ import annotations
 import stat
 import tarfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
@@ -60,27 +61,27 @@ def _zip_entries(path: Path, limits: Limits) -> Iterator[Entry]:
     with archive:
         infos = [i for i in archive.infolist() if not i.is_dir()]
         _count(path, len(infos), limits)
-        total = 0
-        for info in infos:
-            mode = info.external_attr >> 16
-            refused = _bad_name(info.filename) or (
-                "a symbolic link" if stat.S_ISLNK(mode) else None
-            )
-            if refused is None and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-                ratio = info.file_size / max(info.compress_size, 1)
-                refused = (
-                    f"compressed {ratio:,.0f}:1 ({info.file_size:,} bytes from "
-                    f"{info.compress_size:,}), above DOCINTEL_ARCHIVE_MAX_RATIO="
-                    f"{limits.max_ratio:g}: a decompression bomb"
-                )
-            total += info.file_size
-            if refused is None and total > limits.max_total:
-                refused = _too_much(limits)
-            if refused:
-                yield Entry(info.filename, info.file_size, refused=refused)
-                continue
-            with archive.open(info) as stream:
-                yield Entry(info.filename, info.file_size, stream)
+        yield from _guarded(
+            (
+                (i.filename, i.file_size, _zip_refusal(i, limits), partial(archive.open, i))
+                for i in infos
+            ),  # fmt: skip
+            limits,
+        )
+
+
+def _zip_refusal(info: zipfile.ZipInfo, limits: Limits) -> str | None:
+    if refused := _bad_name(info.filename):
+        return refused
+    if stat.S_ISLNK(info.external_attr >> 16):
+        return "a symbolic link"
+    ratio = info.file_size / max(info.compress_size, 1)
+    if ratio > limits.max_ratio:
+        return (
+            f"compressed {ratio:,.0f}:1 ({info.file_size:,} bytes from {info.compress_size:,}), "
+            f"above DOCINTEL_ARCHIVE_MAX_RATIO={limits.max_ratio:g}: a decompression bomb"
+        )
+    return None
 
 
 def _tar_entries(path: Path, limits: Limits) -> Iterator[Entry]:
@@ -96,29 +97,49 @@ def _tar_entries(path: Path, limits: Limits) -> Iterator[Entry]:
         _count(path, len(files), limits)
         compressed = max(path.stat().st_size, 1)
         declared = sum(m.size for m in files if m.isfile())
-        bomb = declared > limits.max_ratio * compressed
-        total = 0
-        for member in files:
-            refused = _bad_name(member.name)
-            if refused is None and (member.issym() or member.islnk()):
-                refused = f"a link to {member.linkname!r}"
-            elif refused is None and not member.isfile():
-                refused = "a device, pipe or other special file"
-            elif refused is None and bomb:
-                refused = (
-                    f"the archive unpacks to {declared:,} bytes from {compressed:,}, above "
-                    f"DOCINTEL_ARCHIVE_MAX_RATIO={limits.max_ratio:g}: a decompression bomb"
-                )
-            total += member.size
-            if refused is None and total > limits.max_total:
-                refused = _too_much(limits)
-            if refused:
-                yield Entry(member.name, member.size, refused=refused)
-                continue
-            stream = archive.extractfile(member)
-            if stream is not None:
-                with stream:
-                    yield Entry(member.name, member.size, stream)
+        bomb = (
+            f"the archive unpacks to {declared:,} bytes from {compressed:,}, above "
+            f"DOCINTEL_ARCHIVE_MAX_RATIO={limits.max_ratio:g}: a decompression bomb"
+            if declared > limits.max_ratio * compressed
+            else None
+        )
+        yield from _guarded(
+            (
+                (m.name, m.size, _tar_refusal(m) or bomb, partial(archive.extractfile, m))
+                for m in files
+            ),  # fmt: skip
+            limits,
+        )
+
+
+def _tar_refusal(member: tarfile.TarInfo) -> str | None:
+    if refused := _bad_name(member.name):
+        return refused
+    if member.issym() or member.islnk():
+        return f"a link to {member.linkname!r}"
+    if not member.isfile():
+        return "a device, pipe or other special file"
+    return None
+
+
+Candidate = tuple[str, int, str | None, Callable[[], BinaryIO | None]]
+
+
+def _guarded(candidates: Iterable[Candidate], limits: Limits) -> Iterator[Entry]:
+    """Members as entries to store, opened one at a time, or refused with the reason; past
+    DOCINTEL_ARCHIVE_MAX_TOTAL_MB in all, every further member is refused."""
+    total = 0
+    for name, size, refused, open_member in candidates:
+        total += size
+        if refused is None and total > limits.max_total:
+            refused = _too_much(limits)
+        if refused:
+            yield Entry(name, size, refused=refused)
+            continue
+        stream = open_member()
+        if stream is not None:
+            with stream:
+                yield Entry(name, size, stream)
 
 
 def _bad_name(name: str) -> str | None:
