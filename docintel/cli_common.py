@@ -39,6 +39,17 @@ def _settings(engine: str | None = None) -> Settings:
     return get_settings()
 
 
+def _database_settings(engine: str | None = None) -> Settings:
+    """For the commands that read results: in the embedded mode the database is created (or
+    brought up to date) first, so a new home answers 'no documents', not a traceback."""
+    settings = _settings(engine)
+    if not settings.distributed:
+        from docintel import migrations
+
+        migrations.upgrade(settings.db_url)
+    return settings
+
+
 def _embedded_settings(engine: str | None = None) -> Settings:
     """Embedded commands run in-process whatever DOCINTEL_BROKER_URL says."""
     os.environ["DOCINTEL_BROKER_URL"] = ""

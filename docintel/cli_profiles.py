@@ -11,7 +11,16 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from docintel.cli_common import JsonOpt, _print_json, _settings, app, console, document_or_exit, err
+from docintel.cli_common import (
+    JsonOpt,
+    _database_settings,
+    _print_json,
+    _settings,
+    app,
+    console,
+    document_or_exit,
+    err,
+)
 from docintel.render import safe
 
 WhereOpt = Annotated[
@@ -101,7 +110,7 @@ def export(
     except ConditionError as exc:
         err.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from exc
-    settings = _settings()
+    settings = _database_settings()
     with session_scope(settings.db_url) as s:
         documents, items = export_rows(s, doc_type, conditions)
     path = out or Path(f"{doc_type}.{fmt}")
@@ -137,7 +146,7 @@ def set_field(
     from docintel.store.profiles import ConditionError, correct_field
     from docintel.store.records import audit
 
-    settings = _settings()
+    settings = _database_settings()
     with session_scope(settings.db_url) as s:
         found = document_or_exit(s, doc)
         for n, assignment in enumerate(assignments):
@@ -175,7 +184,7 @@ def reextract(
     page or recording is read again."""
     from docintel.worker.profiles import reextract as run
 
-    settings = _settings()
+    settings = _database_settings()
     changed = run(settings, doc_type, since)
     if as_json:
         _print_json(changed)

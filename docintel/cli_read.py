@@ -12,9 +12,9 @@ from rich.markup import escape
 from docintel.cli_common import (
     EngineOpt,
     JsonOpt,
+    _database_settings,
     _print_json,
     _redact,
-    _settings,
     app,
     console,
     document_or_exit,
@@ -28,7 +28,7 @@ from docintel.render import safe
 @app.command()
 def status(as_json: JsonOpt = False) -> None:
     """Documents by status, queue depth per queue, and live workers."""
-    settings = _settings()
+    settings = _database_settings()
     from docintel.store.db import session_scope
     from docintel.store.queries import refusals, status_counts
 
@@ -90,7 +90,7 @@ def query(
     as_json: JsonOpt = False,
 ) -> None:
     """List documents, newest first (best match first with --search or --similar)."""
-    settings = _settings()
+    settings = _database_settings()
     from docintel.store.db import session_scope
     from docintel.store.profiles import Condition, ConditionError
     from docintel.store.queries import document_summary, list_documents
@@ -173,7 +173,7 @@ def show(
     ] = None,
 ) -> None:
     """One document: pages, tables, extraction and (with --audit) its audit trail."""
-    settings = _settings()
+    settings = _database_settings()
     from docintel.store.db import session_scope
     from docintel.store.queries import document_result
 
@@ -221,7 +221,7 @@ def ask(
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question over the corpus, citing document and page or seconds."""
-    settings = _settings(engine)
+    settings = _database_settings(engine)
     from docintel.worker.ask import ask as ask_corpus
 
     bring_index_up_to_date(settings)

@@ -82,3 +82,22 @@ def test_flower_is_never_started_open(monkeypatch):
         get_settings.cache_clear()
     assert run.exit_code == 2
     assert "DOCINTEL_FLOWER_BASIC_AUTH=user:password" in run.output
+
+
+def test_reading_a_new_home_answers_instead_of_a_traceback(tmp_path, monkeypatch):
+    """Before anything was processed, the read commands say there is nothing yet."""
+    from typer.testing import CliRunner
+
+    from docintel.cli import app
+    from docintel.config import get_settings
+
+    monkeypatch.setenv("DOCINTEL_HOME", str(tmp_path / "new-home"))
+    monkeypatch.setenv("DOCINTEL_BROKER_URL", "")
+    monkeypatch.delenv("DOCINTEL_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    status = CliRunner().invoke(app, ["status", "--json"])
+    assert status.exit_code == 0 and '"documents": {}' in status.stdout
+    shown = CliRunner().invoke(app, ["show", "1"])
+    assert shown.exit_code == 1 and "no document '1'" in shown.stderr
+    assert shown.exception is None or isinstance(shown.exception, SystemExit)
+    get_settings.cache_clear()
