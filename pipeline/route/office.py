@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -92,12 +93,19 @@ def _with_images(
 
 def office_images(path: Path) -> tuple[int, list[bytes]]:
     """(the page number of the first image, the images' bytes in order) of a DOCX or PPTX,
-    as ``read_office`` numbered them."""
+    as ``read_office`` numbered them. The page step asks for one image at a time: the file
+    is parsed once per version, not once per image."""
+    stat = path.stat()
+    return _office_images(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=2)
+def _office_images(path: str, _mtime_ns: int, _size: int) -> tuple[int, list[bytes]]:
     from docintel.pipeline.route.sniff import sniff_file
 
-    media_type = sniff_file(path).media_type
+    media_type = sniff_file(Path(path)).media_type
     reader = read_docx if media_type == DOCX else read_pptx
-    sections, _tables, images = reader(path)
+    sections, _tables, images = reader(Path(path))
     return len(sections) + 1, images
 
 
