@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from docintel.pipeline.audio.signal import overlap_counts, stitch
+from docintel.pipeline.audio.signal import monotonic_words, overlap_counts, stitch
 from docintel.pipeline.types import DocumentContent, Segment, table_markdown
 
 
@@ -28,6 +28,11 @@ def stitch_segments(windows: list[Segment]) -> list[Segment]:
             # the word timestamps follow the text: the repeated words go from both
             window.timings["raw_words"] = timed
             window.words = timed[cut:]
+    floor = 0.0
+    for window in windows:
+        if window.words:
+            window.words = monotonic_words(window.words, floor)
+            floor = window.words[-1][1]
     return windows
 
 

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from docintel.config import get_settings
-from docintel.pipeline.audio.signal import plan_windows, speech_spans, stitch
+from docintel.pipeline.audio.signal import monotonic_words, plan_windows, speech_spans, stitch
 from docintel.testkit.audio_samples import RATE, build_recording, paused_recording, write_wav
 from tests.helpers import forcing, process
 
@@ -64,6 +64,18 @@ def test_stitch_aligns_words_not_times():
     assert stitch(texts, [1.0, 0.0]) == [texts[0], "the revised terms today", "hello again"]
     assert stitch(["and then the", "the invoice was paid"], [1.0])[1] == "the invoice was paid"
     assert stitch(["a cut off wor", "word that was cut"], [1.0])[1] == "word that was cut"
+
+
+def test_word_times_never_run_backwards():
+    """Whisper's timed segments can start before the previous one ended (seen in CI: a
+    word at 22.03 s followed by one at 21.73 s); a player and captions need them in order."""
+    words = [["one", 21.2, 21.5, None], ["two", 22.0, 22.1, None], ["three", 21.7, 21.9, 0.9]]
+    assert monotonic_words(words) == [
+        ["one", 21.2, 21.5, None],
+        ["two", 22.0, 22.1, None],
+        ["three", 22.0, 22.0, 0.9],
+    ]
+    assert monotonic_words([["late", 1.0, 2.0]], floor=1.5) == [["late", 1.5, 2.0]]
 
 
 def test_long_recording_on_the_cpu_engine(embedded, recording, tmp_path):

@@ -10,7 +10,7 @@ from typing import Any
 
 from docintel.config import Settings
 from docintel.models.runtime import Engine, uses_model
-from docintel.pipeline.audio.signal import decode
+from docintel.pipeline.audio.signal import decode, monotonic_words
 from docintel.pipeline.errors import DocumentError
 from docintel.pipeline.types import AUDIO_RATE, Segment, WindowText
 
@@ -277,7 +277,7 @@ def _decode(
             end = at + span * weight / total
             words.append([token, round(at, 3), round(end, 3), None])
             at = end
-    return words, info.language
+    return monotonic_words(words), info.language
 
 
 def _redecode_short(

@@ -209,3 +209,15 @@ def stitch(texts: list[str], overlaps: list[float], words_per_s: float = 3.5) ->
         text if n == 0 else " ".join(text.split()[n:])
         for text, n in zip(texts, counts, strict=True)
     ]
+
+
+def monotonic_words(words: list[list[Any]], floor: float = 0.0) -> list[list[Any]]:
+    """Word times that never run backwards: whisper's timed segments may start a little
+    before the previous one ended, and a window's first words may start inside the one
+    before; a player seeking to a word, and captions, need times in order."""
+    out = []
+    for text, start, end, *rest in words:
+        start = max(start, floor)
+        out.append([text, start, max(end, start), *rest])
+        floor = start
+    return out
