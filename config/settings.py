@@ -147,6 +147,32 @@ class Settings(BaseSettings):
     )
     flower_port: int = Field(default=5555, description="Flower's port.")
 
+    # --- HTTP API and web page -----------------------------------------------------------
+    api_host: str = Field(default="127.0.0.1", description="Address `docintel serve`/`up` bind.")
+    api_port: int = Field(default=8000, description="Port of the HTTP API and the web page.")
+    api_auth: Literal["token", "none"] = Field(
+        default="token",
+        description="token: every request needs an API token (`docintel token create`); none: "
+        "anonymous access, only when set on purpose.",
+    )
+    api_cors_origins: str = Field(
+        default="", description="Comma-separated origins allowed by CORS; empty: CORS off."
+    )
+    api_page_size: int = Field(default=50, description="Documents per page of a listing.")
+    webhook_urls: str = Field(
+        default="", description="Comma-separated URLs POSTed a summary when a document ends."
+    )
+    webhook_secret: str = Field(
+        default="",
+        description="HMAC-SHA256 key of the X-Docintel-Signature header; empty: unsigned.",
+    )
+    webhook_max_attempts: int = Field(
+        default=5, description="Deliveries tried per webhook, with exponential backoff."
+    )
+    metrics_port: int = Field(
+        default=0, description="A worker's own Prometheus port (0: none; the API has /metrics)."
+    )
+
     page_dpi: int = Field(
         default=150, description="Rasterization DPI for PDF pages sent to a model."
     )

@@ -69,8 +69,13 @@ def process(
 def up(
     polling: Annotated[bool, typer.Option(help="Poll instead of inotify.")] = False,
     engine: EngineOpt = None,
+    port: Annotated[
+        int | None, typer.Option("--port", help="Web page and API port (DOCINTEL_API_PORT).")
+    ] = None,
+    web: Annotated[bool, typer.Option(help="Serve the web page and the API.")] = True,
 ) -> None:
-    """Embedded all-in-one: watch the inbox and process each file in this process."""
+    """Embedded all-in-one: watch the inbox, process each file in this process, and serve
+    the web page and the API on 127.0.0.1 (a one-time login link is printed)."""
     settings = _embedded_settings(engine)
     setup_logging()
     from docintel.store.db import session_scope
@@ -97,6 +102,13 @@ def up(
         f"[bold]docintel up[/]: watching {safe(settings.inbox_dir.resolve())} "
         f"(database {safe(_redact(settings.db_url))}); Ctrl-C to stop"
     )
+    if web:
+        from docintel.cli_serve import start_api
+
+        port = settings.api_port if port is None else port
+        link = start_api(settings, settings.api_host, port)
+        if link:
+            err.print(f"  web page and API: {safe(link)}", soft_wrap=True)
     from docintel.worker.indexing import index_pending
 
     def work(taken: object, _path: object) -> None:
@@ -368,6 +380,7 @@ def dev_layers(as_json: JsonOpt = False) -> None:
 # Registered last so `docintel --help` lists the pipeline verbs first.
 import docintel.cli_profiles  # noqa: E402,F401  (profiles, export, set, reextract)
 import docintel.cli_read  # noqa: E402,F401  (status, query, show, ask, config)
+import docintel.cli_serve  # noqa: E402,F401  (serve, token)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -91,73 +91,38 @@ def query(
 ) -> None:
     """List documents, newest first (best match first with --search or --similar)."""
     settings = _database_settings()
-    from docintel.store.db import session_scope
-    from docintel.store.profiles import Condition, ConditionError
-    from docintel.store.queries import document_summary, list_documents
+    from docintel.store.profiles import ConditionError
+    from docintel.worker.listing import Filters, document_listing
 
+    filters = Filters(
+        status=status_,
+        kind=type_,
+        name=name,
+        contains=contains,
+        since=since,
+        until=until,
+        entity=entity,
+        entity_type=entity_type,
+        related_to=related_to,
+        search=search,
+        similar=similar,
+        doc_type=doc_type,
+        where=list(where or []),
+        parent=parent,
+    )
+    if similar:
+        bring_index_up_to_date(settings)
     try:
-        conditions = [Condition.parse(w) for w in where or []]
+        docs, _ = document_listing(settings, filters, limit)
     except ConditionError as exc:
         err.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from exc
-    if similar:
-        bring_index_up_to_date(settings)
-    with session_scope(settings.db_url) as s:
-        matches = _passage_matches(s, settings, search, similar, limit)
-        docs = [
-            document_summary(d)
-            for d in list_documents(
-                s,
-                status=status_,
-                kind=type_,
-                name=name,
-                contains=contains,
-                since=since,
-                until=until,
-                limit=limit,
-                entity=entity,
-                entity_type=entity_type,
-                related_to=related_to,
-                ids=list(matches) if matches is not None else None,
-                doc_type=doc_type,
-                where=conditions,
-                parent=parent,
-            )
-        ]
-    if matches is not None:
-        order = list(matches)
-        docs.sort(key=lambda d: order.index(d["id"]))
-        for d in docs:
-            d["match"] = matches[d["id"]]
     if as_json:
         _print_json(docs)
     else:
         from docintel import render
 
         render.documents_table(console, docs)
-
-
-def _passage_matches(
-    s: Any, settings: Settings, search: str | None, similar: str | None, limit: int
-) -> dict[int, dict[str, Any]] | None:
-    """document id -> its best passage, in rank order; None when not searching."""
-    if not (search or similar):
-        return None
-    from docintel.models.embedding import embedder_for
-    from docintel.store.retrieval import citation
-    from docintel.store.search import text_search, vector_search
-
-    hits = (
-        text_search(s, search, limit * 3)
-        if search
-        else vector_search(s, embedder_for(settings).embed([similar or ""])[0], limit * 3)
-    )
-    matches: dict[int, dict[str, Any]] = {}
-    for h in hits:
-        matches.setdefault(
-            h.document_id, {**citation(h), "score": round(h.score, 4), "text": h.text[:300]}
-        )
-    return matches
 
 
 @app.command()

@@ -66,8 +66,12 @@ def list_documents(
     doc_type: str | None = None,
     where: list[Condition] | None = None,
     parent: int | None = None,
+    before: int | None = None,
 ) -> list[Document]:
+    """Newest first; ``before`` (an id) continues a listing where its last page ended."""
     query = select(Document).order_by(Document.id.desc()).limit(limit)
+    if before is not None:
+        query = query.where(Document.id < before)
     if parent is not None:
         query = query.where(Document.parent_id == parent)
     if doc_type or where:

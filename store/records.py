@@ -11,6 +11,7 @@ from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import Session
 
 from docintel.store.db import insert_stmt, upsert
+from docintel.store.events import note
 from docintel.store.schema import (
     AudioSegment,
     AuditEvent,
@@ -43,6 +44,7 @@ def set_status(
     elif status is Status.done:
         values["finished_at"] = utcnow()
     session.execute(update(Document).where(Document.id == doc_id).values(**values))
+    note(session, doc_id, status.value, values["updated_at"])
 
 
 def add_warnings(session: Session, doc: Document, warnings: Iterable[str]) -> None:

@@ -18,6 +18,7 @@ TABLES = {
     "audit_events",
     "step_runs",
     "fields",
+    "api_tokens",
 }
 
 

@@ -28,6 +28,8 @@ TASKS: dict[str, tuple[str, int, int]] = {
     "docintel.finalize": ("cpu", 120, 180),
     # Embedding follows the document, on the queue whose workers hold the models.
     "docintel.index": ("agent", 1800, 1860),
+    # A POST to a user's receiver when a document ends (worker.webhooks).
+    "docintel.webhook": ("cpu", 60, 90),
 }
 ENTRY_TASK = "docintel.route"
 # Later steps of a document go before new documents (Redis: 0 is served first), so a batch
@@ -104,7 +106,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
 
 
 # Task modules, named as strings: the worker imports them when it starts.
-TASK_MODULES = ("docintel.worker.tasks", "docintel.worker.lifecycle")
+TASK_MODULES = ("docintel.worker.tasks", "docintel.worker.lifecycle", "docintel.worker.webhooks")
 
 
 def make_app(settings: Settings) -> Celery:

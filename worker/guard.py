@@ -22,7 +22,9 @@ from docintel.pipeline.errors import DocumentError
 from docintel.store.db import session_scope
 from docintel.store.records import audit, begin_step, document_by_sha, finish_step, set_status
 from docintel.store.schema import Document, Status, utcnow
+from docintel.worker.metrics import STEP_FAILURES, engine_label, observe_step
 from docintel.worker.runtime import Runtime, current
+from docintel.worker.webhooks import notify
 
 log = logging.getLogger("docintel.worker")
 # In a step's session info: True when the document was never started before this step.
@@ -59,18 +61,23 @@ def run_step(task: Task, sha256: str, step: str, body: StepFn) -> None:
             audit(
                 s, run=sha256, document_id=doc.id, step=step, seq=99, status="error", content=reason
             )
-            return
-        # Never started before: nothing of an earlier run to replace (the body may skip
-        # its deletes). A retry by hand or a re-delivery finds started_at set.
-        first_run = doc.started_at is None
-        if doc.status != Status.processing.value:
-            # set on the loaded row: one UPDATE with the attempt count at commit
-            doc.status, doc.updated_at = Status.processing.value, utcnow()
-            doc.started_at = doc.started_at or doc.updated_at
-        doc_id = doc.id
-        claimed = doc
-        # Messages name the user's file, not its content-addressed archive copy.
-        names = (Path(doc.archive_path or "").name, doc.name)
+            gave_up = doc.id
+        else:
+            gave_up = None
+            # Never started before: nothing of an earlier run to replace (the body may skip
+            # its deletes). A retry by hand or a re-delivery finds started_at set.
+            first_run = doc.started_at is None
+            if doc.status != Status.processing.value:
+                # set on the loaded row: one UPDATE with the attempt count at commit
+                doc.status, doc.updated_at = Status.processing.value, utcnow()
+                doc.started_at = doc.started_at or doc.updated_at
+            doc_id = doc.id
+            claimed = doc
+            # Messages name the user's file, not its content-addressed archive copy.
+            names = (Path(doc.archive_path or "").name, doc.name)
+    if gave_up is not None:
+        notify(task.app, settings, gave_up, sha256)
+        return
     started = time.perf_counter()
     try:
         with session_scope(url) as s:
@@ -87,10 +94,10 @@ def run_step(task: Task, sha256: str, step: str, body: StepFn) -> None:
     except DocumentError as exc:
         archived, name = names
         message = str(exc).replace(archived, name) if archived else str(exc)
-        _fail(url, sha256, doc_id, step, message)
+        _fail(task, sha256, doc_id, step, message)
     except SoftTimeLimitExceeded:
         _fail(
-            url,
+            task,
             sha256,
             doc_id,
             step,
@@ -116,7 +123,7 @@ def run_step(task: Task, sha256: str, step: str, body: StepFn) -> None:
         if attempts < settings.max_attempts:
             raise task.retry(exc=exc, countdown=min(2**attempts, 60)) from exc
         _fail(
-            url,
+            task,
             sha256,
             doc_id,
             step,
@@ -124,13 +131,18 @@ def run_step(task: Task, sha256: str, step: str, body: StepFn) -> None:
             "unusual file; the original is kept in the archive.",
         )
     else:
-        log.info("%s %s done in %.0f ms", step, sha256[:12], (time.perf_counter() - started) * 1e3)
+        took = time.perf_counter() - started
+        observe_step(step, engine_label(runtime), took)
+        log.info("%s %s done in %.0f ms", step, sha256[:12], took * 1e3)
 
 
-def _fail(url: str, sha256: str, doc_id: int, step: str, reason: str) -> None:
-    with session_scope(url) as s:
+def _fail(task: Task, sha256: str, doc_id: int, step: str, reason: str) -> None:
+    settings = current().settings
+    with session_scope(settings.db_url) as s:
         set_status(s, doc_id, Status.failed, reason)
         audit(s, run=sha256, document_id=doc_id, step=step, seq=99, status="error", content=reason)
+    STEP_FAILURES.labels(step=step.split(":", 1)[0]).inc()
+    notify(task.app, settings, doc_id, sha256)
 
 
 @contextmanager

@@ -1,5 +1,6 @@
-"""Worker process hooks: fresh database connections after fork, and putting back the tasks
-a killed worker left unacknowledged as soon as a new worker starts."""
+"""Worker process hooks: fresh database connections after fork (and the process's own
+metrics port, where one is set), and putting back the tasks a killed worker left
+unacknowledged as soon as a new worker starts."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from celery.signals import worker_process_init, worker_ready
 
 from docintel.store.db import dispose_engines
 from docintel.worker.app import QUEUES
+from docintel.worker.metrics import serve_worker_metrics
 from docintel.worker.recovery import restore_orphaned_unacked
+from docintel.worker.runtime import current
 
 log = logging.getLogger("docintel.worker")
 STARTED_AT = time.time()
@@ -22,6 +25,9 @@ STARTED_AT = time.time()
 def _fresh_connections(**_: Any) -> None:
     # Pooled connections must not be shared between the parent and its forked children.
     dispose_engines()
+    from billiard.process import current_process
+
+    serve_worker_metrics(current().settings, getattr(current_process(), "index", 0) or 0)
 
 
 @worker_ready.connect

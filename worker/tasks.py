@@ -40,6 +40,7 @@ from docintel.worker.guard import FIRST_RUN, run_step
 from docintel.worker.indexing import BATCH, index_pending
 from docintel.worker.profiles import save_profile_fields
 from docintel.worker.runtime import Runtime, current
+from docintel.worker.webhooks import notify
 
 log = logging.getLogger("docintel.worker")
 INDEX_BATCHES = 8
@@ -235,9 +236,14 @@ def _finalize(task: Task, s: Session, doc: Document, sha256: str) -> Callable[[]
         content=f"done; {len(doc.warnings or [])} warning(s)",
         status="warning" if doc.warnings else "ok",
     )
-    if task.app.conf.task_always_eager:
-        return None  # embedded: the index is brought up to date before a search
-    return lambda: workflow.send_index(task.app, sha256)
+    settings, doc_id = current().settings, doc.id
+
+    def then() -> None:
+        notify(task.app, settings, doc_id, sha256)
+        if not task.app.conf.task_always_eager:  # embedded: indexed before a search
+            workflow.send_index(task.app, sha256)
+
+    return then
 
 
 @shared_task(name="docintel.index", bind=True, max_retries=None)

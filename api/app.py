@@ -1,0 +1,144 @@
+"""The HTTP app: ``create_app(settings)``. Routers: documents, events, ask, operations
+(health, readiness, metrics), the login and the web page. Settings, the event hub, the
+in-process work and the login codes live on ``app.state``; nothing is global, so a test
+builds as many apps as it likes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+
+from docintel.api import documents, events, metrics, web
+from docintel.api.auth import COOKIE, Logins, writer
+from docintel.api.work import Work
+from docintel.config import Settings
+from docintel.models.runtime import Engine
+from docintel.store.db import session_scope
+
+HERE = Path(__file__).parent
+operations = APIRouter(tags=["operations"])
+
+
+@operations.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process answers."""
+    return {"status": "ok"}
+
+
+@operations.get("/readyz")
+def readyz(request: Request) -> JSONResponse:
+    """The database (and, distributed, the broker) can be reached; 503 says which not."""
+    settings: Settings = request.app.state.settings
+    checks: dict[str, str] = {}
+    try:
+        with session_scope(settings.db_url) as s:
+            s.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"unreachable: {type(exc).__name__}"
+    if settings.distributed:
+        from docintel.worker.app import app_for
+
+        try:
+            with app_for(settings).connection_for_write() as conn:
+                conn.ensure_connection(max_retries=1, timeout=2)
+            checks["broker"] = "ok"
+        except Exception as exc:
+            checks["broker"] = f"unreachable: {type(exc).__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
+
+
+class Question(BaseModel):
+    question: str = Field(min_length=1, max_length=4000)
+    top_k: int = Field(default=5, ge=1, le=50)
+
+
+ask_router = APIRouter(tags=["ask"])
+
+
+@ask_router.post("/v1/ask", dependencies=[Depends(writer)])
+async def ask(request: Request, body: Question) -> dict[str, Any]:
+    """An answer over the corpus with its citations (document, page or seconds), as `ask`."""
+    from docintel.worker.ask import ask as ask_corpus
+    from docintel.worker.indexing import index_pending
+
+    state = request.app.state
+
+    def answer() -> dict[str, Any]:
+        index_pending(state.settings)
+        return ask_corpus(body.question, state.settings, body.top_k, engine=state.work.engine)
+
+    return await run_in_threadpool(answer)
+
+
+login_router = APIRouter(tags=["login"])
+
+
+@login_router.get("/login", include_in_schema=False)
+def login_link(request: Request, code: str | None = None) -> Any:
+    """The one-time login link ``docintel up`` prints: a cookie, then home. Without a code,
+    the form that takes a token (POSTed, so a token never sits in a URL or a log)."""
+    if code is None:
+        return web.login_page(request)
+    session = request.app.state.logins.redeem(code)
+    if session is None:
+        return web.login_page(request, "That login link was used already; paste a token.")
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(COOKIE, session, httponly=True, samesite="strict", max_age=30 * 86400)
+    return response
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+    """The API and the web page over ``settings``' database (and queue). ``engine`` is
+    injected for in-process work, as the pipeline's entry points take it."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.hub.start()
+        yield
+        await app.state.hub.stop()
+        app.state.work.close()
+
+    app = FastAPI(
+        title="docintel",
+        summary="Documents and recordings in; text, tables, fields, transcripts and entities out.",
+        version="1",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.logins = Logins()
+    app.state.hub = events.EventHub(settings)
+    app.state.work = Work(settings, engine)
+    app.state.metrics = metrics.registry_for(settings)
+    origins = [o.strip() for o in settings.api_cors_origins.split(",") if o.strip()]
+    if origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["*"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    for router in (
+        documents.router,
+        events.router,
+        ask_router,
+        operations,
+        metrics.router,
+        login_router,
+        web.router,
+    ):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    return app

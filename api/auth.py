@@ -1,0 +1,85 @@
+"""Who may call: an API token as ``Authorization: Bearer``, or the web page's login cookie
+(which holds a token, or a session made from ``docintel up``'s one-time login link).
+Read-only tokens read; only full tokens change anything. ``DOCINTEL_API_AUTH=none`` lets
+everyone in as a writer, and only when set on purpose."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from fastapi import Depends, HTTPException, Request, status
+
+from docintel.config import Settings
+from docintel.store.db import session_scope
+from docintel.store.tokens import Caller, caller_for
+
+COOKIE = "docintel_login"
+ANONYMOUS = Caller("anonymous", read_only=False)
+
+
+@dataclass
+class Logins:
+    """One-time login codes and the sessions they became, kept in this process only: a
+    restart logs the browser out, and a code works once."""
+
+    codes: set[str] = field(default_factory=set)
+    sessions: dict[str, Caller] = field(default_factory=dict)
+
+    def new_code(self) -> str:
+        code = secrets.token_urlsafe(24)
+        self.codes.add(code)
+        return code
+
+    def redeem(self, code: str) -> str | None:
+        """A session id for a code never used before, else None."""
+        if code not in self.codes:
+            return None
+        self.codes.discard(code)
+        session = "s_" + secrets.token_urlsafe(32)
+        self.sessions[session] = Caller("login link", read_only=False)
+        return session
+
+
+def credential(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.cookies.get(COOKIE)
+
+
+def resolve_caller(settings: Settings, logins: Logins, secret: str | None) -> Caller | None:
+    if settings.api_auth == "none":
+        return ANONYMOUS
+    if not secret:
+        return None
+    if secret in logins.sessions:
+        return logins.sessions[secret]
+    with session_scope(settings.db_url) as s:
+        return caller_for(s, secret)
+
+
+def caller(request: Request) -> Caller:
+    """Any valid credential; 401 with what to do otherwise."""
+    found = resolve_caller(
+        request.app.state.settings, request.app.state.logins, credential(request)
+    )
+    if found is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "an API token is needed: `docintel token create NAME`, then send "
+            "'Authorization: Bearer <token>' (or log in on the web page)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return found
+
+
+def writer(who: Caller = Depends(caller)) -> Caller:
+    """A credential that may change things; 403 for a read-only token."""
+    if who.read_only:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"token {who.name!r} is read-only; this needs a token made without --read-only",
+        )
+    return who

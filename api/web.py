@@ -1,0 +1,119 @@
+"""The web page: the inbox (upload, live status, filters, one search box), a document
+(each page image beside its text, tables and fields; a recording's player beside its
+transcript; the extraction linked to its pages and seconds; the audit timeline; retry),
+and ask. Server-rendered with Jinja2 from the same functions the API answers with; one
+small script (static/app.js) does upload, live status, seeking and asking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from docintel.api.auth import COOKIE, credential, resolve_caller
+from docintel.store.profiles import ConditionError
+from docintel.worker.listing import Filters, document_listing
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def clock(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes:02d}:{secs:02d}"
+
+
+templates.env.filters["clock"] = clock
+
+
+def login_page(request: Request, error: str | None = None) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request, "login.html", {"error": error}, status_code=401 if error else 200
+    )
+
+
+def signed_in(request: Request) -> bool:
+    state = request.app.state
+    return resolve_caller(state.settings, state.logins, credential(request)) is not None
+
+
+@router.post("/login")
+async def login_form(request: Request) -> Response:
+    """The login form: a token pasted by the user becomes the page's cookie."""
+    form = await request.form()
+    token = str(form.get("token") or "").strip()
+    state = request.app.state
+    if not token or resolve_caller(state.settings, state.logins, token) is None:
+        return login_page(request, "That token is not valid (or was revoked).")
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=30 * 86400)
+    return response
+
+
+@router.get("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def inbox(
+    request: Request,
+    q: str | None = None,
+    mode: str = "text",
+    status: str | None = None,
+    type: str | None = None,
+    cursor: int | None = None,
+) -> Response:
+    if not signed_in(request):
+        return RedirectResponse("/login", status_code=303)
+    settings = request.app.state.settings
+    filters = Filters(status=status or None, kind=type or None)
+    if q:
+        if mode == "similar":
+            from docintel.worker.indexing import index_pending
+
+            index_pending(settings)
+            filters.similar = q
+        else:
+            filters.search = q
+    try:
+        docs, next_cursor = document_listing(settings, filters, settings.api_page_size, cursor)
+    except ConditionError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    return templates.TemplateResponse(
+        request,
+        "inbox.html",
+        {
+            "docs": docs,
+            "next_cursor": next_cursor,
+            "q": q or "",
+            "mode": mode,
+            "status": status or "",
+            "type": type or "",
+            "max_mb": settings.max_file_mb,
+        },
+    )
+
+
+@router.get("/documents/{ref}", response_class=HTMLResponse)
+def document(request: Request, ref: str) -> Response:
+    if not signed_in(request):
+        return RedirectResponse("/login", status_code=303)
+    from docintel.api.documents import load
+
+    result: dict[str, Any] = load(request.app.state.settings, ref)
+    return templates.TemplateResponse(request, "document.html", {"r": result})
+
+
+@router.get("/ask", response_class=HTMLResponse)
+def ask_page(request: Request) -> Response:
+    if not signed_in(request):
+        return RedirectResponse("/login", status_code=303)
+    return templates.TemplateResponse(request, "ask.html", {})

@@ -1,0 +1,59 @@
+"""Handing documents to the pipeline from a request without making the request wait.
+
+Distributed, a send to Redis is all there is. Embedded (``docintel up``, or ``serve``
+without a broker), the work runs in this process: on one worker thread, in order, so an
+upload answers at once and its events tell the rest."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from docintel.config import Settings
+from docintel.models.runtime import Engine
+from docintel.store.db import session_scope
+from docintel.store.records import reset_steps, set_status
+from docintel.store.schema import Document, Status
+from docintel.worker.app import enqueue
+from docintel.worker.indexing import index_pending
+
+log = logging.getLogger("docintel.api")
+
+
+class Work:
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        self.settings = settings
+        self.engine = engine
+        self._pool = (
+            None
+            if settings.distributed
+            else ThreadPoolExecutor(max_workers=1, thread_name_prefix="docintel-work")
+        )
+
+    def send(self, sha256: str) -> Future[None] | None:
+        if self._pool is None:
+            enqueue(sha256, self.settings)
+            return None
+        return self._pool.submit(self._run, sha256)
+
+    def _run(self, sha256: str) -> None:
+        try:
+            enqueue(sha256, self.settings, self.engine)
+            index_pending(self.settings)  # search follows each document up
+        except Exception:  # the guard records a document's failure; this is a bug
+            log.exception("in-process work on %s", sha256[:12])
+
+    def retry(self, doc_id: int) -> str:
+        """Send a document through the workflow again; its sha256."""
+        with session_scope(self.settings.db_url) as s:
+            doc = s.get(Document, doc_id)
+            assert doc is not None
+            reset_steps(s, doc.id)
+            set_status(s, doc.id, Status.queued, error=None)
+            sha = doc.sha256
+        self.send(sha)
+        return sha
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,125 @@
+"""Webhooks: a POST of the document's summary to each of DOCINTEL_WEBHOOK_URLS when it is
+done or failed, signed with HMAC-SHA256 over the body (``X-Docintel-Signature:
+sha256=<hex>``, as GitHub signs its hooks), retried with exponential backoff, each delivery
+(status code, attempt) written to the document's audit trail.
+
+Distributed: one ``docintel.webhook`` task per URL on the cpu queue, retried by Celery with a
+countdown. Embedded: the same delivery in a daemon thread (an eager Celery retry would run
+again at once, with no backoff, and hold up the next document)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import threading
+import time
+from typing import Any
+
+import httpx
+from celery import Celery, Task, shared_task
+
+from docintel.config import Settings, redact_url
+from docintel.store.db import session_scope
+from docintel.store.queries import document_summary
+from docintel.store.records import audit
+from docintel.store.schema import Document
+from docintel.worker.runtime import current
+
+log = logging.getLogger("docintel.webhooks")
+EVENTS = ("done", "failed")
+TIMEOUT_S = 10.0
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def webhook_urls(settings: Settings) -> list[str]:
+    return [u.strip() for u in settings.webhook_urls.split(",") if u.strip()]
+
+
+def payload(settings: Settings, doc_id: int) -> dict[str, Any] | None:
+    with session_scope(settings.db_url) as s:
+        doc = s.get(Document, doc_id)
+        if doc is None:
+            return None
+        summary = document_summary(doc)
+    summary.pop("archive_path", None)  # a server path is nobody's business outside
+    return {"event": summary["status"], "document": summary}
+
+
+def deliver_once(url: str, body: bytes, settings: Settings) -> int:
+    """The receiver's status code; 0 when it could not be reached."""
+    headers = {"Content-Type": "application/json", "User-Agent": "docintel-webhook"}
+    if settings.webhook_secret:
+        headers["X-Docintel-Signature"] = signature(settings.webhook_secret, body)
+    try:
+        return httpx.post(url, content=body, headers=headers, timeout=TIMEOUT_S).status_code
+    except httpx.HTTPError:
+        return 0
+
+
+def record(settings: Settings, doc_id: int, sha256: str, url: str, attempt: int, code: int) -> None:
+    ok = 200 <= code < 300
+    with session_scope(settings.db_url) as s:
+        audit(
+            s,
+            run=sha256,
+            document_id=doc_id,
+            step=f"webhook:{hashlib.sha256(url.encode()).hexdigest()[:8]}",
+            seq=attempt,
+            status="ok" if ok else "error",
+            content=f"POST {redact_url(url)} -> {code or 'unreachable'} (attempt {attempt})",
+        )
+
+
+def backoff(attempt: int) -> float:
+    return float(min(2**attempt, 300))
+
+
+def attempt_delivery(
+    settings: Settings, url: str, doc_id: int, sha256: str, attempt: int
+) -> bool | None:
+    """One try: True delivered, False failed (worth another), None nothing to send."""
+    body_obj = payload(settings, doc_id)
+    if body_obj is None:
+        return None
+    body = json.dumps(body_obj, sort_keys=True).encode()
+    code = deliver_once(url, body, settings)
+    record(settings, doc_id, sha256, url, attempt, code)
+    return 200 <= code < 300
+
+
+@shared_task(name="docintel.webhook", bind=True, max_retries=None, ignore_result=True)
+def webhook(self: Task, url: str, doc_id: int, sha256: str) -> None:
+    settings = current().settings
+    attempt = self.request.retries + 1
+    delivered = attempt_delivery(settings, url, doc_id, sha256, attempt)
+    if delivered is False and attempt < settings.webhook_max_attempts:
+        raise self.retry(countdown=backoff(attempt))
+
+
+def _deliver_in_thread(settings: Settings, url: str, doc_id: int, sha256: str) -> None:
+    for attempt in range(1, settings.webhook_max_attempts + 1):
+        try:
+            if attempt_delivery(settings, url, doc_id, sha256, attempt) is not False:
+                return
+        except Exception:  # a hook must never take the in-process worker down
+            log.exception("webhook to %s", redact_url(url))
+        time.sleep(backoff(attempt) / 4)  # in-process: the same curve, shorter
+
+
+def notify(app: Celery, settings: Settings, doc_id: int, sha256: str) -> None:
+    """Send the document's ending to every webhook; returns at once."""
+    for url in webhook_urls(settings):
+        if app.conf.task_always_eager:
+            threading.Thread(
+                target=_deliver_in_thread,
+                args=(settings, url, doc_id, sha256),
+                name="docintel-webhook",
+                daemon=True,
+            ).start()
+        else:
+            app.send_task("docintel.webhook", args=[url, doc_id, sha256], queue="cpu")
