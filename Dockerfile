@@ -22,6 +22,7 @@ COPY store store
 COPY pipeline pipeline
 COPY migrations migrations
 COPY testkit testkit
+COPY api api
 RUN pip install ".[models,gpu,asr]"
 
 VOLUME ["/data", "/models"]

@@ -100,3 +100,23 @@ def distributed(pg_url: str, redis_url: str, tmp_path: Path, monkeypatch: pytest
     migrations.upgrade(pg_url)
     yield get_settings()
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def api_settings(pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The API's settings: PostgreSQL, no broker (work in-process), the CPU engine."""
+    from docintel import migrations
+
+    env = {
+        "DOCINTEL_HOME": str(tmp_path / "home"),
+        "DOCINTEL_DATABASE_URL": pg_url,
+        "DOCINTEL_BROKER_URL": "",
+        "DOCINTEL_ENGINE": "cpu",
+        "DOCINTEL_EMBEDDING_MODEL": "hashing",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    migrations.upgrade(pg_url)
+    yield get_settings()
+    get_settings.cache_clear()

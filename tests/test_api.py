@@ -11,36 +11,15 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner
 
-from docintel.config import Settings, get_settings
 from docintel.testkit.audio_samples import build_recording, write_wav
 from tests.apiserver import make_token, serving
 from tests.helpers import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
-
-
-@pytest.fixture
-def api_settings(pg_url, tmp_path, monkeypatch) -> Settings:
-    from docintel import migrations
-
-    env = {
-        "DOCINTEL_HOME": str(tmp_path / "home"),
-        "DOCINTEL_DATABASE_URL": pg_url,
-        "DOCINTEL_BROKER_URL": "",
-        "DOCINTEL_ENGINE": "cpu",
-        "DOCINTEL_EMBEDDING_MODEL": "hashing",
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    get_settings.cache_clear()
-    migrations.upgrade(pg_url)
-    yield get_settings()
-    get_settings.cache_clear()
 
 
 def upload(client, path: Path, name: str | None = None):

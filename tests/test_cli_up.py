@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+
+import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,6 +26,7 @@ def test_up_watches_and_processes_then_show_prints_the_audit_timeline(tmp_path):
         "DOCINTEL_STABLE_SECONDS": "0.5",
         "DOCINTEL_EMBEDDING_MODEL": "hashing",
         "COLUMNS": "200",
+        "DOCINTEL_API_PORT": "0",  # any free port: the printed link says which
     }
     env.pop("DOCINTEL_DATABASE_URL", None)
     up = subprocess.Popen(
@@ -32,6 +37,8 @@ def test_up_watches_and_processes_then_show_prints_the_audit_timeline(tmp_path):
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    said: list[str] = []
+    threading.Thread(target=lambda: said.extend(iter(up.stdout.readline, b"")), daemon=True).start()
     try:
         inbox = tmp_path / "home" / "inbox"
         deadline = time.monotonic() + 60
@@ -54,6 +61,15 @@ def test_up_watches_and_processes_then_show_prints_the_audit_timeline(tmp_path):
             time.sleep(0.5)
         assert shown is not None, "docintel up did not process the dropped file"
         assert not (inbox / "invoice.pdf").exists()  # taken into the archive
+        # the web page, through the one-time login link `up` printed
+        links = [m for line in said for m in re.findall(rb"http://\S+/login\?code=\S+", line)]
+        assert links, b"".join(said)
+        link = links[0].decode()
+        with httpx.Client(follow_redirects=True, timeout=30) as browser:
+            page = browser.get(link)
+            assert page.status_code == 200 and "invoice.pdf" in page.text
+            assert browser.get(link.split("/login")[0] + "/v1/documents").status_code == 200
+        assert httpx.get(link).status_code == 401  # a login link works once
     finally:
         os.killpg(up.pid, signal.SIGINT)
         up.wait(20)

@@ -11,11 +11,19 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_compose_services_and_wiring():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert {"redis", "postgres", "migrate", "watcher", "worker-gpu0", "flower", "vllm"} <= set(
-        services
-    )
+    assert {
+        "redis",
+        "postgres",
+        "migrate",
+        "watcher",
+        "worker-gpu0",
+        "flower",
+        "vllm",
+        "api",
+    } <= set(services)
+    assert services["api"]["command"][0] == "serve"
     assert services["migrate"]["command"] == ["db", "upgrade"]
-    for name in ("watcher", "worker-gpu0", "flower"):
+    for name in ("watcher", "worker-gpu0", "flower", "api"):
         svc = services[name]
         assert svc["build"] == "." and svc["image"] == "docintel:latest"
         assert svc["depends_on"]["migrate"]["condition"] == "service_completed_successfully"

@@ -1,0 +1,154 @@
+"""The web page in a real headless Chromium (Debian's chromium + chromium-driver, through
+selenium): log in, upload a scanned page and a recording, watch both reach done without a
+reload, open each (page image beside its text; a transcript line seeks the player), ask a
+question and follow a citation. Screenshots go to build/screenshots/ (or
+$DOCINTEL_SCREENSHOTS) for a person to look at."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from docintel.testkit.audio_samples import RATE, speak, write_wav
+from docintel.testkit.page_samples import scanned, text_page
+from tests.apiserver import make_token, serving
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = Path(os.environ.get("DOCINTEL_SCREENSHOTS", ROOT / "build" / "screenshots"))
+SPOKEN = [
+    "The warehouse in Rotterdam received forty pallets of copper wire on Monday.",
+    "Please send the signed delivery note to the finance team before Friday.",
+]
+
+
+@pytest.fixture
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    if not (chromium and driver_path):
+        pytest.fail(
+            "chromium and chromium-driver are needed (apt-get install chromium chromium-driver)"
+        )
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1000",
+        "--autoplay-policy=no-user-gesture-required",
+        "--mute-audio",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def shot(driver, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    driver.save_screenshot(str(path))
+    assert path.stat().st_size > 10_000  # a page was drawn, not a blank window
+    return path
+
+
+def make_files(folder: Path) -> tuple[Path, str, Path]:
+    rng = random.Random(11)
+    image, truth = text_page(rng, dpi=200)
+    scan = folder / "scanned-letter.jpg"
+    scanned(image, rng, quality=80).save(scan, quality=85)
+    # a silence over DOCINTEL_AUDIO_MIN_SILENCE_S: two transcript lines, the second at ~9 s
+    silence = np.zeros(int(RATE * 4.0), dtype=np.float32)
+    voice = np.concatenate([speak(SPOKEN[0]), silence, speak(SPOKEN[1]), silence[:RATE]])
+    recording = write_wav(folder / "warehouse-call.wav", voice)
+    return scan, truth.text, recording
+
+
+def test_upload_watch_open_seek_and_ask_in_a_real_browser(api_settings, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    scan, scan_text, recording = make_files(tmp_path)
+    token = make_token(api_settings, "browser")
+    wait = WebDriverWait(browser, 120, poll_frequency=0.2)
+    with serving(api_settings) as served:
+        browser.get(served.url + "/")
+        assert browser.current_url.endswith("/login")
+        browser.find_element(By.NAME, "token").send_keys(token)
+        browser.find_element(By.CSS_SELECTOR, "form button").click()
+        wait.until(lambda d: d.find_elements(By.ID, "drop"))
+        browser.execute_script("window.__not_reloaded = true")
+
+        browser.find_element(By.ID, "file-input").send_keys(f"{scan}\n{recording}")
+        statuses = (
+            "return [...document.querySelectorAll('#docs tbody tr[data-id]')]"
+            ".map(r => r.querySelector('.status').textContent)"
+        )
+        wait.until(lambda d: d.execute_script(statuses) == ["done", "done"])
+        assert browser.execute_script("return window.__not_reloaded === true"), "the page reloaded"
+        shot(browser, "inbox")
+        rows = {
+            r.find_element(By.CSS_SELECTOR, "a").text: r.get_attribute("data-id")
+            for r in browser.find_elements(By.CSS_SELECTOR, "#docs tbody tr[data-id]")
+        }
+        assert set(rows) == {"scanned-letter.jpg", "warehouse-call.wav"}
+
+        # the scan: its page image and its text, side by side
+        browser.find_element(By.LINK_TEXT, "scanned-letter.jpg").click()
+        image = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "img.page-image"))
+        wait.until(lambda d: d.execute_script("return arguments[0].naturalWidth", image) > 500)
+        text = browser.find_element(By.CSS_SELECTOR, "#page-1 .text").text
+        title = scan_text.splitlines()[0]
+        assert title.lower() in text.lower()
+        assert (
+            image.location["x"]
+            < browser.find_element(By.CSS_SELECTOR, "#page-1 .text").location["x"]
+        )
+        shot(browser, "document-scan")
+
+        # the recording: a transcript line moves the player to its time
+        browser.get(f"{served.url}/documents/{rows['warehouse-call.wav']}")
+        player = wait.until(lambda d: d.find_element(By.ID, "player"))
+        wait.until(lambda d: d.execute_script("return arguments[0].readyState", player) >= 1)
+        segments = browser.find_elements(By.CSS_SELECTOR, "button.segment")
+        assert len(segments) == 2 and "delivery note" in segments[1].text.lower()
+        target = segments[-1]
+        start = float(target.get_attribute("data-start"))
+        assert start > 4
+        assert browser.execute_script("return arguments[0].currentTime", player) == 0
+        target.click()
+        wait.until(
+            lambda d: d.execute_script("return arguments[0].currentTime", player) >= start - 0.01
+        )
+        shot(browser, "document-recording")
+
+        # ask, then follow a citation to its page or second
+        browser.get(served.url + "/ask")
+        browser.find_element(By.ID, "question").send_keys(
+            "Where did the pallets of copper wire arrive?"
+        )
+        browser.find_element(By.CSS_SELECTOR, "#ask-form button").click()
+        link = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#citations a.citation"))[0]
+        assert browser.find_element(By.ID, "answer-text").text.strip()
+        shot(browser, "ask")
+        href = link.get_attribute("href")
+        assert f"/documents/{rows['warehouse-call.wav']}#t=" in href, href
+        link.click()
+        wait.until(lambda d: "/documents/" in d.current_url)
+        player = wait.until(lambda d: d.find_element(By.ID, "player"))
+        wanted = float(href.split("#t=")[1])
+        wait.until(
+            lambda d: (
+                abs(d.execute_script("return arguments[0].currentTime", player) - wanted) < 0.5
+            )
+        )
