@@ -142,3 +142,11 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app
+
+
+def from_environment() -> FastAPI:
+    """The app over the environment's settings: what each of `docintel serve --workers N`'s
+    processes builds (uvicorn imports it by name)."""
+    from docintel.config import get_settings
+
+    return create_app(get_settings())

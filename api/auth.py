@@ -1,11 +1,13 @@
 """Who may call: an API token as ``Authorization: Bearer``, or the web page's login cookie
 (which holds a token, or a session made from ``docintel up``'s one-time login link).
-Read-only tokens read; only full tokens change anything. ``DOCINTEL_API_AUTH=none`` lets
+Read-only tokens read; only full tokens change anything. A revoked token stops working
+within TOKEN_CHECK_S. ``DOCINTEL_API_AUTH=none`` lets
 everyone in as a writer, and only when set on purpose."""
 
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass, field
 
 from fastapi import Depends, HTTPException, Request, status
@@ -15,6 +17,8 @@ from docintel.store.db import session_scope
 from docintel.store.tokens import Caller, caller_for
 
 COOKIE = "docintel_login"
+# A token is looked up again after this long, so a revoked one stops working within it.
+TOKEN_CHECK_S = 2.0
 ANONYMOUS = Caller("anonymous", read_only=False)
 
 
@@ -25,6 +29,8 @@ class Logins:
 
     codes: set[str] = field(default_factory=set)
     sessions: dict[str, Caller] = field(default_factory=dict)
+    # tokens found valid lately: a request does not wait for a query to learn it again
+    checked: dict[str, tuple[Caller, float]] = field(default_factory=dict)
 
     def new_code(self) -> str:
         code = secrets.token_urlsafe(24)
@@ -56,8 +62,17 @@ def resolve_caller(settings: Settings, logins: Logins, secret: str | None) -> Ca
         return None
     if secret in logins.sessions:
         return logins.sessions[secret]
+    known = logins.checked.get(secret)
+    now = time.monotonic()
+    if known is not None and now - known[1] < TOKEN_CHECK_S:
+        return known[0]
     with session_scope(settings.db_url) as s:
-        return caller_for(s, secret)
+        found = caller_for(s, secret)
+    if found is not None:
+        if len(logins.checked) > 10_000:
+            logins.checked.clear()
+        logins.checked[secret] = (found, now)
+    return found
 
 
 def caller(request: Request) -> Caller:

@@ -159,6 +159,11 @@ class Settings(BaseSettings):
         default="", description="Comma-separated origins allowed by CORS; empty: CORS off."
     )
     api_page_size: int = Field(default=50, description="Documents per page of a listing.")
+    api_workers: int = Field(
+        default=1,
+        description="Processes `docintel serve` answers with (more use more cores; a one-time "
+        "login link needs 1, tokens work with any).",
+    )
     webhook_urls: str = Field(
         default="", description="Comma-separated URLs POSTed a summary when a document ends."
     )

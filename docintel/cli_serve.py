@@ -93,8 +93,25 @@ def serve(host: HostOpt = None, port: PortOpt = None) -> None:
     except OSError as exc:
         err.print(f"[red]{safe(host)}:{port} is not free[/] ({exc.strerror}); use --port")
         raise typer.Exit(1) from exc
-    server = make_server(settings)
     mode = "queue " + _redact(settings.broker_url) if settings.distributed else "in-process work"
+    if settings.api_workers > 1:
+        import uvicorn
+
+        err.print(
+            f"[bold]docintel serve[/]: {address(sock)}/ with {settings.api_workers} processes "
+            f"(log in with a token); database {safe(_redact(settings.db_url))}, {safe(mode)}",
+            soft_wrap=True,
+        )
+        uvicorn.run(
+            "docintel.api.app:from_environment",
+            factory=True,
+            fd=sock.fileno(),
+            workers=settings.api_workers,
+            log_level="warning",
+            access_log=False,
+        )
+        return
+    server = make_server(settings)
     err.print(
         f"[bold]docintel serve[/]: {safe(login_hint(server, address(sock), settings))}\n"
         f"  database {safe(_redact(settings.db_url))}, {safe(mode)}; Ctrl-C to stop",

@@ -336,10 +336,12 @@ class ApiToken(Base):
 
 # Database objects the migrations create outside the ORM: SQLite's FTS5 index (and its
 # shadow tables) and pgvector's table. Autogenerate leaves them alone.
-UNMAPPED_PREFIXES = ("chunks_fts", "chunk_vectors", "ix_chunks_fts")
+UNMAPPED_PREFIXES = ("chunks_fts", "chunk_vectors", "ix_chunks_fts")  # ix_chunks_fts_tsv too
 
 
 def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
+    if type_ == "column" and name == "tsv" and getattr(obj, "table", None) is not None:
+        return obj.table.name != "chunks"  # PostgreSQL's generated tsvector (0007)
     return not (type_ in ("table", "index") and name and name.startswith(UNMAPPED_PREFIXES))

@@ -198,8 +198,8 @@ def text_search(
     doc_filter = "AND c.document_id = :doc " if document_id is not None else ""
     if dialect == "postgresql":
         sql = (
-            "SELECT c.id, ts_rank(to_tsvector('english', c.text), q) AS score FROM chunks c, "
-            "to_tsquery('english', :q) q WHERE to_tsvector('english', c.text) @@ q "
+            "SELECT c.id, ts_rank(c.tsv, q) AS score FROM chunks c, "
+            "to_tsquery('english', :q) q WHERE c.tsv @@ q "
             + doc_filter
             + "ORDER BY score DESC LIMIT :k"
         )

@@ -12,9 +12,11 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from docintel.store.events import stamp
 from docintel.store.schema import ApiToken, utcnow
 
 PREFIX = "dit_"
+USE_RESOLUTION_S = 60.0
 
 
 class TokenError(ValueError):
@@ -54,7 +56,9 @@ def caller_for(session: Session, secret: str) -> Caller | None:
     )
     if row is None:
         return None
-    row.last_used_at = utcnow()
+    now = utcnow()
+    if row.last_used_at is None or stamp(now) - stamp(row.last_used_at) > USE_RESOLUTION_S:
+        row.last_used_at = now  # a write a minute, not one per request
     return Caller(row.name, row.read_only)
 
 

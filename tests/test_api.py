@@ -164,8 +164,8 @@ def test_tokens_401_403_and_revocation(api_settings):
             assert c.post(f"/v1/documents/{doc['id']}/retry").status_code == 200
         with session_scope(api_settings.db_url) as s:
             revoke_token(s, "writer")
-        with served.client(writer) as c:
-            assert c.get("/v1/documents").status_code == 401
+        with served.client(writer) as c:  # within TOKEN_CHECK_S of the revocation
+            assert wait_for(lambda: c.get("/v1/documents").status_code == 401, 5)
 
 
 def test_recording_range_requests_slices_and_captions(api_settings, tmp_path):

@@ -54,9 +54,13 @@ def _vector_distance_crash(url: str, log) -> str | None:  # type: ignore[no-unty
             conn.execute(text("SELECT CAST(:v AS vector) <=> CAST(:v AS vector)"), {"v": probe})
         return None
     except OperationalError:
-        said = [line for line in log.read_text().splitlines() if "terminated by signal" in line]
-        if said:
-            return said[-1].split("LOG:", 1)[-1].strip()
+        import time
+
+        for _ in range(50):  # the postmaster writes its log line a moment after the crash
+            said = [ln for ln in log.read_text().splitlines() if "terminated by signal" in ln]
+            if said:
+                return said[-1].split("LOG:", 1)[-1].strip()
+            time.sleep(0.1)
         raise
     finally:
         engine.dispose()

@@ -13,7 +13,7 @@ from docintel.config import Settings
 from docintel.models.embedding import embedder_for
 from docintel.store.db import session_scope
 from docintel.store.profiles import Condition
-from docintel.store.queries import document_summary, list_documents
+from docintel.store.queries import list_documents
 from docintel.store.retrieval import citation
 from docintel.store.search import text_search, vector_search
 
@@ -64,27 +64,24 @@ def document_listing(
     conditions = [Condition.parse(w) for w in filters.where]
     with session_scope(settings.db_url) as s:
         matches = passage_matches(s, settings, filters.search, filters.similar, limit)
-        docs = [
-            document_summary(d)
-            for d in list_documents(
-                s,
-                status=filters.status,
-                kind=filters.kind,
-                name=filters.name,
-                contains=filters.contains,
-                since=filters.since,
-                until=filters.until,
-                limit=limit + 1,
-                entity=filters.entity,
-                entity_type=filters.entity_type,
-                related_to=filters.related_to,
-                ids=list(matches) if matches is not None else None,
-                doc_type=filters.doc_type,
-                where=conditions,
-                parent=filters.parent,
-                before=before if matches is None else None,
-            )
-        ]
+        docs = list_documents(
+            s,
+            status=filters.status,
+            kind=filters.kind,
+            name=filters.name,
+            contains=filters.contains,
+            since=filters.since,
+            until=filters.until,
+            limit=limit + 1,
+            entity=filters.entity,
+            entity_type=filters.entity_type,
+            related_to=filters.related_to,
+            ids=list(matches) if matches is not None else None,
+            doc_type=filters.doc_type,
+            where=conditions,
+            parent=filters.parent,
+            before=before if matches is None else None,
+        )
     more = len(docs) > limit
     docs = docs[:limit]
     if matches is not None:
