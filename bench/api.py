@@ -240,13 +240,15 @@ request = function()
   elseif kind == "detail" then
     path = "/v1/documents/" .. math.random(1, docs)
   else
-    path = "/v1/documents?limit=20&search=" .. words[math.random(#words)] .. "+" .. words[math.random(#words)]
+    local a, b = words[math.random(#words)], words[math.random(#words)]
+    path = "/v1/documents?limit=20&search=" .. a .. "+" .. b
   end
   return wrk.format("GET", path)
 end
 done = function(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration,
+  io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d %%d\\n",
+    summary.requests, summary.duration,
     e.connect + e.read + e.write + e.status + e.timeout, latency:percentile(50),
     latency:percentile(95), latency:percentile(99), 0))
 end
@@ -359,9 +361,8 @@ def main() -> None:
                 f"{'yes' if p95 < TARGETS[label] else 'no':>4}"
                 + (f"  ({errors} errors)" if errors else "")
             )
-        print(
-            f"client: {'python (asyncio + httpx)' if args.python_client or not shutil.which('wrk') else 'wrk'}"
-        )
+        python = args.python_client or not shutil.which("wrk")
+        print(f"client: {'python (asyncio + httpx)' if python else 'wrk'}")
     finally:
         server.terminate()
         server.wait(10)
