@@ -253,6 +253,11 @@ class Settings(BaseSettings):
         "(a worker sets cores / processes). Measured with bench/throughput.py: 1 thread "
         "embedded 16% slower than 2 on an otherwise idle 2-core machine.",
     )
+    ner_model: str = Field(
+        default="en_core_web_sm",
+        description="spaCy model the CPU engine finds names, places and dates with, beside its "
+        "rules (installed by `python -m spacy download NAME`; empty: rules only).",
+    )
     agent_max_turns: int = Field(default=6, description="Turns of the agent's tool loop.")
     agent_max_invalid: int = Field(
         default=2, description="Times an invalid final output is sent back with its errors."

@@ -251,3 +251,50 @@ def test_profile_type_and_fields_on_a_model_reject_what_the_schema_does_not_allo
     assert events[("profile:fields:turn:0", 1)]["status"] == "invalid"
     assert "soon" not in json.dumps(profile)  # what failed validation is never stored
     assert "by gemma" in events[("agent:classify", 0)]["content"]
+
+
+def test_a_ner_model_finds_what_has_no_pattern_and_its_absence_is_said(
+    embedded, tmp_path, monkeypatch
+):
+    """spaCy loaded by name or path beside the rules: an organisation without a legal
+    suffix, a date without a year and a person are found (the rules find none of them);
+    without a model the extraction says so. The pipeline here is a real spaCy pipeline with
+    an entity ruler: the statistical en_core_web_sm cannot be installed on this machine."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("entity_ruler").add_patterns(
+        [
+            {"label": "ORG", "pattern": "Harbor Compliance Partners"},
+            {"label": "DATE", "pattern": "12 September"},
+            {"label": "PERSON", "pattern": "Maria Lopez"},
+            {"label": "CARDINAL", "pattern": "three"},  # a label we do not keep
+        ]
+    )
+    nlp.to_disk(tmp_path / "ner-model")
+    letter = tmp_path / "visit.txt"
+    letter.write_text(
+        "Harbor Compliance Partners will inspect the three warehouses on 12 September.\n"
+        "Please ask for Maria Lopez at the gate. Stark Components AG pays EUR 1,200.00.\n"
+    )
+    from docintel.pipeline.agent.ner import load_ner
+
+    load_ner.cache_clear()
+    without = process(letter, embedded)["extraction"]
+    assert "no NER model" in without["reason"]
+    names = {e["name"] for e in without["entities"]}
+    assert "Stark Components AG" in names and "Maria Lopez" not in names
+
+    monkeypatch.setenv("DOCINTEL_NER_MODEL", str(tmp_path / "ner-model"))
+    get_settings.cache_clear()
+    settings = get_settings()
+    letter2 = tmp_path / "visit-again.txt"
+    letter2.write_text(letter.read_text() + "\n")  # other bytes: a new document
+    ext = process(letter2, settings)["extraction"]
+    assert "spaCy NER" in ext["reason"]
+    found = {(e["type"], e["name"]): e.get("attributes", {}) for e in ext["entities"]}
+    assert found[("organization", "Harbor Compliance Partners")] == {"found_by": "ner"}
+    assert found[("person", "Maria Lopez")] == {"found_by": "ner"}
+    assert ("date", "12 September") in found
+    assert ("organization", "Stark Components AG") in found  # the rules still answer
+    assert not any(name == "three" for _, name in found)

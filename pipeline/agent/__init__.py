@@ -10,6 +10,7 @@ from typing import Any
 from docintel.config import Settings
 from docintel.models.runtime import Engine, engine_reason, uses_model
 from docintel.pipeline.agent.loop import AgentOutcome, Retrieve, injection_attempts, run_agent_loop
+from docintel.pipeline.agent.ner import load_ner, merge_entities, ner_entities
 from docintel.pipeline.agent.rules import extract
 from docintel.pipeline.types import AuditEntry, DocumentContent, Extraction
 
@@ -36,10 +37,12 @@ def extract_document(
     """The extraction and the audit events of how it was made."""
     if uses_model(engine):
         return _with_model(content, settings, engine, retrieve)
-    return _with_rules(content, engine_reason(engine))
+    return _with_rules(content, engine_reason(engine), settings.ner_model)
 
 
-def _with_rules(content: DocumentContent, why: str) -> tuple[Extraction, list[AuditEntry]]:
+def _with_rules(
+    content: DocumentContent, why: str, ner_model: str
+) -> tuple[Extraction, list[AuditEntry]]:
     started = time.perf_counter()
     pages: list[tuple[int | None, str]] = [
         (p.page, p.markdown or "") for p in sorted(content.pages, key=lambda p: p.page)
@@ -50,23 +53,36 @@ def _with_rules(content: DocumentContent, why: str) -> tuple[Extraction, list[Au
     fields = [(p.page, p.fields) for p in content.pages if p.fields]
     tables = [(t.page, t.headers, t.rows) for t in content.tables]
     output = extract(content.name, pages, fields, tables)
+    nlp, ner_said = load_ner(ner_model)
+    if nlp is not None:
+        output["entities"] = merge_entities(output["entities"], ner_entities(nlp, pages))
+        ner_note = f"; names, places and dates with no pattern from spaCy NER ({ner_said})"
+    else:
+        ner_note = f"; no NER model ({ner_said}): names without a pattern are missed"
     extraction = Extraction(
         "complete",
         "rules",
         f"rule-based extraction, no model ({why}): patterns for dates, amounts, "
-        "contacts, identifiers and organisations; relationships from forms and tables only",
+        "contacts, identifiers and organisations; relationships from forms and tables only"
+        + ner_note,
         summary=output["summary"],
         confidence=output["confidence"],
         output=output,
         entities=[
-            {"name": e["name"][:1000], "type": e["type"], "pages": e["pages"], "seconds": []}
+            {
+                "name": e["name"][:1000],
+                "type": e["type"],
+                "pages": e["pages"],
+                "seconds": [],
+                "attributes": {"found_by": "ner"} if e.get("source") == "ner" else {},
+            }
             for e in output["entities"]
         ],
         relationships=unique_relationships(output["relationships"]),
     )
     event = {
         "step": "agent",
-        "engine": "rules",
+        "engine": "rules+ner" if nlp is not None else "rules",
         "content": f"rules: {len(output['entities'])} entities, "
         f"{len(output['relationships'])} relationships",
         "duration_ms": (time.perf_counter() - started) * 1000,
