@@ -4,6 +4,14 @@ and F1 per bundled profile, on generated documents in 5 visibly different layout
 English and German, both decimal conventions, five date forms), digital and scanned.
 
     python bench/profiles.py [--per-layout 2] [--no-scanned]
+    python bench/profiles.py --truth corrections [--doc-type T]
+
+``--truth corrections`` scores the engine on the user's own files instead: the documents in
+the database (DOCINTEL_HOME or DOCINTEL_DATABASE_URL) that a person reviewed with
+`docintel set` are the truth. A corrected field is the person's value (read with its field's
+type, so "1.234,56 €" equals 1234.56); a field a person left alone in a reviewed document
+is taken as right; a field the machine missed and a person filled in is a miss; a value a
+person cleared (set to empty) was wrong.
 
 A field counts as found when its normalised value equals the truth (amounts as decimals,
 dates as ISO, texts case- and space-insensitive); line items count by (description, amount).
@@ -30,11 +38,73 @@ def same(a: str | None, b: str | None) -> bool:
     return " ".join(a.lower().split()) == " ".join(b.lower().split())
 
 
+def corrections_truth(doc_type: str | None) -> None:
+    """Field precision/recall/F1 per profile against people's corrections."""
+    from sqlalchemy import select
+
+    from docintel.config import get_settings
+    from docintel.pipeline.profiles import profiles_for
+    from docintel.pipeline.profiles.values import parse
+    from docintel.store.db import session_scope
+    from docintel.store.schema import ProfileField
+
+    settings = get_settings()
+    profiles, _ = profiles_for(settings)
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # tp, fp, fn
+    wrong: list[str] = []
+    with session_scope(settings.db_url) as s:
+        reviewed = select(ProfileField.document_id).where(ProfileField.corrected_at.is_not(None))
+        query = select(ProfileField).where(
+            ProfileField.document_id.in_(reviewed), ProfileField.row == 0
+        )
+        if doc_type:
+            query = query.where(ProfileField.profile == doc_type)
+        rows = list(s.scalars(query.order_by(ProfileField.document_id, ProfileField.field)))
+        docs = {r.document_id for r in rows}
+        for r in rows:
+            c = counts[r.profile]
+            if r.corrected is None:
+                c[0] += r.normalized is not None  # reviewed and left alone: right
+                continue
+            spec = next(
+                (f for f in getattr(profiles.get(r.profile), "fields", ()) if f.name == r.field),
+                None,
+            )
+            value = parse(spec.type, r.corrected, values=spec.values) if spec else None
+            truth = value.normalized if value else (r.corrected.strip() or None)
+            if truth is None:
+                c[1] += r.normalized is not None  # a person cleared a wrong value
+            elif r.normalized is None:
+                c[2] += 1  # missed
+            elif same(truth, r.normalized):
+                c[0] += 1
+            else:
+                c[1] += 1
+                c[2] += 1
+                wrong.append(f"document {r.document_id} {r.field}: {r.normalized!r} != {truth!r}")
+    if not docs:
+        raise SystemExit("no reviewed documents: correct some with `docintel set DOC FIELD=VALUE`")
+    print(f"{len(docs)} reviewed document(s) in {settings.db_url.split('@')[-1]}")
+    print(f"{'profile':18s} {'P':>6s} {'R':>6s} {'F1':>6s}")
+    for name, (tp, fp, fn) in sorted(counts.items()):
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        print(f"{name:18s} {p:6.3f} {r:6.3f} {f1:6.3f}")
+    for line in wrong[:25]:
+        print("  " + line)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--per-layout", type=int, default=2)
     ap.add_argument("--no-scanned", action="store_true")
+    ap.add_argument("--truth", choices=["generated", "corrections"], default="generated")
+    ap.add_argument("--doc-type", help="with --truth corrections: one profile only")
     args = ap.parse_args()
+    if args.truth == "corrections":
+        corrections_truth(args.doc_type)
+        return
     folder = Path(tempfile.mkdtemp(prefix="docintel-profiles-"))
     os.environ.update(DOCINTEL_HOME=str(folder / "home"), DOCINTEL_BROKER_URL="")
     os.environ["DOCINTEL_ENGINE"] = "cpu"

@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,8 @@ from typer.testing import CliRunner
 from docintel.cli import app
 from docintel.config import Settings, get_settings
 from tests.helpers import process
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def write_doc(path: Path, lines: list[str], table: list[list[str]] = (), after: list[str] = ()):  # type: ignore[assignment]
@@ -235,6 +239,27 @@ def test_a_correction_is_kept_beside_the_machine_value_and_queried(embedded, tmp
     )
     assert [d["name"] for d in json.loads(found.stdout)] == ["us.pdf"]
     assert any(e["step"].startswith("correction:") for e in shown["audit"])
+    # the user's corrections are a truth the bench scores the engine against
+    scored = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "profiles.py"), "--truth", "corrections"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DOCINTEL_HOME": str(embedded.home)},
+    )
+    assert scored.returncode == 0, scored.stderr
+    assert "1 reviewed document(s)" in scored.stdout
+    invoice = next(ln for ln in scored.stdout.splitlines() if ln.startswith("invoice"))
+    precision, recall = (float(x) for x in invoice.split()[1:3])
+    assert 0.5 < precision < 1 and 0.5 < recall < 1  # one field of several was wrong
+    assert "'INV-2026-0193' != 'INV-2026-0199'" in scored.stdout
+
+
+def test_a_label_that_starts_a_sentence_is_not_a_label(embedded):
+    """The README's sample invoice: "from the operating costs ..." in its prose is not the
+    vendor; the letterhead's name is (before its address), not the "Billed to:" line."""
+    fields = process(ROOT / "samples" / "invoice.pdf", embedded)["profile"]["fields"]
+    assert fields["vendor"]["value"] == "Acme Industrial GmbH"
+    assert fields["invoice_number"]["value"] == "INV-2026-0117"
 
 
 def test_reextract_uses_the_stored_text_only(embedded, tmp_path, monkeypatch):

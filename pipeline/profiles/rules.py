@@ -126,6 +126,8 @@ def labelled(
                     continue
                 after = line.text[m.end() :]
                 rest = _cut(after, all_labels) if spec.type == "string" else after
+                if spec.type == "string" and _prose_after(after):
+                    continue  # "from the operating costs ...": a sentence, not a label
                 value = _parse(spec, rest.lstrip(" :#.-|*\t"), day_first)
                 if value is not None and (spec.type != "string" or _plausible(value.normalized)):
                     return _field(spec, value, line, 0.8)
@@ -145,7 +147,10 @@ def first_line(spec: FieldSpec, lines: list[Line]) -> FieldValue | None:
     if spec.fallback != "first_line":
         return None
     for line in lines[:5]:
-        text = line.text.strip(" #*|")
+        # a letterhead line is often the name, then its address: the name is before the comma
+        text = line.text.strip(" #*|").split(",", 1)[0].strip()
+        if re.match(r"[^:]{1,30}:", text):
+            continue  # "Billed to: ...": a labelled line names someone else
         if len(text) > 2 and not re.search(r"\d{3,}", text) and len(text.split()) <= 8:
             return _field(spec, Value(text, text), line, 0.4)
     return None
@@ -294,6 +299,15 @@ def _unit_start(before: str) -> bool:
     (markup aside), after a cell border, or after a wide gap."""
     stripped = before.rstrip(" *#")
     return not stripped.strip(" |-*#>") or stripped.endswith("|") or before.endswith(("  ", "\t"))
+
+
+def _prose_after(after: str) -> bool:
+    """Whether what follows a label reads as the rest of a sentence: no separator (colon,
+    hash, dash, cell border, wide gap) and several lower-case words (an IBAN's groups or a
+    company's name are not)."""
+    if re.match(r"\s*[:#|\u2013-]|\s{2,}|\t|\s*$", after):
+        return False
+    return sum(w.isalpha() and w.islower() for w in after.split()) >= 4
 
 
 def _cut(text: str, labels: list[str]) -> str:
