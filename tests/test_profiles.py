@@ -285,3 +285,36 @@ def test_reextract_uses_the_stored_text_only(embedded, tmp_path, monkeypatch):
     assert shown["profile"]["doc_type"] == "consulting_bill"
     assert fields_of(shown) == {"total": "1540.50"}
     assert os.path.exists(result["document"]["archive_path"]) is False
+
+
+def test_where_the_words_evidence_no_type_the_description_decides():
+    """A meeting's transcript that never says "meeting", "minutes" or "action items" is
+    still a meeting (its opening is most like that profile's description, by the bundled
+    embedder); a recipe is like no profile and stays "other"."""
+    from docintel.config import Settings
+    from docintel.models.embedding import embedder_for
+    from docintel.pipeline.profiles.rules import classify
+    from docintel.pipeline.profiles.spec import load_profiles
+    from docintel.pipeline.types import DocumentContent, Segment
+
+    profiles = load_profiles(None)
+    embed = embedder_for(Settings(embedding_model="")).embed  # the MiniLM the package carries
+    said = [
+        "Anna, Ben and Carla are on the call today.",
+        "We agree to move the product launch to March.",
+        "Ben will send the revised budget by Friday and Carla books the venue.",
+    ]
+    talk = DocumentContent(
+        "call.wav",
+        segments=[Segment(i, i * 5.0, i * 5.0 + 4, text=t) for i, t in enumerate(said)],
+    )
+    by_words = classify(talk, profiles, "audio")
+    assert by_words.doc_type == "other"  # no keyword of the profile is said
+    found = classify(talk, profiles, "audio", embed)
+    assert found.doc_type == "meeting_recording", found
+    assert found.evidence[0].startswith("similar to the meeting_recording profile")
+    recipe = DocumentContent(
+        "cake.wav",
+        segments=[Segment(0, 0.0, 6.0, text="Preheat the oven, mix flour, sugar and eggs.")],
+    )
+    assert classify(recipe, profiles, "audio", embed).doc_type == "other"

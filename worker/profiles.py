@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docintel.config import Settings
+from docintel.models.embedding import embedder_for
 from docintel.models.runtime import Engine
 from docintel.pipeline.agent.loop import Retrieve
 from docintel.pipeline.profiles import profiles_for, read_profile_fields
@@ -18,6 +19,9 @@ from docintel.store.db import session_scope
 from docintel.store.records import add_warnings, audit, save_fields
 from docintel.store.schema import Document, Status
 from docintel.worker.content import document_content
+
+# (embedder, text) -> vector: the profiles' descriptions are embedded once per process
+_VECTORS: dict[tuple[str, str], list[float]] = {}
 
 
 def save_profile_fields(
@@ -36,8 +40,19 @@ def save_profile_fields(
     profiles, broken = profiles_for(settings)
     if broken:
         add_warnings(s, doc, [broken])
+
+    def embed(texts: list[str]) -> list[list[float]]:
+        # loaded only when the words leave a doubt; the profiles' own vectors are kept
+        embedder = embedder_for(settings)
+        missing = [t for t in texts if (embedder.name, t) not in _VECTORS]
+        for text, vector in zip(missing, embedder.embed(missing) if missing else [], strict=True):
+            if len(_VECTORS) > 256:
+                _VECTORS.clear()
+            _VECTORS[(embedder.name, text)] = vector
+        return [_VECTORS[(embedder.name, t)] for t in texts]
+
     found, profile, fields, events = read_profile_fields(
-        content, profiles, doc.kind or "", engine, retrieve, settings
+        content, profiles, doc.kind or "", engine, retrieve, settings, embed
     )
     doc.doc_type, doc.doc_type_confidence = found.doc_type, found.confidence
     save_fields(

@@ -13,7 +13,7 @@ from docintel.models.runtime import Engine, uses_model
 from docintel.pipeline.agent.loop import Retrieve
 from docintel.pipeline.profiles.checks import apply_checks, flag_missing
 from docintel.pipeline.profiles.model import classify_with_model, fields_with_model
-from docintel.pipeline.profiles.rules import classify, extract_fields
+from docintel.pipeline.profiles.rules import Embed, classify, extract_fields
 from docintel.pipeline.profiles.spec import OTHER, Profile, ProfileError, load_profiles
 from docintel.pipeline.types import AuditEntry, Classification, DocumentContent, FieldValue
 
@@ -51,6 +51,7 @@ def read_profile_fields(
     engine: Engine | None = None,
     retrieve: Retrieve | None = None,
     settings: Settings | None = None,
+    embed: Embed | None = None,
 ) -> tuple[Classification, Profile | None, list[FieldValue], list[AuditEntry]]:
     """The document's type, its profile, the profile's fields (checked) and the audit
     events saying how; no profile and no fields for a document of type ``other``. On a
@@ -64,7 +65,9 @@ def read_profile_fields(
         events += turns
     how = (last_engine(events) or "model") if found else "rules"
     if found is None:
-        found = classify(content, profiles, kind)
+        found = classify(content, profiles, kind, embed)
+        if found.evidence and found.evidence[0].startswith("similar to"):
+            how = "rules+similarity"
     profile = profiles.get(found.doc_type)
     fields: list[FieldValue] | None = None
     if profile and on_model:
