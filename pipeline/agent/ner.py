@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 # spaCy's OntoNotes labels -> our entity types (the rest are not kept)
@@ -35,6 +36,9 @@ def load_ner(name: str) -> tuple[Any | None, str]:
         return None, "DOCINTEL_NER_MODEL is empty"
     if importlib.util.find_spec("spacy") is None:
         return None, "spaCy is not installed (pip install spacy)"
+    if not Path(name).exists() and importlib.util.find_spec(name.replace("-", "_")) is None:
+        # asked before importing spaCy, which costs seconds (it brings thinc, and torch)
+        return None, f"spaCy's model {name} is not installed (python -m spacy download {name})"
     import spacy
 
     try:
