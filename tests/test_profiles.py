@@ -318,3 +318,21 @@ def test_where_the_words_evidence_no_type_the_description_decides():
         segments=[Segment(0, 0.0, 6.0, text="Preheat the oven, mix flour, sugar and eggs.")],
     )
     assert classify(recipe, profiles, "audio", embed).doc_type == "other"
+
+
+def test_spoken_labels_take_the_rest_of_the_sentence():
+    """In a transcript "We decided to move the launch to March" is the decision (a written
+    page's "from the operating costs ..." is prose, but a spoken label is followed by it)."""
+    from docintel.pipeline.profiles.rules import extract_fields
+    from docintel.pipeline.profiles.spec import load_profiles
+    from docintel.pipeline.types import DocumentContent, Segment
+
+    said = (
+        "This is the call about the spring launch. Attendee Anna Weber, Ben Ortiz and Carla "
+        "Lee. We decided to move the launch to the third of March."
+    )
+    talk = DocumentContent("call.wav", segments=[Segment(0, 0.0, 25.0, text=said)])
+    fields = {f.field: f for f in extract_fields(load_profiles(None)["meeting_recording"], talk)}
+    assert fields["decisions"].value.startswith("to move the launch to the third of March")
+    assert fields["decisions"].seconds == 0.0
+    assert fields["attendees"].value == "Anna Weber, Ben Ortiz and Carla Lee"

@@ -183,8 +183,12 @@ def labelled(
                     continue
                 after = line.text[m.end() :]
                 rest = _cut(after, all_labels) if spec.type == "string" else after
-                if spec.type == "string" and _prose_after(after):
-                    continue  # "from the operating costs ...": a sentence, not a label
+                if spec.type == "string" and line.seconds is None and _prose_after(after):
+                    # "from the operating costs ..." in a written page is a sentence, not a
+                    # label; a spoken "We decided to move the launch" is the value itself
+                    continue
+                if line.seconds is not None:
+                    rest = rest.rstrip(" .!?")  # the sentence's end, not the value's
                 value = _parse(spec, rest.lstrip(" :#.-|*\t"), day_first)
                 if value is not None and (spec.type != "string" or _plausible(value.normalized)):
                     return _field(spec, value, line, 0.8)
