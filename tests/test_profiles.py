@@ -329,10 +329,43 @@ def test_spoken_labels_take_the_rest_of_the_sentence():
 
     said = (
         "This is the call about the spring launch. Attendee Anna Weber, Ben Ortiz and Carla "
-        "Lee. We decided to move the launch to the third of March."
+        "Lee. We decided to move the launch to the third of March. Action item, Ben Ortiz "
+        "will send the revised budget by the 12th of December. And action item: Carla Lee to "
+        "book the venue before January 5th."
     )
     talk = DocumentContent("call.wav", segments=[Segment(0, 0.0, 25.0, text=said)])
     fields = {f.field: f for f in extract_fields(load_profiles(None)["meeting_recording"], talk)}
     assert fields["decisions"].value.startswith("to move the launch to the third of March")
     assert fields["decisions"].seconds == 0.0
     assert fields["attendees"].value == "Anna Weber, Ben Ortiz and Carla Lee"
+    # action items said aloud: owner before "will"/"to", due date after "by"/"before" (a
+    # date said without its year is the nearest such day)
+    items = [
+        (f.row, f.column, f.normalized)
+        for f in extract_fields(load_profiles(None)["meeting_recording"], talk)
+        if f.field == "action_items"
+    ]
+    rows = {r: {c: v for r2, c, v in items if r2 == r} for r, _, _ in items}
+    assert rows[1]["owner"] == "Ben Ortiz" and rows[1]["action"] == "send the revised budget"
+    assert rows[1]["due_date"][5:] == "12-12" and rows[2]["due_date"][5:] == "01-05"
+    assert rows[2]["owner"] == "Carla Lee" and rows[2]["action"] == "book the venue"
+
+
+def test_dates_said_without_a_year_or_with_ordinals():
+    from datetime import date
+
+    from docintel.pipeline.profiles.values import parse_date
+
+    today = date(2026, 11, 29)
+    said = {
+        "by the 12th of December": "2026-12-12",
+        "the third of March": "2027-03-03",  # nearer than March 2026
+        "the twenty-first of June 2026": "2026-06-21",
+        "March 3rd": "2027-03-03",
+        "am 3. März": "2027-03-03",
+    }
+    for text, iso in said.items():
+        found = parse_date(text, today=today)
+        assert found is not None and found.normalized == iso, (text, found)
+    for text in ("you may 5 times", "the 31st of February", "in march we met"):
+        assert parse_date(text, today=today) is None, text

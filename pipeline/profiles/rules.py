@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from docintel.pipeline.profiles.spec import OTHER, FieldSpec, Profile
+from docintel.pipeline.profiles.spoken import spoken_items
 from docintel.pipeline.profiles.values import (
     AMOUNT_PATTERN,
     CURRENCY_PATTERN,
@@ -144,8 +145,10 @@ def extract_fields(profile: Profile, content: DocumentContent) -> list[FieldValu
     out: list[FieldValue] = []
     for spec in profile.fields:
         if spec.type == "table":
-            out += table_items(spec, content.tables, day_first) or text_items(
-                spec, lines, day_first
+            out += (
+                table_items(spec, content.tables, day_first)
+                or text_items(spec, lines, day_first)
+                or spoken_items(spec, lines, day_first)
             )
             continue
         found = (

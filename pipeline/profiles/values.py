@@ -44,6 +44,22 @@ MONTHS = {
     "dec": 12, "december": 12, "dez": 12, "dezember": 12,
 }  # fmt: skip
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_UNITS = "first second third fourth fifth sixth seventh eighth ninth".split()
+ORDINALS = {word: n for n, word in enumerate(_UNITS, 1)} | {
+    "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
+    "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
+    "twentieth": 20, "thirtieth": 30, "thirty first": 31,
+} | {f"twenty {word}": 20 + n for n, word in enumerate(_UNITS, 1)}  # fmt: skip
+_ORDINAL = "|".join(sorted((w.replace(" ", "[ -]") for w in ORDINALS), key=len, reverse=True))
+_DAY = rf"(?:[Tt]he\s+)?(?:\d{{1,2}}(?:st|nd|rd|th|\.)?|{_ORDINAL})"
+# Spoken dates are matched on capitalised month names only: "may 5 items" is not a date.
+_MONTH_NAME = "|".join(
+    sorted(
+        {k.capitalize() for k in MONTHS if len(k) > 3 or k == "mai"} | {"May"},
+        key=len,
+        reverse=True,
+    )
+)
 DATES = [
     ("iso", re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b")),
     ("numeric", re.compile(r"\b(?P<a>\d{1,2})[./-](?P<b>\d{1,2})[./-](?P<y>\d{4}|\d{2})\b")),
@@ -55,6 +71,16 @@ DATES = [
         "month-day",
         re.compile(
             rf"\b(?P<mon>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.I
+        ),
+    ),
+    # as said: "the 12th of December", "the third of March 2027", "March 3rd" (a year only
+    # when it is not the nearest); after the written forms, which name their year
+    (
+        "spoken",
+        re.compile(
+            rf"\b(?:(?P<d>{_DAY})\s+(?:of\s+)?(?P<mon>{_MONTH_NAME})\b\.?"
+            rf"(?:,?\s+(?P<y>\d{{4}})\b)?|(?P<mon2>{_MONTH_NAME})\.?\s+(?P<d2>{_DAY})\b"
+            rf"(?:,?\s+(?P<y2>\d{{4}})\b)?)"
         ),
     ),
 ]
@@ -138,20 +164,25 @@ def decimal_of(raw: str) -> Decimal | None:
         return None
 
 
-def parse_date(text: str, *, day_first: bool = True) -> Value | None:
+def parse_date(text: str, *, day_first: bool = True, today: date | None = None) -> Value | None:
+    """The first date in ``text``. One said without its year ("the 12th of December", "by
+    March 3rd") is the nearest such day to ``today`` (the day it is read): people say the
+    year only when it is not this one."""
     found: list[tuple[int, Value]] = []
     for kind, pattern in DATES:
         for m in pattern.finditer(text):
-            day = _date_of(kind, m, day_first)
+            day = _date_of(kind, m, day_first, today or date.today())
             if day is not None:
                 found.append((m.start(), Value(day.isoformat(), m.group(0), day=day)))
                 break
     return min(found, key=lambda f: f[0])[1] if found else None
 
 
-def _date_of(kind: str, m: re.Match[str], day_first: bool) -> date | None:
+def _date_of(kind: str, m: re.Match[str], day_first: bool, today: date) -> date | None:
     groups = m.groupdict()
     try:
+        if kind == "spoken":
+            return _spoken_date(groups, today)
         year = int(groups["y"])
         if year < 100:
             year += 2000 if year < 70 else 1900
@@ -169,6 +200,30 @@ def _date_of(kind: str, m: re.Match[str], day_first: bool) -> date | None:
         return date(year, mo, d)
     except (ValueError, KeyError):
         return None
+
+
+def _spoken_date(groups: dict[str, str | None], today: date) -> date | None:
+    raw = (groups["d"] or groups["d2"] or "").lower().replace("-", " ")
+    raw = re.sub(r"(?<=\d)(?:st|nd|rd|th|\.)$", "", re.sub(r"^the\s+", "", raw.strip()))
+    day = int(raw) if raw.isdigit() else ORDINALS.get(" ".join(raw.split()))
+    month = MONTHS.get((groups["mon"] or groups["mon2"] or "").lower().rstrip("."))
+    if day is None or month is None:
+        return None
+    year = groups["y"] or groups["y2"]
+    if year:
+        return date(int(year), month, day)
+    candidates = [
+        date(today.year + k, month, day) for k in (-1, 0, 1) if _valid(today.year + k, month, day)
+    ]
+    return min(candidates, key=lambda d: abs((d - today).days)) if candidates else None
+
+
+def _valid(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_boolean(text: str) -> Value | None:
