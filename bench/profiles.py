@@ -3,7 +3,7 @@ and F1 per bundled profile, on generated documents in 5 visibly different layout
 (label wording and order, value beside or below its label, wide gaps, key-value tables,
 English and German, both decimal conventions, five date forms), digital and scanned.
 
-    python bench/profiles.py [--per-layout 2] [--no-scanned]
+    python bench/profiles.py [--per-layout 2] [--no-scanned] [--no-spoken] [--only PROFILE]
     python bench/profiles.py --truth corrections [--doc-type T]
 
 ``--truth corrections`` scores the engine on the user's own files instead: the documents in
@@ -29,13 +29,23 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from docintel.testkit.meeting_samples import meeting, write_meeting  # noqa: E402
 from docintel.testkit.profile_samples import MAKERS, write_sample  # noqa: E402
 
 
+def _norm(value: object) -> str | None:
+    return None if value is None else " ".join(str(value).lower().split())
+
+
 def same(a: str | None, b: str | None) -> bool:
+    """Equal but for case, spacing, a serial comma and a closing full stop."""
     if a is None or b is None:
         return False
-    return " ".join(a.lower().split()) == " ".join(b.lower().split())
+
+    def plain(text: str) -> str:
+        return " ".join(text.lower().replace(", and ", " and ").split()).rstrip(".")
+
+    return plain(a) == plain(b)
 
 
 def corrections_truth(doc_type: str | None) -> None:
@@ -99,6 +109,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--per-layout", type=int, default=2)
     ap.add_argument("--no-scanned", action="store_true")
+    ap.add_argument("--no-spoken", action="store_true", help="skip the meeting recordings")
+    ap.add_argument("--only", help="one profile, e.g. meeting_recording")
     ap.add_argument("--truth", choices=["generated", "corrections"], default="generated")
     ap.add_argument("--doc-type", help="with --truth corrections: one profile only")
     args = ap.parse_args()
@@ -121,15 +133,23 @@ def main() -> None:
     misses: list[str] = []
     rng = random.Random(2026)
     n = 0
-    for name, make in MAKERS.items():
+    kinds = [(name, make, variants) for name, make in MAKERS.items()]
+    if not args.no_spoken:
+        kinds.append(("meeting_recording", meeting, ["spoken"]))
+    if args.only:
+        kinds = [k for k in kinds if k[0] == args.only]
+    for name, make, kind_variants in kinds:
         for layout in range(5):
             for _ in range(args.per_layout):
                 sample = make(rng, layout)
-                for variant in variants:
+                for variant in kind_variants:
                     n += 1
-                    path = write_sample(
-                        sample, folder / f"{n:04d}.pdf", variant == "scanned", seed=n
-                    )
+                    if variant == "spoken":
+                        path = write_meeting(sample, folder / f"{n:04d}.wav", seed=n)
+                    else:
+                        path = write_sample(
+                            sample, folder / f"{n:04d}.pdf", variant == "scanned", seed=n
+                        )
                     result = process_file(path, settings)
                     profile = result.get("profile") or {}
                     got_type = profile.get("doc_type")
@@ -152,14 +172,12 @@ def main() -> None:
                             )
                     c[1] += sum(1 for v in fields.values() if v is not None)
                     table = next(iter((profile.get("tables") or {}).values()), [])
+                    keys = list(sample.items[0]) if sample.items else []
+                    keys = ["description", "amount"] if "description" in keys else keys
                     found = {
-                        (
-                            (r.get("description") or {}).get("value"),
-                            (r.get("amount") or {}).get("value"),
-                        )
-                        for r in table
+                        tuple(_norm((r.get(k) or {}).get("value")) for k in keys) for r in table
                     }
-                    want_items = {(i["description"], i["amount"]) for i in sample.items}
+                    want_items = {tuple(_norm(i[k]) for k in keys) for i in sample.items}
                     c[0] += len(found & want_items)
                     c[1] += len(found - want_items)
                     c[2] += len(want_items - found)
@@ -168,7 +186,10 @@ def main() -> None:
                             f"{name}/{layout}/{variant}: items {sorted(want_items - found)} "
                             f"not found; got {sorted(found - want_items, key=str)}"
                         )
-    print(f"{n} documents: {len(MAKERS)} profiles x 5 layouts x {args.per_layout} x {variants}")
+    print(
+        f"{n} documents: {len(kinds)} profiles x 5 layouts x {args.per_layout}, {variants}"
+        + ("" if args.no_spoken else " (meeting recordings: spoken)")
+    )
     print(f"{'profile':18s} {'variant':8s} {'type acc':>8s} {'P':>6s} {'R':>6s} {'F1':>6s}")
     total_ok = total = 0
     for (name, variant), (tp, fp, fn) in sorted(counts.items()):

@@ -5,11 +5,11 @@ next line; line items from the table whose header names the profile's columns.""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
+from docintel.pipeline.profiles.similarity import Embed, classify_by_similarity
 from docintel.pipeline.profiles.spec import OTHER, FieldSpec, Profile
-from docintel.pipeline.profiles.spoken import spoken_items
+from docintel.pipeline.profiles.spoken import split_at_labels, spoken_items
 from docintel.pipeline.profiles.values import (
     AMOUNT_PATTERN,
     CURRENCY_PATTERN,
@@ -21,9 +21,8 @@ from docintel.pipeline.types import Classification, DocumentContent, FieldValue,
 
 MIN_SCORE = 2.0  # below this no profile is evidenced enough: the type is "other"
 HEAD_CHARS = 600  # a keyword in the document's opening (its title) weighs three times
-SIMILAR_CHARS = 2000  # the opening compared with the profiles' descriptions
-SIMILAR_MIN, SIMILAR_LEAD = 0.33, 0.10
-Embed = Callable[[list[str]], list[list[float]]]
+SPOKEN_LEAD = re.compile(r"^(?:are|is|was|were|will be|that|to)\s+", re.IGNORECASE)
+
 SUMMARY_ROW = re.compile(
     r"^\W*(sub-?total|total|summe|zwischensumme|gesamt|vat|tax|mwst|ust|net|netto|brutto)\b",
     re.IGNORECASE,
@@ -68,42 +67,9 @@ def classify(
     # enough, or a recording (people say less of a type's vocabulary than they write).
     doubtful = any(found.scores.values()) or bool(content.segments)
     if found.doc_type == OTHER and embed is not None and doubtful:
-        return classify_by_similarity(content, profiles, kind, embed) or found
+        text = " ".join(line.text for line in document_lines(content))
+        return classify_by_similarity(text, profiles, kind, embed) or found
     return found
-
-
-def classify_by_similarity(
-    content: DocumentContent, profiles: dict[str, Profile], kind: str, embed: Embed
-) -> Classification | None:
-    """The profile whose description (and keywords) the document's opening is most like,
-    when it is clearly the most like: a meeting's transcript that never says "minutes" is
-    still a meeting. Measured with MiniLM: 0.35-0.44 for a document of the type, under 0.25
-    for one of none, so both a floor and a lead over the runner-up are asked."""
-    candidates = [p for p in profiles.values() if not p.kinds or kind in p.kinds]
-    opening = " ".join(line.text for line in document_lines(content))[:SIMILAR_CHARS]
-    if not candidates or not opening.strip():
-        return None
-    vectors = embed([opening] + [f"{p.description} {' '.join(p.keywords)}" for p in candidates])
-    doc = vectors[0]
-    sims = {
-        p.name: sum(a * b for a, b in zip(doc, v, strict=True)) / (_norm2(doc) * _norm2(v) or 1.0)
-        for p, v in zip(candidates, vectors[1:], strict=True)
-    }
-    ranked = sorted(sims.items(), key=lambda kv: kv[1], reverse=True)
-    best, score = ranked[0]
-    second = ranked[1][1] if len(ranked) > 1 else 0.0
-    if score < SIMILAR_MIN or score - second < SIMILAR_LEAD:
-        return None
-    return Classification(
-        best,
-        round(min(0.9, score), 2),
-        [f"similar to the {best} profile's description ({score:.2f}; next {second:.2f})"],
-        {name: round(value, 3) for name, value in sims.items()},
-    )
-
-
-def _norm2(vector: list[float]) -> float:
-    return sum(x * x for x in vector) ** 0.5
 
 
 def _classify_by_words(
@@ -138,10 +104,11 @@ def _classify_by_words(
 
 
 def extract_fields(profile: Profile, content: DocumentContent) -> list[FieldValue]:
-    lines = document_lines(content)
+    all_labels = [lb for f in profile.fields for lb in f.labels]
+    starters = [lb for f in profile.fields if f.columns for lb in f.columns[0].labels]
+    lines = split_at_labels(document_lines(content), all_labels + starters)
     day_first = prefers_day_first("\n".join(line.text for line in lines))
     forms = [(p.page, p.fields) for p in content.pages if p.fields]
-    all_labels = [lb for f in profile.fields for lb in f.labels]
     out: list[FieldValue] = []
     for spec in profile.fields:
         if spec.type == "table":
@@ -191,7 +158,8 @@ def labelled(
                     # label; a spoken "We decided to move the launch" is the value itself
                     continue
                 if line.seconds is not None:
-                    rest = rest.rstrip(" .!?")  # the sentence's end, not the value's
+                    # the sentence's end is not the value's, nor is "are" in "Attendees are"
+                    rest = SPOKEN_LEAD.sub("", rest.lstrip(" ,:")).rstrip(" .!?")
                 value = _parse(spec, rest.lstrip(" :#.-|*\t"), day_first)
                 if value is not None and (spec.type != "string" or _plausible(value.normalized)):
                     return _field(spec, value, line, 0.8)
@@ -200,6 +168,8 @@ def labelled(
                 below = next((ln for ln in lines[i + 1 : i + 3] if ln.text.strip()), None)
                 if below is not None:
                     text = _cut(below.text, all_labels) if spec.type == "string" else below.text
+                    if below.seconds is not None:
+                        text = SPOKEN_LEAD.sub("", text.lstrip(" ,:")).rstrip(" .!?")
                     value = _parse(spec, text.strip(" |*"), day_first)
                     if value is not None:
                         return _field(spec, value, below, 0.6)

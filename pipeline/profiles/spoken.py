@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from docintel.pipeline.profiles.spec import FieldSpec
@@ -67,4 +68,23 @@ def spoken_items(spec: FieldSpec, lines: Sequence[Any], day_first: bool) -> list
                     confidence=0.5,
                 )
             )
+    return out
+
+
+def split_at_labels(lines: Sequence[Any], labels: Sequence[str]) -> list[Any]:
+    """Spoken sentences cut again before each label: a recogniser often writes a pause as a
+    comma ("the spring launch, attendees are ..."), and a label said starts a new unit. Short
+    labels ("by", "who") are left alone: they are said inside sentences."""
+    names = sorted({lb for lb in labels if len(lb) >= 4}, key=len, reverse=True)
+    if not names:
+        return list(lines)
+    cut = re.compile(
+        r",\s+(?=(?:" + "|".join(re.escape(lb) for lb in names) + r")(?!\w))", re.IGNORECASE
+    )
+    out = []
+    for line in lines:
+        if line.seconds is None:
+            out.append(line)
+            continue
+        out += [replace(line, text=part) for part in cut.split(line.text) if part.strip()]
     return out
