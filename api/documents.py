@@ -132,10 +132,6 @@ def listing(
         where=list(where or []),
         parent=parent,
     )
-    if similar:
-        from docintel.worker.indexing import index_pending
-
-        index_pending(settings)
     try:
         docs, next_cursor = document_listing(
             settings, filters, limit or settings.api_page_size, cursor

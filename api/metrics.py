@@ -19,6 +19,7 @@ from docintel.config import Settings
 from docintel.store.db import session_scope
 from docintel.store.schema import Document, Status
 from docintel.worker.app import QUEUES, app_for
+from docintel.worker.recovery import queue_depths
 
 router = APIRouter(tags=["operations"])
 
@@ -37,20 +38,6 @@ def reason_class(error: str | None) -> str:
         if error and pattern.search(error):
             return name
     return "other"
-
-
-def queue_depths(settings: Settings) -> dict[str, int]:
-    """Messages waiting per queue, every priority step counted."""
-    if not settings.distributed:
-        return {}
-    app = app_for(settings)
-    depths = {}
-    with app.connection_for_read() as conn:
-        client = conn.default_channel.client
-        for queue in QUEUES:
-            names = [queue] + [f"{queue}\x06\x16{step}" for step in (1, 2, 3, 4, 5, 6, 7, 8, 9)]
-            depths[queue] = sum(int(client.llen(n)) for n in names)
-    return depths
 
 
 class DatabaseCollector:
@@ -93,8 +80,10 @@ class DatabaseCollector:
             "docintel_queue_depth", "Tasks waiting per queue.", labels=["queue"]
         )
         try:
-            for queue, n in queue_depths(self.settings).items():
-                depth.add_metric([queue], n)
+            if self.settings.distributed:
+                depths = queue_depths(app_for(self.settings), QUEUES)
+                for queue in QUEUES:
+                    depth.add_metric([queue], depths[queue])
         except Exception:  # the broker is away: the rest of the page still answers
             pass
         yield depth

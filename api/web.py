@@ -77,9 +77,6 @@ def inbox(
     filters = Filters(status=status or None, kind=type or None)
     if q:
         if mode == "similar":
-            from docintel.worker.indexing import index_pending
-
-            index_pending(settings)
             filters.similar = q
         else:
             filters.search = q

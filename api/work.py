@@ -12,8 +12,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from docintel.config import Settings
 from docintel.models.runtime import Engine
 from docintel.store.db import session_scope
-from docintel.store.records import reset_steps, set_status
-from docintel.store.schema import Document, Status
+from docintel.store.records import requeue
+from docintel.store.schema import Document
 from docintel.worker.app import enqueue
 from docintel.worker.indexing import index_pending
 
@@ -48,8 +48,7 @@ class Work:
         with session_scope(self.settings.db_url) as s:
             doc = s.get(Document, doc_id)
             assert doc is not None
-            reset_steps(s, doc.id)
-            set_status(s, doc.id, Status.queued, error=None)
+            requeue(s, doc.id)
             sha = doc.sha256
         self.send(sha)
         return sha

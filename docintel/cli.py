@@ -264,7 +264,7 @@ def retry(
     from sqlalchemy import select
 
     from docintel.store.db import session_scope
-    from docintel.store.records import reset_steps, set_status
+    from docintel.store.records import requeue
     from docintel.store.schema import Document, Status
     from docintel.worker.app import enqueue
 
@@ -275,8 +275,7 @@ def retry(
             docs = [document_or_exit(s, doc or "")]
         shas = []
         for d in docs:
-            reset_steps(s, d.id)
-            set_status(s, d.id, Status.queued, error=None)
+            requeue(s, d.id)
             d.error = None
             shas.append(d.sha256)
     for sha in shas:

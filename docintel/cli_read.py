@@ -45,17 +45,10 @@ def status(as_json: JsonOpt = False) -> None:
     }
     if settings.distributed:
         from docintel.worker.app import QUEUES, app_for
-        from docintel.worker.recovery import queue_keys
+        from docintel.worker.recovery import queue_depths
 
         celery_app = app_for(settings)
-
-        with celery_app.connection_for_read() as conn:
-            channel = conn.default_channel
-            client = channel.client
-            info["queues"] = {
-                q: sum(client.llen(k) for k in queue_keys(channel, (q,))) for q in QUEUES
-            }
-            info["queues"]["unacked"] = client.hlen(conn.default_channel.unacked_key)
+        info["queues"] = queue_depths(celery_app, QUEUES)
         replies = celery_app.control.inspect(timeout=1.0).active() or {}
         info["workers"] = [{"name": w, "active": len(t)} for w, t in sorted(replies.items())]
     if as_json:

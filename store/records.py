@@ -82,6 +82,12 @@ def reset_steps(session: Session, doc_id: int) -> None:
     session.execute(delete(StepRun).where(StepRun.document_id == doc_id))
 
 
+def requeue(session: Session, doc_id: int) -> None:
+    """A document owed the whole workflow again: its steps forgotten, its error cleared."""
+    reset_steps(session, doc_id)
+    set_status(session, doc_id, Status.queued, error=None)
+
+
 def prompt_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 

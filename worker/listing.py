@@ -16,6 +16,7 @@ from docintel.store.profiles import Condition
 from docintel.store.queries import list_documents
 from docintel.store.retrieval import citation
 from docintel.store.search import text_search, vector_search
+from docintel.worker.indexing import index_pending
 
 
 @dataclass
@@ -62,6 +63,10 @@ def document_listing(
     A search answers its best matches in rank order, on one page. Raises
     ``ConditionError`` for a ``where`` a person must correct."""
     conditions = [Condition.parse(w) for w in filters.where]
+    if filters.similar:
+        # a search by meaning sees every passage stored so far (the CLI shows progress
+        # first; what is left here is what arrived since)
+        index_pending(settings)
     with session_scope(settings.db_url) as s:
         matches = passage_matches(s, settings, filters.search, filters.similar, limit)
         docs = list_documents(

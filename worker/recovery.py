@@ -55,6 +55,16 @@ def queue_keys(channel, queues: tuple[str, ...]) -> list[str]:  # type: ignore[n
     return list(dict.fromkeys(channel._q_for_pri(q, p) for q in queues for p in steps))
 
 
+def queue_depths(app: Celery, queues: tuple[str, ...]) -> dict[str, int]:
+    """Messages waiting per queue, every priority step counted, and the unacknowledged ones."""
+    with app.connection_for_read() as conn:
+        channel = conn.default_channel
+        client = channel.client
+        depths = {q: sum(int(client.llen(k)) for k in queue_keys(channel, (q,))) for q in queues}
+        depths["unacked"] = int(client.hlen(channel.unacked_key))
+    return depths
+
+
 def live_tasks(app: Celery, queues: tuple[str, ...], timeout: float = 1.0) -> LiveTasks:
     live = LiveTasks()
     inspect = app.control.inspect(timeout=timeout)
