@@ -351,6 +351,51 @@ def test_spoken_labels_take_the_rest_of_the_sentence():
     assert rows[2]["owner"] == "Carla Lee" and rows[2]["action"] == "book the venue"
 
 
+def test_a_sentence_cut_by_a_window_is_read_whole_and_a_spoken_label_types_the_recording():
+    """A recogniser closes each window with a full stop; the item said across the cut is
+    one row, a label said as a sentence of its own ("Next step, action item.") heads the
+    next one, and labels followed by pauses ("participants, ...") are evidence of the type."""
+    from docintel.pipeline.profiles.rules import classify, extract_fields
+    from docintel.pipeline.profiles.spec import load_profiles
+    from docintel.pipeline.types import DocumentContent, Segment
+
+    talk = DocumentContent(
+        "call.wav",
+        segments=[
+            Segment(
+                0,
+                0.0,
+                20.0,
+                text="Welcome everybody, topic, the office move, participants, "
+                "Ann Lee and Bo Kim, decision, sign the lease, task, Ann Lee is going,",
+            ),
+            Segment(
+                1,
+                20.0,
+                29.0,
+                text="to call the landlord before June 7. Next step, action "
+                "item. Bo Kim will order the new laptops...",
+            ),
+            Segment(2, 29.0, 35.0, text="on the 3rd of May. Thanks everyone."),
+        ],
+    )
+    profiles = load_profiles(None)
+    assert classify(talk, profiles, "audio").doc_type == "meeting_recording"
+    fields = extract_fields(profiles["meeting_recording"], talk)
+    rows: dict[int, dict[str, str]] = {}
+    for f in fields:
+        if f.field == "action_items":
+            rows.setdefault(f.row or 0, {})[f.column or ""] = f.normalized or ""
+    assert (
+        rows[1]
+        == {"action": "call the landlord", "owner": "Ann Lee", "due_date": rows[1]["due_date"]}
+        and rows[1]["due_date"][5:] == "06-07"
+    )
+    assert rows[2]["owner"] == "Bo Kim" and rows[2]["action"] == "order the new laptops"
+    assert rows[2]["due_date"][5:] == "05-03"
+    assert rows[2] and fields[0].seconds is not None
+
+
 def test_dates_said_without_a_year_or_with_ordinals():
     from datetime import date
 

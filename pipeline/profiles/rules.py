@@ -9,7 +9,12 @@ from dataclasses import dataclass
 
 from docintel.pipeline.profiles.similarity import Embed, classify_by_similarity
 from docintel.pipeline.profiles.spec import OTHER, FieldSpec, Profile
-from docintel.pipeline.profiles.spoken import split_at_labels, spoken_items
+from docintel.pipeline.profiles.spoken import (
+    split_at_labels,
+    spoken_items,
+    spoken_label,
+    transcript_sentences,
+)
 from docintel.pipeline.profiles.values import (
     AMOUNT_PATTERN,
     CURRENCY_PATTERN,
@@ -47,10 +52,7 @@ def document_lines(content: DocumentContent) -> list[Line]:
     for sheet in content.sheets:
         for row in [sheet.headers, *sheet.rows]:
             lines.append(Line(" | ".join(str(c) for c in row)))
-    for seg in content.speech:
-        for sentence in re.split(r"(?<=[.!?])\s+", seg.text or ""):
-            if sentence.strip():
-                lines.append(Line(sentence, seconds=seg.start_s))
+    lines += [Line(text, seconds=start) for text, start in transcript_sentences(content.speech)]
     return lines
 
 
@@ -75,7 +77,9 @@ def classify(
 def _classify_by_words(
     content: DocumentContent, profiles: dict[str, Profile], kind: str
 ) -> Classification:
-    text = "\n".join(line.text for line in document_lines(content)).lower()
+    lines = document_lines(content)
+    text = "\n".join(line.text for line in lines).lower()
+    said = " ".join(line.text for line in lines if line.seconds is not None)
     head = text[:HEAD_CHARS]
     scores: dict[str, float] = {}
     evidence: dict[str, list[str]] = {}
@@ -93,6 +97,12 @@ def _classify_by_words(
             label = next((lb for lb in spec.labels if _label_unit(lb, text)), None)
             if label and spec.type != "table":
                 score, found = score + 0.5, [*found, f"label '{label}'"]
+            # Said aloud, a label is followed by a pause, and an item's first column
+            # ("Task, ...", "Action item, ...") is said as a label too.
+            heard = spec.columns[0].labels if spec.columns else spec.labels
+            label = next((lb for lb in heard if said and spoken_label(lb, said)), None)
+            if label and not (spec.type != "table" and _label_unit(label, text)):
+                score, found = score + 0.5, [*found, f"label '{label}' said"]
         scores[name], evidence[name] = score, found
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     if not ranked or ranked[0][1] < MIN_SCORE:

@@ -17,9 +17,15 @@ from docintel.pipeline.types import FieldValue
 
 OWNER = re.compile(
     r"^(?P<owner>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})\s*,?\s+"
-    r"(?:will|is going to|shall|should|needs to|has to|to|wird|soll)\s+(?P<rest>.+)$"
+    r"(?:will|is going,?\s+to|shall|should|needs to|has to|to|wird|soll)[\s,]+(?P<rest>.+)$"
 )
-DUE = re.compile(r"\s+(?:by|before|until|no later than|bis)\s+(?P<due>.+?)$", re.IGNORECASE)
+# What a due date follows when said: "by", "before", "until", "on" ... The date must still
+# read as one, so "book a room for 3 people" keeps its "for".
+DUE = re.compile(
+    r"[\s,]+(?:by|before|until|till|on|at|for|due(?:\s+(?:on|by))?|no later than|bis|am)"
+    r"\s+(?P<due>.+?)$",
+    re.IGNORECASE,
+)
 LEAD_IN = re.compile(r"^(?:and|so|okay|ok|also|then|next)\b[\s,]*", re.IGNORECASE)
 
 
@@ -34,20 +40,24 @@ def spoken_items(spec: FieldSpec, lines: Sequence[Any], day_first: bool) -> list
         re.compile(rf"^{re.escape(label)}(?!\w)\s*[:,.-]?\s*", re.IGNORECASE)
         for label in sorted(text_col.labels, key=len, reverse=True)
     ]
+    ends = [
+        re.compile(rf"^(?:[\w'’-]+[\s,]+){{0,3}}{re.escape(label)}$", re.IGNORECASE)
+        for label in text_col.labels
+    ]
     out: list[FieldValue] = []
-    for line in lines:
-        if line.seconds is None:
-            continue
+    spoken = [line for line in lines if line.seconds is not None]
+    for i, line in enumerate(spoken):
         sentence = LEAD_IN.sub("", line.text.strip()).rstrip(" .!?")
         m = next((p.match(sentence) for p in starts if p.match(sentence)), None)
-        if m is None or not sentence[m.end() :].strip():
+        rest = sentence[m.end() :].strip() if m else ""
+        if not rest and (m or any(p.match(sentence) for p in ends)) and i + 1 < len(spoken):
+            # "Next step, action item." and then the item, said as a sentence of its own
+            rest = spoken[i + 1].text.strip().rstrip(" .!?")
+        if not rest:
             continue
-        rest, cells = sentence[m.end() :].strip(), {}
-        if due_col is not None and (due := DUE.search(rest)):
-            value = parse(due_col.type, due["due"], day_first=day_first)
-            if value is not None:
-                cells[due_col] = value
-                rest = rest[: due.start()]
+        cells = {}
+        if due_col is not None and (found := _due(due_col, rest, day_first)):
+            cells[due_col], rest = found
         if owner_col is not None and (who := OWNER.match(rest)):
             cells[owner_col] = Value(who["owner"], who["owner"])
             rest = who["rest"]
@@ -69,6 +79,49 @@ def spoken_items(spec: FieldSpec, lines: Sequence[Any], day_first: bool) -> list
                 )
             )
     return out
+
+
+def _due(column: FieldSpec, rest: str, day_first: bool) -> tuple[Value, str] | None:
+    """The due date said at the end of an item and the item without it; of the connecting
+    words the first whose remainder reads as a date ("until the 12th of May")."""
+    for due in DUE.finditer(rest):
+        value = parse(column.type, due["due"], day_first=day_first)
+        if value is not None:
+            return value, rest[: due.start()]
+    return None
+
+
+def transcript_sentences(segments: Sequence[Any]) -> list[tuple[str, float]]:
+    """The transcript's sentences, each with the second its segment starts. A window cut is
+    not a sentence's end: the recogniser closes every window with a full stop or an
+    ellipsis, so where the next window begins in lower case or a digit, or the last ended without a
+    stop, the sentence goes on across the cut."""
+    out: list[tuple[str, float]] = []
+    ended = True
+    for seg in segments:
+        text = (seg.text or "").strip()
+        if not text:
+            continue
+        parts = [p for p in re.split(r"(?<=[.!?])\s+", text) if p.strip()]
+        if out and (not ended or not parts[0][:1].isupper()):
+            head, start = out.pop()
+            parts[0] = re.sub(r"(?:\.\.\.|…|\.)$", "", head).rstrip() + " " + parts[0]
+            out.append((parts.pop(0), start))
+        out += [(part, seg.start_s) for part in parts]
+        ended = bool(re.search(r"[.!?…]$", text))
+    return out
+
+
+def spoken_label(label: str, text: str) -> bool:
+    """Whether ``label`` is said as one in a transcript: at a sentence's or a clause's start,
+    followed by a pause or "are"/"is" ("Participants, Laura Miller", "Attendees are ...")."""
+    return (
+        re.search(
+            rf"(?:^|[,.!?]\s+){re.escape(label.lower())}(?:\s*[:,.]|\s+(?:are|is)\b)",
+            text.lower(),
+        )
+        is not None
+    )
 
 
 def split_at_labels(lines: Sequence[Any], labels: Sequence[str]) -> list[Any]:
