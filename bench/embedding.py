@@ -1,17 +1,22 @@
-"""The default embedder in fp32 against the same model with its Linear layers quantized to
-int8 (torch dynamic quantization, no new dependency): chunks/s and retrieval recall@5 on a
-paraphrase set built here (facts stated one way, asked another way).
+"""The default embedder on torch (sentence-transformers) in fp32 against the same model
+with its Linear layers quantized to int8 (torch dynamic quantization), and on onnxruntime
+in fp32 (what docintel runs, DOCINTEL_EMBEDDING_RUNTIME=onnx) and int8 (onnxruntime's
+dynamic quantization of the same graph): chunks/s and retrieval recall@5 on a paraphrase
+set built here (facts stated one way, asked another way), then what a fresh process pays to
+embed its first text on each runtime (seconds, peak memory).
 
     python bench/embedding.py [--facts 120] [--threads 1]
 
-Adopt int8 only if its recall@5 stays within 1 point of fp32's.
+Adopt a variant only if its recall@5 stays within 1 point of fp32's.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -99,10 +104,13 @@ def main() -> None:
     ap.add_argument("--facts", type=int, default=120)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
+    import onnxruntime as ort
     import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
     from sentence_transformers import SentenceTransformer
 
     from docintel.models.embedding import default_model_path
+    from docintel.models.embedding_onnx import OnnxEmbedder, exported_graph
     from docintel.testkit.samples import paragraph
 
     torch.set_num_threads(args.threads)
@@ -115,12 +123,29 @@ def main() -> None:
     fp32 = SentenceTransformer(path, device="cpu", local_files_only=True)
     int8 = SentenceTransformer(path, device="cpu", local_files_only=True)
     int8 = torch.ao.quantization.quantize_dynamic(int8, {torch.nn.Linear}, dtype=torch.qint8)
+    cache = Path(tempfile.mkdtemp(prefix="docintel-onnx-"))
+    onnx_fp32 = Encoder(OnnxEmbedder(path, cache, args.threads))
+    onnx_int8 = Encoder(OnnxEmbedder(path, cache, args.threads))
+    quantized = cache / "int8.onnx"
+    quantize_dynamic(
+        str(exported_graph(Path(path), cache)), str(quantized), weight_type=QuantType.QInt8
+    )
+    options = onnx_int8.embedder.session.get_session_options()
+    onnx_int8.embedder.session = ort.InferenceSession(
+        str(quantized), options, providers=["CPUExecutionProvider"]
+    )
     print(
         f"{len(passages)} facts, {len(queries)} paraphrased questions; {len(chunks)} chunks "
-        f"of ~1000 characters; {args.threads} torch thread(s)"
+        f"of ~1000 characters; {args.threads} thread(s)"
     )
     base = None
-    for name, model in (("fp32", fp32), ("int8 (dynamic)", int8)):
+    variants = (
+        ("torch fp32", fp32),
+        ("torch int8", int8),
+        ("onnxruntime fp32", onnx_fp32),
+        ("onnxruntime int8", onnx_int8),
+    )
+    for name, model in variants:
         recall = recall_at_5(model, passages, queries)
         speed = chunks_per_s(model, chunks)
         base = base or (recall, speed)
@@ -128,6 +153,37 @@ def main() -> None:
             f"{name:16s} recall@5 {recall:.3f} ({(recall - base[0]) * 100:+.1f} points)   "
             f"{speed:6.1f} chunks/s ({speed / base[1]:.2f}x)"
         )
+    print("a fresh process, first text embedded (import, load, one text):")
+    for runtime in ("torch", "onnx"):
+        seconds, mib = first_text(runtime, cache, args.threads)
+        print(f"  {runtime:6s} {seconds:6.2f} s  {mib:6.0f} MiB peak")
+
+
+class Encoder:
+    """An embedder with sentence-transformers' encode(), for the functions above."""
+
+    def __init__(self, embedder) -> None:  # type: ignore[no-untyped-def]
+        self.embedder = embedder
+
+    def encode(self, texts, normalize_embeddings=True, batch_size=32):  # type: ignore[no-untyped-def]
+        import numpy as np
+
+        return np.array(self.embedder.embed(list(texts)))
+
+
+def first_text(runtime: str, cache: Path, threads: int) -> tuple[float, float]:
+    probe = (
+        "import time, pathlib; t = time.perf_counter()\n"
+        "from docintel.models.embedding import get_embedder\n"
+        f"e = get_embedder('', False, {threads}, {runtime!r}, pathlib.Path({str(cache)!r}))\n"
+        "e.embed(['hello'])\n"
+        # VmHWM, not ru_maxrss: Linux keeps the parent's ru_maxrss across exec
+        "hwm = [ln for ln in open('/proc/self/status') if ln.startswith('VmHWM')][0]\n"
+        "print(time.perf_counter() - t, hwm.split()[1])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    seconds, kib = out.stdout.split()[-2:]
+    return float(seconds), float(kib) / 1024
 
 
 if __name__ == "__main__":

