@@ -58,7 +58,8 @@ def test_embedding_follows_in_batches_across_documents(embedded, tmp_path):
 
 
 def test_new_documents_wait_behind_later_steps(distributed, redis_url, tmp_path):
-    """A new document's route is sent at the lowest priority; Redis keeps a list per step."""
+    """A new document's route is sent below the later steps and above the index; Redis
+    keeps a list per step."""
     import redis
     from typer.testing import CliRunner
 
@@ -67,9 +68,39 @@ def test_new_documents_wait_behind_later_steps(distributed, redis_url, tmp_path)
     path = write_pdf(tmp_path / "a.pdf", text_pdf_spec(random.Random(1), 1))
     assert CliRunner().invoke(app, ["submit", str(path)]).exit_code == 0
     client = redis.Redis.from_url(redis_url)
-    assert client.llen("cpu") == 0 and client.llen("cpu\x06\x169") == 1
+    assert client.llen("cpu") == 0 and client.llen("cpu\x06\x166") == 1
     status = json.loads(CliRunner().invoke(app, ["status", "--json"]).stdout)
     assert status["queues"]["cpu"] == 1  # the depth counts every priority step
+
+
+def test_the_index_waits_until_no_document_does(distributed, redis_url, tmp_path):
+    """An index task sent before a new document, on another queue, is taken after it: a
+    worker reads every queue's higher step before any lower one."""
+    import redis
+    from kombu import Consumer, Queue
+
+    from docintel.worker.app import app_for
+    from docintel.worker.workflow import send_index
+
+    redis.Redis.from_url(redis_url).flushdb()
+    celery_app = app_for(distributed)
+    send_index(celery_app, "a" * 64)
+    path = write_pdf(tmp_path / "a.pdf", text_pdf_spec(random.Random(1), 1))
+    from typer.testing import CliRunner
+
+    from docintel.cli import app
+
+    assert CliRunner().invoke(app, ["submit", str(path)]).exit_code == 0
+    taken: list[str] = []
+    with celery_app.connection_for_read() as conn:
+        # the index's queue listed first: the order of the steps decides, not of the queues
+        queues = [Queue(name, channel=conn.default_channel) for name in ("agent", "cpu")]
+        with Consumer(
+            conn, queues, callbacks=[lambda _b, m: taken.append(m.headers["task"])], accept=["json"]
+        ):
+            while len(taken) < 2:
+                conn.drain_events(timeout=5)
+    assert taken == ["docintel.route", "docintel.index"]
 
 
 def test_a_digital_document_on_the_cpu_is_one_task_and_few_round_trips(pg_url, tmp_path):

@@ -33,9 +33,11 @@ TASKS: dict[str, tuple[str, int, int]] = {
 }
 ENTRY_TASK = "docintel.route"
 # Later steps of a document go before new documents (Redis: 0 is served first), so a batch
-# finishes document by document instead of all at the end.
-PRIORITY_NEW, PRIORITY_FANOUT, PRIORITY_TAIL = 9, 3, 0
-PRIORITY_STEPS = (PRIORITY_TAIL, PRIORITY_FANOUT, PRIORITY_NEW)
+# finishes document by document instead of all at the end; the retrieval index goes last,
+# when no document waits (a document is done when its content is stored; under a backlog
+# its chunks are searchable by full text until then).
+PRIORITY_INDEX, PRIORITY_NEW, PRIORITY_FANOUT, PRIORITY_TAIL = 9, 6, 3, 0
+PRIORITY_STEPS = (PRIORITY_TAIL, PRIORITY_FANOUT, PRIORITY_NEW, PRIORITY_INDEX)
 LONGEST_HARD_LIMIT = max(hard for _, _, hard in TASKS.values())
 
 

@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from celery import Celery, chain, chord
 
-from docintel.worker.app import ENTRY_TASK, PRIORITY_FANOUT, PRIORITY_NEW, PRIORITY_TAIL, TASKS
+from docintel.worker.app import (
+    ENTRY_TASK,
+    PRIORITY_FANOUT,
+    PRIORITY_INDEX,
+    PRIORITY_NEW,
+    PRIORITY_TAIL,
+    TASKS,
+)
 
 
 def _step(app: Celery, name: str, args: list, priority: int):  # type: ignore[no-untyped-def]
@@ -42,7 +49,7 @@ def dispatch_rest(
 def send_index(app: Celery, sha256: str) -> None:
     """The retrieval index follows: after new documents, batched across them."""
     app.signature(
-        "docintel.index", args=[sha256], immutable=True, priority=PRIORITY_NEW
+        "docintel.index", args=[sha256], immutable=True, priority=PRIORITY_INDEX
     ).apply_async()
 
 
