@@ -36,6 +36,23 @@ def test_processing_a_small_table_loads_no_model(tmp_path):
     assert heavy == []
 
 
+def test_reading_a_pdf_loads_no_layout_model_and_prints_nothing(tmp_path):
+    """PyMuPDF 2 loads its layout model (onnxruntime) and pymupdf4llm at import, and
+    recommends the layout package on stdout; the pipeline uses neither."""
+    path = write_pdf(tmp_path / "a.pdf", text_pdf_spec(random.Random(2), 2, with_table=True))
+    code = (
+        "import sys, json; from pathlib import Path; from docintel.config import Settings; "
+        "from docintel.pipeline.route import route_file; "
+        f"r = route_file(Path({str(path)!r}), Settings(home=Path({str(tmp_path / 'h')!r}))); "
+        "loaded = [m for m in ('onnxruntime', 'pymupdf4llm') if sys.modules.get(m)]; "
+        "sys.stderr.write(json.dumps([len(r.pages), len(r.tables), loaded]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert json.loads(out.stderr.strip().splitlines()[-1]) == [2, 1, []]
+    assert out.stdout == ""
+
+
 def test_embedding_follows_in_batches_across_documents(embedded, tmp_path):
     from docintel.worker.indexing import index_pending
 

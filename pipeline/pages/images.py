@@ -42,8 +42,9 @@ def page_images(
     from PIL import Image
 
     if kind == "pdf":
-        import pymupdf
+        from docintel.pipeline.mupdf import pymupdf as load_pymupdf
 
+        pymupdf = load_pymupdf()
         out = {}
         with pymupdf.open(path) as doc:
             for number in pages:

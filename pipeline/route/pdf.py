@@ -48,7 +48,9 @@ class PdfText:
 
 
 def read_pdf(path: Path) -> PdfText:
-    import pymupdf
+    from docintel.pipeline.mupdf import pymupdf as load_pymupdf
+
+    pymupdf = load_pymupdf()
 
     data = path.read_bytes()
     pymupdf.TOOLS.mupdf_warnings()  # drop warnings left by earlier documents
