@@ -77,18 +77,31 @@ def upsert(
     rows = [rows] if isinstance(rows, dict) else list(rows)
     if not rows:
         return
-    rows = [text_safe(row) for row in rows]
-    stmt = insert_stmt(session, model)
-    updates = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
-    stmt = (
-        stmt.on_conflict_do_update(index_elements=list(keys), set_=updates)
-        if updates
-        else stmt.on_conflict_do_nothing(index_elements=list(keys))
-    )
-    # Rows as parameters, not VALUES: the statement is compiled once per shape and cached,
-    # where a VALUES list is compiled anew for every row count. render_nulls: a None is
-    # sent as NULL, so rows with Nones in other places still go in one batch.
-    session.execute(stmt.execution_options(render_nulls=True), rows)
+    # Rows with the same columns go in one statement; a column a row leaves out gets its
+    # default, a None is NULL (as the ORM's bulk insert does).
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        shapes.setdefault(tuple(row), []).append(text_safe(row))
+    # No flush first: a document's own changes go in one UPDATE at the commit (the ORM's
+    # bulk insert did not flush either).
+    connection = session.connection()
+    dialect = connection.dialect.name
+    for columns, batch in shapes.items():
+        # The table's statement, built once per shape and executed on the connection:
+        # building ``excluded`` and the ORM's bulk-insert bookkeeping cost more than the
+        # server's work on a 5-page document (cProfile, bench/throughput.py).
+        connection.execute(_upsert_statement(dialect, model, columns, tuple(keys)), batch)
+
+
+@lru_cache(maxsize=256)
+def _upsert_statement(
+    dialect: str, model: type[Base], columns: tuple[str, ...], keys: tuple[str, ...]
+) -> Any:
+    stmt = _dialect_insert(dialect)(model.__table__)
+    updates = {c: stmt.excluded[c] for c in columns if c not in keys}
+    if updates:
+        return stmt.on_conflict_do_update(index_elements=list(keys), set_=updates)
+    return stmt.on_conflict_do_nothing(index_elements=list(keys))
 
 
 def text_safe(value: Any) -> Any:
@@ -105,11 +118,14 @@ def text_safe(value: Any) -> Any:
 
 def insert_stmt(session: Session, model: type[Base]) -> Any:
     """The dialect's INSERT, which knows ON CONFLICT (PostgreSQL and SQLite alike)."""
-    dialect = session.get_bind().dialect.name
+    return _dialect_insert(session.get_bind().dialect.name)(model)
+
+
+def _dialect_insert(dialect: str) -> Any:
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
     if insert is None:
         raise RuntimeError(f"unsupported database dialect {dialect!r}: use PostgreSQL or SQLite")
-    return insert(model)
+    return insert
 
 
 def create_all(url: str) -> None:
