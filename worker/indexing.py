@@ -33,12 +33,16 @@ def index_pending(
     batch: int = BATCH,
     max_batches: int | None = None,
     progress: Callable[[int], None] | None = None,
+    yield_to: Callable[[], bool] | None = None,
 ) -> int:
     """Embed chunks that have no embedding yet, ``batch`` at a time, oldest first; returns
-    how many. Safe to run twice at once: a chunk embedded twice is written twice, alike."""
+    how many. Stops early, between batches, when ``yield_to()`` says other work waits. Safe
+    to run twice at once: a chunk embedded twice is written twice, alike."""
     total = 0
     batches = 0
     while max_batches is None or batches < max_batches:
+        if yield_to is not None and yield_to():
+            break
         with session_scope(settings.db_url) as s:
             rows = pending_chunks(s, batch)
         if not rows:

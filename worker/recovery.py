@@ -27,6 +27,7 @@ from docintel.config import Settings
 from docintel.store.db import session_scope
 from docintel.store.records import audit, set_status
 from docintel.store.schema import IN_FLIGHT, Document, Status, utcnow
+from docintel.worker.app import PRIORITY_INDEX, QUEUES
 
 log = logging.getLogger("docintel.recovery")
 
@@ -63,6 +64,18 @@ def queue_depths(app: Celery, queues: tuple[str, ...]) -> dict[str, int]:
         depths = {q: sum(int(client.llen(k)) for k in queue_keys(channel, (q,))) for q in queues}
         depths["unacked"] = int(client.hlen(channel.unacked_key))
     return depths
+
+
+def documents_waiting(app: Celery, queues: tuple[str, ...] = QUEUES) -> bool:
+    """Whether any document's step waits in ``queues``: the retrieval index, the one step
+    at a lower priority, yields to it (Redis's lists of every other step, one round trip)."""
+    with app.connection_for_read() as conn:
+        channel = conn.default_channel
+        steps = [p for p in getattr(channel, "priority_steps", [0]) if p != PRIORITY_INDEX]
+        pipe = channel.client.pipeline()
+        for key in dict.fromkeys(channel._q_for_pri(q, p) for q in queues for p in steps):
+            pipe.llen(key)
+        return any(int(n) for n in pipe.execute())
 
 
 def live_tasks(app: Celery, queues: tuple[str, ...], timeout: float = 1.0) -> LiveTasks:

@@ -34,16 +34,18 @@ from docintel.store.retrieval import hybrid_search, passage
 from docintel.store.schema import Document, Status, utcnow
 from docintel.store.search import save_chunks
 from docintel.worker import workflow
+from docintel.worker.app import QUEUES
 from docintel.worker.children import attachment_summaries, register_children
 from docintel.worker.content import document_content, planned_windows, route_reasons
 from docintel.worker.guard import FIRST_RUN, run_step
-from docintel.worker.indexing import BATCH, index_pending
+from docintel.worker.indexing import index_pending
 from docintel.worker.profiles import save_profile_fields
+from docintel.worker.recovery import documents_waiting
 from docintel.worker.runtime import Runtime, current
 from docintel.worker.webhooks import notify
 
 log = logging.getLogger("docintel.worker")
-INDEX_BATCHES = 8
+INDEX_BATCH, INDEX_BATCHES = 32, 64  # chunks per batch, batches per task
 
 
 def _source(doc: Document) -> Path:
@@ -248,14 +250,30 @@ def _finalize(task: Task, s: Session, doc: Document, sha256: str) -> Callable[[]
 
 @shared_task(name="docintel.index", bind=True, max_retries=None)
 def index(self: Task, sha256: str) -> None:
-    """Embed what is pending, across documents, a few batches a task; more is sent on."""
+    """Embed what is pending, across documents, in small batches while no document waits
+    (a batch is ~2 s of one core: a document that arrives meanwhile waits that long at
+    most); what is left is sent on, behind the documents."""
     settings = current().settings
+    yielded = False
+
+    def documents_first() -> bool:
+        nonlocal yielded
+        # only the queues this worker takes: a page waiting for a GPU worker is not ours
+        queues = tuple(self.app.amqp.queues.consume_from or QUEUES)
+        yielded = documents_waiting(self.app, queues)
+        return yielded
+
     try:
-        embedded = index_pending(settings, max_batches=INDEX_BATCHES)
+        embedded = index_pending(
+            settings,
+            batch=INDEX_BATCH,
+            max_batches=INDEX_BATCHES,
+            yield_to=None if self.app.conf.task_always_eager else documents_first,
+        )
     except Exception as exc:
         if self.request.retries < settings.max_attempts:
             raise self.retry(exc=exc, countdown=min(2 ** (self.request.retries + 1), 60)) from exc
         log.exception("indexing failed; the chunks stay searchable by full text")
         return
-    if embedded >= INDEX_BATCHES * BATCH:
+    if yielded or embedded >= INDEX_BATCHES * INDEX_BATCH:
         workflow.send_index(self.app, sha256)
