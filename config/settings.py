@@ -12,6 +12,7 @@ runtime's view of it (``docintel.config.engine``).
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -251,8 +252,14 @@ class Settings(BaseSettings):
         default="auto",
         description="What runs a local embedding model: onnx (onnxruntime; the same vectors, "
         "a process starts in <1 s and ~240 MB instead of ~11 s and ~1 GB; its graph is "
-        "exported once into $HOME/models, which needs the onnx package), torch "
+        "exported once into the model cache, which needs the onnx package), torch "
         "(sentence-transformers), or auto (onnx where the model allows it, else torch).",
+    )
+    model_cache: Path | None = Field(
+        default=None,
+        description="Folder for what docintel derives from a model (the embedding model's "
+        "ONNX graph, keyed by the model's files, so homes and processes share it); default "
+        "$XDG_CACHE_HOME/docintel, else ~/.cache/docintel.",
     )
     embedding_threads: int = Field(
         default=0,
@@ -327,6 +334,10 @@ class Settings(BaseSettings):
         return self.profiles or self.home / "profiles"
 
     @property
+    def model_cache_dir(self) -> Path:
+        return self.model_cache or default_model_cache()
+
+    @property
     def backend_url(self) -> str:
         return self.result_backend or self.broker_url
 
@@ -334,6 +345,11 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def default_model_cache() -> Path:
+    """$XDG_CACHE_HOME/docintel, else ~/.cache/docintel: shared by every home of a user."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "docintel"
 
 
 def settings_table() -> list[tuple[str, str, str]]:

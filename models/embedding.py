@@ -8,12 +8,12 @@ import hashlib
 import logging
 import math
 import re
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
 from docintel.config import Settings
+from docintel.config.settings import default_model_cache
 
 log = logging.getLogger("docintel.models")
 
@@ -100,7 +100,7 @@ def get_embedder(
         try:
             from docintel.models.embedding_onnx import OnnxEmbedder
 
-            return OnnxEmbedder(chosen, cache or Path(tempfile.gettempdir()), threads)
+            return OnnxEmbedder(chosen, cache or default_model_cache(), threads)
         except Exception as exc:  # noqa: BLE001 - any failure leaves the torch runner
             if runtime == "onnx":
                 raise RuntimeError(
@@ -118,5 +118,5 @@ def embedder_for(settings: Settings) -> Embedder:
         settings.allow_download,
         settings.embedding_threads,
         settings.embedding_runtime,
-        settings.home / "models",
+        settings.model_cache_dir,
     )
