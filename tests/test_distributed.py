@@ -65,7 +65,15 @@ def test_mixed_inbox_end_to_end(stack, tmp_path):
     stack.start_worker()
     stack.start_watcher()
     _drop(pdfs + extra + [src / "empty.pdf", src / "corrupt.pdf"], stack.inbox)
-    (stack.inbox / "copy-of-doc.pdf").write_bytes(pdfs[3].read_bytes())  # a duplicate
+
+    def taken(name: str) -> bool:
+        with session_scope(stack.db_url) as s:
+            return s.scalar(select(func.count()).where(Document.name == name)) == 1
+
+    # a copy of a file already taken is a duplicate (a copy that arrives first is the
+    # original: a watcher that starts late finds both in the folder, in no set order)
+    stack.wait(lambda: taken(pdfs[3].name), 60, f"{pdfs[3].name} was not taken")
+    (stack.inbox / "copy-of-doc.pdf").write_bytes(pdfs[3].read_bytes())
     slow = stack.inbox / "slow.pdf"  # still being written while the watcher sees it
     data = pdfs[5].read_bytes() + b"\n% slow copy\n"
     with slow.open("wb") as fh:
