@@ -50,9 +50,9 @@ def _redis(app: Celery):  # type: ignore[no-untyped-def]
     return conn, conn.default_channel
 
 
-def queue_keys(channel, queues: tuple[str, ...]) -> list[str]:  # type: ignore[no-untyped-def]
-    """The Redis lists of the queues: one per priority step of each."""
-    steps = getattr(channel, "priority_steps", [0])
+def queue_keys(channel, queues: tuple[str, ...], skip: tuple[int, ...] = ()) -> list[str]:  # type: ignore[no-untyped-def]
+    """The Redis lists of the queues: one per priority step of each (but the ``skip`` ones)."""
+    steps = [p for p in getattr(channel, "priority_steps", [0]) if p not in skip]
     return list(dict.fromkeys(channel._q_for_pri(q, p) for q in queues for p in steps))
 
 
@@ -71,9 +71,8 @@ def documents_waiting(app: Celery, queues: tuple[str, ...] = QUEUES) -> bool:
     at a lower priority, yields to it (Redis's lists of every other step, one round trip)."""
     with app.connection_for_read() as conn:
         channel = conn.default_channel
-        steps = [p for p in getattr(channel, "priority_steps", [0]) if p != PRIORITY_INDEX]
         pipe = channel.client.pipeline()
-        for key in dict.fromkeys(channel._q_for_pri(q, p) for q in queues for p in steps):
+        for key in queue_keys(channel, queues, skip=(PRIORITY_INDEX,)):
             pipe.llen(key)
         return any(int(n) for n in pipe.execute())
 

@@ -80,7 +80,7 @@ def _classify_by_words(
 ) -> Classification:
     lines = document_lines(content)
     text = "\n".join(line.text for line in lines).lower()
-    said = " ".join(line.text for line in lines if line.seconds is not None)
+    said = " ".join(line.text for line in lines if line.seconds is not None).lower()
     units = label_units(text)
     head = text[:HEAD_CHARS]
     scores: dict[str, float] = {}

@@ -112,16 +112,12 @@ def transcript_sentences(segments: Sequence[Any]) -> list[tuple[str, float]]:
     return out
 
 
-def spoken_label(label: str, text: str) -> bool:
-    """Whether ``label`` is said as one in a transcript: at a sentence's or a clause's start,
-    followed by a pause or "are"/"is" ("Participants, Laura Miller", "Attendees are ...")."""
-    return (
-        re.search(
-            rf"(?:^|[,.!?]\s+){re.escape(label.lower())}(?:\s*[:,.]|\s+(?:are|is)\b)",
-            text.lower(),
-        )
-        is not None
-    )
+def spoken_label(label: str, said: str) -> bool:
+    """Whether ``label`` is said as one in ``said`` (a transcript in lower case): at a
+    sentence's or a clause's start, followed by a pause or "are"/"is" ("participants, laura
+    miller", "attendees are ...")."""
+    pattern = rf"(?:^|[,.!?]\s+){re.escape(label.lower())}(?:\s*[:,.]|\s+(?:are|is)\b)"
+    return re.search(pattern, said) is not None
 
 
 def split_at_labels(lines: Sequence[Any], labels: Sequence[str]) -> list[Any]:
