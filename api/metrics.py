@@ -19,6 +19,7 @@ from docintel.config import Settings
 from docintel.store.db import session_scope
 from docintel.store.schema import Document, Status
 from docintel.worker.app import QUEUES, app_for
+from docintel.worker.metrics import keep_step_metrics
 from docintel.worker.recovery import queue_depths
 
 router = APIRouter(tags=["operations"])
@@ -90,6 +91,7 @@ class DatabaseCollector:
 
 
 def registry_for(settings: Settings) -> CollectorRegistry:
+    keep_step_metrics()  # steps this process runs (docintel up) are shown with the rest
     registry = CollectorRegistry(auto_describe=False)
     registry.register(DatabaseCollector(settings))  # type: ignore[arg-type]
     return registry

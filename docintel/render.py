@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
@@ -122,6 +121,8 @@ def document_panel(
     if full and pages:
         page_table(console, pages)
     if full and result.get("markdown"):
+        from rich.markdown import Markdown  # markdown-it: only `show` needs it
+
         console.print(Markdown(plain(result["markdown"][:20000])))
     if full and result.get("segments"):
         for seg in result["segments"]:

@@ -22,7 +22,7 @@ from docintel.pipeline.errors import DocumentError
 from docintel.store.db import session_scope
 from docintel.store.records import audit, begin_step, document_by_sha, finish_step, set_status
 from docintel.store.schema import Document, Status, utcnow
-from docintel.worker.metrics import STEP_FAILURES, engine_label, observe_step
+from docintel.worker.metrics import count_failure, engine_label, observe_step
 from docintel.worker.runtime import Runtime, current
 from docintel.worker.webhooks import notify
 
@@ -141,7 +141,7 @@ def _fail(task: Task, sha256: str, doc_id: int, step: str, reason: str) -> None:
     with session_scope(settings.db_url) as s:
         set_status(s, doc_id, Status.failed, reason)
         audit(s, run=sha256, document_id=doc_id, step=step, seq=99, status="error", content=reason)
-    STEP_FAILURES.labels(step=step.split(":", 1)[0]).inc()
+    count_failure(step)
     notify(task.app, settings, doc_id, sha256)
 
 

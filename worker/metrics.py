@@ -1,13 +1,17 @@
 """The worker's own Prometheus metrics: each step's duration by engine, and steps that
 failed. In-process runs (``docintel up``, ``serve`` without a broker) show them on the
 API's /metrics; a distributed worker process serves them on DOCINTEL_METRICS_PORT plus
-its process index when that is set."""
+its process index when that is set.
+
+They are kept only in a process that serves them (``keep_step_metrics``): a one-shot
+``docintel process`` has no reader, and prometheus_client's import (its HTTP server
+included) was a tenth of that command's start-up."""
 
 from __future__ import annotations
 
 import logging
-
-from prometheus_client import Counter, Histogram, start_http_server
+from functools import lru_cache
+from typing import Any
 
 from docintel.config import Settings
 from docintel.models.runtime import choose_engine
@@ -15,17 +19,33 @@ from docintel.worker.runtime import Runtime
 
 log = logging.getLogger("docintel.worker")
 
-STEP_SECONDS = Histogram(
-    "docintel_step_duration_seconds",
-    "Seconds a pipeline step took, by step and engine.",
-    ["step", "engine"],
-    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900),
-)
-STEP_FAILURES = Counter(
-    "docintel_step_failures",
-    "Steps that ended a document as failed, by step.",
-    ["step"],
-)
+_kept = False
+
+
+def keep_step_metrics() -> None:
+    """Start keeping step metrics in this process (in prometheus_client's default
+    registry), for a /metrics page that shows them."""
+    global _kept
+    _kept = True
+    _collectors()
+
+
+@lru_cache(maxsize=1)
+def _collectors() -> tuple[Any, Any]:
+    from prometheus_client import Counter, Histogram
+
+    seconds = Histogram(
+        "docintel_step_duration_seconds",
+        "Seconds a pipeline step took, by step and engine.",
+        ["step", "engine"],
+        buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900),
+    )
+    failures = Counter(
+        "docintel_step_failures",
+        "Steps that ended a document as failed, by step.",
+        ["step"],
+    )
+    return seconds, failures
 
 
 def engine_label(runtime: Runtime) -> str:
@@ -42,13 +62,22 @@ _ENGINES: dict[tuple[str, str], str] = {}
 
 
 def observe_step(step: str, engine: str, seconds: float) -> None:
-    STEP_SECONDS.labels(step=step.split(":", 1)[0], engine=engine).observe(seconds)
+    if _kept:
+        _collectors()[0].labels(step=step.split(":", 1)[0], engine=engine).observe(seconds)
+
+
+def count_failure(step: str) -> None:
+    if _kept:
+        _collectors()[1].labels(step=step.split(":", 1)[0]).inc()
 
 
 def serve_worker_metrics(settings: Settings, index: int) -> None:
     """A worker process's own /metrics port (DOCINTEL_METRICS_PORT + index)."""
     if not settings.metrics_port:
         return
+    from prometheus_client import start_http_server
+
+    keep_step_metrics()
     port = settings.metrics_port + index
     try:
         start_http_server(port, addr=settings.api_host)

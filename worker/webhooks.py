@@ -17,7 +17,6 @@ import threading
 import time
 from typing import Any
 
-import httpx
 from celery import Celery, Task, shared_task
 
 from docintel.config import Settings, redact_url
@@ -52,6 +51,8 @@ def payload(settings: Settings, doc_id: int) -> dict[str, Any] | None:
 
 def deliver_once(url: str, body: bytes, settings: Settings) -> int:
     """The receiver's status code; 0 when it could not be reached."""
+    import httpx  # only a process that delivers pays for it
+
     headers = {"Content-Type": "application/json", "User-Agent": "docintel-webhook"}
     if settings.webhook_secret:
         headers["X-Docintel-Signature"] = signature(settings.webhook_secret, body)

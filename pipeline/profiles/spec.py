@@ -100,7 +100,10 @@ def read_profile(path: Path) -> Profile:
 
     raw = path.read_bytes()
     try:
-        node = yaml.compose(raw.decode("utf-8"), Loader=yaml.SafeLoader)
+        # libyaml's parser where PyYAML has it: ten times faster, and every command reads
+        # the bundled profiles.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        node = yaml.compose(raw.decode("utf-8"), Loader=loader)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", -1) + 1
         raise ProfileError(path, [(max(line, 1), f"not valid YAML: {exc}")]) from exc
