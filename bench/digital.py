@@ -7,13 +7,20 @@ strategy, pymupdf4llm), each a whole command over the same files.
 docintel's home is set up first by a command on a 4-row CSV, timed apart (a new home
 migrates its database once), so the figure is that of every later command.
 The peers run with ``--peer-python`` (a venv that has them; they are not docintel's
-dependencies); a peer that cannot be imported there is reported and skipped. Prints pages/s
-of each and the ratios.
+dependencies); a peer that cannot be imported there, or that extracts no text, is reported
+and not timed. Prints pages/s and characters extracted of each, and the ratios.
+
+unstructured 0.27 classifies each element with spaCy's ``en_core_web_sm`` and, without it,
+tries to download it, fails offline and returns no elements. Where the model cannot be
+installed, a stand-in package of that name (``spacy.blank("en")`` with a sentencizer, built
+with ``spacy package``) lets it read the files; it skips the real model's tagger and parser,
+so unstructured's figure is then faster than it would be, and docintel's ratio conservative.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import subprocess
@@ -32,30 +39,54 @@ from docintel.testkit.samples import (  # noqa: E402
     write_pdf,
 )
 
+# Each reader prints how many characters it extracted: a peer that runs but reads nothing
+# (unstructured 0.27 without its spaCy model logs "PDF text extraction failed" and returns
+# no elements) is reported, not timed.
 BARE = (
     "import sys, pymupdf\n"
+    "n = 0\n"
     "for f in sys.argv[1:]:\n"
     "    with pymupdf.open(f) as doc:\n"
     "        for page in doc:\n"
-    "            page.get_text('text'); page.find_tables(use_layout=False)\n"
+    "            n += len(page.get_text('text')); page.find_tables(use_layout=False)\n"
+    "print('CHARS', n)\n"
 )
 PEERS = {
     "unstructured (fast)": (
-        "import sys\nfrom unstructured.partition.pdf import partition_pdf\n"
-        "for f in sys.argv[1:]:\n    partition_pdf(f, strategy='fast')\n"
+        "import sys\nfrom unstructured.partition.pdf import partition_pdf\nn = 0\n"
+        "for f in sys.argv[1:]:\n"
+        "    n += sum(len(str(e)) for e in partition_pdf(f, strategy='fast', languages=['eng']))\n"
+        "print('CHARS', n)\n"
     ),
     "pymupdf4llm": (
-        "import sys, pymupdf4llm\nfor f in sys.argv[1:]:\n    pymupdf4llm.to_markdown(f)\n"
+        "import sys, pymupdf4llm\nn = 0\n"
+        "for f in sys.argv[1:]:\n    n += len(pymupdf4llm.to_markdown(f))\nprint('CHARS', n)\n"
     ),
 }
 
 
-def timed(argv: list[str], env: dict[str, str]) -> float | str:
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, int] | str:
+    """Seconds the command took and the characters it says it extracted, or why it did not
+    count."""
     started = time.perf_counter()
     out = subprocess.run(argv, capture_output=True, text=True, env=env)
+    took = time.perf_counter() - started
     if out.returncode != 0:
         return (out.stderr.strip().splitlines() or ["failed"])[-1]
-    return time.perf_counter() - started
+    chars = _chars(out.stdout)
+    if chars == 0:
+        last = (out.stderr.strip().splitlines() or ["no message"])[-1]
+        return f"extracted no text ({last[:120]})"
+    return took, chars
+
+
+def _chars(stdout: str) -> int:
+    if stdout.lstrip().startswith("["):  # docintel process --json: each document's Markdown
+        return sum(len(r.get("markdown") or "") for r in json.loads(stdout))
+    for line in stdout.splitlines():
+        if line.startswith("CHARS "):
+            return int(line.split()[1])
+    return 0
 
 
 def main() -> None:
@@ -77,8 +108,8 @@ def main() -> None:
     env.pop("DOCINTEL_DATABASE_URL", None)
     total = args.docs * args.pages
     small = write_csv(folder / "setup.csv", [["sku", "qty"], ["A1", "3"], ["B2", "5"], ["C3", "1"]])
-    setup = timed([sys.executable, "-m", "docintel.cli", "process", str(small)], env)
-    results: dict[str, float | str] = {
+    setup = timed([sys.executable, "-m", "docintel.cli", "process", "--json", str(small)], env)
+    results: dict[str, tuple[float, int] | str] = {
         "bare PyMuPDF text + find_tables": timed([sys.executable, "-c", BARE, *names], env),
         "docintel process": timed(
             [sys.executable, "-m", "docintel.cli", "process", "--json", *names], env
@@ -88,15 +119,16 @@ def main() -> None:
         for name, code in PEERS.items():
             results[name] = timed([args.peer_python, "-c", code, *names], env)
     print(f"{args.docs} documents x {args.pages} full pages = {total} pages, one command each")
-    if isinstance(setup, float):
-        print(f"(docintel's first command in a new home, a 4-row CSV: {setup:.2f} s)")
+    if not isinstance(setup, str):
+        print(f"(docintel's first command in a new home, a 4-row CSV: {setup[0]:.2f} s)")
     ours = results["docintel process"]
-    for name, took in results.items():
-        if isinstance(took, str):
-            print(f"{name:34s} not run: {took}")
+    for name, result in results.items():
+        if isinstance(result, str):
+            print(f"{name:34s} not run: {result}")
             continue
-        ratio = f"   docintel ÷ this {ours / took:5.2f}x time" if isinstance(ours, float) else ""
-        print(f"{name:34s} {total / took:7.2f} pages/s  ({took:6.2f} s){ratio}")
+        took, chars = result
+        ratio = f"   docintel ÷ this {ours[0] / took:5.2f}x time" if isinstance(ours, tuple) else ""
+        print(f"{name:34s} {total / took:7.2f} pages/s  ({took:6.2f} s, {chars:8d} chars){ratio}")
 
 
 if __name__ == "__main__":
