@@ -304,9 +304,14 @@ def main() -> None:
             span = max(r.finished_at.timestamp() for r in mine) - first_stable
             print(f"{kind + ' documents':20s} {len(mine) / span:8.1f} docs/s  ({len(mine)} done)")
     if runs and args.mix == "pdf":
-        print(
-            f"worker per document  {busy / len(runs) * 1000:8.1f} ms in its task, "
+        # Between tasks is one process's idle time: with more processes the runs overlap.
+        between = (
             f"{statistics.mean(gaps or [0.0]) * 1000:.1f} ms between tasks while the next waited"
+            if args.concurrency == 1
+            else f"{args.concurrency} processes"
+        )
+        print(
+            f"worker per document  {busy / len(runs) * 1000:8.1f} ms in its task, {between}"
             "  (route runs the whole canvas of a digital PDF)"
         )
     print(f"plain PyMuPDF        {base_rate:8.1f} pages/s  (in-process get_text)")
