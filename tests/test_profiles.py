@@ -396,6 +396,39 @@ def test_a_sentence_cut_by_a_window_is_read_whole_and_a_spoken_label_types_the_r
     assert rows[2] and fields[0].seconds is not None
 
 
+def test_an_item_said_without_its_label_is_a_row_by_its_shape():
+    """The recogniser mishears "action item" ("and that should item") and runs sentences on
+    with commas; a clause with a named owner and a due date is still a row, and one whose
+    subject is a pronoun or that has no date is not."""
+    from docintel.pipeline.profiles.rules import extract_fields
+    from docintel.pipeline.profiles.spec import load_profiles
+    from docintel.pipeline.types import DocumentContent, Segment
+
+    talk = DocumentContent(
+        "call.wav",
+        segments=[
+            Segment(
+                0,
+                0.0,
+                25.0,
+                text="Topic, the office move. Decision, we sign the new lease, and that "
+                "should item, David Brown will order the new laptops until the 11th of "
+                "September. We will meet again by the 20th of September. Emma Wilson will "
+                "think about it. Emma Wilson will call the landlord by the 3rd of January.",
+            ),
+        ],
+    )
+    rows: dict[int, dict[str, str]] = {}
+    for f in extract_fields(load_profiles(None)["meeting_recording"], talk):
+        if f.field == "action_items":
+            rows.setdefault(f.row or 0, {})[f.column or ""] = f.normalized or ""
+    found = sorted((r["owner"], r["action"], r["due_date"][5:]) for r in rows.values())
+    assert found == [
+        ("David Brown", "order the new laptops", "09-11"),
+        ("Emma Wilson", "call the landlord", "01-03"),
+    ]
+
+
 def test_dates_said_without_a_year_or_with_ordinals():
     from datetime import date
 

@@ -53,32 +53,55 @@ def spoken_items(spec: FieldSpec, lines: Sequence[Any], day_first: bool) -> list
         if not rest and (m or any(p.match(sentence) for p in ends)) and i + 1 < len(spoken):
             # "Next step, action item." and then the item, said as a sentence of its own
             rest = spoken[i + 1].text.strip().rstrip(" .!?")
-        if not rest:
+        if rest:
+            out += _row(spec, rest, line, len({f.row for f in out}) + 1, day_first)
             continue
-        cells = {}
-        if due_col is not None and (found := _due(due_col, rest, day_first)):
-            cells[due_col], rest = found
-        if owner_col is not None and (who := OWNER.match(rest)):
-            cells[owner_col] = Value(who["owner"], who["owner"])
-            rest = who["rest"]
-        cells[text_col] = Value(rest.strip(), rest.strip())
-        row = len({f.row for f in out}) + 1
-        for column, value in cells.items():
-            out.append(
-                FieldValue(
-                    field=spec.name,
-                    value=value.text,
-                    normalized=value.normalized,
-                    day=value.day.isoformat() if value.day else None,
-                    row=row,
-                    column=column.name,
-                    page=line.page,
-                    seconds=line.seconds,
-                    quote=line.text.strip()[:500],
-                    confidence=0.5,
-                )
-            )
+        if owner_col is None or due_col is None:
+            continue
+        # Unlabelled: "Emma Wilson will call the landlord by the 3rd of January" is a row by
+        # its shape (a named owner and a due date), also inside a sentence the recogniser
+        # ran on with commas, where the label itself was misheard.
+        for clause in re.split(r",\s+", sentence):
+            clause = LEAD_IN.sub("", clause.strip())
+            who = OWNER.match(clause)
+            if who and who["owner"].split()[0] not in PRONOUNS and _due(due_col, clause, day_first):
+                out += _row(spec, clause, line, len({f.row for f in out}) + 1, day_first)
     return out
+
+
+# Capitalised at a sentence's start, but nobody's name: "We will send ... by Friday".
+PRONOUNS = frozenset(
+    "I We You They He She It This That There Everyone Someone Somebody Nobody Who".split()
+)
+
+
+def _row(spec: FieldSpec, rest: str, line: Any, row: int, day_first: bool) -> list[FieldValue]:
+    """One row's cells from an item's words: its due date, its owner, and the rest."""
+    text_col = spec.columns[0]
+    owner_col = next((c for c in spec.columns[1:] if c.type == "string"), None)
+    due_col = next((c for c in spec.columns if c.type == "date"), None)
+    cells = {}
+    if due_col is not None and (found := _due(due_col, rest, day_first)):
+        cells[due_col], rest = found
+    if owner_col is not None and (who := OWNER.match(rest)):
+        cells[owner_col] = Value(who["owner"], who["owner"])
+        rest = who["rest"]
+    cells[text_col] = Value(rest.strip(), rest.strip())
+    return [
+        FieldValue(
+            field=spec.name,
+            value=value.text,
+            normalized=value.normalized,
+            day=value.day.isoformat() if value.day else None,
+            row=row,
+            column=column.name,
+            page=line.page,
+            seconds=line.seconds,
+            quote=line.text.strip()[:500],
+            confidence=0.5,
+        )
+        for column, value in cells.items()
+    ]
 
 
 def _due(column: FieldSpec, rest: str, day_first: bool) -> tuple[Value, str] | None:
