@@ -33,9 +33,7 @@ def spoken_items(spec: FieldSpec, lines: Sequence[Any], day_first: bool) -> list
     """The rows of ``spec`` (a table field) said in a transcript's sentences."""
     if not spec.columns:
         return []
-    text_col = spec.columns[0]
-    owner_col = next((c for c in spec.columns[1:] if c.type == "string"), None)
-    due_col = next((c for c in spec.columns if c.type == "date"), None)
+    text_col, owner_col, due_col = _columns(spec)
     starts = [
         re.compile(rf"^{re.escape(label)}(?!\w)\s*[:,.-]?\s*", re.IGNORECASE)
         for label in sorted(text_col.labels, key=len, reverse=True)
@@ -77,9 +75,7 @@ PRONOUNS = frozenset(
 
 def _row(spec: FieldSpec, rest: str, line: Any, row: int, day_first: bool) -> list[FieldValue]:
     """One row's cells from an item's words: its due date, its owner, and the rest."""
-    text_col = spec.columns[0]
-    owner_col = next((c for c in spec.columns[1:] if c.type == "string"), None)
-    due_col = next((c for c in spec.columns if c.type == "date"), None)
+    text_col, owner_col, due_col = _columns(spec)
     cells = {}
     if due_col is not None and (found := _due(due_col, rest, day_first)):
         cells[due_col], rest = found
@@ -102,6 +98,13 @@ def _row(spec: FieldSpec, rest: str, line: Any, row: int, day_first: bool) -> li
         )
         for column, value in cells.items()
     ]
+
+
+def _columns(spec: FieldSpec) -> tuple[FieldSpec, FieldSpec | None, FieldSpec | None]:
+    """A line-item table's text column (the first), owner (the next text column) and due
+    date (the first date column)."""
+    owner = next((c for c in spec.columns[1:] if c.type == "string"), None)
+    return spec.columns[0], owner, next((c for c in spec.columns if c.type == "date"), None)
 
 
 def _due(column: FieldSpec, rest: str, day_first: bool) -> tuple[Value, str] | None:
