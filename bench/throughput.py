@@ -1,6 +1,6 @@
 """End-to-end throughput: N digital PDFs through watcher → Redis → worker → PostgreSQL.
 
-    python bench/throughput.py [--docs 200] [--pages 5] [--concurrency 1] [--mix office]
+    python bench/throughput.py [--docs 200] [--pages 5] [--concurrency N] [--mix office]
 
 Prints pages/s end to end, median and p95 seconds from file stable to `done`, and the ratio
 of end-to-end pages/s to plain in-process PyMuPDF text extraction of the same pages, with
@@ -118,7 +118,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--docs", type=int, default=200)
     ap.add_argument("--pages", type=int, default=5)
-    ap.add_argument("--concurrency", type=int, default=1)
+    ap.add_argument(
+        "--concurrency", type=int, default=0, help="worker processes (default: the worker's own)"
+    )
     ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     ap.add_argument("--redis", default="redis://127.0.0.1:6379/12")
     ap.add_argument(
@@ -128,6 +130,10 @@ def main() -> None:
     )
     ap.add_argument("--mix", choices=["pdf", "office"], default="pdf")
     args = ap.parse_args()
+    from docintel.config import Settings
+    from docintel.worker.app import pool_size
+
+    processes = args.concurrency or pool_size(Settings())  # what the worker will start
 
     work = Path(tempfile.mkdtemp(prefix="docintel-bench-"))
     src = work / "src"
@@ -175,8 +181,7 @@ def main() -> None:
                     "-m",
                     "docintel.cli",
                     "worker",
-                    "--concurrency",
-                    str(args.concurrency),
+                    *(["--concurrency", str(args.concurrency)] if args.concurrency else []),
                     "--loglevel",
                     "WARNING",
                 ],
@@ -278,7 +283,7 @@ def main() -> None:
     overhead_ms = (pipeline_wall / pages - base_s / base_pages) * 1000
     print(
         f"documents            {args.docs} x {args.pages} pages = {pages} pages "
-        f"({failed} not done), worker concurrency {args.concurrency}"
+        f"({failed} not done), worker processes {processes}"
     )
     print(
         f"end to end           {e2e_rate:8.1f} pages/s  (first drop -> last done, {wall:.1f} s;"
@@ -307,8 +312,8 @@ def main() -> None:
         # Between tasks is one process's idle time: with more processes the runs overlap.
         between = (
             f"{statistics.mean(gaps or [0.0]) * 1000:.1f} ms between tasks while the next waited"
-            if args.concurrency == 1
-            else f"{args.concurrency} processes"
+            if processes == 1
+            else f"{processes} processes"
         )
         print(
             f"worker per document  {busy / len(runs) * 1000:8.1f} ms in its task, {between}"

@@ -78,7 +78,10 @@ class Settings(BaseSettings):
         "embedded mode honours the soft limits too.",
     )
     worker_concurrency: int = Field(
-        default=1, description="Processes per worker (one per GPU for model queues)."
+        default=0,
+        ge=0,
+        description="Processes per worker; 0: one per core on the CPU engine, one on a model "
+        "engine or with --gpu (a process per model copy).",
     )
 
     # --- watcher -------------------------------------------------------------------------

@@ -189,10 +189,10 @@ def worker(
         )
         raise typer.Exit(2)
     setup_logging(loglevel)
-    from docintel.worker.app import app_for
+    from docintel.worker.app import app_for, pool_size
 
     celery_app = app_for(settings)
-    processes = concurrency or settings.worker_concurrency
+    processes = concurrency or pool_size(settings, gpu)
     # Share the cores between the pool's processes: torch and OpenMP default to every core in
     # each process, and N processes x all cores is slower than either alone.
     threads = str(max(1, (os.cpu_count() or 1) // processes))

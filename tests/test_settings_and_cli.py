@@ -101,3 +101,17 @@ def test_reading_a_new_home_answers_instead_of_a_traceback(tmp_path, monkeypatch
     assert shown.exit_code == 1 and "no document '1'" in shown.stderr
     assert shown.exception is None or isinstance(shown.exception, SystemExit)
     get_settings.cache_clear()
+
+
+def test_a_cpu_worker_starts_a_process_per_core_and_a_model_worker_one():
+    """Celery's own default on the CPU engine; one process per model copy elsewhere; the
+    setting wins over both."""
+    from docintel.worker.app import pool_size
+
+    cores = os.cpu_count() or 1
+    assert pool_size(Settings(engine="cpu")) == cores
+    assert pool_size(Settings(engine="cpu"), gpu=0) == 1
+    assert pool_size(Settings(engine="gemma")) == 1
+    assert pool_size(Settings(engine="openai")) == 1
+    assert pool_size(Settings(engine="cpu", worker_concurrency=3)) == 3
+    assert pool_size(Settings(engine="gemma", worker_concurrency=2), gpu=0) == 2

@@ -8,6 +8,7 @@ second, and there is no import circle between the app and its tasks.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from celery import Celery
@@ -109,6 +110,20 @@ def celery_config(settings: Settings) -> dict[str, Any]:
 
 # Task modules, named as strings: the worker imports them when it starts.
 TASK_MODULES = ("docintel.worker.tasks", "docintel.worker.lifecycle", "docintel.worker.webhooks")
+
+
+def pool_size(settings: Settings, gpu: int | None = None) -> int:
+    """Processes for a worker: the setting, or else one per core on the CPU engine (as
+    Celery's own default) and one where each process would load its own model copy."""
+    if settings.worker_concurrency:
+        return settings.worker_concurrency
+    if gpu is not None:
+        return 1
+    from docintel.models.runtime import choose_engine
+
+    if choose_engine(settings.engine_config()).name == "cpu":
+        return os.cpu_count() or 1
+    return 1
 
 
 def make_app(settings: Settings) -> Celery:
