@@ -15,7 +15,7 @@ from celery import Celery
 from kombu import Queue
 
 from docintel.config import Settings
-from docintel.models.runtime import Engine
+from docintel.models.runtime import Engine, choose_engine
 
 QUEUES = ("cpu", "page", "audio", "agent")
 
@@ -119,8 +119,6 @@ def pool_size(settings: Settings, gpu: int | None = None) -> int:
         return settings.worker_concurrency
     if gpu is not None:
         return 1
-    from docintel.models.runtime import choose_engine
-
     if choose_engine(settings.engine_config()).name == "cpu":
         return os.cpu_count() or 1
     return 1
