@@ -33,7 +33,8 @@ def spoken_items(spec: FieldSpec, lines: Sequence[Any], day_first: bool) -> list
     """The rows of ``spec`` (a table field) said in a transcript's sentences."""
     if not spec.columns:
         return []
-    text_col, owner_col, due_col = _columns(spec)
+    columns = _columns(spec)
+    text_col, owner_col, due_col = columns
     starts = [
         re.compile(rf"^{re.escape(label)}(?!\w)\s*[:,.-]?\s*", re.IGNORECASE)
         for label in sorted(text_col.labels, key=len, reverse=True)
@@ -43,6 +44,7 @@ def spoken_items(spec: FieldSpec, lines: Sequence[Any], day_first: bool) -> list
         for label in text_col.labels
     ]
     out: list[FieldValue] = []
+    rows = 0
     spoken = [line for line in lines if line.seconds is not None]
     for i, line in enumerate(spoken):
         sentence = LEAD_IN.sub("", line.text.strip()).rstrip(" .!?")
@@ -52,7 +54,8 @@ def spoken_items(spec: FieldSpec, lines: Sequence[Any], day_first: bool) -> list
             # "Next step, action item." and then the item, said as a sentence of its own
             rest = spoken[i + 1].text.strip().rstrip(" .!?")
         if rest:
-            out += _row(spec, rest, line, len({f.row for f in out}) + 1, day_first)
+            rows += 1
+            out += _row(spec.name, columns, rest, line, rows, day_first)
             continue
         if owner_col is None or due_col is None:
             continue
@@ -63,7 +66,8 @@ def spoken_items(spec: FieldSpec, lines: Sequence[Any], day_first: bool) -> list
             clause = LEAD_IN.sub("", clause.strip())
             who = OWNER.match(clause)
             if who and who["owner"].split()[0] not in PRONOUNS and _due(due_col, clause, day_first):
-                out += _row(spec, clause, line, len({f.row for f in out}) + 1, day_first)
+                rows += 1
+                out += _row(spec.name, columns, clause, line, rows, day_first)
     return out
 
 
@@ -73,9 +77,14 @@ PRONOUNS = frozenset(
 )
 
 
-def _row(spec: FieldSpec, rest: str, line: Any, row: int, day_first: bool) -> list[FieldValue]:
+Columns = tuple[FieldSpec, FieldSpec | None, FieldSpec | None]
+
+
+def _row(
+    field: str, columns: Columns, rest: str, line: Any, row: int, day_first: bool
+) -> list[FieldValue]:
     """One row's cells from an item's words: its due date, its owner, and the rest."""
-    text_col, owner_col, due_col = _columns(spec)
+    text_col, owner_col, due_col = columns
     cells = {}
     if due_col is not None and (found := _due(due_col, rest, day_first)):
         cells[due_col], rest = found
@@ -85,7 +94,7 @@ def _row(spec: FieldSpec, rest: str, line: Any, row: int, day_first: bool) -> li
     cells[text_col] = Value(rest.strip(), rest.strip())
     return [
         FieldValue(
-            field=spec.name,
+            field=field,
             value=value.text,
             normalized=value.normalized,
             day=value.day.isoformat() if value.day else None,
@@ -100,7 +109,7 @@ def _row(spec: FieldSpec, rest: str, line: Any, row: int, day_first: bool) -> li
     ]
 
 
-def _columns(spec: FieldSpec) -> tuple[FieldSpec, FieldSpec | None, FieldSpec | None]:
+def _columns(spec: FieldSpec) -> Columns:
     """A line-item table's text column (the first), owner (the next text column) and due
     date (the first date column)."""
     owner = next((c for c in spec.columns[1:] if c.type == "string"), None)
