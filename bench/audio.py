@@ -94,7 +94,7 @@ def whole_commands(recordings, folder: Path) -> None:  # type: ignore[no-untyped
     import numpy as np
 
     from docintel.config import get_settings
-    from docintel.pipeline.audio.asr import asr_model_path
+    from docintel.pipeline.audio.whisper import asr_model_path
 
     settings = get_settings()
     joined = np.concatenate([r.samples for r in recordings])

@@ -14,7 +14,11 @@ def stitch_segments(windows: list[Segment]) -> list[Segment]:
     from the raw texts the audio step kept, so running this twice changes nothing."""
     if not windows:
         return []
-    overlaps = [max(0.0, a.end_s - b.start_s) for a, b in zip(windows, windows[1:], strict=False)]
+    # windows whose words were split between them by time share none: nothing to remove
+    overlaps = [
+        0.0 if (b.timings or {}).get("split_by_time") else max(0.0, a.end_s - b.start_s)
+        for a, b in zip(windows, windows[1:], strict=False)
+    ]
     for field in ("text", "translation"):
         raw = [(w.timings or {}).get(f"raw_{field}") or "" for w in windows]
         if not any(raw):
