@@ -357,6 +357,15 @@ def dev_samples(folder: Annotated[Path, typer.Argument()] = Path("samples")) -> 
         console.print(str(path))
 
 
+@dev_app.command("schema")
+def dev_schema() -> None:
+    """Write migrations/sqlite_head.sql again from the migrations (after adding one): new
+    SQLite databases are made from it."""
+    from docintel import migrations
+
+    console.print(f"{migrations.write_snapshot()} at revision {migrations.head_revision()}")
+
+
 @dev_app.command("layers")
 def dev_layers(as_json: JsonOpt = False) -> None:
     """Check that every import points down the layers of DESIGN.md, and that no import

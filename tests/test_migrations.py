@@ -45,6 +45,49 @@ def test_sqlite_upgrade_downgrade_upgrade_without_drift(tmp_path):
     _roundtrip(f"sqlite:///{tmp_path / 'm.db'}")
 
 
+def _normalised(statements: list[str]) -> list[str]:
+    return sorted(" ".join(sql.split()) for sql in statements)  # Alembic's order varies
+
+
+def test_a_new_sqlite_database_is_made_from_the_snapshot_with_the_migrations_schema(
+    tmp_path, monkeypatch
+):
+    """A new embedded database is made from migrations/sqlite_head.sql without importing
+    Alembic, and holds exactly the schema and revision the migrations make; a stale
+    snapshot is not used. If this fails after a new migration: `docintel dev schema`."""
+    import subprocess
+    import sys
+
+    from alembic import command
+
+    from docintel import migrations
+
+    by_alembic = tmp_path / "alembic.db"
+    command.upgrade(migrations.alembic_config(f"sqlite:///{by_alembic}"), "head")
+    new = tmp_path / "home" / "new.db"
+    probe = (
+        "import sys; from docintel import migrations; "
+        f"migrations.upgrade('sqlite:///{new}'); print('alembic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"  # the snapshot made it, not Alembic
+    assert _normalised(migrations.sqlite_schema(new)) == _normalised(
+        migrations.sqlite_schema(by_alembic)
+    )
+    assert migrations.current_revision(f"sqlite:///{new}") == migrations.head_revision()
+    assert not list(new.parent.glob(".*.new"))  # nothing left aside
+
+    stale = tmp_path / "stale.sql"
+    stale.write_text(migrations.SNAPSHOT.read_text().replace("-- revision: ", "-- revision: x"))
+    monkeypatch.setattr(migrations, "SNAPSHOT", stale)
+    assert not migrations.create_from_snapshot(tmp_path / "unused.db")
+    migrations.upgrade(f"sqlite:///{tmp_path / 'by-alembic-again.db'}")
+    assert _normalised(migrations.sqlite_schema(tmp_path / "by-alembic-again.db")) == (
+        _normalised(migrations.sqlite_schema(by_alembic))
+    )
+
+
 def test_postgresql_upgrade_downgrade_upgrade_without_drift(pg_url):
     _roundtrip(pg_url)
     engine = create_engine(pg_url)
