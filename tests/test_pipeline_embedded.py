@@ -265,6 +265,42 @@ def test_unruled_table_on_a_digital_page_keeps_cells_whole(embedded, tmp_path):
     assert "Rivera SA\n" not in text  # the rows are not repeated as loose lines
 
 
+def test_unruled_columns_are_found_where_the_gaps_run_down_the_table(tmp_path):
+    """As in a real donors' list (tabula-py's campaign_donors.pdf): a surname that runs into
+    the next column in two rows does not join the two columns (those rows keep their words
+    together), and 'Fecha' and 'Tipo', spaced a little closer than a cell's gap but at the
+    same place in every row, are two columns; '$ 10.000,00' stays one cell."""
+    import pymupdf
+
+    from docintel.pipeline.route.pdf_tables import aligned_tables, line_cells, visual_lines
+
+    names = ["MENA", "MOLLE", "PERAZZO", "PICARDI", "PISONI", "REMON", "SPATOLA", "TAILHADE"]
+    grid = [["Apellido", "Nombre", "Fecha", "Tipo", "Importe"]]
+    grid += [[n, "JUAN PABLO", "09/10/2013", "EFECTIVO", "$ 10.000,00"] for n in names]
+    grid += [["VALSANGIACOMO BLANCO", "FERNANDO", "09/10/2013", "EFECTIVO", "$ 5.000,00"]]
+    grid += [["GRANILLO FERNANDE", "JUAN", "09/10/2013", "EFECTIVO", "$ 20.000,00"]]
+    doc = pymupdf.open()
+    page = doc.new_page()
+    for r, row in enumerate(grid):
+        y = 100 + 12 * r
+        for x, cell in zip((48, 150, 260, 318, 400), row, strict=True):
+            page.insert_text((x, y), cell, fontsize=9)
+    words = page.get_text("words")
+    cells = [line_cells(ws) for _, _, ws in visual_lines(words)]
+    # what makes it hard: per line, a long surname and its name are one cell, and so are
+    # every row's date and type
+    assert "VALSANGIACOMO BLANCO FERNANDO" in [c[2] for c in cells[9]]
+    assert "GRANILLO FERNANDE JUAN" in [c[2] for c in cells[10]]
+    assert all("09/10/2013 EFECTIVO" in [c[2] for c in line] for line in cells[1:])
+    (table,) = aligned_tables(words)
+    found = [table.headers, *table.rows]
+    assert found[:9] == grid[:9]
+    # an overflowing row keeps its words together, in order, in one of the two columns
+    for row, want in zip(found[9:], grid[9:], strict=True):
+        assert row[2:] == want[2:] and "" in row[:2]
+        assert " ".join(row[:2]).split() == " ".join(want[:2]).split()
+
+
 @pytest.mark.parametrize("gap", [2, 40])
 def test_ruled_grid_header_above_its_lines_or_inside_them(tmp_path, gap):
     """A header printed just above a ruled grid is the table's header (PyMuPDF's header

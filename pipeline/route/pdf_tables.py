@@ -116,10 +116,14 @@ def visual_lines(words: list[Word]) -> list[tuple[float, float, list[Word]]]:
     return [(a, b, sorted(ws, key=lambda w: w[0])) for a, b, ws in lines]
 
 
+def cell_gap(words: list[Word]) -> float:
+    """How wide a space between two words of a line must be to end a cell."""
+    return max(6.0, 1.2 * statistics.median(w[3] - w[1] for w in words))
+
+
 def line_cells(words: list[Word]) -> list[Cell]:
     """A line cut where the space between two words is much wider than a space."""
-    heights = [w[3] - w[1] for w in words]
-    gap = max(6.0, 1.2 * statistics.median(heights))
+    gap = cell_gap(words)
     cells: list[Cell] = []
     for w in words:
         if cells and w[0] - cells[-1][1] < gap:
@@ -130,26 +134,29 @@ def line_cells(words: list[Word]) -> list[Cell]:
     return cells
 
 
+Line = tuple[float, float, list[Cell], list[Word]]  # top, bottom, cells, words
+
+
 def aligned_tables(words: list[Word]) -> list[TableData]:
     """Runs of three or more consecutive lines of two or more short cells whose cells fall
     into shared columns. Prose (one cell a line) and two-column text (long cells) are not
     tables."""
     tables = []
-    run: list[tuple[float, float, list[Cell]]] = []
+    run: list[Line] = []
     for top, bottom, ws in [*visual_lines(words), (1e9, 1e9, [])]:
         cells = line_cells(ws) if ws else []
         tabular = len(cells) >= 2
         adjacent = bool(run) and top - run[-1][1] < 1.6 * (bottom - top) + 2
         if tabular and (not run or adjacent):
-            run.append((top, bottom, cells))
+            run.append((top, bottom, cells, ws))
             continue
         if len(run) >= 3:
             tables += _grids(run)
-        run = [(top, bottom, cells)] if tabular else []
+        run = [(top, bottom, cells, ws)] if tabular else []
     return tables
 
 
-def _grids(run: list[tuple[float, float, list[Cell]]]) -> list[TableData]:
+def _grids(run: list[Line]) -> list[TableData]:
     """The run as one table; where its lines do not share columns (a block of 'label
     value' lines right above a table), each stretch of lines with as many cells."""
     table = _grid(run)
@@ -165,26 +172,111 @@ def _grids(run: list[tuple[float, float, list[Cell]]]) -> list[TableData]:
     return found
 
 
-def _grid(run: list[tuple[float, float, list[Cell]]]) -> TableData | None:
-    spans = sorted((x0, x1) for _, _, cells in run for x0, x1, _ in cells)
-    columns: list[list[float]] = []
-    for x0, x1 in spans:  # the union of the cells' extents: each island is a column
-        if columns and x0 <= columns[-1][1]:
-            columns[-1][1] = max(columns[-1][1], x1)
-        else:
-            columns.append([x0, x1])
+def _grid(run: list[Line]) -> TableData | None:
+    lines = [ws for *_, ws in run]
+    words = [w for ws in lines for w in ws]
+    gap = cell_gap(words)
+    stretches = coverage(words)
+    columns = columns_of(stretches, len(lines), 0.8 * gap)
     if len(columns) < 2:
         return None
+    rivers = [(a[1], b[0]) for a, b in zip(columns, columns[1:], strict=False)]
     grid: list[list[str]] = []
-    for _, _, cells in run:
-        row = [""] * len(columns)
-        for x0, _x1, text in cells:
-            c = next(i for i, (a, b) in enumerate(columns) if a <= x0 <= b)
-            row[c] = f"{row[c]} {text}".strip()
-        grid.append(row)
+    for ws in lines:
+        row: list[list[str]] = [[] for _ in columns]
+        for piece in _pieces(ws, gap, rivers):
+            row[_column_of(columns, piece[0][0], piece[-1][2])] += [w[4] for w in piece]
+        grid.append([" ".join(texts) for texts in row])
     filled = sum(1 for row in grid for cell in row if cell) / (len(grid) * len(columns))
     words_per_cell = statistics.mean(len(c.split()) for row in grid for c in row if c)
     if filled < 0.6 or words_per_cell > 4:
         return None
     bbox = (columns[0][0], run[0][0], columns[-1][1], run[-1][1])
     return TableData(headers=grid[0], rows=grid[1:], bbox=bbox)
+
+
+def _pieces(words: list[Word], gap: float, rivers: list[tuple[float, float]]) -> list[list[Word]]:
+    """A line's cells, also cut where a gap between two columns (``rivers``) lies between
+    two words (every row's '09/10/2013 EFECTIVO' spaced a little closer than a cell's gap
+    is two cells): a piece of a line goes to one column whole."""
+    pieces: list[list[Word]] = []
+    for w in words:
+        if pieces:
+            end = pieces[-1][-1][2]
+            apart = w[0] - end >= gap or any(end <= a and b <= w[0] for a, b in rivers)
+            if not apart:
+                pieces[-1].append(w)
+                continue
+        pieces.append([w])
+    return pieces
+
+
+def coverage(words: list[Word]) -> list[tuple[float, float, int]]:
+    """(x0, x1, how many words cover it) for each stretch of x between the words' edges."""
+    events = sorted([(w[0], 1) for w in words] + [(w[2], -1) for w in words])
+    stretches: list[tuple[float, float, int]] = []
+    count, prev = 0, events[0][0]
+    for x, step in events:
+        if x > prev:
+            stretches.append((prev, x, count))
+        count, prev = count + step, x
+    return stretches
+
+
+def columns_of(
+    stretches: list[tuple[float, float, int]], lines: int, min_gap: float
+) -> list[tuple[float, float]]:
+    """The columns of a run of ``lines`` lines: where words are (``stretches``), split by
+    the gaps that run down it. A gap splits when it is at least ``min_gap`` wide (about
+    the space that ends a cell: a word space does not, so '$ 10.000,00' stays whole) and
+    either no line has a word in it, or it lies between two well-filled columns and only a
+    sixth of the lines cross it (a long name that runs into the next column does not join
+    the two; a column filled on few lines stays one). The gap need not be wide in every
+    line by itself: 'Fecha' and 'Tipo' spaced a little closer than a cell's gap, in every
+    row at the same place, are two columns."""
+    few = round(lines / 6)
+    cuts: list[tuple[float, float]] = []
+    i = 0
+    while i < len(stretches):
+        if stretches[i][2] > few:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(stretches) and stretches[j + 1][2] <= few:
+            j += 1
+        low = stretches[i : j + 1]
+        between = 0 < i and j + 1 < len(stretches)  # well-filled columns on both sides
+        if between and low[-1][1] - low[0][0] >= min_gap:
+            cuts.append((low[0][0], low[-1][1]))
+        else:
+            cuts += _empty_gaps(low, min_gap)
+        i = j + 1
+    columns, start = [], stretches[0][0]
+    for a, b in cuts:
+        columns.append((start, a))
+        start = b
+    columns.append((start, stretches[-1][1]))
+    return [c for c in columns if c[1] > c[0]]
+
+
+def _empty_gaps(
+    stretches: list[tuple[float, float, int]], min_gap: float
+) -> list[tuple[float, float]]:
+    """The runs of stretches no word covers, at least ``min_gap`` wide."""
+    gaps: list[tuple[float, float]] = []
+    for a, b, count in stretches:
+        if count:
+            continue
+        if gaps and gaps[-1][1] == a:
+            gaps[-1] = (gaps[-1][0], b)
+        else:
+            gaps.append((a, b))
+    return [(a, b) for a, b in gaps if b - a >= min_gap]
+
+
+def _column_of(columns: list[tuple[float, float]], x0: float, x1: float) -> int:
+    """The column a piece of a line from ``x0`` to ``x1`` overlaps most (a long name running
+    into the next column, a header wider than its figures, a value that starts left of its
+    column all stay in one), or the nearest."""
+    overlaps = [min(b, x1) - max(a, x0) for a, b in columns]
+    return max(range(len(columns)), key=overlaps.__getitem__)
