@@ -1,6 +1,7 @@
 """Fidelity: the pipeline against its own engines run bare on the same files.
 
     python bench/fidelity.py [--make DIR] [--set DIR] [--per-kind 4] [--recordings N]
+                             [--real-from DIR]
 
 Builds (``--make``, once) a set of files of known content: photographed and scanned mixed
 pages (letterhead, paragraph, ruled table, totals, IBAN, footer; skewed, JPEG), unruled-table
@@ -12,6 +13,10 @@ prints side by side: word recall and its ratio to the bare engine per set, table
 form field F1, and speech WER with the pipeline's WER minus the bare engine's, per recording
 and its mean and worst. A single word moves a two-minute recording's WER by about 0.8
 points, so ``--recordings 10`` shows the spread that three recordings hide.
+
+``--real-from DIR`` adds real public files that nobody here made, with their references:
+tabula-py's test PDFs with the tables it is checked against, and pocketsphinx's LibriVox
+clips with their transcripts (see ``real_files``).
 
 The evaluation only needs ``docintel.embedded.process_file``, so the same set can be scored
 against an older checkout (PYTHONPATH=that/checkout) for before/after figures.
@@ -63,7 +68,9 @@ def field_f1(truth: dict[str, str], found: dict[str, str]) -> float:
 # --- the set ------------------------------------------------------------------------------
 
 
-def make_set(folder: Path, per_kind: int, recordings: int = 0) -> None:
+def make_set(
+    folder: Path, per_kind: int, recordings: int = 0, real_from: Path | None = None
+) -> None:
     from docintel.testkit.audio_samples import build_recording, paused_recording, write_wav
     from docintel.testkit.page_samples import images_to_pdf, mixed_page, scanned
 
@@ -94,6 +101,10 @@ def make_set(folder: Path, per_kind: int, recordings: int = 0) -> None:
         name = f"speech-{i}.wav"
         write_wav(folder / name, rec.samples)
         items.append({"file": name, "set": "recordings", "text": rec.transcript})
+    if real_from is not None:
+        from real_files import real_files
+
+        items += real_files(folder, real_from)
     (folder / "truth.json").write_text(json.dumps(items, indent=1))
 
 
@@ -291,6 +302,7 @@ def evaluate(folder: Path) -> None:
             truth = " ".join(norm_words(item["text"])).replace(".", "")
             ours = jiwer.wer(truth, " ".join(norm_words(spoken)).replace(".", ""))
             bare = jiwer.wer(truth, " ".join(norm_words(bare_transcript(path))).replace(".", ""))
+            score.setdefault("names", []).append(path.stem)
             score.setdefault("wer", []).append(ours)
             score.setdefault("bare_wer", []).append(bare)
             continue
@@ -330,8 +342,8 @@ def evaluate(folder: Path) -> None:
     if "recordings" in rows:
         s = rows["recordings"]
         print(f"\n{'recording':22} {'WER':>8} {'bare WER':>9} {'delta (points)':>15}")
-        for i, (ours, bare) in enumerate(zip(s["wer"], s["bare_wer"], strict=True)):
-            print(f"{'speech-' + str(i):22} {ours:8.4f} {bare:9.4f} {100 * (ours - bare):+15.2f}")
+        for name, ours, bare in zip(s["names"], s["wer"], s["bare_wer"], strict=True):
+            print(f"{name:22} {ours:8.4f} {bare:9.4f} {100 * (ours - bare):+15.2f}")
         deltas = [100 * (o - b) for o, b in zip(s["wer"], s["bare_wer"], strict=True)]
         print(
             f"{'mean / worst':22} {mean(s['wer']):8.4f} {mean(s['bare_wer']):9.4f} "
@@ -350,10 +362,16 @@ def main() -> None:
         default=0,
         help="recordings in a new set (default: per-kind / 2 with pauses, and one long one)",
     )
+    ap.add_argument(
+        "--real-from",
+        type=Path,
+        help="a folder with tabula_py-2.9.3.tar.gz and pocketsphinx-5.1.1.tar.gz: add their "
+        "real PDFs and recordings, with references, to a new set",
+    )
     args = ap.parse_args()
     folder = args.set or args.make or Path(tempfile.mkdtemp(prefix="fidelity-set-"))
     if args.make or not args.set:
-        make_set(folder, args.per_kind, args.recordings)
+        make_set(folder, args.per_kind, args.recordings, args.real_from)
         print(f"set: {folder}")
         if args.make:
             return
