@@ -73,6 +73,8 @@ def transcribe(
 ) -> list[WindowText]:
     """Each window transcribed (and translated) by ``engine``, or by faster-whisper on the
     CPU engine: the segment with its raw text kept for stitching, and its audit event."""
+    if not windows:
+        return []
     model = uses_model(engine)
     # faster-whisper hears a recording from its start, as it would run over the whole file
     first, span = span_samples(path, windows, lead_s=0.0 if model else LONG_SILENCE_S)
@@ -100,8 +102,6 @@ def span_samples(path: Path, windows: list[Segment], lead_s: float = 0.0) -> tup
     file decoded once per batch, not once per window from its start), and its start. With
     ``lead_s``, the span reaches the recording's start or end where the first window starts
     or the last ends less than ``lead_s`` from it."""
-    if not windows:
-        return 0.0, None
     first = min(w.start_s for w in windows)
     first = 0.0 if first < lead_s else first
     last = max(w.end_s for w in windows)
