@@ -107,15 +107,22 @@ def create_from_snapshot(path: Path) -> bool:
 
 
 def sqlite_schema(path: Path) -> list[str]:
-    """The statements that made ``path``'s schema, in order; an FTS table's shadow tables
-    are left out (creating the FTS table makes them)."""
+    """The statements that make ``path``'s schema: tables, then indexes, then triggers and
+    views, each by name (Alembic's own order varies from run to run); an FTS table's shadow
+    tables are left out (creating the FTS table makes them)."""
     con = sqlite3.connect(path)
     try:
         kinds = {row[1]: row[2] for row in con.execute("PRAGMA table_list")}
         rows = con.execute(
-            "SELECT tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid"
+            "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL"
         )
-        return [sql for table, sql in rows if kinds.get(table) != "shadow"]
+        rank = {"table": 0, "index": 1}
+        found = [
+            (rank.get(kind, 2), name, sql)
+            for kind, name, table, sql in rows
+            if kinds.get(table) != "shadow"
+        ]
+        return [sql for *_, sql in sorted(found)]
     finally:
         con.close()
 
@@ -133,7 +140,7 @@ def write_snapshot(target: Path = SNAPSHOT) -> Path:
     head = head_revision()
     lines = [
         "-- The schema of a new SQLite database at the head of migrations/versions, written by",
-        "-- `docintel dev schema`; tests/test_store.py checks it against the migrations.",
+        "-- `docintel dev schema`; tests/test_migrations.py checks it against the migrations.",
         f"-- revision: {head}",
         "BEGIN;",
         *("\n".join(line.rstrip() for line in sql.splitlines()) + ";" for sql in statements),

@@ -1,10 +1,22 @@
 -- The schema of a new SQLite database at the head of migrations/versions, written by
--- `docintel dev schema`; tests/test_store.py checks it against the migrations.
+-- `docintel dev schema`; tests/test_migrations.py checks it against the migrations.
 -- revision: 0007
 BEGIN;
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL,
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
+);
+CREATE TABLE api_tokens (
+	id INTEGER NOT NULL,
+	name VARCHAR(128) NOT NULL,
+	secret_hash VARCHAR(64) NOT NULL,
+	read_only BOOLEAN NOT NULL,
+	created_at DATETIME NOT NULL,
+	last_used_at DATETIME,
+	revoked_at DATETIME,
+	CONSTRAINT pk_api_tokens PRIMARY KEY (id),
+	CONSTRAINT uq_api_tokens_name UNIQUE (name),
+	CONSTRAINT uq_api_tokens_secret_hash UNIQUE (secret_hash)
 );
 CREATE TABLE audio_segments (
 	id INTEGER NOT NULL,
@@ -49,8 +61,52 @@ CREATE TABLE audit_events (
 	CONSTRAINT fk_audit_events_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE,
 	CONSTRAINT uq_audit_events_run UNIQUE (run, step, seq)
 );
-CREATE INDEX ix_audit_events_document_id ON audit_events (document_id);
-CREATE INDEX ix_audit_events_run ON audit_events (run);
+CREATE TABLE chunks (
+	id INTEGER NOT NULL,
+	document_id INTEGER NOT NULL,
+	"index" INTEGER NOT NULL,
+	text TEXT NOT NULL,
+	page INTEGER,
+	start_s FLOAT,
+	end_s FLOAT,
+	embedding JSON,
+	embedding_model VARCHAR(256),
+	CONSTRAINT pk_chunks PRIMARY KEY (id),
+	CONSTRAINT fk_chunks_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE,
+	CONSTRAINT uq_chunks_document_id UNIQUE (document_id, "index")
+);
+CREATE VIRTUAL TABLE chunks_fts USING fts5(text, content='chunks', content_rowid='id', tokenize='porter unicode61');
+CREATE TABLE "documents" (
+	id INTEGER NOT NULL,
+	sha256 VARCHAR(64) NOT NULL,
+	name VARCHAR(1024) NOT NULL,
+	media_type VARCHAR(128),
+	kind VARCHAR(16),
+	size INTEGER NOT NULL,
+	status VARCHAR(16) NOT NULL,
+	error TEXT,
+	warnings JSON NOT NULL,
+	attempts INTEGER NOT NULL,
+	duplicate_of_id INTEGER,
+	source_path TEXT,
+	archive_path TEXT,
+	page_count INTEGER,
+	duration_s FLOAT,
+	markdown TEXT,
+	meta JSON NOT NULL,
+	created_at DATETIME NOT NULL,
+	updated_at DATETIME NOT NULL,
+	queued_at DATETIME,
+	started_at DATETIME,
+	finished_at DATETIME,
+	doc_type VARCHAR(64),
+	doc_type_confidence FLOAT,
+	parent_id INTEGER,
+	member TEXT,
+	CONSTRAINT pk_documents PRIMARY KEY (id),
+	CONSTRAINT fk_documents_duplicate_of_id_documents FOREIGN KEY(duplicate_of_id) REFERENCES documents (id),
+	CONSTRAINT fk_documents_parent_id_documents FOREIGN KEY(parent_id) REFERENCES documents (id)
+);
 CREATE TABLE entities (
 	id INTEGER NOT NULL,
 	document_id INTEGER NOT NULL,
@@ -63,7 +119,6 @@ CREATE TABLE entities (
 	CONSTRAINT fk_entities_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE,
 	CONSTRAINT uq_entities_document_id UNIQUE (document_id, type, name)
 );
-CREATE INDEX ix_entities_type ON entities (type);
 CREATE TABLE extractions (
 	id INTEGER NOT NULL,
 	document_id INTEGER NOT NULL,
@@ -79,6 +134,32 @@ CREATE TABLE extractions (
 	CONSTRAINT pk_extractions PRIMARY KEY (id),
 	CONSTRAINT fk_extractions_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE,
 	CONSTRAINT uq_extractions_document_id UNIQUE (document_id)
+);
+CREATE TABLE fields (
+	id INTEGER NOT NULL,
+	document_id INTEGER NOT NULL,
+	profile VARCHAR(64) NOT NULL,
+	profile_hash VARCHAR(16),
+	field VARCHAR(64) NOT NULL,
+	"row" INTEGER NOT NULL,
+	"column" VARCHAR(64) NOT NULL,
+	value TEXT,
+	normalized TEXT,
+	number FLOAT,
+	currency VARCHAR(8),
+	day DATE,
+	page INTEGER,
+	seconds FLOAT,
+	quote TEXT,
+	confidence FLOAT,
+	engine VARCHAR(32),
+	valid BOOLEAN NOT NULL,
+	reason TEXT,
+	corrected TEXT,
+	corrected_at DATETIME,
+	CONSTRAINT pk_fields PRIMARY KEY (id),
+	CONSTRAINT fk_fields_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE,
+	CONSTRAINT uq_fields_document_id UNIQUE (document_id, field, "row", "column")
 );
 CREATE TABLE pages (
 	id INTEGER NOT NULL,
@@ -140,101 +221,20 @@ CREATE TABLE tables (
 	CONSTRAINT fk_tables_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE,
 	CONSTRAINT uq_tables_document_id UNIQUE (document_id, page, "index")
 );
-CREATE TABLE chunks (
-	id INTEGER NOT NULL,
-	document_id INTEGER NOT NULL,
-	"index" INTEGER NOT NULL,
-	text TEXT NOT NULL,
-	page INTEGER,
-	start_s FLOAT,
-	end_s FLOAT,
-	embedding JSON,
-	embedding_model VARCHAR(256),
-	CONSTRAINT pk_chunks PRIMARY KEY (id),
-	CONSTRAINT fk_chunks_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE,
-	CONSTRAINT uq_chunks_document_id UNIQUE (document_id, "index")
-);
+CREATE INDEX ix_audit_events_document_id ON audit_events (document_id);
+CREATE INDEX ix_audit_events_run ON audit_events (run);
 CREATE INDEX ix_chunks_document_id ON chunks (document_id);
-CREATE VIRTUAL TABLE chunks_fts USING fts5(text, content='chunks', content_rowid='id', tokenize='porter unicode61');
-CREATE TRIGGER chunks_fts_ai AFTER INSERT ON chunks BEGIN INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text); END;
-CREATE TRIGGER chunks_fts_ad AFTER DELETE ON chunks BEGIN INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text); END;
-CREATE TRIGGER chunks_fts_au AFTER UPDATE ON chunks BEGIN INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text); INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text); END;
-CREATE TABLE fields (
-	id INTEGER NOT NULL,
-	document_id INTEGER NOT NULL,
-	profile VARCHAR(64) NOT NULL,
-	profile_hash VARCHAR(16),
-	field VARCHAR(64) NOT NULL,
-	"row" INTEGER NOT NULL,
-	"column" VARCHAR(64) NOT NULL,
-	value TEXT,
-	normalized TEXT,
-	number FLOAT,
-	currency VARCHAR(8),
-	day DATE,
-	page INTEGER,
-	seconds FLOAT,
-	quote TEXT,
-	confidence FLOAT,
-	engine VARCHAR(32),
-	valid BOOLEAN NOT NULL,
-	reason TEXT,
-	corrected TEXT,
-	corrected_at DATETIME,
-	CONSTRAINT pk_fields PRIMARY KEY (id),
-	CONSTRAINT fk_fields_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE,
-	CONSTRAINT uq_fields_document_id UNIQUE (document_id, field, "row", "column")
-);
-CREATE INDEX ix_fields_document_id ON fields (document_id);
-CREATE INDEX ix_fields_profile ON fields (profile);
-CREATE TABLE "documents" (
-	id INTEGER NOT NULL,
-	sha256 VARCHAR(64) NOT NULL,
-	name VARCHAR(1024) NOT NULL,
-	media_type VARCHAR(128),
-	kind VARCHAR(16),
-	size INTEGER NOT NULL,
-	status VARCHAR(16) NOT NULL,
-	error TEXT,
-	warnings JSON NOT NULL,
-	attempts INTEGER NOT NULL,
-	duplicate_of_id INTEGER,
-	source_path TEXT,
-	archive_path TEXT,
-	page_count INTEGER,
-	duration_s FLOAT,
-	markdown TEXT,
-	meta JSON NOT NULL,
-	created_at DATETIME NOT NULL,
-	updated_at DATETIME NOT NULL,
-	queued_at DATETIME,
-	started_at DATETIME,
-	finished_at DATETIME,
-	doc_type VARCHAR(64),
-	doc_type_confidence FLOAT,
-	parent_id INTEGER,
-	member TEXT,
-	CONSTRAINT pk_documents PRIMARY KEY (id),
-	CONSTRAINT fk_documents_duplicate_of_id_documents FOREIGN KEY(duplicate_of_id) REFERENCES documents (id),
-	CONSTRAINT fk_documents_parent_id_documents FOREIGN KEY(parent_id) REFERENCES documents (id)
-);
 CREATE INDEX ix_documents_doc_type ON documents (doc_type);
-CREATE UNIQUE INDEX uq_documents_sha256_original ON documents (sha256) WHERE status <> 'duplicate';
+CREATE INDEX ix_documents_parent_id ON documents (parent_id);
 CREATE INDEX ix_documents_sha256 ON documents (sha256);
 CREATE INDEX ix_documents_status ON documents (status);
-CREATE INDEX ix_documents_parent_id ON documents (parent_id);
-CREATE TABLE api_tokens (
-	id INTEGER NOT NULL,
-	name VARCHAR(128) NOT NULL,
-	secret_hash VARCHAR(64) NOT NULL,
-	read_only BOOLEAN NOT NULL,
-	created_at DATETIME NOT NULL,
-	last_used_at DATETIME,
-	revoked_at DATETIME,
-	CONSTRAINT pk_api_tokens PRIMARY KEY (id),
-	CONSTRAINT uq_api_tokens_name UNIQUE (name),
-	CONSTRAINT uq_api_tokens_secret_hash UNIQUE (secret_hash)
-);
 CREATE INDEX ix_documents_updated_at ON documents (updated_at);
+CREATE INDEX ix_entities_type ON entities (type);
+CREATE INDEX ix_fields_document_id ON fields (document_id);
+CREATE INDEX ix_fields_profile ON fields (profile);
+CREATE UNIQUE INDEX uq_documents_sha256_original ON documents (sha256) WHERE status <> 'duplicate';
+CREATE TRIGGER chunks_fts_ad AFTER DELETE ON chunks BEGIN INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text); END;
+CREATE TRIGGER chunks_fts_ai AFTER INSERT ON chunks BEGIN INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text); END;
+CREATE TRIGGER chunks_fts_au AFTER UPDATE ON chunks BEGIN INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text); INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text); END;
 INSERT INTO alembic_version (version_num) VALUES ('0007');
 COMMIT;

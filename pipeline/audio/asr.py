@@ -1,5 +1,6 @@
-"""Speech to text for the audio step: Gemma 4's audio encoder (the article's prompts) or, on
-the CPU, faster-whisper, both on the same windows so they compare on the same footing."""
+"""Speech to text for the audio step: Gemma 4's audio encoder on each window (the article's
+prompts), or on the CPU faster-whisper over the batch's speech in one pass, each window then
+given the words said in it; both answer per window."""
 
 from __future__ import annotations
 

@@ -114,7 +114,7 @@ def with_whisper(
                 "audio_s": seconds,
                 "beam_size": settings.asr_beam_size,
                 "split_by_time": True,
-                "word_times": "spread over whisper's segment times by word length",
+                "word_times": "spread by word length over the speech in whisper's segments",
                 "translation_unavailable": settings.audio_task == "translate"
                 and translation is None,
             },
