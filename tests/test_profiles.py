@@ -441,9 +441,12 @@ def test_dates_said_without_a_year_or_with_ordinals():
         "the twenty-first of June 2026": "2026-06-21",
         "March 3rd": "2027-03-03",
         "am 3. März": "2027-03-03",
+        "by the end of October": "2026-10-31",  # nearer than October 2027
+        "bis Ende Februar": "2027-02-28",
+        "the end of June 2028": "2028-06-30",
     }
     for text, iso in said.items():
         found = parse_date(text, today=today)
         assert found is not None and found.normalized == iso, (text, found)
-    for text in ("you may 5 times", "the 31st of February", "in march we met"):
+    for text in ("you may 5 times", "the 31st of February", "in march we met", "the end of it"):
         assert parse_date(text, today=today) is None, text

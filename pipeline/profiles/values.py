@@ -83,6 +83,14 @@ DATES = [
             rf"(?:,?\s+(?P<y2>\d{{4}})\b)?)"
         ),
     ),
+    # "by the end of October", "bis Ende Oktober": the month's last day
+    (
+        "month-end",
+        re.compile(
+            rf"\b(?:(?:[Tt]he\s+)?end\s+of|Ende)\s+(?P<mon>{_MONTH_NAME})\b\.?"
+            rf"(?:,?\s+(?P<y>\d{{4}})\b)?"
+        ),
+    ),
 ]
 YES = {"yes", "y", "true", "ja", "x", "☑", "☒", "[x]", "checked"}
 NO = {"no", "n", "false", "nein", "☐", "[ ]", "unchecked"}
@@ -183,6 +191,8 @@ def _date_of(kind: str, m: re.Match[str], day_first: bool, today: date) -> date 
     try:
         if kind == "spoken":
             return _spoken_date(groups, today)
+        if kind == "month-end":
+            return _month_end(groups, today)
         year = int(groups["y"])
         if year < 100:
             year += 2000 if year < 70 else 1900
@@ -216,6 +226,16 @@ def _spoken_date(groups: dict[str, str | None], today: date) -> date | None:
         date(today.year + k, month, day) for k in (-1, 0, 1) if _valid(today.year + k, month, day)
     ]
     return min(candidates, key=lambda d: abs((d - today).days)) if candidates else None
+
+
+def _month_end(groups: dict[str, str | None], today: date) -> date | None:
+    """The last day of the month said, in the year said or the nearest to ``today``."""
+    import calendar
+
+    month = MONTHS[(groups["mon"] or "").lower().rstrip(".")]
+    years = [int(groups["y"])] if groups["y"] else [today.year - 1, today.year, today.year + 1]
+    ends = [date(y, month, calendar.monthrange(y, month)[1]) for y in years]
+    return min(ends, key=lambda d: abs((d - today).days))
 
 
 def _valid(year: int, month: int, day: int) -> bool:
