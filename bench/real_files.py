@@ -1,16 +1,15 @@
 """Real public files with references, for bench/fidelity.py ``--real-from DIR``: files
-nobody here made, from two source distributions on PyPI."""
+nobody here made, from two source distributions on PyPI (get them with `pip download
+tabula-py==2.9.3 pocketsphinx==5.1.1 --no-deps --no-binary :all: -d DIR`): tabula-py's test
+PDFs with the tables it is checked against (an Argentine donors' list: '$ 10.000,00',
+'20-27083460-5'), and pocketsphinx's LibriVox clips (a person reading Sense and
+Sensibility) with their transcripts."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-# Real public files with references, from two source distributions on PyPI (get them with
-# `pip download tabula-py==2.9.3 pocketsphinx==5.1.1 --no-deps --no-binary :all: -d DIR`):
-# tabula-py's test PDFs with the tables it is checked against (an Argentine donors' list:
-# '$ 10.000,00', '20-27083460-5'), and pocketsphinx's LibriVox clips (a person reading
-# Sense and Sensibility) with their transcripts.
 TABULA = "tabula_py-2.9.3/tests/resources/"
 REAL_PDFS = [
     ("campaign_donors.pdf", "campaign_donors.csv"),

@@ -5,6 +5,7 @@ normalised value (a Decimal, an ISO date, ...) and the text it was read from, or
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -230,8 +231,6 @@ def _spoken_date(groups: dict[str, str | None], today: date) -> date | None:
 
 def _month_end(groups: dict[str, str | None], today: date) -> date | None:
     """The last day of the month said, in the year said or the nearest to ``today``."""
-    import calendar
-
     month = MONTHS[(groups["mon"] or "").lower().rstrip(".")]
     years = [int(groups["y"])] if groups["y"] else [today.year - 1, today.year, today.year + 1]
     ends = [date(y, month, calendar.monthrange(y, month)[1]) for y in years]
