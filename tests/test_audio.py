@@ -211,6 +211,51 @@ def test_empty_and_unreadable_audio_fail_with_a_reason(embedded, tmp_path, paylo
     assert needle in result["document"]["error"]
 
 
+def test_a_folder_that_is_no_speech_model_fails_the_recording_with_what_to_set(
+    embedded, tmp_path, monkeypatch
+):
+    """DOCINTEL_ASR_MODEL naming a folder without a model: the recording fails at once (no
+    retries of a setting that cannot fix itself) with the folder and the setting named."""
+    empty = tmp_path / "not-a-model"
+    empty.mkdir()
+    monkeypatch.setenv("DOCINTEL_ASR_MODEL", str(empty))
+    get_settings.cache_clear()
+    rec = build_recording(1)
+    path = write_wav(tmp_path / "memo.wav", rec.samples[: 8 * RATE])
+    result = process(path, get_settings())
+    doc = result["document"]
+    assert doc["status"] == "failed"
+    assert str(empty) in doc["error"] and "DOCINTEL_ASR_MODEL" in doc["error"]
+    assert doc["attempts"] == 1
+
+
+def test_the_speech_model_is_made_by_a_thread_of_its_own_and_once(embedded):
+    """CTranslate2 starts its compute threads from the thread that makes the model; made by
+    the asking thread they shared one core here (bench/audio.py --whole), so the model is
+    made by a thread of its own (what that thread raises is raised to the asker), and made
+    once for two threads that ask together (`docintel up` works in two)."""
+    import threading
+
+    from docintel.pipeline.audio.whisper import _whisper, made_apart, whisper_model
+
+    assert made_apart(lambda: threading.current_thread().name) == "docintel-speech-model-load"
+    assert made_apart(threading.get_ident) != threading.get_ident()
+    with pytest.raises(KeyError, match="no model"):
+        made_apart(lambda: {}["no model"])
+
+    _whisper.cache_clear()
+    models: list[object] = []
+    askers = [
+        threading.Thread(target=lambda: models.append(whisper_model(embedded))) for _ in range(2)
+    ]
+    for t in askers:
+        t.start()
+    for t in askers:
+        t.join()
+    assert len(models) == 2 and models[0] is models[1]
+    assert _whisper.cache_info().misses == 1
+
+
 def test_tiny_gemma_windows_batching_translation_and_stitching(
     embedded, tiny_model, recording, tmp_path, monkeypatch
 ):

@@ -3,10 +3,12 @@ each window given the words said in it."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from docintel.config import Settings
 from docintel.pipeline.audio.signal import monotonic_words
@@ -38,7 +40,52 @@ def asr_model_path(settings: Settings) -> str:
 def _whisper(path: str, compute_type: str) -> Any:
     from faster_whisper import WhisperModel
 
-    return WhisperModel(path, device="cpu", compute_type=compute_type)
+    # Made by a thread of its own, not by the thread that asks. CTranslate2's compute
+    # threads are started by the thread that makes the model; made by a process's main
+    # thread, both of its threads were kept on one core of this 2-core machine (118% CPU,
+    # 13.4 s for 267 s of speech), made by another thread they ran on both (181%, 5.9 s),
+    # with the same words (bench/audio.py --whole prints both).
+    try:
+        return made_apart(lambda: WhisperModel(path, device="cpu", compute_type=compute_type))
+    except Exception as exc:
+        raise DocumentError(
+            f"the speech model in {path} could not be loaded ({type(exc).__name__}: {exc}); "
+            "point DOCINTEL_ASR_MODEL at a faster-whisper model folder (for example `hf "
+            "download Systran/faster-whisper-small --local-dir whisper-small`)."
+        ) from exc
+
+
+T = TypeVar("T")
+
+
+def made_apart(make: Callable[[], T], name: str = "docintel-speech-model-load") -> T:
+    """What ``make`` returns, made by a new thread while this one waits; what it raises is
+    raised here."""
+    made: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            made["value"] = make()
+        except BaseException as exc:  # noqa: BLE001 - raised again in the asking thread
+            made["error"] = exc
+
+    maker = threading.Thread(target=run, name=name)
+    maker.start()
+    maker.join()
+    if "error" in made:
+        raise made["error"]
+    return made["value"]
+
+
+_loading = threading.Lock()
+
+
+def whisper_model(settings: Settings) -> Any:
+    """The speech model the settings name, loaded once per process: `docintel up` works in
+    two threads, and the second to ask waits for the first one's load."""
+    path = asr_model_path(settings)
+    with _loading:
+        return _whisper(path, settings.asr_compute_type)
 
 
 def with_whisper(
@@ -55,7 +102,7 @@ def with_whisper(
     some recordings (bench/fidelity.py --recordings 10); a sentence is heard best with the
     sentences around it. Each window then gets the words said in it, by their times."""
     path = asr_model_path(settings)
-    model = _whisper(path, settings.asr_compute_type)
+    model = whisper_model(settings)
     multilingual = getattr(model, "model", None) is not None and model.model.is_multilingual
     language = settings.audio_language if multilingual else None
     ordered = sorted(windows, key=lambda w: w.start_s)
