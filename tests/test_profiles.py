@@ -429,6 +429,42 @@ def test_an_item_said_without_its_label_is_a_row_by_its_shape():
     ]
 
 
+def test_a_due_date_said_in_a_clause_of_its_own_is_the_items_due_date():
+    """"by" left out or misheard ("I August 11") and the next sentence run on: the date in
+    a clause of its own is the due date, and what follows it is not the item's text. A
+    clause that is more than a date ("I must say") is not one."""
+    from docintel.pipeline.profiles.rules import extract_fields
+    from docintel.pipeline.profiles.spec import load_profiles
+    from docintel.pipeline.types import DocumentContent, Segment
+
+    talk = DocumentContent(
+        "call.wav",
+        segments=[
+            Segment(
+                0,
+                0.0,
+                25.0,
+                text="Topic, the annual budget. Action: Sarah Jones to send the revised "
+                "budget, I August 11, thanks everyone, talk soon. Action item: Peter Smith "
+                "will book the meeting room, the ninth of October. Action item: Emma Wilson "
+                "will call the landlord, I must say, soon.",
+            ),
+        ],
+    )
+    rows: dict[int, dict[str, str]] = {}
+    for f in extract_fields(load_profiles(None)["meeting_recording"], talk):
+        if f.field == "action_items":
+            rows.setdefault(f.row or 0, {})[f.column or ""] = f.normalized or ""
+    found = sorted(
+        (r.get("owner"), r.get("action"), (r.get("due_date") or "")[5:]) for r in rows.values()
+    )
+    assert found == [
+        ("Emma Wilson", "call the landlord, I must say, soon", ""),
+        ("Peter Smith", "book the meeting room", "10-09"),
+        ("Sarah Jones", "send the revised budget", "08-11"),
+    ]
+
+
 def test_dates_said_without_a_year_or_with_ordinals():
     from datetime import date
 

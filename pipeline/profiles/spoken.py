@@ -118,12 +118,36 @@ def _columns(spec: FieldSpec) -> Columns:
 
 def _due(column: FieldSpec, rest: str, day_first: bool) -> tuple[Value, str] | None:
     """The due date said at the end of an item and the item without it; of the connecting
-    words the first whose remainder reads as a date ("until the 12th of May")."""
+    words the first whose remainder reads as a date ("until the 12th of May"). Failing
+    that, a date said in a clause of its own after the item, its connecting word left out
+    or misheard ("send the budget, August 11", "..., I August 11, thanks everyone"): a
+    recogniser writes the pause before it as a comma. What follows that clause is not the
+    item's (the recogniser ran on into the next sentence)."""
     for due in DUE.finditer(rest):
         value = parse(column.type, due["due"], day_first=day_first)
         if value is not None:
             return value, rest[: due.start()]
+    clauses = re.split(r",\s+", rest)
+    for k in range(1, len(clauses)):
+        words = clauses[k].split()
+        for said in (clauses[k], " ".join(words[1:])):
+            value = parse(column.type, said, day_first=day_first) if said else None
+            if value is not None and _only_date(said):
+                return value, ", ".join(clauses[:k])
     return None
+
+
+def _only_date(said: str) -> bool:
+    """Whether ``said`` is a date and nothing more: at most four words, each a number, an
+    ordinal, a month or "the"/"of" ("the 3rd of May", "August 11", "the ninth of May")."""
+    words = said.split()
+    return 0 < len(words) <= 4 and all(DATE_WORD.fullmatch(w.strip(".,")) for w in words)
+
+
+DATE_WORD = re.compile(
+    r"\d{1,4}(?:st|nd|rd|th|\.)?|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|the|of|[a-z-]+(?:st|nd|rd|th)|"
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Mär|Mai|Okt|Dez)[a-zä]*\.?",
+)
 
 
 def transcript_sentences(segments: Sequence[Any]) -> list[tuple[str, float]]:
