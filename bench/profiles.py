@@ -4,7 +4,13 @@ and F1 per bundled profile, on generated documents in 5 visibly different layout
 English and German, both decimal conventions, five date forms), digital and scanned.
 
     python bench/profiles.py [--per-layout 2] [--no-scanned] [--no-spoken] [--only PROFILE]
+    python bench/profiles.py --only meeting_recording --as-said
     python bench/profiles.py --truth corrections [--doc-type T]
+
+Meeting recordings also print the recogniser's WER on them. ``--as-said`` gives their
+sentences to the same classification and extraction as the words that were said (one
+transcript segment per sentence, no recogniser): the extraction's own ceiling, so that the
+gap between the two figures is what the recogniser misheard.
 
 ``--truth corrections`` scores the engine on the user's own files instead: the documents in
 the database (DOCINTEL_HOME or DOCINTEL_DATABASE_URL) that a person reviewed with
@@ -22,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import sys
 import tempfile
 from collections import defaultdict
@@ -105,6 +112,35 @@ def corrections_truth(doc_type: str | None) -> None:
         print("  " + line)
 
 
+def as_said(sample, settings) -> dict:  # type: ignore[no-untyped-def]
+    """The profile result of a meeting whose sentences are its transcript as said: one
+    segment per sentence, at about the time it is said, through the same classification and
+    extraction as a recording's transcript."""
+    from docintel.pipeline.profiles import profiles_for, read_profile_fields
+    from docintel.pipeline.types import DocumentContent, Segment
+
+    segments, t = [], 0.0
+    for i, sentence in enumerate(sample.lines):
+        seconds = 0.4 * len(sentence.split()) + 1.0
+        segments.append(Segment(i, t, t + seconds, text=sentence))
+        t += seconds
+    profiles, _ = profiles_for(settings)
+    content = DocumentContent("meeting.wav", segments=segments)
+    found, _, fields, _ = read_profile_fields(content, profiles, "audio")
+    tables: dict[str, dict[int, dict[str, dict]]] = defaultdict(lambda: defaultdict(dict))
+    scalars = {}
+    for f in fields:
+        if f.row:
+            tables[f.field][f.row][f.column or ""] = {"value": f.normalized}
+        else:
+            scalars[f.field] = {"value": f.normalized}
+    return {
+        "doc_type": found.doc_type,
+        "fields": scalars,
+        "tables": {k: [cells for _, cells in sorted(v.items())] for k, v in tables.items()},
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--per-layout", type=int, default=2)
@@ -113,6 +149,11 @@ def main() -> None:
     ap.add_argument("--only", help="one profile, e.g. meeting_recording")
     ap.add_argument("--truth", choices=["generated", "corrections"], default="generated")
     ap.add_argument("--doc-type", help="with --truth corrections: one profile only")
+    ap.add_argument(
+        "--as-said",
+        action="store_true",
+        help="meeting recordings: extract from the sentences said, not from what was heard",
+    )
     args = ap.parse_args()
     if args.truth == "corrections":
         corrections_truth(args.doc_type)
@@ -131,6 +172,8 @@ def main() -> None:
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])  # tp, fp, fn
     classified: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     misses: list[str] = []
+    heard: list[str] = []  # meeting recordings: what the recogniser heard, and what was said
+    said: list[str] = []
     rng = random.Random(2026)
     n = 0
     kinds = [(name, make, variants) for name, make in MAKERS.items()]
@@ -144,14 +187,20 @@ def main() -> None:
                 sample = make(rng, layout)
                 for variant in kind_variants:
                     n += 1
-                    if variant == "spoken":
-                        path = write_meeting(sample, folder / f"{n:04d}.wav", seed=n)
+                    if variant == "spoken" and args.as_said:
+                        profile = as_said(sample, settings)
                     else:
-                        path = write_sample(
-                            sample, folder / f"{n:04d}.pdf", variant == "scanned", seed=n
-                        )
-                    result = process_file(path, settings)
-                    profile = result.get("profile") or {}
+                        if variant == "spoken":
+                            path = write_meeting(sample, folder / f"{n:04d}.wav", seed=n)
+                        else:
+                            path = write_sample(
+                                sample, folder / f"{n:04d}.pdf", variant == "scanned", seed=n
+                            )
+                        result = process_file(path, settings)
+                        profile = result.get("profile") or {}
+                        if variant == "spoken":
+                            heard.append(" ".join(s["text"] or "" for s in result["segments"]))
+                            said.append(" ".join(sample.lines))
                     got_type = profile.get("doc_type")
                     classified[(name, variant)][0] += got_type == name
                     classified[(name, variant)][1] += 1
@@ -200,6 +249,16 @@ def main() -> None:
         total_ok, total = total_ok + ok, total + seen
         print(f"{name:18s} {variant:8s} {ok / seen:8.2f} {p:6.3f} {r:6.3f} {f1:6.3f}")
     print(f"classification accuracy {total_ok / total:.3f} ({total_ok}/{total})")
+    if heard:
+        import jiwer
+
+        def words(text: str) -> str:
+            return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
+
+        wer = jiwer.wer([words(t) for t in said], [words(t) for t in heard])
+        print(f"meeting recordings: the recogniser's WER {wer:.4f} ({len(heard)} recordings)")
+    elif args.as_said and not args.no_spoken:
+        print("meeting recordings: extracted from the sentences said (--as-said), no recogniser")
     if misses:
         print(f"\nfirst misses ({len(misses)} in all):")
         for miss in misses[:25]:
