@@ -396,69 +396,48 @@ def test_a_sentence_cut_by_a_window_is_read_whole_and_a_spoken_label_types_the_r
     assert rows[2] and fields[0].seconds is not None
 
 
-def test_an_item_said_without_its_label_is_a_row_by_its_shape():
-    """The recogniser mishears "action item" ("and that should item") and runs sentences on
-    with commas; a clause with a named owner and a due date is still a row, and one whose
-    subject is a pronoun or that has no date is not."""
+def spoken_rows(said: str) -> list[tuple[str | None, str | None, str]]:
+    """(owner, action, due MM-DD) of each action item the meeting profile's rules read in a
+    transcript of one segment saying ``said``."""
     from docintel.pipeline.profiles.rules import extract_fields
     from docintel.pipeline.profiles.spec import load_profiles
     from docintel.pipeline.types import DocumentContent, Segment
 
-    talk = DocumentContent(
-        "call.wav",
-        segments=[
-            Segment(
-                0,
-                0.0,
-                25.0,
-                text="Topic, the office move. Decision, we sign the new lease, and that "
-                "should item, David Brown will order the new laptops until the 11th of "
-                "September. We will meet again by the 20th of September. Emma Wilson will "
-                "think about it. Emma Wilson will call the landlord by the 3rd of January.",
-            ),
-        ],
-    )
+    talk = DocumentContent("call.wav", segments=[Segment(0, 0.0, 25.0, text=said)])
     rows: dict[int, dict[str, str]] = {}
     for f in extract_fields(load_profiles(None)["meeting_recording"], talk):
         if f.field == "action_items":
             rows.setdefault(f.row or 0, {})[f.column or ""] = f.normalized or ""
-    found = sorted((r["owner"], r["action"], r["due_date"][5:]) for r in rows.values())
-    assert found == [
+    return sorted(
+        (r.get("owner"), r.get("action"), (r.get("due_date") or "")[5:]) for r in rows.values()
+    )
+
+
+def test_an_item_said_without_its_label_is_a_row_by_its_shape():
+    """The recogniser mishears "action item" ("and that should item") and runs sentences on
+    with commas; a clause with a named owner and a due date is still a row, and one whose
+    subject is a pronoun or that has no date is not."""
+    assert spoken_rows(
+        "Topic, the office move. Decision, we sign the new lease, and that should item, "
+        "David Brown will order the new laptops until the 11th of September. We will meet "
+        "again by the 20th of September. Emma Wilson will think about it. Emma Wilson will "
+        "call the landlord by the 3rd of January."
+    ) == [
         ("David Brown", "order the new laptops", "09-11"),
         ("Emma Wilson", "call the landlord", "01-03"),
     ]
 
 
 def test_a_due_date_said_in_a_clause_of_its_own_is_the_items_due_date():
-    """"by" left out or misheard ("I August 11") and the next sentence run on: the date in
+    """A "by" left out or misheard ("I August 11") and the next sentence run on: the date in
     a clause of its own is the due date, and what follows it is not the item's text. A
     clause that is more than a date ("I must say") is not one."""
-    from docintel.pipeline.profiles.rules import extract_fields
-    from docintel.pipeline.profiles.spec import load_profiles
-    from docintel.pipeline.types import DocumentContent, Segment
-
-    talk = DocumentContent(
-        "call.wav",
-        segments=[
-            Segment(
-                0,
-                0.0,
-                25.0,
-                text="Topic, the annual budget. Action: Sarah Jones to send the revised "
-                "budget, I August 11, thanks everyone, talk soon. Action item: Peter Smith "
-                "will book the meeting room, the ninth of October. Action item: Emma Wilson "
-                "will call the landlord, I must say, soon.",
-            ),
-        ],
-    )
-    rows: dict[int, dict[str, str]] = {}
-    for f in extract_fields(load_profiles(None)["meeting_recording"], talk):
-        if f.field == "action_items":
-            rows.setdefault(f.row or 0, {})[f.column or ""] = f.normalized or ""
-    found = sorted(
-        (r.get("owner"), r.get("action"), (r.get("due_date") or "")[5:]) for r in rows.values()
-    )
-    assert found == [
+    assert spoken_rows(
+        "Topic, the annual budget. Action: Sarah Jones to send the revised budget, I August "
+        "11, thanks everyone, talk soon. Action item: Peter Smith will book the meeting room, "
+        "the ninth of October. Action item: Emma Wilson will call the landlord, I must say, "
+        "soon."
+    ) == [
         ("Emma Wilson", "call the landlord, I must say, soon", ""),
         ("Peter Smith", "book the meeting room", "10-09"),
         ("Sarah Jones", "send the revised budget", "08-11"),
