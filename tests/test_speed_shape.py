@@ -182,3 +182,55 @@ def test_a_digital_document_on_the_cpu_is_one_task_and_few_round_trips(pg_url, t
         set_status(s, taken.document_id, Status.queued)
     enqueue(taken.sha256, settings)
     assert written() == (status, chunks, events, entities, steps)
+
+
+def _pending(url: str) -> int:
+    with session_scope(url) as s:
+        return s.scalar(select(func.count()).select_from(Chunk).where(Chunk.embedding.is_(None)))
+
+
+def test_one_process_indexes_at_a_time(pg_url, redis_url, tmp_path):
+    """Every document that ends sends an index task; one taken while another process holds
+    the index embeds nothing (the holder reads what is pending until nothing is), and only
+    the holder frees the lock."""
+    import redis
+
+    from docintel import migrations
+    from docintel.config import Settings
+    from docintel.watcher.ingest import ingest
+    from docintel.worker.app import app_for, enqueue
+    from docintel.worker.indexing import LOCK_KEY, IndexLock
+    from docintel.worker.runtime import injected
+
+    migrations.upgrade(pg_url)
+    local = Settings(home=tmp_path / "h", database_url=pg_url, broker_url="")
+    rng = random.Random(3)
+    shas = [
+        ingest(write_pdf(tmp_path / f"d{i}.pdf", text_pdf_spec(rng, 2)), local, move=False).sha256
+        for i in range(2)
+    ]
+    for sha in shas:
+        enqueue(sha, local)  # in-process: done, chunks stored, none embedded
+    stored = _pending(pg_url)
+    assert stored > 0
+
+    shared = Settings(home=tmp_path / "h", database_url=pg_url, broker_url=redis_url)
+    app = app_for(shared)
+    app.loader.import_default_modules()
+    client = redis.Redis.from_url(redis_url)
+    holder = IndexLock(client)
+    assert holder.acquire()
+    with injected(shared, None):
+        app.tasks["docintel.index"].run(shas[0])
+    assert _pending(pg_url) == stored
+    other = IndexLock(client)
+    assert not other.acquire()
+    other.release()  # not the holder's: nothing freed
+    assert client.get(LOCK_KEY) == holder.token.encode()
+
+    holder.release()
+    with injected(shared, None):
+        app.tasks["docintel.index"].run(shas[1])
+    assert _pending(pg_url) == 0
+    assert client.get(LOCK_KEY) is None
+

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select
 
@@ -24,6 +26,32 @@ from docintel.store.search import count_pending, pending_chunks, save_embeddings
 
 log = logging.getLogger("docintel.index")
 BATCH = 256  # chunks embedded per call, across documents
+LOCK_KEY = "docintel:index:running"
+LOCK_TTL_MS = 60_000  # renewed before each batch; a dead holder's lock lapses by then
+
+# Only the holder may renew or free the lock: one whose lock lapsed must not free the next's.
+_IF_HELD = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call({}) end return 0"
+_RENEW = _IF_HELD.format("'pexpire', KEYS[1], ARGV[2]")
+_FREE = _IF_HELD.format("'del', KEYS[1]")
+
+
+class IndexLock:
+    """One indexer at a time on a broker. Every document that ends sends an index task; left
+    alone, each free worker process would load the embedding model and embed the same oldest
+    chunks, a core apiece, while new documents waited. The holder embeds what the others
+    were sent for: it reads what is pending until nothing is."""
+
+    def __init__(self, client: Any, ttl_ms: int = LOCK_TTL_MS) -> None:
+        self.client, self.ttl_ms, self.token = client, ttl_ms, uuid.uuid4().hex
+
+    def acquire(self) -> bool:
+        return bool(self.client.set(LOCK_KEY, self.token, nx=True, px=self.ttl_ms))
+
+    def renew(self) -> None:
+        self.client.eval(_RENEW, 1, LOCK_KEY, self.token, self.ttl_ms)
+
+    def release(self) -> None:
+        self.client.eval(_FREE, 1, LOCK_KEY, self.token)
 
 
 def index_pending(

@@ -38,14 +38,14 @@ from docintel.worker.app import QUEUES
 from docintel.worker.children import attachment_summaries, register_children
 from docintel.worker.content import document_content, planned_windows, route_reasons
 from docintel.worker.guard import FIRST_RUN, run_step
-from docintel.worker.indexing import index_pending
+from docintel.worker.indexing import IndexLock, index_pending, pending_count
 from docintel.worker.profiles import save_profile_fields
 from docintel.worker.recovery import documents_waiting
 from docintel.worker.runtime import Runtime, current
 from docintel.worker.webhooks import notify
 
 log = logging.getLogger("docintel.worker")
-INDEX_BATCH, INDEX_BATCHES = 32, 64  # chunks per batch, batches per task
+INDEX_BATCH, INDEX_BATCHES = 8, 256  # chunks per batch, batches per task
 
 
 def _source(doc: Document) -> Path:
@@ -251,29 +251,41 @@ def _finalize(task: Task, s: Session, doc: Document, sha256: str) -> Callable[[]
 @shared_task(name="docintel.index", bind=True, max_retries=None)
 def index(self: Task, sha256: str) -> None:
     """Embed what is pending, across documents, in small batches while no document waits
-    (a batch is ~2 s of one core: a document that arrives meanwhile waits that long at
-    most); what is left is sent on, behind the documents."""
+    (a batch is ~0.3 s of one core: a document that arrives meanwhile waits that long at
+    most); what is left is sent on, behind the documents. One process indexes at a time:
+    another's index task ends at once, its chunks taken by the holder. Sent by workers only:
+    embedded, the index is brought up to date before a search."""
     settings = current().settings
     yielded = False
+    with self.app.connection_for_write() as conn:
+        lock = IndexLock(conn.default_channel.client)
+        if not lock.acquire():
+            return
 
-    def documents_first() -> bool:
-        nonlocal yielded
-        # only the queues this worker takes: a page waiting for a GPU worker is not ours
-        queues = tuple(self.app.amqp.queues.consume_from or QUEUES)
-        yielded = documents_waiting(self.app, queues)
-        return yielded
+        def documents_first() -> bool:
+            nonlocal yielded
+            lock.renew()
+            # only the queues this worker takes: a page waiting for a GPU worker is not ours
+            queues = tuple(self.app.amqp.queues.consume_from or QUEUES)
+            yielded = documents_waiting(self.app, queues)
+            return yielded
 
-    try:
-        embedded = index_pending(
-            settings,
-            batch=INDEX_BATCH,
-            max_batches=INDEX_BATCHES,
-            yield_to=None if self.app.conf.task_always_eager else documents_first,
-        )
-    except Exception as exc:
-        if self.request.retries < settings.max_attempts:
-            raise self.retry(exc=exc, countdown=min(2 ** (self.request.retries + 1), 60)) from exc
-        log.exception("indexing failed; the chunks stay searchable by full text")
-        return
-    if yielded or embedded >= INDEX_BATCHES * INDEX_BATCH:
+        try:
+            embedded = index_pending(
+                settings,
+                batch=INDEX_BATCH,
+                max_batches=INDEX_BATCHES,
+                yield_to=documents_first,
+            )
+        except Exception as exc:
+            if self.request.retries < settings.max_attempts:
+                raise self.retry(
+                    exc=exc, countdown=min(2 ** (self.request.retries + 1), 60)
+                ) from exc
+            log.exception("indexing failed; the chunks stay searchable by full text")
+            return
+        finally:
+            lock.release()
+    # A document that ended after the last read found the lock held: its chunks are sent on.
+    if yielded or embedded >= INDEX_BATCHES * INDEX_BATCH or pending_count(settings):
         workflow.send_index(self.app, sha256)
