@@ -234,3 +234,21 @@ def test_one_process_indexes_at_a_time(pg_url, redis_url, tmp_path):
     assert _pending(pg_url) == 0
     assert client.get(LOCK_KEY) is None
 
+
+def test_a_worker_imports_before_it_forks_and_opens_nothing(pg_url):
+    """What each pool process would import on its first document is imported by the parent,
+    and the parent holds no database connection that its children would share."""
+    code = (
+        "import sys, json; from celery.signals import worker_init; "
+        "import docintel.worker.lifecycle; from docintel.config import get_settings; "
+        "from docintel.store.db import get_engine; worker_init.send(sender=None); "
+        "pool = get_engine(get_settings().db_url).pool; "
+        "print(json.dumps([m in sys.modules for m in ('pymupdf', 'psycopg')] "
+        "+ [pool.checkedin() + pool.checkedout()]))"
+    )
+    env = {**os.environ, "DOCINTEL_DATABASE_URL": pg_url, "DOCINTEL_BROKER_URL": ""}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [True, True, 0]
