@@ -15,8 +15,8 @@ if TYPE_CHECKING:
 HERE = Path(__file__).resolve().parent
 # A new SQLite database is made from this script, not by replaying every migration (as
 # Rails loads schema.rb): the first embedded command in a new home skips Alembic's import
-# and seven migrations (0.2 s). `docintel dev schema` writes it; a test checks it against
-# the migrations, and a stale one (another head) is not used.
+# and the migrations (0.2 s for seven). `docintel dev schema` writes it; a test checks it
+# against the migrations, and a stale one (another head) is not used.
 SNAPSHOT = HERE / "sqlite_head.sql"
 _REVISION = re.compile(r'^(down_)?revision\s*=\s*"([^"]*)"', re.M)
 

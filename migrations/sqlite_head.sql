@@ -1,6 +1,6 @@
 -- The schema of a new SQLite database at the head of migrations/versions, written by
 -- `docintel dev schema`; tests/test_migrations.py checks it against the migrations.
--- revision: 0007
+-- revision: 0008
 BEGIN;
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL,
@@ -224,6 +224,7 @@ CREATE TABLE tables (
 CREATE INDEX ix_audit_events_document_id ON audit_events (document_id);
 CREATE INDEX ix_audit_events_run ON audit_events (run);
 CREATE INDEX ix_chunks_document_id ON chunks (document_id);
+CREATE INDEX ix_chunks_pending ON chunks (id) WHERE embedding IS NULL;
 CREATE INDEX ix_documents_doc_type ON documents (doc_type);
 CREATE INDEX ix_documents_parent_id ON documents (parent_id);
 CREATE INDEX ix_documents_sha256 ON documents (sha256);
@@ -236,5 +237,5 @@ CREATE UNIQUE INDEX uq_documents_sha256_original ON documents (sha256) WHERE sta
 CREATE TRIGGER chunks_fts_ad AFTER DELETE ON chunks BEGIN INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text); END;
 CREATE TRIGGER chunks_fts_ai AFTER INSERT ON chunks BEGIN INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text); END;
 CREATE TRIGGER chunks_fts_au AFTER UPDATE ON chunks BEGIN INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text); INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text); END;
-INSERT INTO alembic_version (version_num) VALUES ('0007');
+INSERT INTO alembic_version (version_num) VALUES ('0008');
 COMMIT;

@@ -304,7 +304,16 @@ class Chunk(Base):
     PostgreSQL with pgvector a copy lives in ``chunk_vectors`` (created by the migration)."""
 
     __tablename__ = "chunks"
-    __table_args__ = (UniqueConstraint("document_id", "index"),)
+    __table_args__ = (
+        UniqueConstraint("document_id", "index"),
+        # The index step reads the oldest pending chunks: only they are in this index.
+        Index(
+            "ix_chunks_pending",
+            "id",
+            postgresql_where=text("embedding IS NULL"),
+            sqlite_where=text("embedding IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(
