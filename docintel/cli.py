@@ -140,11 +140,13 @@ def watch(
         raise typer.Exit(2)
     from docintel.watcher.watch import InboxWatcher
     from docintel.worker.app import QUEUES, app_for, enqueue
-    from docintel.worker.recovery import resend_orphaned_documents
+    from docintel.worker.recovery import resend_index, resend_orphaned_documents
+    from docintel.worker.workflow import send_index
 
     celery_app = app_for(settings)
 
     def recover() -> object:
+        resend_index(celery_app, settings, lambda: send_index(celery_app, "recover"))
         return resend_orphaned_documents(
             celery_app, settings, QUEUES, lambda sha: enqueue(sha, settings)
         )

@@ -235,6 +235,42 @@ def test_one_process_indexes_at_a_time(pg_url, redis_url, tmp_path):
     assert client.get(LOCK_KEY) is None
 
 
+def test_chunks_left_pending_with_nobody_indexing_get_an_index_task(pg_url, redis_url, tmp_path):
+    """The watcher's sweep: a worker that died holding the index, or a flushed Redis, must
+    not leave chunks unembedded until the next document ends."""
+    import redis
+
+    from docintel import migrations
+    from docintel.config import Settings
+    from docintel.watcher.ingest import ingest
+    from docintel.worker.app import app_for, enqueue
+    from docintel.worker.indexing import IndexLock
+    from docintel.worker.recovery import resend_index
+    from docintel.worker.workflow import send_index
+
+    migrations.upgrade(pg_url)
+    shared = Settings(home=tmp_path / "h", database_url=pg_url, broker_url=redis_url)
+    app = app_for(shared)
+    client = redis.Redis.from_url(redis_url)
+    index_step = "agent\x06\x169"
+
+    def sweep() -> bool:
+        return resend_index(app, shared, lambda: send_index(app, "recover"))
+
+    assert not sweep()  # nothing pending
+    local = Settings(home=tmp_path / "h", database_url=pg_url, broker_url="")
+    path = write_pdf(tmp_path / "a.pdf", text_pdf_spec(random.Random(4), 2))
+    enqueue(ingest(path, local, move=False).sha256, local)
+    assert _pending(pg_url) > 0
+
+    holder = IndexLock(client)
+    assert holder.acquire()
+    assert not sweep()  # somebody is indexing
+    holder.release()
+    assert sweep() and client.llen(index_step) == 1
+    assert not sweep() and client.llen(index_step) == 1  # one waits already
+
+
 def test_a_worker_imports_before_it_forks_and_opens_nothing(pg_url):
     """What each pool process would import on its first document is imported by the parent,
     and the parent holds no database connection that its children would share."""

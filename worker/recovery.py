@@ -1,12 +1,15 @@
 """Putting lost work back. The database, not Redis, is the record of what is owed.
 
-Two sweeps:
+Three sweeps:
 - ``restore_orphaned_unacked``: a task taken by a worker that was then killed sits in
   Redis's ``unacked`` hash until the visibility timeout (set above the longest task, so
   hours). A starting worker puts such tasks back at once when no live worker holds them.
 - ``resend_orphaned_documents``: a document the database says is ``queued`` or
   ``processing`` with no task anywhere (Redis was flushed, a chord's state was lost) is
   sent again from the start; every step writes idempotently, so nothing is doubled.
+- ``resend_index``: chunks left pending with no index task waiting and nobody indexing (a
+  worker died holding the index, Redis was flushed) get one; else the retrieval index
+  waited for the next document to end.
 
 Imports only the Celery app, not the tasks: the watcher uses it.
 """
@@ -27,7 +30,9 @@ from docintel.config import Settings
 from docintel.store.db import session_scope
 from docintel.store.records import audit, set_status
 from docintel.store.schema import IN_FLIGHT, Document, Status, utcnow
+from docintel.store.search import count_pending
 from docintel.worker.app import PRIORITY_INDEX, QUEUES
+from docintel.worker.indexing import LOCK_KEY
 
 log = logging.getLogger("docintel.recovery")
 
@@ -157,6 +162,25 @@ def resend_orphaned_documents(
     if resent:
         log.warning("re-sent %d document(s) that had no live task", len(resent))
     return resent
+
+
+def resend_index(app: Celery, settings: Settings, send) -> bool:  # type: ignore[no-untyped-def]
+    """Send an index task when chunks wait and none is queued or running (its lock lapses a
+    minute after a holder dies)."""
+    with session_scope(settings.db_url) as s:
+        if not count_pending(s):
+            return False
+    with app.connection_for_read() as conn:
+        channel = conn.default_channel
+        pipe = channel.client.pipeline()
+        pipe.exists(LOCK_KEY)
+        for queue in QUEUES:  # the index is the only step sent at its priority
+            pipe.llen(channel._q_for_pri(queue, PRIORITY_INDEX))
+        if any(int(n) for n in pipe.execute()):
+            return False
+    send()
+    log.warning("chunks were left waiting for the retrieval index with no task; sent one")
+    return True
 
 
 def resume_received(settings: Settings, cutoff: datetime) -> int:
