@@ -1,5 +1,6 @@
 """The watcher on a real folder with real inotify (and polling) events."""
 
+import random
 import threading
 import time
 from pathlib import Path
@@ -73,3 +74,42 @@ def test_existing_files_duplicates_and_partial_names(running, tmp_path):
     assert partial.exists() and len(taken) == 2  # never taken under its temporary name
     partial.rename(settings.inbox_dir / "upload2.pdf")
     assert wait_for(lambda: len(taken) == 3)
+
+
+def test_a_dead_watchers_claim_is_put_back_at_once_and_a_live_ones_never(embedded, tmp_path):
+    """A watcher killed between claiming a file and archiving it: the next watcher puts the
+    file back as it starts (the dead one's lock is free). A live watcher's claim stays,
+    however old the file's times; one with no owner file is put back after ten minutes."""
+    import os
+    import subprocess
+    import sys
+
+    from docintel.watcher.claims import ClaimOwner, abandoned_claims
+    from docintel.watcher.ingest import CLAIMS, claim
+
+    inbox = embedded.inbox_dir
+    inbox.mkdir(parents=True, exist_ok=True)
+    folder = inbox / CLAIMS
+    for name in ("dead.pdf", "live.pdf", "unowned.pdf"):
+        write_pdf(inbox / name, text_pdf_spec(random.Random(1), 1))
+    code = (
+        "import os, sys; from pathlib import Path; from docintel.watcher.claims import "
+        "ClaimOwner; from docintel.watcher.ingest import CLAIMS, claim; "
+        "inbox = Path(sys.argv[1]); owner = ClaimOwner(inbox / CLAIMS); "
+        "claim(inbox / 'dead.pdf', inbox, owner.hold()); os._exit(0)"  # no goodbye: as killed
+    )
+    subprocess.run([sys.executable, "-c", code, str(inbox)], check=True, timeout=60)
+    assert not (inbox / "dead.pdf").exists()
+    live = ClaimOwner(folder)
+    held = claim(inbox / "live.pdf", inbox, live.hold())
+    os.utime(held, (time.time() - 7200, time.time() - 7200))
+    unowned = claim(inbox / "unowned.pdf", inbox)
+
+    InboxWatcher(embedded).release_stale_claims()
+    assert (inbox / "dead.pdf").is_file()
+    assert held.is_file() and unowned.is_file()
+    assert sorted(p.name.split("-")[0] for p in folder.glob(".owner-*")) == [".owner"]
+    later = abandoned_claims(folder, "me", now=time.time() + 601)
+    assert later == [unowned]
+    live.close()
+    assert not list(folder.glob(".owner-*"))

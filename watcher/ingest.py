@@ -121,12 +121,14 @@ def preflight(path: Path, inbox: Path | None) -> os.stat_result:
     return st
 
 
-def claim(path: Path, inbox: Path) -> Path:
+def claim(path: Path, inbox: Path, owner: str = "") -> Path:
     """Rename the file into the claim folder: of several watchers, exactly one succeeds;
-    the others see it gone (FileNotFoundError) and move on."""
+    the others see it gone (FileNotFoundError) and move on. ``owner``: the watcher's token
+    (``watcher.claims``), by which a dead watcher's claims are known."""
     folder = inbox / CLAIMS
     folder.mkdir(parents=True, exist_ok=True)
-    claimed = folder / fitting_name(f"{uuid.uuid4().hex[:12]}__", path.name)
+    prefix = f"{owner}.{uuid.uuid4().hex[:8]}__" if owner else f"{uuid.uuid4().hex[:12]}__"
+    claimed = folder / fitting_name(prefix, path.name)
     os.rename(path, claimed)
     return claimed
 
@@ -184,16 +186,21 @@ def copy_and_hash(path: Path, dest_folder: Path, *, follow: bool) -> tuple[str, 
 
 
 def ingest(
-    path: Path, settings: Settings, *, move: bool = True, inbox: Path | None = None
+    path: Path,
+    settings: Settings,
+    *,
+    move: bool = True,
+    inbox: Path | None = None,
+    owner: str = "",
 ) -> Ingested:
     """Record ``path`` and put its bytes in the archive. ``move=False`` (``docintel
     process``, ``submit``) copies, leaving the user's file where it is, and follows a link
     the user named. ``inbox`` (the watcher) confines the file to the inbox and claims it
-    first."""
+    first, in the name of ``owner``."""
     name = display_name(path.name)
     if inbox is not None:
         preflight(path, inbox)
-        source = claim(path, inbox)
+        source = claim(path, inbox, owner)
     else:
         source = path
     try:

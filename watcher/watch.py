@@ -21,6 +21,7 @@ from watchdog.observers.polling import PollingObserver
 from docintel.config import Settings, redact_text
 from docintel.store.db import session_scope
 from docintel.store.records import clear_refusal, record_refusal
+from docintel.watcher.claims import ClaimOwner, abandoned_claims
 from docintel.watcher.ingest import CLAIMS, Ingested, NotReady, Refused, display_name, ingest
 
 log = logging.getLogger("docintel.watcher")
@@ -95,6 +96,7 @@ class InboxWatcher:
         self._send_failing = False
         self._sweep_failing = False
         self._db_failing = False
+        self.owner = ClaimOwner(self.inbox / CLAIMS)
 
     def touch(self, path: Path) -> None:
         """An event on ``path``: (re)start its stability clock."""
@@ -114,17 +116,15 @@ class InboxWatcher:
             with self._lock:
                 self._seen.setdefault(path, _Seen(-1, -1, time.monotonic()))
 
-    def release_stale_claims(self, older_than: float = 600.0) -> None:
-        """A watcher that died between claiming a file and archiving it left the file in
-        the claim folder: put it back after ``older_than`` seconds, to be taken again."""
+    def release_stale_claims(self) -> None:
+        """Put back what a watcher that died had claimed and not archived: at once where its
+        lock says it is dead, after ten minutes where no lock tells (``watcher.claims``)."""
         folder = self.inbox / CLAIMS
         if not folder.is_dir():
             return
-        for claimed in folder.iterdir():
+        for claimed in abandoned_claims(folder, self.owner.token):
+            original = self.inbox / claimed.name.split("__", 1)[-1]
             try:
-                if time.time() - claimed.lstat().st_mtime < older_than:
-                    continue
-                original = self.inbox / claimed.name.split("__", 1)[-1]
                 if not original.exists():
                     os.rename(claimed, original)
                     log.warning("put back %s, claimed by a watcher that stopped", original.name)
@@ -154,7 +154,7 @@ class InboxWatcher:
 
     def take(self, path: Path) -> None:
         try:
-            result = ingest(path, self.settings, inbox=self.inbox)
+            result = ingest(path, self.settings, inbox=self.inbox, owner=self.owner.hold())
         except FileNotFoundError:
             return  # gone, or another watcher claimed it first
         except NotReady as exc:
@@ -261,3 +261,4 @@ class InboxWatcher:
         finally:
             observer.stop()
             observer.join(timeout=5)
+            self.owner.close()
