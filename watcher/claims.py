@@ -45,7 +45,9 @@ class ClaimOwner:
                 os.close(fd)
                 tmp.unlink(missing_ok=True)
                 log.warning(
-                    "claims cannot be locked here (%s); a dead watcher's wait ten minutes", exc
+                    "claims cannot be locked here (%s); a dead watcher's claims are put back "
+                    "after ten minutes",
+                    exc,
                 )
                 self._fd = -1
             else:

@@ -12,6 +12,7 @@ from typing import Any
 
 from celery.signals import worker_init, worker_process_init, worker_ready
 
+from docintel.config import redact_text
 from docintel.store.db import dispose_engines, get_engine
 from docintel.worker.app import QUEUES
 from docintel.worker.metrics import serve_worker_metrics
@@ -47,7 +48,7 @@ def _fresh_connections(**_: Any) -> None:
         with get_engine(settings.db_url).connect():
             pass
     except Exception as exc:  # the tasks retry, and say why, when the database is down
-        log.warning("could not reach the database yet: %s", exc)
+        log.warning("could not reach the database yet: %s", redact_text(str(exc))[:300])
 
 
 @worker_ready.connect
