@@ -9,6 +9,7 @@ import os
 import random
 import subprocess
 import sys
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -189,28 +190,37 @@ def _pending(url: str) -> int:
         return s.scalar(select(func.count()).select_from(Chunk).where(Chunk.embedding.is_(None)))
 
 
+def _done_in_process(pg_url: str, home: Path, count: int, seed: int) -> list[str]:
+    """``count`` PDFs done in-process on ``pg_url`` (migrated here): their chunks are stored
+    and none embedded. Returns their sha256s."""
+    from docintel import migrations
+    from docintel.config import Settings
+    from docintel.watcher.ingest import ingest
+    from docintel.worker.app import enqueue
+
+    migrations.upgrade(pg_url)
+    local = Settings(home=home / "h", database_url=pg_url, broker_url="")
+    rng = random.Random(seed)
+    shas = []
+    for i in range(count):
+        path = write_pdf(home / f"d{seed}-{i}.pdf", text_pdf_spec(rng, 2))
+        shas.append(ingest(path, local, move=False).sha256)
+        enqueue(shas[-1], local)
+    return shas
+
+
 def test_one_process_indexes_at_a_time(pg_url, redis_url, tmp_path):
     """Every document that ends sends an index task; one taken while another process holds
     the index embeds nothing (the holder reads what is pending until nothing is), and only
     the holder frees the lock."""
     import redis
 
-    from docintel import migrations
     from docintel.config import Settings
-    from docintel.watcher.ingest import ingest
-    from docintel.worker.app import app_for, enqueue
+    from docintel.worker.app import app_for
     from docintel.worker.indexing import LOCK_KEY, IndexLock
     from docintel.worker.runtime import injected
 
-    migrations.upgrade(pg_url)
-    local = Settings(home=tmp_path / "h", database_url=pg_url, broker_url="")
-    rng = random.Random(3)
-    shas = [
-        ingest(write_pdf(tmp_path / f"d{i}.pdf", text_pdf_spec(rng, 2)), local, move=False).sha256
-        for i in range(2)
-    ]
-    for sha in shas:
-        enqueue(sha, local)  # in-process: done, chunks stored, none embedded
+    shas = _done_in_process(pg_url, tmp_path, 2, seed=3)
     stored = _pending(pg_url)
     assert stored > 0
 
@@ -242,8 +252,7 @@ def test_chunks_left_pending_with_nobody_indexing_get_an_index_task(pg_url, redi
 
     from docintel import migrations
     from docintel.config import Settings
-    from docintel.watcher.ingest import ingest
-    from docintel.worker.app import app_for, enqueue
+    from docintel.worker.app import app_for
     from docintel.worker.indexing import IndexLock
     from docintel.worker.recovery import resend_index
     from docintel.worker.workflow import send_index
@@ -258,9 +267,7 @@ def test_chunks_left_pending_with_nobody_indexing_get_an_index_task(pg_url, redi
         return resend_index(app, shared, lambda: send_index(app, "recover"))
 
     assert not sweep()  # nothing pending
-    local = Settings(home=tmp_path / "h", database_url=pg_url, broker_url="")
-    path = write_pdf(tmp_path / "a.pdf", text_pdf_spec(random.Random(4), 2))
-    enqueue(ingest(path, local, move=False).sha256, local)
+    _done_in_process(pg_url, tmp_path, 1, seed=4)
     assert _pending(pg_url) > 0
 
     holder = IndexLock(client)
