@@ -4,6 +4,7 @@ original, the recording, captions, the audit trail), retry."""
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, PlainTextResponse, Response
+from starlette.requests import ClientDisconnect
 
 from docintel.api.auth import caller, writer
 from docintel.api.media import audio_slice, page_png
@@ -25,6 +27,7 @@ from docintel.watcher.ingest import NotReady, Refused, ingest
 from docintel.worker.listing import Filters, document_listing
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
+log = logging.getLogger("docintel.api")
 
 
 def as_json(data: Any) -> Response:
@@ -74,8 +77,11 @@ async def upload(request: Request) -> dict[str, Any]:
         )
     except UploadError as exc:
         raise HTTPException(exc.status, str(exc)) from exc
+    except ClientDisconnect:
+        log.info("an upload was cut off by its client before it ended; nothing was kept")
+        raise HTTPException(400, "the upload was cut off before it ended; send it again") from None
     try:
-        taken = await run_in_threadpool(ingest, path, settings, move=True)
+        taken = await run_in_threadpool(ingest, path, settings, record_duplicate=True)
     except (Refused, NotReady) as exc:
         raise HTTPException(422, str(exc)) from exc
     except OSError as exc:

@@ -70,7 +70,7 @@ def sql_per_document(db_url: str, files: list[Path], home: Path) -> tuple[float,
     settings = Settings(home=home, database_url=db_url, broker_url="", embedding_model="hashing")
     try:
         for path in files:  # ingest and the workflow, not a reader of the result
-            enqueue(ingest(path, settings, move=False).sha256, settings)
+            enqueue(ingest(path, settings).sha256, settings)
     finally:
         event.remove(engine, "before_cursor_execute", statement)
         event.remove(engine, "commit", commit)

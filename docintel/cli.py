@@ -15,6 +15,7 @@ from rich.markup import escape
 from docintel.cli_common import (
     EngineOpt,
     JsonOpt,
+    _database_settings,
     _embedded_settings,
     _print_json,
     _redact,
@@ -224,13 +225,13 @@ def submit(
     as_json: JsonOpt = False,
 ) -> None:
     """Send files to the queue without the watcher (copies them into the archive)."""
-    settings = _settings()
+    settings = _database_settings()
     from docintel.watcher.ingest import ingest
     from docintel.worker.app import enqueue
 
     out = []
     for path in files:
-        taken = ingest(path, settings, move=False)
+        taken = ingest(path, settings)
         if taken.status == "queued" and not taken.known:
             # A known document is already owed to the queue (or done): sending it again
             # would only count as another attempt of a task that is waiting its turn.

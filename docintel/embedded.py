@@ -20,7 +20,7 @@ def process_file(path: Path, settings: Settings, engine: Engine | None = None) -
     from docintel.watcher.ingest import ingest
     from docintel.worker.app import enqueue
 
-    taken = ingest(path, settings, move=False)
+    taken = ingest(path, settings)
     if taken.status == "queued":
         enqueue(taken.sha256, settings, engine)
     with session_scope(settings.db_url) as s:

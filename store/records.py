@@ -47,6 +47,21 @@ def set_status(
     note(session, doc_id, status.value, values["updated_at"])
 
 
+def queue_received(session: Session, doc_id: int, **extra: Any) -> bool:
+    """Move a ``received`` document on to ``queued``; False where another process already
+    did (two takes of the same bytes at once): only the one that moved it sends it."""
+    now = utcnow()
+    moved = session.execute(
+        update(Document)
+        .where(Document.id == doc_id, Document.status == Status.received.value)
+        .values(status=Status.queued.value, updated_at=now, **extra)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    note(session, doc_id, Status.queued.value, now)
+    return True
+
+
 def add_warnings(session: Session, doc: Document, warnings: Iterable[str]) -> None:
     merged = list(doc.warnings or [])
     merged += [w for w in warnings if w not in merged]

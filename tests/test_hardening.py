@@ -280,7 +280,11 @@ def test_a_file_written_while_it_is_read_is_never_archived_under_a_wrong_sha(emb
     try:
         for _ in range(5):
             try:
-                sha, tmp, _size = copy_and_hash(path, embedded.archive_dir / "tmp", follow=False)
+                fd = os.open(path, os.O_RDONLY)
+                try:
+                    sha, tmp, _size = copy_and_hash(fd, path.name, embedded.archive_dir / "tmp")
+                finally:
+                    os.close(fd)
             except NotReady:
                 outcomes.append("waits")
                 continue
@@ -393,8 +397,10 @@ def test_a_full_archive_disk_is_reported_and_the_file_kept(embedded, tmp_path):
         big = embedded.inbox_dir / "scan.pdf"
         embedded.inbox_dir.mkdir(parents=True, exist_ok=True)
         big.write_bytes(b"%PDF-1.4\n" + os.urandom(1 << 20))
-        with pytest.raises(Refused, match="archive disk is full"):
+        with pytest.raises(Refused, match="archive disk is full") as refused:
             ingest(big, embedded, inbox=embedded.inbox_dir)
+        # the user's file is named, not its claim in the inbox's claim folder
+        assert "taking scan.pdf;" in str(refused.value) and "__" not in str(refused.value)
         assert big.exists() and big.stat().st_size > 1 << 20
         assert not list((disk / "archive").rglob("*.incoming"))
         assert _docs(embedded) == []

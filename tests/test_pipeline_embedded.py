@@ -179,9 +179,7 @@ def test_poison_document_fails_after_max_attempts(embedded, tmp_path):
     """A step that never finishes (its worker killed each time) is not retried forever."""
     from docintel.watcher.ingest import ingest
 
-    taken = ingest(
-        write_pdf(tmp_path / "p.pdf", text_pdf_spec(random.Random(9), 1)), embedded, move=False
-    )
+    taken = ingest(write_pdf(tmp_path / "p.pdf", text_pdf_spec(random.Random(9), 1)), embedded)
     with session_scope(embedded.db_url) as s:
         s.add(StepRun(document_id=taken.document_id, step="route", attempts=embedded.max_attempts))
     app = _tasks(embedded)

@@ -155,7 +155,7 @@ def test_a_digital_document_on_the_cpu_is_one_task_and_few_round_trips(pg_url, t
     event.listen(engine, "before_cursor_execute", statement)
     event.listen(engine, "commit", commit)
     try:
-        taken = ingest(path, settings, move=False)
+        taken = ingest(path, settings)
         enqueue(taken.sha256, settings)
     finally:
         event.remove(engine, "before_cursor_execute", statement)
@@ -204,7 +204,7 @@ def _done_in_process(pg_url: str, home: Path, count: int, seed: int) -> list[str
     shas = []
     for i in range(count):
         path = write_pdf(home / f"d{seed}-{i}.pdf", text_pdf_spec(rng, 2))
-        shas.append(ingest(path, local, move=False).sha256)
+        shas.append(ingest(path, local).sha256)
         enqueue(shas[-1], local)
     return shas
 
