@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import json
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,6 +21,7 @@ from docintel.cli_common import (
     document_or_exit,
     err,
 )
+from docintel.exports import write_csv, write_xlsx
 from docintel.render import safe
 
 WhereOpt = Annotated[
@@ -113,25 +114,55 @@ def export(
     settings = _database_settings()
     with session_scope(settings.db_url) as s:
         documents, items = export_rows(s, doc_type, conditions)
+    if out is not None and str(out) == "-":
+        _export_to_stdout(fmt, documents, items)
+        return
     path = out or Path(f"{doc_type}.{fmt}")
     written = [path]
     if fmt == "xlsx":
-        _write_xlsx(path, documents, items)
+        write_xlsx(path, documents, items)
     elif fmt == "jsonl":
         with path.open("w", encoding="utf-8") as fh:
-            for row in documents:
-                mine = [i for i in items if i["document_id"] == row["id"]]
-                fh.write(json.dumps({**row, "items": mine}, ensure_ascii=False, default=str))
-                fh.write("\n")
+            _write_jsonl(fh, documents, items)
     else:
-        _write_csv(path, documents)
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            write_csv(fh, documents)
         if items:
             written.append(path.with_name(f"{path.stem}-items.csv"))
-            _write_csv(written[-1], items)
+            with written[-1].open("w", newline="", encoding="utf-8") as fh:
+                write_csv(fh, items)
     console.print(
         f"{len(documents)} document(s), {len(items)} line item(s) -> "
         + ", ".join(escape(str(p)) for p in written)
     )
+
+
+def _export_to_stdout(fmt: str, documents: list[dict], items: list[dict]) -> None:
+    """``--out -``: the export on standard output (XLSX as bytes); a CSV carries the
+    documents only, and says on standard error where the line items are."""
+    if fmt == "xlsx":
+        import io
+
+        buffer = io.BytesIO()
+        write_xlsx(buffer, documents, items)
+        sys.stdout.buffer.write(buffer.getvalue())
+    elif fmt == "jsonl":
+        _write_jsonl(sys.stdout, documents, items)
+    else:
+        write_csv(sys.stdout, documents)
+        if items:
+            err.print(
+                f"{len(items)} line item(s) left out of the CSV on standard output; "
+                "`--format jsonl` carries them, or `--out FILE.csv` writes FILE-items.csv"
+            )
+    sys.stdout.flush()
+
+
+def _write_jsonl(fh: Any, documents: list[dict], items: list[dict]) -> None:
+    for row in documents:
+        mine = [i for i in items if i["document_id"] == row["id"]]
+        fh.write(json.dumps({**row, "items": mine}, ensure_ascii=False, default=str))
+        fh.write("\n")
 
 
 @app.command(name="set")
@@ -193,34 +224,3 @@ def reextract(
     for c in moved:
         console.print(f"{c['id']} {safe(str(c['name']))}: {c['before']} -> {c['after']}")
     console.print(f"{len(changed)} document(s) extracted again, {len(moved)} changed type")
-
-
-def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    columns = list(dict.fromkeys(k for row in rows for k in row))
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-
-
-def _write_xlsx(path: Path, documents: list[dict[str, Any]], items: list[dict[str, Any]]) -> None:
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    for sheet, rows in ((book.active, documents), (book.create_sheet("items"), items)):
-        sheet.title = "documents" if rows is documents else "items"
-        columns = list(dict.fromkeys(k for row in rows for k in row))
-        sheet.append(columns)
-        for row in rows:
-            sheet.append([_cell(row.get(c)) for c in columns])
-    book.save(path)
-
-
-def _cell(value: Any) -> Any:
-    """Numbers as numbers, so a sheet can add them up."""
-    if isinstance(value, str):
-        try:
-            return float(value) if value.replace(".", "", 1).lstrip("-").isdigit() else value
-        except ValueError:
-            return value
-    return value

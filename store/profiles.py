@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import Select, and_, func, select
@@ -138,7 +139,7 @@ def export_rows(
         row: dict[str, Any] = {"id": doc.id, "name": doc.name, "doc_type": doc.doc_type}
         lines: dict[tuple[str, int], dict[str, Any]] = {}
         for f in by_doc[doc.id]:
-            value = f.corrected if f.corrected is not None else f.normalized
+            value = _typed(f)
             if f.row == 0:
                 row[f.field] = value
                 if f.currency:
@@ -154,6 +155,18 @@ def export_rows(
         documents.append(row)
         items += [lines[key] for key in sorted(lines)]
     return documents, items
+
+
+def _typed(f: ProfileField) -> Any:
+    """The value an export carries: a number field's as a ``Decimal`` (a sheet adds it up;
+    text formats print it as written), any other as its text; a correction wins."""
+    value = f.corrected if f.corrected is not None else f.normalized
+    if f.number is not None and value is not None:
+        try:
+            return Decimal(value.replace(",", "") if f.corrected is not None else value)
+        except InvalidOperation:
+            return value
+    return value
 
 
 def _number(text: str) -> float | None:
