@@ -18,7 +18,7 @@ from celery.exceptions import Retry, SoftTimeLimitExceeded
 from sqlalchemy.orm import Session
 
 from docintel.config import Settings
-from docintel.pipeline.errors import DocumentError
+from docintel.pipeline.errors import DocumentError, input_error
 from docintel.store.db import session_scope
 from docintel.store.records import audit, begin_step, document_by_sha, finish_step, set_status
 from docintel.store.schema import Document, Status, utcnow
@@ -107,6 +107,10 @@ def run_step(task: Task, sha256: str, step: str, body: StepFn) -> None:
     except Retry:
         raise
     except Exception as exc:
+        bad_file = input_error(exc, names[1])
+        if bad_file is not None:  # the file, not us: it would fail the same way again
+            _fail(task, sha256, doc_id, step, bad_file)
+            return
         detail = f"{type(exc).__name__}: {exc}"
         log.exception("%s failed for %s", step, sha256)
         with session_scope(url) as s:
