@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from docintel.pipeline.errors import DocumentError
 from docintel.pipeline.types import AUDIO_RATE as RATE
 
 FRAME_S = 0.03
@@ -23,41 +22,70 @@ class Window:
 
 
 def decode(path: Path, offset: float = 0.0, duration: float | None = None) -> Any:
-    """16 kHz mono float32, whatever the input rate, channels or container."""
+    """16 kHz mono float32, whatever the input rate, channels or container: ``duration``
+    seconds (all, if None) from ``offset``, read in bounded blocks (``audio.stream``)."""
+    from docintel.pipeline.audio.stream import read
+
+    return read(path, offset, duration)
+
+
+# Below this peak (-80 dBFS) a block holds no speech: the VAD model is not asked.
+DIGITAL_SILENCE = 1e-4
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What route keeps of a recording: its length, its loudness every ``FRAME_S``, and
+    where speech is; about 1 MB an hour, whatever the recording's length."""
+
+    duration_s: float
+    energy_db: Any
+    spans: list[tuple[float, float]]
+    vad: str
+
+
+def listen(path: Path, min_silence_s: float = 1.0, vad: str = "energy") -> Heard:
+    """One pass over the recording, block by block: never the whole of it in memory."""
     import numpy as np
 
-    try:
-        samples = _read_soundfile(path, offset, duration)
-        if samples is None:  # a container libsndfile does not read (M4A, AAC, video)
-            import librosa
+    from docintel.pipeline.audio.stream import blocks
 
-            samples, _ = librosa.load(path, sr=RATE, mono=True, offset=offset, duration=duration)
-    except Exception as exc:
-        raise DocumentError(
-            f"{path.name}: the audio could not be decoded ({type(exc).__name__}: {exc}). "
-            "Convert it to WAV, FLAC or MP3 and drop it again."
-        ) from exc
-    return np.ascontiguousarray(samples, dtype=np.float32)
+    hop = int(FRAME_S * RATE)
+    use_silero = vad == "silero" and has_silero()
+    carry = np.zeros(0, dtype=np.float32)
+    energies: list[Any] = []
+    spans: list[tuple[float, float]] = []
+    total = 0
+    for block in blocks(path):
+        if use_silero and float(np.abs(block).max(initial=0.0)) > DIGITAL_SILENCE:
+            at = total / RATE
+            spans += [(a + at, b + at) for a, b in silero_spans(block, min_silence_s)]
+        total += len(block)
+        joined = np.concatenate([carry, block])
+        whole = len(joined) // hop * hop
+        energies.append(frame_energy_db(joined[:whole]))
+        carry = joined[whole:]
+    energy = np.concatenate(energies) if energies else np.zeros(0)
+    duration = total / RATE
+    if use_silero:
+        spans = merge_spans(spans, min_silence_s)
+    else:
+        spans = energy_spans(energy, duration, min_silence_s)
+    return Heard(duration, energy, spans, "silero" if use_silero else "energy")
 
 
-def _read_soundfile(path: Path, offset: float, duration: float | None) -> Any:
-    """What librosa.load returns for the files libsndfile reads (WAV, FLAC, OGG, MP3), the
-    same samples, without librosa's start-up (2 s of imports in a fresh process); None for
-    the others."""
-    import soundfile as sf
-    import soxr
-
-    try:
-        info = sf.info(str(path))
-    except sf.LibsndfileError:
-        return None
-    rate = info.samplerate
-    start = int(offset * rate)
-    frames = -1 if duration is None else int(duration * rate)
-    samples, _ = sf.read(str(path), start=start, frames=frames, dtype="float32", always_2d=True)
-    mono = samples.mean(axis=1) if samples.shape[1] > 1 else samples[:, 0]
-    # librosa's default resampler, soxr at high quality
-    return mono if rate == RATE else soxr.resample(mono, rate, RATE, quality="HQ")
+def merge_spans(
+    spans: list[tuple[float, float]], min_silence_s: float
+) -> list[tuple[float, float]]:
+    """Spans closer than ``min_silence_s`` joined (speech found on both sides of a block's
+    edge is one span)."""
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted(spans):
+        if merged and start - merged[-1][1] < min_silence_s:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def frame_energy_db(samples: Any) -> Any:
@@ -90,17 +118,23 @@ def speech_spans(
     samples: Any, min_silence_s: float = 1.0, pad_s: float = 0.25
 ) -> list[tuple[float, float]]:
     """(start, end) seconds of speech; silences of at least ``min_silence_s`` separate spans."""
-    mask = speech_mask(frame_energy_db(samples))
+    return energy_spans(frame_energy_db(samples), len(samples) / RATE, min_silence_s, pad_s)
+
+
+def energy_spans(
+    energy_db: Any, total: float, min_silence_s: float = 1.0, pad_s: float = 0.25
+) -> list[tuple[float, float]]:
+    """``speech_spans`` from the frames' energies alone."""
+    import numpy as np
+
+    mask = speech_mask(energy_db)
     spans: list[list[float]] = []
-    for i, on in enumerate(mask):
-        if not on:
-            continue
-        t = i * FRAME_S
+    for i in np.flatnonzero(mask) if len(mask) else []:
+        t = float(i) * FRAME_S
         if spans and t - spans[-1][1] < min_silence_s:
             spans[-1][1] = t + FRAME_S
         else:
             spans.append([t, t + FRAME_S])
-    total = len(samples) / RATE
     return [(max(0.0, a - pad_s), min(total, b + pad_s)) for a, b in spans if b - a >= 0.1]
 
 
@@ -152,15 +186,22 @@ def plan_windows(
     min_silence_s: float = 2.0,
     vad: str = "energy",
 ) -> tuple[list[Window], list[tuple[float, float]]]:
-    """Windows of at most ``window_s`` over the speech: pauses shorter than
-    ``min_silence_s`` stay inside a window (a sentence is heard with its neighbours), a
-    longer silence ends one and is skipped. A span longer than a window is cut at the
-    quietest frame of its last ``search_s`` seconds (a pause, where there is one), with
-    ``overlap_s`` of overlap that the stitching removes again."""
-    energy = frame_energy_db(samples)
-    total = len(samples) / RATE
+    """``plan_heard`` for samples in memory."""
     find = silero_spans if vad == "silero" and has_silero() else speech_spans
-    spans = pack_spans(find(samples, min_silence_s), window_s)
+    heard = Heard(len(samples) / RATE, frame_energy_db(samples), find(samples, min_silence_s), vad)
+    return plan_heard(heard, window_s, overlap_s, search_s)
+
+
+def plan_heard(
+    heard: Heard, window_s: float = 28.0, overlap_s: float = 1.0, search_s: float = 6.0
+) -> tuple[list[Window], list[tuple[float, float]]]:
+    """Windows of at most ``window_s`` over the speech: pauses shorter than the minimum
+    silence stay inside a window (a sentence is heard with its neighbours), a longer
+    silence ends one and is skipped. A span longer than a window is cut at the quietest
+    frame of its last ``search_s`` seconds (a pause, where there is one), with
+    ``overlap_s`` of overlap that the stitching removes again."""
+    energy, total = heard.energy_db, heard.duration_s
+    spans = pack_spans(heard.spans, window_s)
     windows: list[Window] = []
     for start, end in spans:
         s = start

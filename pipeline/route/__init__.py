@@ -17,7 +17,7 @@ from docintel.pipeline.route.mail import Member
 from docintel.pipeline.route.pdf import GARBAGE_WORDLIKE, PageText, read_pdf
 from docintel.pipeline.route.sniff import sniff_file
 from docintel.pipeline.route.tabular import read_csv, read_xlsx
-from docintel.pipeline.types import AUDIO_RATE, PageResult, Segment, TableData
+from docintel.pipeline.types import PageResult, Segment, TableData
 
 
 @dataclass
@@ -149,22 +149,16 @@ def route_file(path: Path, settings: Settings) -> Routed:
 
 
 def _route_audio(path: Path, settings: Settings, media_type: str) -> Routed:
-    from docintel.pipeline.audio.signal import decode, plan_windows
+    from docintel.pipeline.audio.signal import listen, plan_heard
 
-    samples = decode(path)
-    duration = len(samples) / AUDIO_RATE
+    heard = listen(path, settings.audio_min_silence_s, settings.asr_vad)
+    duration = heard.duration_s
     if duration < 0.1:
         raise DocumentError(
             f"{path.name} holds no audio ({duration:.2f} s after decoding); "
             "record or export it again."
         )
-    windows, skipped = plan_windows(
-        samples,
-        settings.audio_window_s,
-        settings.audio_overlap_s,
-        min_silence_s=settings.audio_min_silence_s,
-        vad=settings.asr_vad,
-    )
+    windows, skipped = plan_heard(heard, settings.audio_window_s, settings.audio_overlap_s)
     spans = [(w.start_s, w.end_s, False) for w in windows] + [(a, b, True) for a, b in skipped]
     spans.sort()
     segments = [Segment(i, a, b, skipped=skip) for i, (a, b, skip) in enumerate(spans)]
@@ -177,11 +171,8 @@ def _route_audio(path: Path, settings: Settings, media_type: str) -> Routed:
         audio_windows=batches(speech, settings.batch_size),
     )
     silent = sum(b - a for a, b in skipped)
-    from docintel.pipeline.audio.signal import has_silero
-
-    vad = "silero" if settings.asr_vad == "silero" and has_silero() else "energy"
     routed.decision = (
-        f"{duration:.1f} s of audio ({vad} VAD): {len(speech)} window(s) of speech, "
+        f"{duration:.1f} s of audio ({heard.vad} VAD): {len(speech)} window(s) of speech, "
         f"{len(skipped)} silent span(s) ({silent:.1f} s) skipped"
     )
     if not speech:
