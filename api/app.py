@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from docintel.api import documents, events, metrics, web
-from docintel.api.auth import COOKIE, Logins, writer
+from docintel.api.auth import COOKIE, Logins, caller, writer
 from docintel.api.work import Work
 from docintel.config import Settings
 from docintel.models.runtime import Engine
@@ -98,6 +98,23 @@ def login_link(request: Request, code: str | None = None) -> Any:
     return response
 
 
+reference_router = APIRouter(include_in_schema=False)
+
+
+@reference_router.get("/openapi.json", dependencies=[Depends(caller)])
+def openapi_document(request: Request) -> JSONResponse:
+    """The API's OpenAPI document, for a caller with a credential."""
+    return JSONResponse(request.app.openapi())
+
+
+@reference_router.get("/docs", dependencies=[Depends(caller)])
+def api_reference(request: Request) -> Any:
+    """The interactive API reference, for a caller with a credential."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    return get_swagger_ui_html(openapi_url="/openapi.json", title="docintel API")
+
+
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     """The API and the web page over ``settings``' database (and queue). ``engine`` is
     injected for in-process work, as the pipeline's entry points take it."""
@@ -114,6 +131,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         summary="Documents and recordings in; text, tables, fields, transcripts and entities out.",
         version="1",
         lifespan=lifespan,
+        # served below, behind the same credential as every other request
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.settings = settings
     app.state.logins = Logins()
@@ -131,6 +152,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type"],
         )
     for router in (
+        reference_router,
         documents.router,
         events.router,
         ask_router,

@@ -25,6 +25,8 @@ def page_png(settings: Settings, doc: Document, number: int) -> Path:
         return target
     if not doc.archive_path or doc.kind not in ("pdf", "image", "text"):
         raise ValueError(f"document {doc.id} has no page images ({doc.kind or 'unknown'})")
+    if doc.kind == "text":
+        _check_office_image(doc, number)
     try:
         image = page_images(Path(doc.archive_path), doc.kind, [number], VIEW_DPI, settings)[number]
     except (DocumentError, IndexError, EOFError, OSError) as exc:
@@ -34,6 +36,40 @@ def page_png(settings: Settings, doc: Document, number: int) -> Path:
     image.save(tmp, format="PNG", optimize=False)
     os.replace(tmp, target)  # two requests at once never serve half a file
     return target
+
+
+def has_page_image(doc: Document, number: int) -> bool:
+    """Whether page ``number`` of ``doc`` has an image to show beside its text."""
+    if not doc.archive_path or doc.kind not in ("pdf", "image", "text"):
+        return False
+    if doc.kind != "text":
+        return True
+    try:
+        _check_office_image(doc, number)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_office_image(doc: Document, number: int) -> None:
+    """Of a text document, only the pictures inside a DOCX or PPTX are images; a section of
+    text (or an HTML, Markdown or e-mail document) has none to draw."""
+    from docintel.pipeline.route.office import DOCX, PPTX, office_images
+
+    if doc.media_type not in (DOCX, PPTX):
+        raise ValueError(
+            f"page {number} of document {doc.id} is text ({doc.media_type}); it has no image. "
+            "Its text is on the document's page."
+        )
+    try:
+        first, blobs = office_images(Path(doc.archive_path or ""))
+    except (DocumentError, OSError, KeyError, ValueError) as exc:
+        raise ValueError(f"the pictures of document {doc.id} could not be read: {exc}") from exc
+    if not first <= number < first + len(blobs):
+        raise ValueError(
+            f"page {number} of document {doc.id} is a section of text, not a picture; it has "
+            "no image. Its text is on the document's page."
+        )
 
 
 def audio_slice(path: Path, start: float, end: float) -> bytes:

@@ -103,10 +103,14 @@ def inbox(
 def document(request: Request, ref: str) -> Response:
     if not signed_in(request):
         return RedirectResponse("/login", status_code=303)
-    from docintel.api.documents import load
+    from docintel.api.documents import load, row
+    from docintel.api.media import has_page_image
 
-    result: dict[str, Any] = load(request.app.state.settings, ref)
-    return templates.TemplateResponse(request, "document.html", {"r": result})
+    settings = request.app.state.settings
+    result: dict[str, Any] = load(settings, ref)
+    doc = row(settings, ref)
+    images = {p["page"] for p in result["pages"] if has_page_image(doc, p["page"])}
+    return templates.TemplateResponse(request, "document.html", {"r": result, "images": images})
 
 
 @router.get("/ask", response_class=HTMLResponse)

@@ -145,11 +145,15 @@ def test_tokens_401_403_and_revocation(api_settings):
             assert anonymous.get("/v1/documents").status_code == 401
             assert upload(anonymous, SAMPLES / "invoice.pdf").status_code == 401
             assert anonymous.get("/healthz").status_code == 200
-            assert anonymous.get("/openapi.json").json()["paths"]["/v1/documents"]
+            # the API's reference needs a credential like every other request
+            assert anonymous.get("/openapi.json").status_code == 401
+            assert anonymous.get("/docs").status_code == 401
         with served.client("dit_not-a-token") as wrong:
             assert wrong.get("/v1/documents").status_code == 401
         with served.client(reader) as c:
             assert c.get("/v1/documents").status_code == 200
+            assert c.get("/openapi.json").json()["paths"]["/v1/documents"]
+            assert "swagger" in c.get("/docs").text.lower()
             assert upload(c, SAMPLES / "invoice.pdf").status_code == 403
             assert c.post("/v1/ask", json={"question": "what?"}).status_code == 403
         with served.client(writer) as c:
