@@ -161,6 +161,7 @@ class DocumentContent:
     tables: list[TableData] = field(default_factory=list)
     segments: list[Segment] = field(default_factory=list)
     markdown: str = ""
+    einvoice: dict[str, Any] | None = None  # what an e-invoice's XML states, where one came
 
     @property
     def sheets(self) -> list[TableData]:

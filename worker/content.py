@@ -53,6 +53,7 @@ def document_content(session: Session, doc: Document) -> DocumentContent:
         [table_data(t) for t in tables],
         [segment(s) for s in segments],
         doc.markdown or "",
+        (doc.meta or {}).get("einvoice"),
     )
 
 

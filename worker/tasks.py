@@ -59,6 +59,8 @@ def route(self: Task, sha256: str) -> None:
         routed = route_file(_source(doc), rt.settings)
         doc.kind, doc.media_type = routed.kind, routed.media_type
         doc.page_count, doc.duration_s = routed.page_count, routed.duration_s
+        if routed.einvoice is not None:
+            doc.meta = {**(doc.meta or {}), "einvoice": routed.einvoice}
         add_warnings(s, doc, routed.warnings)
         save_pages(s, doc.id, [p.as_row() for p in routed.pages])
         save_tables(s, doc.id, [t.as_row() for t in routed.tables])
@@ -86,7 +88,9 @@ def route(self: Task, sha256: str) -> None:
             # Nothing to fan out and no model to wait for (a digital PDF, a sheet, on the
             # CPU engine): the rest of the canvas runs here, in this unit of work, instead of
             # three more tasks, each a broker round trip and two transactions.
-            content = DocumentContent(doc.name, routed.pages, routed.tables, routed.segments, "")
+            content = DocumentContent(
+                doc.name, routed.pages, routed.tables, routed.segments, "", routed.einvoice
+            )
             _merge(s, doc, content, sha256)
             _agent(s, doc, rt, content, sha256)
             then = _finalize(self, s, doc, sha256)

@@ -15,7 +15,7 @@ from docintel.config import Settings
 from docintel.pipeline.errors import DocumentError
 from docintel.pipeline.route.mail import Member
 from docintel.pipeline.route.pdf import GARBAGE_WORDLIKE, PageText, read_pdf
-from docintel.pipeline.route.sniff import sniff_file
+from docintel.pipeline.route.sniff import EINVOICE_XML, sniff_file
 from docintel.pipeline.route.tabular import read_csv, read_xlsx
 from docintel.pipeline.types import PageResult, Segment, TableData
 
@@ -35,6 +35,7 @@ class Routed:
     decision: str = ""
     reader: str | None = None  # what read a text or Office file
     members: list[Member] = field(default_factory=list)  # an e-mail's attachments
+    einvoice: dict | None = None  # what an e-invoice's XML states (``EInvoice.as_dict``)
 
     @property
     def engine(self) -> str | None:
@@ -128,6 +129,8 @@ def route_file(path: Path, settings: Settings) -> Routed:
             decision="an archive: each member becomes a document of its own",
             reader="zipfile" if sniffed.media_type == "application/zip" else "tarfile",
         )
+    if sniffed.media_type == EINVOICE_XML and (found := _route_einvoice(path, EINVOICE_XML)):
+        return found
     if sniffed.kind == "text":
         from docintel.pipeline.route.office import read_office
 
@@ -217,7 +220,49 @@ def _route_pdf(path: Path, settings: Settings, media_type: str) -> Routed:
         f"{len(pdf.pages)} page(s): {len(pdf.pages) - len(needs)} from the text layer, "
         f"{len(needs)} need OCR; read in {elapsed:.0f} ms"
     )
+    if pdf.einvoice is not None:
+        routed.einvoice = pdf.einvoice.as_dict()
+        routed.decision += (
+            f"; carries a {pdf.einvoice.syntax} e-invoice ({pdf.einvoice.source}"
+            f"{', ' + pdf.einvoice.level if pdf.einvoice.level else ''}), read for its fields"
+        )
     return routed
+
+
+def _route_einvoice(path: Path, media_type: str) -> Routed | None:
+    """An e-invoice that arrives as XML alone: its text is the invoice as a person reads
+    it, its line items a table, and its fields what the XML states."""
+    from docintel.pipeline.route.einvoice import read_einvoice
+
+    invoice = read_einvoice(path.read_bytes(), "the file")
+    if invoice is None:
+        return None
+    items = TableData(
+        ["Description", "Quantity", "Unit price", "Amount"],
+        [[ln.description or "", ln.quantity or "", ln.unit_price or "", ln.amount or ""]
+         for ln in invoice.lines],
+    )  # fmt: skip
+    page = PageResult(
+        1,
+        "done",
+        text_source="e-invoice",
+        decision=f"a {invoice.syntax} e-invoice, read from its XML",
+        markdown=invoice.markdown(),
+        kind="text",
+        engine="e-invoice",
+    )
+    return Routed(
+        "text",
+        media_type,
+        pages=[page],
+        tables=[items.placed(1, 0, "e-invoice")] if invoice.lines else [],
+        page_count=1,
+        decision=f"a {invoice.syntax} e-invoice"
+        + (f" ({invoice.level})" if invoice.level else "")
+        + f" with {len(invoice.lines)} line(s), read from its XML",
+        reader="e-invoice",
+        einvoice=invoice.as_dict(),
+    )
 
 
 def _text_layer_decision(page: PageText, settings: Settings) -> tuple[str, str | None, str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from docintel.pipeline.errors import DocumentError
+from docintel.pipeline.route.einvoice import EInvoice, embedded_einvoice
 from docintel.pipeline.route.pdf_forms import form_widgets, widget_free
 from docintel.pipeline.route.pdf_tables import find_tables, inside
 from docintel.pipeline.types import TableData, table_markdown
@@ -45,6 +46,7 @@ class PdfText:
     warnings: list[str]
     declared_pages: int | None
     lost_pages: set[int] = field(default_factory=set)
+    einvoice: EInvoice | None = None  # the Factur-X / ZUGFeRD / XRechnung XML it carries
 
 
 def read_pdf(path: Path) -> PdfText:
@@ -89,9 +91,17 @@ def read_pdf(path: Path) -> PdfText:
                 lost.append(page.page)
         if declared and declared > doc.page_count:
             lost += list(range(doc.page_count + 1, declared + 1))
-        warnings = _damage_warnings(doc.is_repaired, lost, partial) + active_content(doc, data)
+        einvoice = embedded_einvoice(doc)
+        read = {einvoice.source} if einvoice else set()
+        warnings = _damage_warnings(doc.is_repaired, lost, partial) + active_content(
+            doc, data, read
+        )
         return PdfText(
-            pages=pages, warnings=warnings, declared_pages=declared, lost_pages=set(lost)
+            pages=pages,
+            warnings=warnings,
+            declared_pages=declared,
+            lost_pages=set(lost),
+            einvoice=einvoice,
         )
 
 
@@ -245,21 +255,19 @@ def _image_coverage(page: Any) -> float:
     return min(1.0, covered / area)
 
 
-def active_content(doc: Any, data: bytes) -> list[str]:
+def active_content(doc: Any, data: bytes, read: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
     """Warnings for what a PDF carries besides pages: JavaScript (run by some viewers when
     the file opens) and embedded files (an executable can hide there). They are never run
-    or read here; the warning lets a person decide."""
+    or opened here (but the e-invoice XML named in ``read``, parsed with no entities); the
+    warning lets a person decide."""
     warnings = []
     try:
-        attached = doc.embfile_count()
+        names = [str(n) for n in doc.embfile_names() if str(n) not in read]
     except Exception:
-        attached = 0
-    if attached:
         names = []
-        try:
-            names = [str(n) for n in doc.embfile_names()[:5]]
-        except Exception:
-            pass
+    attached = len(names)
+    if attached:
+        names = names[:5]
         warnings.append(
             f"the PDF carries {attached} embedded file(s) ({', '.join(names) or 'unnamed'}); "
             "they were not opened."

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from docintel.pipeline.errors import DocumentError
+from docintel.pipeline.route.einvoice import is_einvoice
 
 HEAD_BYTES = 8192
+EINVOICE_XML = "application/xml"  # an XML file whose root is an e-invoice (CII, UBL)
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ def sniff(head: bytes, path: Path | None = None) -> Sniffed:
     # weak hint, taken only when no format's own magic matched.
     if b"%PDF-" in head[:1024]:
         return Sniffed("pdf", "application/pdf")
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") and is_einvoice(head):
+        return Sniffed("text", EINVOICE_XML)
     if _looks_like_html(head):
         return Sniffed("text", "text/html")
     if _looks_like_csv(head):
