@@ -6,6 +6,7 @@ English and German, both decimal conventions, five date forms), digital and scan
     python bench/profiles.py [--per-layout 2] [--no-scanned] [--no-spoken] [--only PROFILE]
     python bench/profiles.py --only meeting_recording --as-said
     python bench/profiles.py --truth corrections [--doc-type T]
+    python bench/profiles.py --real DIR     # real invoices and receipts (bench/real_invoices.py)
 
 Meeting recordings also print the recogniser's WER on them. ``--as-said`` gives their
 sentences to the same classification and extraction as the words that were said (one
@@ -154,7 +155,13 @@ def main() -> None:
         action="store_true",
         help="meeting recordings: extract from the sentences said, not from what was heard",
     )
+    ap.add_argument("--real", type=Path, help="a folder of real documents with manifest.jsonl")
     args = ap.parse_args()
+    if args.real:
+        from real_invoices import run
+
+        run(args.real)
+        return
     if args.truth == "corrections":
         corrections_truth(args.doc_type)
         return

@@ -272,8 +272,15 @@ def test_reextract_uses_the_stored_text_only(embedded, tmp_path, monkeypatch):
     folder.mkdir()
     (folder / "consulting.yaml").write_text(
         "name: consulting_bill\ndescription: Hours of consulting billed.\n"
-        "hints:\n  keywords: [consulting hours, consulting, northwind traders, travel, invoice]\n"
-        "fields:\n  - {name: total, type: money, labels: [Total due]}\n"
+        "hints:\n  titles: [invoice]\n"
+        "  keywords: [consulting hours, consulting, northwind traders, travel, invoice]\n"
+        "fields:\n  - {name: total, type: money, required: true, labels: [Total due]}\n"
+    )
+    # the user's own 'invoice' replaces the bundled one: only a freight bill is one now
+    (folder / "invoice.yaml").write_text(
+        "name: invoice\ndescription: A freight bill.\n"
+        "hints:\n  titles: [freight bill]\n  keywords: [bill of lading]\n"
+        "fields:\n  - {name: carrier, type: string, labels: [Carrier]}\n"
     )
     monkeypatch.setenv("DOCINTEL_PROFILES", str(folder))
     get_settings.cache_clear()
@@ -293,7 +300,7 @@ def test_where_the_words_evidence_no_type_the_description_decides():
     embedder); a recipe is like no profile and stays "other"."""
     from docintel.config import Settings
     from docintel.models.embedding import embedder_for
-    from docintel.pipeline.profiles.rules import classify
+    from docintel.pipeline.profiles.classify import classify
     from docintel.pipeline.profiles.spec import load_profiles
     from docintel.pipeline.types import DocumentContent, Segment
 
@@ -355,7 +362,8 @@ def test_a_sentence_cut_by_a_window_is_read_whole_and_a_spoken_label_types_the_r
     """A recogniser closes each window with a full stop; the item said across the cut is
     one row, a label said as a sentence of its own ("Next step, action item.") heads the
     next one, and labels followed by pauses ("participants, ...") are evidence of the type."""
-    from docintel.pipeline.profiles.rules import classify, extract_fields
+    from docintel.pipeline.profiles.classify import classify
+    from docintel.pipeline.profiles.rules import extract_fields
     from docintel.pipeline.profiles.spec import load_profiles
     from docintel.pipeline.types import DocumentContent, Segment
 

@@ -12,9 +12,17 @@ from docintel.config import Settings
 from docintel.models.runtime import Engine, uses_model
 from docintel.pipeline.agent.loop import Retrieve
 from docintel.pipeline.profiles.checks import apply_checks, flag_missing
+from docintel.pipeline.profiles.classify import classify
 from docintel.pipeline.profiles.model import classify_with_model, fields_with_model
-from docintel.pipeline.profiles.rules import Embed, classify, extract_fields
+from docintel.pipeline.profiles.rules import extract_fields
+from docintel.pipeline.profiles.similarity import Embed
 from docintel.pipeline.profiles.spec import OTHER, Profile, ProfileError, load_profiles
+from docintel.pipeline.profiles.structured import (
+    ENGINE,
+    einvoice_fields,
+    einvoice_type,
+    merge_with_page,
+)
 from docintel.pipeline.types import AuditEntry, Classification, DocumentContent, FieldValue
 
 __all__ = [
@@ -60,10 +68,13 @@ def read_profile_fields(
     events: list[AuditEntry] = []
     on_model = engine is not None and uses_model(engine) and settings is not None
     found: Classification | None = None
-    if on_model:
+    stated = einvoice_type(content.einvoice, profiles) if content.einvoice else None
+    if stated is not None:
+        found = stated
+    elif on_model:
         found, turns = classify_with_model(engine, content, profiles, _none(retrieve), settings)
         events += turns
-    how = (last_engine(events) or "model") if found else "rules"
+    how = "e-invoice" if stated else (last_engine(events) or "model") if found else "rules"
     if found is None:
         found = classify(content, profiles, kind, embed)
         if found.evidence and found.evidence[0].startswith("similar to"):
@@ -77,6 +88,10 @@ def read_profile_fields(
     if profile and fields is None:
         fields = extract_fields(profile, content)
     fields = fields or []
+    if profile and content.einvoice:
+        # the XML states each value; the page's reading is kept beside it to compare
+        fields = merge_with_page(einvoice_fields(content.einvoice, profile), fields)
+        fields_how = f"{ENGINE} + {fields_how}"
     if profile:
         flag_missing(profile, fields)
         apply_checks(profile, fields)

@@ -14,6 +14,8 @@ def apply_checks(profile: Profile, fields: list[FieldValue]) -> None:
             _sum(check, scalars, fields)
         elif check.kind == "after":
             _after(check, scalars)
+        elif check.kind == "adds":
+            _adds(check, scalars)
 
 
 def flag_missing(profile: Profile, fields: list[FieldValue]) -> None:
@@ -38,11 +40,26 @@ def _sum(check: Check, scalars: dict[str, FieldValue], fields: list[FieldValue])
     if total is None or total.number is None or not cells:
         return
     added = round(sum(cells), 2)
-    if abs(added - total.number) > check.tolerance:
+    targets = [total.number] + [
+        scalars[name].number for name in check.also if name in scalars and scalars[name].number
+    ]
+    if all(abs(added - target) > check.tolerance for target in targets if target is not None):
         total.flag(
             f"the {len(cells)} line item(s) add up to {added:.2f}, not {total.number:.2f}: "
             "check the total or the items"
         )
+
+
+def _adds(check: Check, scalars: dict[str, FieldValue]) -> None:
+    """The parts (a net amount and its tax) add up to the field (the gross total)."""
+    total = scalars.get(check.field)
+    parts = [scalars.get(name) for name in check.parts]
+    if total is None or total.number is None or any(p is None or p.number is None for p in parts):
+        return
+    added = round(sum(p.number for p in parts if p is not None and p.number is not None), 2)
+    if abs(added - total.number) > check.tolerance:
+        named = " + ".join(check.parts)
+        total.flag(f"{named} add up to {added:.2f}, not {total.number:.2f}: check the amounts")
 
 
 def _after(check: Check, scalars: dict[str, FieldValue]) -> None:

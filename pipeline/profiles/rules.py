@@ -1,6 +1,7 @@
-"""Profiles on the CPU engine: the type from keyword and label scores, and each field from
-its label (or a synonym) with the nearest value of the field's type to its right or on the
-next line; line items from the table whose header names the profile's columns."""
+"""Profiles on the CPU engine: each field from a form's own field, the layout reader's
+choice (``reader``), or a spoken label's sentence; line items from the table whose header
+names the profile's columns, from aligned text, or from what was said. The type is
+``classify``'s."""
 
 from __future__ import annotations
 
@@ -8,12 +9,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from docintel.pipeline.profiles.similarity import Embed, classify_by_similarity
-from docintel.pipeline.profiles.spec import OTHER, FieldSpec, Profile
+from docintel.pipeline.profiles.reader import Hint, Reader
+from docintel.pipeline.profiles.spec import FieldSpec, Profile
 from docintel.pipeline.profiles.spoken import (
     split_at_labels,
     spoken_items,
-    spoken_label,
     transcript_sentences,
 )
 from docintel.pipeline.profiles.values import (
@@ -23,10 +23,8 @@ from docintel.pipeline.profiles.values import (
     parse,
     prefers_day_first,
 )
-from docintel.pipeline.types import Classification, DocumentContent, FieldValue, TableData
+from docintel.pipeline.types import DocumentContent, FieldValue, TableData
 
-MIN_SCORE = 2.0  # below this no profile is evidenced enough: the type is "other"
-HEAD_CHARS = 600  # a keyword in the document's opening (its title) weighs three times
 SPOKEN_LEAD = re.compile(r"^(?:are|is|was|were|will be|that|to)\s+", re.IGNORECASE)
 
 SUMMARY_ROW = re.compile(
@@ -57,71 +55,21 @@ def document_lines(content: DocumentContent) -> list[Line]:
     return lines
 
 
-def classify(
-    content: DocumentContent,
-    profiles: dict[str, Profile],
-    kind: str,
-    embed: Embed | None = None,
-) -> Classification:
-    """The type by keywords and labels; where they evidence none and ``embed`` is given,
-    by the similarity of the document's opening to each profile's description."""
-    found = _classify_by_words(content, profiles, kind)
-    # The embedder is asked only where the words leave a doubt: some evidence short of
-    # enough, or a recording (people say less of a type's vocabulary than they write).
-    doubtful = any(found.scores.values()) or bool(content.segments)
-    if found.doc_type == OTHER and embed is not None and doubtful:
-        text = " ".join(line.text for line in document_lines(content))
-        return classify_by_similarity(text, profiles, kind, embed) or found
-    return found
-
-
-def _classify_by_words(
-    content: DocumentContent, profiles: dict[str, Profile], kind: str
-) -> Classification:
-    lines = document_lines(content)
-    text = "\n".join(line.text for line in lines).lower()
-    said = " ".join(line.text for line in lines if line.seconds is not None).lower()
-    units = label_units(text)
-    head = text[:HEAD_CHARS]
-    scores: dict[str, float] = {}
-    evidence: dict[str, list[str]] = {}
-    for name, profile in profiles.items():
-        if profile.kinds and kind not in profile.kinds:
-            continue
-        score, found = 0.0, []
-        for keyword in profile.keywords:
-            if keyword.lower() not in text:
-                continue  # most are absent: a substring test is a hundred times cheaper
-            pattern = _word(keyword.lower())
-            if pattern.search(head):
-                score, found = score + 3, [*found, f"'{keyword}' in the opening"]
-            elif pattern.search(text):
-                score, found = score + 1, [*found, f"'{keyword}'"]
-        for spec in profile.fields:
-            label = next((lb for lb in spec.labels if lb.lower() in units), None)
-            if label and spec.type != "table":
-                score, found = score + 0.5, [*found, f"label '{label}'"]
-            # Said aloud, a label is followed by a pause, and an item's first column
-            # ("Task, ...", "Action item, ...") is said as a label too.
-            heard = spec.columns[0].labels if spec.columns else spec.labels
-            label = next((lb for lb in heard if said and spoken_label(lb, said)), None)
-            if label and not (spec.type != "table" and label.lower() in units):
-                score, found = score + 0.5, [*found, f"label '{label}' said"]
-        scores[name], evidence[name] = score, found
-    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
-    if not ranked or ranked[0][1] < MIN_SCORE:
-        best = ranked[0][1] if ranked else 0.0
-        return Classification(OTHER, round(1 - best / MIN_SCORE / 2, 2), [], scores)
-    (top, score), second = ranked[0], (ranked[1][1] if len(ranked) > 1 else 0.0)
-    confidence = round(min(0.99, score / (score + second + 1)), 2)
-    return Classification(top, confidence, evidence[top][:8], scores)
-
-
-def extract_fields(profile: Profile, content: DocumentContent) -> list[FieldValue]:
+def extract_fields(
+    profile: Profile, content: DocumentContent, hints: tuple[Hint, ...] = ()
+) -> list[FieldValue]:
+    """The profile's fields: a form's own field first, then the layout reader's choice among
+    candidates (pages and sheets), then a spoken label's sentence; line items from a table,
+    aligned text or what was said."""
     all_labels = [lb for f in profile.fields for lb in f.labels]
     starters = [lb for f in profile.fields if f.columns for lb in f.columns[0].labels]
     lines = split_at_labels(document_lines(content), all_labels + starters)
-    day_first = prefers_day_first("\n".join(line.text for line in lines))
+    written = bool(content.pages or content.sheets)
+    reader = Reader(profile, content, hints) if written else None
+    day_first = (
+        reader.day_first if reader else prefers_day_first("\n".join(line.text for line in lines))
+    )
+    read = {f.field: f for f in reader.read()} if reader else {}
     forms = [(p.page, p.fields) for p in content.pages if p.fields]
     out: list[FieldValue] = []
     for spec in profile.fields:
@@ -134,8 +82,9 @@ def extract_fields(profile: Profile, content: DocumentContent) -> list[FieldValu
             continue
         found = (
             from_form(spec, forms, day_first)
-            or labelled(spec, lines, day_first, all_labels)
-            or first_line(spec, lines)
+            or read.get(spec.name)
+            or (None if written else labelled(spec, lines, day_first, all_labels))
+            or (None if written else first_line(spec, lines))
         )
         if found is not None:
             out.append(found)

@@ -11,7 +11,11 @@ from pathlib import Path
 from typing import Any
 
 FIELD_TYPES = ("string", "number", "money", "date", "enum", "boolean", "table")
-CHECK_KINDS = ("sum", "after")
+FORMATS = ("id", "party", "iban", "vat")
+# first_line: the letterhead's first line; issuer: the party that issues the document
+# (letterhead, sender line, footer, tax id); first_date: the document's first date
+FALLBACKS = ("first_line", "issuer", "first_date")
+CHECK_KINDS = ("sum", "after", "adds")
 BUNDLED = Path(__file__).resolve().parent / "bundled"
 OTHER = "other"  # the type of a document no profile fits
 
@@ -33,7 +37,10 @@ class FieldSpec:
     required: bool = False
     values: tuple[str, ...] = ()  # an enum's allowed values
     columns: tuple[FieldSpec, ...] = ()  # a table's columns
-    fallback: str | None = None  # "first_line": the letterhead's first line, when no label
+    fallback: str | None = None  # where to look when no label is found (FALLBACKS)
+    # what kind of text a string is: "id" (a reference: one token, with a digit), "party"
+    # (an organisation, found where a document names who issues it), "iban", "vat"
+    format: str | None = None
 
     @property
     def schema(self) -> dict[str, Any]:
@@ -54,11 +61,15 @@ class FieldSpec:
 
 @dataclass(frozen=True)
 class Check:
-    kind: str  # sum: a table column adds up to a field; after: a date follows another
+    # sum: a table column adds up to a field (or to one of ``also``: a net subtotal);
+    # after: a date follows another; adds: the ``parts`` fields add up to the field
+    kind: str
     field: str
     than: str = ""  # after: the earlier date
     items: str = ""  # sum: "table.column"
     tolerance: float = 0.01
+    also: tuple[str, ...] = ()  # sum: other fields the items may add up to instead
+    parts: tuple[str, ...] = ()  # adds: the fields that add up to ``field``
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,7 @@ class Profile:
     fields: tuple[FieldSpec, ...]
     checks: tuple[Check, ...] = ()
     kinds: tuple[str, ...] = ()  # document kinds it applies to (pdf, image, audio); all if empty
+    titles: tuple[str, ...] = ()  # what such a document is titled, in the languages it comes in
     source: str = ""
     content_hash: str = ""
 
@@ -124,10 +136,12 @@ def _profile(node: Any, problems: list[tuple[int, str]], path: Path) -> Profile 
     description = _text(data.get("description"), problems, "description", node, default="")
     keywords: list[str] = []
     kinds: list[str] = []
+    titles: list[str] = []
     if "hints" in data:
-        hints = _mapping(data["hints"], problems, "hints", {"keywords", "kinds"}) or {}
+        hints = _mapping(data["hints"], problems, "hints", {"keywords", "kinds", "titles"}) or {}
         keywords = _strings(hints.get("keywords"), problems, "hints.keywords")
         kinds = _strings(hints.get("kinds"), problems, "hints.kinds")
+        titles = _strings(hints.get("titles"), problems, "hints.titles")
     fields: list[FieldSpec] = []
     if "fields" not in data:
         problems.append((_line(node), "'fields' is missing: a profile names what to extract"))
@@ -143,6 +157,7 @@ def _profile(node: Any, problems: list[tuple[int, str]], path: Path) -> Profile 
         fields=tuple(fields),
         checks=tuple(checks),
         kinds=tuple(kinds),
+        titles=tuple(titles),
         source=str(path),
         content_hash=hashlib.sha256(path.read_bytes()).hexdigest()[:16],
     )
@@ -156,7 +171,7 @@ def _fields(node: Any, problems: list[tuple[int, str]], where: str, allow_table:
         return []
     out: list[FieldSpec] = []
     seen: set[str] = set()
-    keys = {"name", "type", "labels", "required", "values", "columns", "fallback"}
+    keys = {"name", "type", "labels", "required", "values", "columns", "fallback", "format"}
     for item in node.value:
         spec = _mapping(item, problems, f"a field in '{where}'", keys)
         if spec is None:
@@ -183,8 +198,11 @@ def _fields(node: Any, problems: list[tuple[int, str]], where: str, allow_table:
                 columns = _fields(spec["columns"], problems, f"{name}.columns", False)
         required = _boolean(spec.get("required"), problems, f"{name}.required")
         fallback = _text(spec.get("fallback"), problems, f"{name}.fallback", item, default="")
-        if fallback and fallback != "first_line":
-            problems.append((line, f"field '{name}': fallback can only be 'first_line'"))
+        if fallback and fallback not in FALLBACKS:
+            problems.append((line, f"field '{name}': fallback must be one of {list(FALLBACKS)}"))
+        form = _text(spec.get("format"), problems, f"{name}.format", item, default="")
+        if form and form not in FORMATS:
+            problems.append((line, f"field '{name}': format must be one of {list(FORMATS)}"))
         labels = _strings(spec.get("labels"), problems, f"{name}.labels")
         out.append(
             FieldSpec(
@@ -196,6 +214,7 @@ def _fields(node: Any, problems: list[tuple[int, str]], where: str, allow_table:
                 values=tuple(values),
                 columns=tuple(columns),
                 fallback=fallback or None,
+                format=form or None,
             )
         )
     return out
@@ -228,7 +247,8 @@ def _checks(node: Any, problems: list[tuple[int, str]], fields: dict[str, FieldS
         return []
     out: list[Check] = []
     for item in node.value:
-        spec = _mapping(item, problems, "a check", {"kind", "field", "than", "items", "tolerance"})
+        keys = {"kind", "field", "than", "items", "tolerance", "also", "parts"}
+        spec = _mapping(item, problems, "a check", keys)
         if spec is None:
             continue
         line = _line(item)
@@ -250,7 +270,16 @@ def _checks(node: Any, problems: list[tuple[int, str]], fields: dict[str, FieldS
             if spec_table is None or not any(c.name == column for c in spec_table.columns):
                 problems.append((line, f"check 'sum': items '{items}' is not table.column"))
         tolerance = float(_text(spec.get("tolerance"), problems, "tolerance", item, "0.01") or 0)
-        out.append(Check(kind, target or "", than or "", items or "", tolerance))
+        also = _strings(spec.get("also"), problems, "checks[].also")
+        parts = _strings(spec.get("parts"), problems, "checks[].parts")
+        for name in [*also, *parts]:
+            if name not in fields:
+                problems.append((line, f"check on '{target}': no field '{name}' in this profile"))
+        if kind == "adds" and len(parts) < 2:
+            problems.append((line, f"check 'adds' on '{target}': 'parts' names two fields or more"))
+        out.append(
+            Check(kind, target or "", than or "", items or "", tolerance, tuple(also), tuple(parts))
+        )
     return out
 
 

@@ -1,7 +1,9 @@
 """Typed values out of the text beside a label: amounts in either decimal convention
-('1.234,56 €', '$1,234.56', "CHF 1'234.50"), dates in the common numeric and written forms
-(English and German month names), numbers, yes/no and enums. Each parser returns the
-normalised value (a Decimal, an ISO date, ...) and the text it was read from, or None."""
+('1.234,56 €', '$1,234.56', "CHF 1'234.50"), with any ISO 4217 code or the usual symbols;
+dates in the common numeric and written forms (month names in English, German, French,
+Dutch, Spanish and Italian, from CLDR through ``profiles.locale``), numbers, yes/no and
+enums. Each parser returns the normalised value (a Decimal, an ISO date, ...) and the text
+it was read from, or None. An amount is never read out of a date or a percentage."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 CURRENCIES = {
     "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR",
@@ -19,14 +22,19 @@ CURRENCIES = {
     "¥": "JPY", "jpy": "JPY",
     "cad": "CAD", "aud": "AUD", "sek": "SEK", "nok": "NOK", "dkk": "DKK", "pln": "PLN",
 }  # fmt: skip
-CURRENCY_PATTERN = "|".join(re.escape(c) for c in sorted(CURRENCIES, key=len, reverse=True))
+# Symbols in any case; codes (any ISO 4217 one, checked after the match) in capitals only, so
+# that a word ("all", "top") is not read as a currency.
+CURRENCY_PATTERN = (
+    r"US\$|R\$|[€$£¥₹₩₺₽₪]|(?<![A-Za-z])(?:[A-Z]{3}|RM|Rs\.?|Fr\.|kr|zł|Kč|Ft|"
+    r"[Ee]uros?|[Ee]ur|[Uu]sd|[Cc]hf|[Gg]bp)(?![A-Za-z])"
+)
 # digits with optional grouping (. , space, apostrophe) and decimals
 AMOUNT_PATTERN = (
     r"[-−]?\d{1,3}(?:[.,' \u00a0\u202f]\d{3})+(?:[.,]\d{1,2})?|[-−]?\d+(?:[.,]\d{1,2})?"
 )
 MONEY = re.compile(
-    rf"(?P<pre>{CURRENCY_PATTERN})?\s?(?P<amount>{AMOUNT_PATTERN})(?!\d)\s?(?P<post>{CURRENCY_PATTERN})?",
-    re.IGNORECASE,
+    rf"(?:(?P<pre>{CURRENCY_PATTERN})\s?|(?<![A-Za-z0-9.,]))(?P<amount>{AMOUNT_PATTERN})"
+    rf"(?!\d)(?!\s?%)\s?(?P<post>{CURRENCY_PATTERN})?"
 )
 NUMBER = re.compile(rf"(?<![\w.,])(?P<amount>{AMOUNT_PATTERN})(?![\d])")
 
@@ -61,38 +69,72 @@ _MONTH_NAME = "|".join(
         reverse=True,
     )
 )
-DATES = [
-    ("iso", re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b")),
-    ("numeric", re.compile(r"\b(?P<a>\d{1,2})[./-](?P<b>\d{1,2})[./-](?P<y>\d{4}|\d{2})\b")),
-    (
-        "day-month",
-        re.compile(rf"\b(?P<d>\d{{1,2}})\.?\s+(?P<mon>{_MONTH})\.?,?\s+(?P<y>\d{{4}})\b", re.I),
-    ),
-    (
-        "month-day",
-        re.compile(
-            rf"\b(?P<mon>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.I
+
+
+def _written_month() -> str:
+    """Every month name and abbreviation of the six languages (CLDR's, by Babel), with the
+    spellings above, for the written-date patterns."""
+    from docintel.pipeline.profiles.locale import all_month_names
+
+    names = set(MONTHS) | set(all_month_names())
+    return "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def date_patterns() -> list[tuple[str, re.Pattern[str]]]:
+    """The date forms, in the order they are tried: built once, on first use (Babel's month
+    names are loaded only by a process that reads a date)."""
+    month = _written_month()
+    sep = r"(?:\s*,\s*|\s+)"  # "August 3, 2014", "August 3 , 2014", "3 août 2014"
+    return [
+        ("iso", re.compile(r"\b(?P<y>\d{4})([-/.])(?P<m>\d{1,2})\2(?P<d>\d{1,2})\b")),
+        (
+            "numeric",
+            re.compile(r"\b(?P<a>\d{1,2})[./-](?P<b>\d{1,2})[./-](?P<y>\d{4}|\d{2})\b"),
         ),
-    ),
-    # as said: "the 12th of December", "the third of March 2027", "March 3rd" (a year only
-    # when it is not the nearest); after the written forms, which name their year
-    (
-        "spoken",
-        re.compile(
-            rf"\b(?:(?P<d>{_DAY})\s+(?:of\s+)?(?P<mon>{_MONTH_NAME})\b\.?"
-            rf"(?:,?\s+(?P<y>\d{{4}})\b)?|(?P<mon2>{_MONTH_NAME})\.?\s+(?P<d2>{_DAY})\b"
-            rf"(?:,?\s+(?P<y2>\d{{4}})\b)?)"
+        (
+            "day-month",
+            re.compile(
+                rf"\b(?P<d>\d{{1,2}})(?:er|\.|º|°)?\s+(?:de\s+)?(?P<mon>{month})\.?{sep}"
+                rf"(?:de\s+)?(?P<y>\d{{4}})\b",
+                re.I,
+            ),
         ),
-    ),
-    # "by the end of October", "bis Ende Oktober": the month's last day
-    (
-        "month-end",
-        re.compile(
-            rf"\b(?:(?:[Tt]he\s+)?end\s+of|Ende)\s+(?P<mon>{_MONTH_NAME})\b\.?"
-            rf"(?:,?\s+(?P<y>\d{{4}})\b)?"
+        (
+            "month-day",
+            re.compile(
+                rf"\b(?P<mon>{month})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?{sep}(?P<y>\d{{4}})\b",
+                re.I,
+            ),
         ),
-    ),
-]
+        # as said: "the 12th of December", "the third of March 2027", "March 3rd" (a year
+        # only when it is not the nearest); after the written forms, which name their year
+        (
+            "spoken",
+            re.compile(
+                rf"\b(?:(?P<d>{_DAY})\s+(?:of\s+)?(?P<mon>{_MONTH_NAME})\b\.?"
+                rf"(?:,?\s+(?P<y>\d{{4}})\b)?|(?P<mon2>{_MONTH_NAME})\.?\s+(?P<d2>{_DAY})\b"
+                rf"(?:,?\s+(?P<y2>\d{{4}})\b)?)"
+            ),
+        ),
+        # "by the end of October", "bis Ende Oktober": the month's last day
+        (
+            "month-end",
+            re.compile(
+                rf"\b(?:(?:[Tt]he\s+)?end\s+of|Ende)\s+(?P<mon>{_MONTH_NAME})\b\.?"
+                rf"(?:,?\s+(?P<y>\d{{4}})\b)?"
+            ),
+        ),
+    ]
+
+
+def month_number(name: str) -> int:
+    from docintel.pipeline.profiles.locale import all_month_names
+
+    key = name.lower().rstrip(".")
+    return MONTHS.get(key) or all_month_names()[key]
+
+
 YES = {"yes", "y", "true", "ja", "x", "☑", "☒", "[x]", "checked"}
 NO = {"no", "n", "false", "nein", "☐", "[ ]", "unchecked"}
 
@@ -127,19 +169,41 @@ def parse(
 
 
 def parse_money(text: str) -> Value | None:
-    """The first amount with a currency or decimals; else the first whole number."""
+    """The first amount with a currency or decimals; else the first whole number. Numbers
+    that are part of a date ("due on August 3, 2014") or a percentage are not amounts."""
+    masked = _without_dates(text)
     plain: Value | None = None
-    for m in MONEY.finditer(text):
+    for m in MONEY.finditer(masked):
         amount = decimal_of(m.group("amount"))
         if amount is None:
             continue
-        symbol = (m.group("pre") or m.group("post") or "").lower()
-        currency = CURRENCIES.get(symbol) or _currency_nearby(text)
+        named = currency_of(m.group("pre") or m.group("post") or "")
+        currency = named or _currency_nearby(masked)
         value = Value(f"{amount:.2f}", m.group(0).strip(), float(amount), currency)
-        if CURRENCIES.get(symbol) or _has_decimals(m.group("amount")):
+        if named or _has_decimals(m.group("amount")):
             return value
-        plain = plain or value
+        if abs(amount) < 10_000_000:  # a longer whole number is an id, not an amount
+            plain = plain or value
     return plain
+
+
+def currency_of(token: str) -> str | None:
+    """The ISO 4217 code of a symbol or code."""
+    if not token:
+        return None
+    from docintel.pipeline.profiles.locale import currency_code
+
+    return CURRENCIES.get(token.lower()) or currency_code(token)
+
+
+def _without_dates(text: str) -> str:
+    """``text`` with its dates blanked out (same length, so positions hold)."""
+    if not re.search(r"\d", text):
+        return text
+    out = text
+    for _kind, pattern in date_patterns()[:4]:
+        out = pattern.sub(lambda m: " " * len(m.group(0)), out)
+    return out
 
 
 def parse_number(text: str) -> Value | None:
@@ -178,7 +242,7 @@ def parse_date(text: str, *, day_first: bool = True, today: date | None = None) 
     March 3rd") is the nearest such day to ``today`` (the day it is read): people say the
     year only when it is not this one."""
     found: list[tuple[int, Value]] = []
-    for kind, pattern in DATES:
+    for kind, pattern in date_patterns():
         for m in pattern.finditer(text):
             day = _date_of(kind, m, day_first, today or date.today())
             if day is not None:
@@ -207,7 +271,7 @@ def _date_of(kind: str, m: re.Match[str], day_first: bool, today: date) -> date 
         elif kind == "iso":
             d, mo = int(groups["d"]), int(groups["m"])
         else:
-            d, mo = int(groups["d"]), MONTHS[groups["mon"].lower().rstrip(".")]
+            d, mo = int(groups["d"]), month_number(groups["mon"])
         return date(year, mo, d)
     except (ValueError, KeyError):
         return None
@@ -273,7 +337,7 @@ def prefers_day_first(text: str) -> bool:
     """Whether the document writes dates day first: not where it looks American ('$' and
     no '€', or a month-day written date)."""
     dollars = "$" in text and "€" not in text
-    written = DATES[3][1].search(text) is not None
+    written = date_patterns()[3][1].search(text) is not None
     return not (dollars or written)
 
 
@@ -282,5 +346,7 @@ def _has_decimals(raw: str) -> bool:
 
 
 def _currency_nearby(text: str) -> str | None:
-    m = re.search(rf"(?<!\w)({CURRENCY_PATTERN})(?!\w)", text, re.IGNORECASE)
-    return CURRENCIES.get(m.group(1).lower()) if m else None
+    for m in re.finditer(rf"({CURRENCY_PATTERN})", text):
+        if code := currency_of(m.group(1)):
+            return code
+    return None

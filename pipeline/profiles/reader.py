@@ -1,0 +1,500 @@
+"""The CPU engine's field reader: every field's value chosen among candidates, not taken
+from the first match.
+
+Each label of the profile (in any of its languages) is found where a 'label: value' unit
+starts: at a cell's start, or after a separator. All the profile's labels compete at a
+place, the longest winning, so "Total HT" is the net amount's label and not the total's.
+From a label, a value of the field's type is looked for in the same cell, in the cells to
+its right (up to the next label), in the cell below it, and at the start of the next line;
+each place has a weight, and so has the label (the profile lists the specific ones first).
+The candidates of a field are then weighed together with what the document says as a
+whole: the total is the one that the net and the tax add up to, or the largest of the
+labelled totals after them; a due date is not before the issue date; a reference has a
+digit and is not a date, an amount or a phone number. A field a person corrected before
+on this correspondent's documents is read where the correction was found first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from docintel.pipeline.profiles.layout import Cell, Layout, layout_of
+from docintel.pipeline.profiles.locale import day_first, document_currency, language_of
+from docintel.pipeline.profiles.parties import issuer
+from docintel.pipeline.profiles.spec import FieldSpec, Profile
+from docintel.pipeline.profiles.values import Value, parse, parse_date, parse_money
+from docintel.pipeline.types import DocumentContent, FieldValue
+
+SAME, RIGHT, BELOW, NEXT_LINE = 1.0, 0.95, 0.85, 0.7
+_LEAD = re.compile(r"^[\s:#.=\-–—>|*]+")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./\\-]*[A-Za-z0-9]|[0-9]")
+_PHONE = re.compile(r"^\+\d[\d\s()/.-]{6,}$")
+MONEY_NAMES = ("total", "net", "tax")
+
+
+@dataclass(frozen=True)
+class Hint:
+    """Where a person's correction found a field's value on a correspondent's document: the
+    label beside it and the place from it."""
+
+    field: str
+    label: str
+    place: str  # same, right, below, next_line
+    document_id: int | None = None
+
+
+@dataclass
+class Candidate:
+    spec: FieldSpec
+    value: Value
+    cell: Cell
+    score: float
+    how: str
+
+
+@dataclass(frozen=True)
+class View:
+    """What every profile's reading of one document shares: its cells, its text, its
+    language and currency, and how it writes dates."""
+
+    layout: Layout
+    text: str
+    language: str
+    currency: str | None
+    day_first: bool
+
+    @classmethod
+    def of(cls, content: DocumentContent) -> View:
+        layout = layout_of(content)
+        text = "\n".join(t for _, t in layout.lines())
+        language = language_of(text)
+        currency = document_currency(text, language)
+        return cls(layout, text, language, currency, day_first(language, currency, text))
+
+
+class Reader:
+    """One document read for one profile."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        content: DocumentContent,
+        hints: tuple[Hint, ...] = (),
+        view: View | None = None,
+    ) -> None:
+        self.profile = profile
+        view = view or View.of(content)
+        self.layout, self.text = view.layout, view.text
+        self.language, self.currency, self.day_first = view.language, view.currency, view.day_first
+        self.hints = hints
+        self.scalars = [f for f in profile.fields if f.type != "table"]
+        self.labels = _label_index(tuple(self.scalars))
+        self.titles = profile.titles
+        self._titles = {t.lower() for t in profile.titles}
+        self._found: list[Candidate] = []
+
+    def evidence(self) -> list[FieldSpec]:
+        """The fields a label of this profile leads to a value of the field's type."""
+        named = {c.spec.name for c in self._labelled()}
+        return [spec for spec in self.scalars if spec.name in named]
+
+    def read(self) -> list[FieldValue]:
+        found: dict[str, list[Candidate]] = {f.name: [] for f in self.scalars}
+        self._found = self._labelled()
+        for candidate in self._found:
+            found[candidate.spec.name].append(candidate)
+        for candidate in self._taught():
+            found[candidate.spec.name].append(candidate)
+        chosen: dict[str, Candidate] = {}
+        for spec in self.scalars:
+            best = self._choose(spec, found[spec.name], chosen)
+            if best is None:
+                best = self._fallback(spec, chosen)
+            if best is not None:
+                chosen[spec.name] = best
+        return [self._field(c) for c in chosen.values()]
+
+    # -- candidates -------------------------------------------------------------------
+
+    def _labelled(self) -> list[Candidate]:
+        out: list[Candidate] = []
+        pattern = self.labels.pattern
+        label_cells = self._label_cells()
+        for cell in self.layout.cells:
+            if not cell.text:
+                continue
+            hits = [
+                (m.group(0), m.group(0).lower(), m.end(), 1.0)
+                for m in pattern.finditer(cell.text)
+                if self._starts_unit(cell, m)
+            ][:1]  # one label starts a unit; the rest of the cell is its value
+            if not hits and cell.ocr:
+                hits = self._misread_label(cell)
+            for label, key, end, trust in hits:
+                for spec, rank in self.labels.fields[key]:
+                    weight = _label_weight(rank, key) * trust
+                    out += self._around(spec, cell, cell.text[end:], weight, label, label_cells)
+        return out
+
+    def _misread_label(self, cell: Cell) -> list[tuple[str, str, int, float]]:
+        """A label OCR misspelt at the cell's start ("Tatal Amount:", "Involce No"): the
+        closest label to its first words, by RapidFuzz's ratio, where it is close enough and
+        long enough not to be a chance likeness."""
+        from rapidfuzz import fuzz, process
+
+        words = list(re.finditer(r"\S+", cell.text))[:4]
+        best: tuple[str, str, int, float] | None = None
+        for n in range(len(words), 0, -1):
+            head = cell.text[: words[n - 1].end()].rstrip(":;.#")
+            if len(head) < 5:
+                continue
+            found = process.extractOne(
+                head.lower(), self.labels.long, scorer=fuzz.ratio, score_cutoff=82
+            )
+            if found and (best is None or found[1] / 100 > best[3]):
+                best = (head, found[0], words[n - 1].end(), found[1] / 100)
+        return [best] if best else []
+
+    def _starts_unit(self, cell: Cell, m: re.Match[str]) -> bool:
+        """A label begins a 'label: value' unit at its cell's start or after a separator;
+        anywhere where a colon follows it (columns run together in a scan's line: "Mountain
+        View, CA 94043 Balance Due: $4,647.68"); and a title word anywhere in a heading
+        ("Google INVOICE")."""
+        if _unit_start(cell.text[: m.start()]):
+            return True
+        after = cell.text[m.end() :]
+        if re.match(r"\s*:", after):
+            return True
+        if any(spec.type == "date" for spec, _ in self.labels.fields[m.group(0).lower()]):
+            # "... ist zahlbar zum 25.02.2025": a date label with its date right after it
+            found = parse_date(after[:40], day_first=self.day_first)
+            if found is not None and after.lstrip(" :").startswith(found.text):
+                return True
+        heading = len(cell.text.split()) <= 6 and ":" not in cell.text
+        return heading and m.group(0).lower() in self._titles
+
+    def _label_cells(self) -> set[tuple[int, int]]:
+        """The cells that are a label and nothing more (a header, or a label before its
+        value cell)."""
+        out = set()
+        for cell in self.layout.cells:
+            m = self.labels.pattern.match(cell.text)
+            if m and not _LEAD.sub("", cell.text[m.end() :]).strip():
+                out.add((cell.line, cell.col))
+        return out
+
+    def _around(
+        self,
+        spec: FieldSpec,
+        cell: Cell,
+        rest: str,
+        weight: float,
+        label: str,
+        label_cells: set[tuple[int, int]],
+    ) -> list[Candidate]:
+        """The values of ``spec``'s type beside a label: in its cell, to its right, below
+        it, on the next line."""
+        out = []
+        if spec.format == "party" and rest.strip() and not re.match(r"\s*[:=\-–]", rest):
+            return out  # "Seller Company": a name that starts with a label's word
+        rest = _LEAD.sub("", rest)
+        if rest.strip():
+            value = self._value(spec, rest)
+            if value is not None:
+                out.append(Candidate(spec, value, cell, weight * SAME, f"after '{label}'"))
+                return out
+        right = self._right_value(spec, cell, label_cells)
+        if right is not None:
+            value, where = right
+            out.append(Candidate(spec, value, where, weight * RIGHT, f"right of '{label}'"))
+            return out
+        below = self.layout.below(cell)
+        if below is not None and (below.line, below.col) not in label_cells:
+            value = self._value(spec, below.text, beside=False)
+            if value is not None and self._below_is_a_value(cell):
+                out.append(Candidate(spec, value, below, weight * BELOW, f"below '{label}'"))
+                return out
+        if self.layout.right(cell) is None:
+            nxt = self.layout.next_line(cell)
+            if nxt is not None and (nxt.line, nxt.col) not in label_cells:
+                value = self._value(spec, nxt.text, beside=False)
+                if value is not None:
+                    how = f"on the line after '{label}'"
+                    out.append(Candidate(spec, value, nxt, weight * NEXT_LINE, how))
+        return out
+
+    def _right_value(
+        self, spec: FieldSpec, cell: Cell, label_cells: set[tuple[int, int]]
+    ) -> tuple[Value, Cell] | None:
+        """The value in the cells right of a label, up to the next label: for an amount the
+        last of them (a totals row's gross is its last column), else the first."""
+        found: list[tuple[Value, Cell]] = []
+        for right in self.layout.row_after(cell):
+            if (right.line, right.col) in label_cells or self.labels.pattern.match(right.text):
+                break
+            value = self._value(spec, right.text)
+            if value is not None:
+                found.append((value, right))
+                if spec.type != "money":
+                    break
+        return found[-1] if found else None
+
+    def _below_is_a_value(self, cell: Cell) -> bool:
+        """A label's cell below holds its value in a key/value header row (every cell of the
+        row a label) or a short table; not in a line-item table's column."""
+        row = [c for c in self.layout.rows[cell.line] if c.text]
+        labelled = sum(1 for c in row if self.labels.pattern.match(c.text))
+        return not cell.table or labelled >= max(2, len(row) - 1) or len(row) <= 2
+
+    def _taught(self) -> list[Candidate]:
+        """A person's corrections of this correspondent's documents: the value at the same
+        place beside the same label, first."""
+        out = []
+        by_name = {s.name: s for s in self.scalars}
+        for hint in self.hints:
+            spec = by_name.get(hint.field)
+            if spec is None:
+                continue
+            label = hint.label.lower()
+            for cell in self.layout.cells:
+                text = cell.text.lower()
+                if not text.startswith(label):
+                    continue
+                rest = cell.text[len(hint.label) :]
+                got = self._at(spec, cell, rest, hint.place)
+                if got is not None:
+                    value, where = got
+                    source = f" of document {hint.document_id}" if hint.document_id else ""
+                    how = f"learned from a correction{source}: {hint.place} '{hint.label}'"
+                    out.append(Candidate(spec, value, where, 2.0, how))
+                    break
+        return out
+
+    def _at(self, spec: FieldSpec, cell: Cell, rest: str, place: str) -> tuple[Value, Cell] | None:
+        target: Cell | None = cell
+        text = _LEAD.sub("", rest)
+        if place == "right":
+            target = self.layout.right(cell)
+        elif place == "below":
+            target = self.layout.below(cell)
+        elif place == "next_line":
+            target = self.layout.next_line(cell)
+        if target is None:
+            return None
+        value = self._value(spec, text if place == "same" else target.text)
+        return (value, target) if value is not None else None
+
+    # -- values -----------------------------------------------------------------------
+
+    def _value(self, spec: FieldSpec, text: str, beside: bool = True) -> Value | None:
+        """A value of ``spec``'s type in ``text``; away from its label (``beside`` False)
+        an amount needs decimals or a currency (a whole number there is a code or a count)."""
+        text = text.strip()
+        if not text:
+            return None
+        if spec.type == "date":
+            return parse_date(text, day_first=self.day_first)
+        if spec.type == "money":
+            value = parse_money(text)
+            if value is not None and not beside and not _looks_like_money(value):
+                return None
+            if value is not None and value.currency is None and self.currency:
+                value = Value(value.normalized, value.text, value.number, self.currency)
+            return value
+        if spec.type == "string" and spec.format == "id":
+            return reference(text)
+        if spec.type == "string" and spec.format == "party":
+            name = party_name(text)
+            return Value(name, text) if name else None
+        if spec.type == "string" and spec.format in ("iban", "vat"):
+            return tax_or_bank_id(text, spec.format)
+        value = parse(spec.type, text, day_first=self.day_first, values=spec.values)
+        if (
+            value is not None
+            and spec.type == "string"
+            and self.labels.pattern.fullmatch(value.normalized)
+        ):
+            return None  # another label, not a value
+        return value
+
+    # -- choosing ---------------------------------------------------------------------
+
+    def _choose(
+        self, spec: FieldSpec, candidates: list[Candidate], chosen: dict[str, Candidate]
+    ) -> Candidate | None:
+        if not candidates:
+            return None
+        if spec.type == "money" and spec.name == "total":
+            return self._total(candidates)
+        ranked = sorted(candidates, key=lambda c: (-c.score, c.cell.line))
+        if spec.type == "date" and spec.name.startswith("due"):
+            issued = chosen.get("issue_date")
+            fitting = [c for c in ranked if not issued or c.value.day >= issued.value.day]
+            ranked = fitting or ranked
+        return ranked[0]
+
+    def _total(self, candidates: list[Candidate]) -> Candidate:
+        """The labelled total that the net and the tax add up to; else the best labelled,
+        the largest of equal weight (a gross after its net)."""
+        nets = [c.value.number for c in self._labelled_of("net")]
+        taxes = [c.value.number for c in self._labelled_of("tax")]
+        sums = {round(n + t, 2) for n in nets for t in taxes if n is not None and t is not None}
+        adding = [
+            c for c in candidates if c.value.number is not None and round(c.value.number, 2) in sums
+        ]
+        if adding:
+            return max(adding, key=lambda c: (c.score, c.cell.line))
+        best = max(c.score for c in candidates)
+        top = [c for c in candidates if c.score >= best - 0.05]
+        floor = max((n for n in nets if n is not None), default=None)
+        above = [c for c in top if floor is None or (c.value.number or 0) >= floor - 0.005]
+        return max(above or top, key=lambda c: (c.value.number or 0, c.cell.line))
+
+    def _labelled_of(self, name: str) -> list[Candidate]:
+        return [c for c in self._found if c.spec.name == name]
+
+    def _fallback(self, spec: FieldSpec, chosen: dict[str, Candidate]) -> Candidate | None:
+        if spec.fallback == "first_line":
+            return self._first_line(spec)
+        if spec.fallback == "issuer" or spec.format == "party":
+            columns = [c for f in self.profile.fields for c in f.columns]
+            # a title, a label or a column's header is no name
+            words = (
+                *self.titles,
+                *self.labels.fields,
+                *(lb.lower() for c in columns for lb in c.labels),
+            )
+            found = issuer(self.layout, self.text, words)
+            if found is not None:
+                cell, name, reason = found
+                return Candidate(spec, Value(name, cell.text), cell, 0.4, reason)
+            return None
+        if spec.fallback == "first_date":
+            for cell in self.layout.cells:
+                value = parse_date(cell.text, day_first=self.day_first)
+                if value is not None:
+                    return Candidate(spec, value, cell, 0.3, "the document's first date")
+        return None
+
+    def _first_line(self, spec: FieldSpec) -> Candidate | None:
+        """A letterhead's or a title's line: the first of the first five that is no label
+        and no number (its name before a comma)."""
+        lines = list(self.layout.lines())[:5]
+        for line, text in lines:
+            name = text.strip(" #*|").split(",", 1)[0].split(" | ")[0].strip()
+            if re.match(r"[^:]{1,30}:", name) or len(name) <= 2 or re.search(r"\d{3,}", name):
+                continue
+            if len(name.split()) <= 8:
+                cell = self.layout.rows[line][0]
+                return Candidate(spec, Value(name, name), cell, 0.4, "the first line")
+        return None
+
+    def _field(self, c: Candidate) -> FieldValue:
+        value = c.value
+        quote = self.layout.line_text(c.cell.line)
+        return FieldValue(
+            field=c.spec.name,
+            value=value.text if c.spec.type != "string" else value.normalized,
+            normalized=value.normalized,
+            number=value.number,
+            currency=value.currency,
+            day=value.day.isoformat() if value.day else None,
+            page=c.cell.page,
+            seconds=c.cell.seconds,
+            quote=(quote or c.cell.text)[:500],
+            confidence=round(min(0.95, 0.5 + c.score / 2.5), 2),
+            reason=None,
+        )
+
+
+@dataclass(frozen=True)
+class _Labels:
+    pattern: re.Pattern[str]
+    fields: dict[str, list[tuple[FieldSpec, int]]]  # label, lower case -> (field, its rank)
+    long: tuple[str, ...]  # the labels long enough to be told apart when misspelt
+
+
+@lru_cache(maxsize=32)
+def _label_index(specs: tuple[FieldSpec, ...]) -> _Labels:
+    """One pattern of all the fields' labels, the longest first; a label shared by two
+    fields leads to both."""
+    fields: dict[str, list[tuple[FieldSpec, int]]] = {}
+    for spec in specs:
+        for rank, label in enumerate(spec.labels):
+            fields.setdefault(label.lower(), []).append((spec, rank))
+    alternatives = sorted(fields, key=len, reverse=True)
+    body = "|".join(re.escape(label) for label in alternatives) or "(?!)"
+    pattern = re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.IGNORECASE)
+    return _Labels(pattern, fields, tuple(label for label in fields if len(label) >= 5))
+
+
+def _label_weight(rank: int, label: str) -> float:
+    """A label's weight: the profile lists the specific ones first; a label of several
+    words is more specific than one word ("Numéro de facture" beats "Numéro")."""
+    return round(1.0 - min(0.45, 0.012 * rank) + (0.05 if " " in label else 0.0), 3)
+
+
+def _unit_start(before: str) -> bool:
+    """A label begins a unit at a cell's start (markup aside) or after a separator."""
+    stripped = before.rstrip()
+    return not stripped.strip(" |-*#>") or stripped.endswith((":", ";", "|", ")", "/", ","))
+
+
+def _looks_like_money(value: Value) -> bool:
+    return (
+        value.currency is not None
+        and any(ch in value.text for ch in "€$£¥₹")
+        or bool(re.search(r"[.,]\d{2}\b", value.text))
+    )
+
+
+_PREFIX = re.compile(r"^(?:n[°ºo]\.?|nr\.?|no\.?|num\.?|#|:)$", re.IGNORECASE)
+
+
+def reference(text: str) -> Value | None:
+    """A document's reference: the token right after its label (past a 'No.', '#' or
+    'n°'), with a digit, and not a date, an amount or a phone number."""
+    tokens = _LEAD.sub("", text).split()
+    while tokens and _PREFIX.match(tokens[0]):
+        tokens = tokens[1:]
+    if not tokens:
+        return None
+    token = tokens[0].strip(".,;:()[]")
+    token = re.sub(r"^(?:n[°ºo]\.?|nr\.?|no\.|#)", "", token, flags=re.IGNORECASE)
+    if not _ID.fullmatch(token) or len(token) > 40 or not any(ch.isdigit() for ch in token):
+        return None
+    if parse_date(token) is not None or _PHONE.match(token):
+        return None
+    if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})*[.,]\d{2}", token):
+        return None  # an amount
+    return Value(token, token)
+
+
+_NOT_A_NAME = re.compile(r"^[\d\s\W]+$|@|^https?:|^tel\b|^fax\b|^phone\b", re.IGNORECASE)
+
+
+def party_name(text: str) -> str | None:
+    """An organisation's name as written: the text before its address or contact."""
+    name = re.split(r"\s*[|,;·•]\s*|\s{2,}", _LEAD.sub("", text).strip(), maxsplit=1)[0]
+    name = name.strip(" .:-")
+    if len(name) < 2 or len(name) > 80 or _NOT_A_NAME.search(name) or name[0].isdigit():
+        return None
+    return name
+
+
+def tax_or_bank_id(text: str, kind: str) -> Value | None:
+    """An IBAN or a VAT id that validates (python-stdnum), as written compactly."""
+    from stdnum import iban
+    from stdnum.eu import vat
+
+    candidates = re.findall(r"[A-Z]{2}[0-9A-Z ]{6,40}", text.upper())
+    for raw in candidates:
+        compact = raw.replace(" ", "")
+        for end in range(len(compact), 7, -1):
+            piece = compact[:end]
+            ok = iban.is_valid(piece) if kind == "iban" else vat.is_valid(piece)
+            if ok:  # an IBAN in its print form (groups of four), a VAT id compact
+                return Value(iban.format(piece) if kind == "iban" else piece, raw.strip())
+    return None
