@@ -156,11 +156,14 @@ def main() -> None:
         help="meeting recordings: extract from the sentences said, not from what was heard",
     )
     ap.add_argument("--real", type=Path, help="a folder of real documents with manifest.jsonl")
+    ap.add_argument(
+        "--learn", action="store_true", help="with --real: score after one correction per vendor"
+    )
     args = ap.parse_args()
     if args.real:
-        from real_invoices import run
+        from real_invoices import run, run_learning
 
-        run(args.real)
+        (run_learning if args.learn else run)(args.real)
         return
     if args.truth == "corrections":
         corrections_truth(args.doc_type)

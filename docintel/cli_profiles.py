@@ -200,7 +200,17 @@ def set_field(
                 content=f"{name.strip()} set to {value.strip()!r} by a person "
                 f"(the machine read {row.normalized!r})",
             )
+        learned = learn_all(s, found, assignments, settings)
     console.print(f"{len(assignments)} correction(s) recorded on document {found.id}")
+    for line in learned:
+        console.print(f"  {safe(line)}")
+
+
+def learn_all(s: Any, found: Any, assignments: list[str], settings: Any) -> list[str]:
+    from docintel.worker.teaching import learn_from_corrections
+
+    pairs = [(n.strip(), v.strip()) for n, _, v in (a.partition("=") for a in assignments)]
+    return learn_from_corrections(s, found, pairs, settings)
 
 
 @app.command()

@@ -1,6 +1,6 @@
 -- The schema of a new SQLite database at the head of migrations/versions, written by
 -- `docintel dev schema`; tests/test_migrations.py checks it against the migrations.
--- revision: 0008
+-- revision: 0009
 BEGIN;
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL,
@@ -161,6 +161,20 @@ CREATE TABLE fields (
 	CONSTRAINT fk_fields_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE,
 	CONSTRAINT uq_fields_document_id UNIQUE (document_id, field, "row", "column")
 );
+CREATE TABLE layout_hints (
+	id INTEGER NOT NULL,
+	correspondent VARCHAR(200) NOT NULL,
+	profile VARCHAR(64) NOT NULL,
+	field VARCHAR(64) NOT NULL,
+	label TEXT NOT NULL,
+	place VARCHAR(16) NOT NULL,
+	example TEXT,
+	document_id INTEGER,
+	created_at DATETIME NOT NULL,
+	CONSTRAINT pk_layout_hints PRIMARY KEY (id),
+	CONSTRAINT fk_layout_hints_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE SET NULL,
+	CONSTRAINT uq_layout_hints_correspondent UNIQUE (correspondent, profile, field)
+);
 CREATE TABLE pages (
 	id INTEGER NOT NULL,
 	document_id INTEGER NOT NULL,
@@ -233,9 +247,10 @@ CREATE INDEX ix_documents_updated_at ON documents (updated_at);
 CREATE INDEX ix_entities_type ON entities (type);
 CREATE INDEX ix_fields_document_id ON fields (document_id);
 CREATE INDEX ix_fields_profile ON fields (profile);
+CREATE INDEX ix_layout_hints_correspondent ON layout_hints (correspondent);
 CREATE UNIQUE INDEX uq_documents_sha256_original ON documents (sha256) WHERE status <> 'duplicate';
 CREATE TRIGGER chunks_fts_ad AFTER DELETE ON chunks BEGIN INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text); END;
 CREATE TRIGGER chunks_fts_ai AFTER INSERT ON chunks BEGIN INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text); END;
 CREATE TRIGGER chunks_fts_au AFTER UPDATE ON chunks BEGIN INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text); INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text); END;
-INSERT INTO alembic_version (version_num) VALUES ('0008');
+INSERT INTO alembic_version (version_num) VALUES ('0009');
 COMMIT;

@@ -195,12 +195,15 @@ class FieldValue:
     engine: str = "rules"
     valid: bool = True
     reason: str | None = None
+    note: str | None = field(default=None, compare=False)  # how it was found (the audit's)
 
     def flag(self, reason: str) -> None:
         self.valid, self.reason = False, reason
 
     def as_row(self) -> dict[str, Any]:
-        return asdict(self)
+        row = asdict(self)
+        del row["note"]
+        return row
 
 
 @dataclass

@@ -343,6 +343,27 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class LayoutHint(Base):
+    """Where a person's correction found a field's value on a correspondent's document: the
+    label beside it and the place from it (same cell, right, below, next line). The next
+    document that names the correspondent is read there first."""
+
+    __tablename__ = "layout_hints"
+    __table_args__ = (UniqueConstraint("correspondent", "profile", "field"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    correspondent: Mapped[str] = mapped_column(String(200), index=True, doc="its name, folded")
+    profile: Mapped[str] = mapped_column(String(64))
+    field: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(Text)
+    place: Mapped[str] = mapped_column(String(16), doc="same, right, below, next_line")
+    example: Mapped[str | None] = mapped_column(Text, doc="the corrected value")
+    document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="SET NULL"), doc="the document it was taught on"
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 # Database objects the migrations create outside the ORM: SQLite's FTS5 index (and its
 # shadow tables) and pgvector's table. Autogenerate leaves them alone.
 UNMAPPED_PREFIXES = ("chunks_fts", "chunk_vectors", "ix_chunks_fts")  # ix_chunks_fts_tsv too

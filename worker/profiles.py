@@ -19,6 +19,7 @@ from docintel.store.db import session_scope
 from docintel.store.records import add_warnings, audit, save_fields
 from docintel.store.schema import Document, Status
 from docintel.worker.content import document_content
+from docintel.worker.teaching import taught_hints
 
 # (embedder, text) -> vector: the profiles' descriptions are embedded once per process
 _VECTORS: dict[tuple[str, str], list[float]] = {}
@@ -51,8 +52,10 @@ def save_profile_fields(
             _VECTORS[(embedder.name, text)] = vector
         return [_VECTORS[(embedder.name, t)] for t in texts]
 
+    text = "\n".join(p.markdown or "" for p in content.pages) or content.markdown
+    hints = taught_hints(s, text)  # a person's corrections of this correspondent first
     found, profile, fields, events = read_profile_fields(
-        content, profiles, doc.kind or "", engine, retrieve, settings, embed
+        content, profiles, doc.kind or "", engine, retrieve, settings, embed, hints
     )
     doc.doc_type, doc.doc_type_confidence = found.doc_type, found.confidence
     save_fields(

@@ -14,6 +14,7 @@ from docintel.pipeline.agent.loop import Retrieve
 from docintel.pipeline.profiles.checks import apply_checks, flag_missing
 from docintel.pipeline.profiles.classify import classify
 from docintel.pipeline.profiles.model import classify_with_model, fields_with_model
+from docintel.pipeline.profiles.reader import Hint
 from docintel.pipeline.profiles.rules import extract_fields
 from docintel.pipeline.profiles.similarity import Embed
 from docintel.pipeline.profiles.spec import OTHER, Profile, ProfileError, load_profiles
@@ -60,6 +61,7 @@ def read_profile_fields(
     retrieve: Retrieve | None = None,
     settings: Settings | None = None,
     embed: Embed | None = None,
+    hints: tuple[Hint, ...] = (),
 ) -> tuple[Classification, Profile | None, list[FieldValue], list[AuditEntry]]:
     """The document's type, its profile, the profile's fields (checked) and the audit
     events saying how; no profile and no fields for a document of type ``other``. On a
@@ -86,7 +88,7 @@ def read_profile_fields(
         events += turns
     fields_how = (last_engine(events) or "model") if fields is not None else "rules"
     if profile and fields is None:
-        fields = extract_fields(profile, content)
+        fields = extract_fields(profile, content, hints)
     fields = fields or []
     if profile and content.einvoice:
         # the XML states each value; the page's reading is kept beside it to compare
@@ -115,6 +117,7 @@ def read_profile_fields(
                 "engine": fields_how,
                 "status": "warning" if flagged else "ok",
                 "content": f"{len(fields)} value(s) for profile {profile.name} by {fields_how}; "
+                + _learned(fields)
                 + (
                     "; ".join(f"{f.field}: {f.reason}" for f in flagged)
                     if flagged
@@ -125,6 +128,12 @@ def read_profile_fields(
             }
         )
     return found, profile, fields, events
+
+
+def _learned(fields: list[FieldValue]) -> str:
+    """What was read where a person's correction of this correspondent taught it."""
+    taught = [f"{f.field} {f.note}" for f in fields if f.engine == "rules+correction"]
+    return ("; ".join(taught) + "; ") if taught else ""
 
 
 def last_engine(events: list[AuditEntry]) -> str | None:

@@ -23,6 +23,7 @@ MIN_EVIDENCE = 2  # distinct pieces of evidence: one word never decides
 MIN_CONFIDENCE = 0.4  # a runner-up this close leaves the document "other"
 HEAD_CHARS = 600  # a keyword in the document's opening weighs more
 TITLE_LINES = 40  # where a document's title stands
+TOP_LINES = 6  # a title among these is what the document says it is
 TITLE, KEYWORD, KEYWORD_HEAD, REQUIRED, FIELD = 4.0, 1.0, 1.5, 1.5, 0.75
 KEYWORDS_AT_MOST = 4.0
 
@@ -54,6 +55,7 @@ def classify_by_words(
     written = bool(content.pages or content.sheets)
     view = View.of(content) if written else None
     headings = [_plain(line.text) for line in lines[:TITLE_LINES] if _heading(line.text)]
+    top = [_plain(line.text) for line in lines[:TOP_LINES] if _heading(line.text)]
     units = label_units(text)
     head = text[:HEAD_CHARS]
     scores: dict[str, float] = {}
@@ -65,6 +67,8 @@ def classify_by_words(
         title = next((t for t in profile.titles if _titled(t, headings)), None)
         if title:
             score, found = score + TITLE, [f"titled '{title}'"]
+            if _titled(title, top):  # the heading a reader sees first: evidence twice over
+                found.append("at the top")
         words = 0.0
         for keyword in profile.keywords:
             if keyword.lower() not in text:

@@ -169,7 +169,9 @@ def _name(text: str) -> str | None:
     name, _, after = first.partition(",")
     # "LG Electronics MobileComm U.S.A., Inc.": a legal form after a comma is the name's own
     first = f"{name},{after}" if LEGAL_FORM.match(after.strip()) else name
-    first = first.strip(" .:-*#")
+    first = first.strip(" :-*#")
+    if first.endswith(".") and not re.search(r"(?:\b\w\.){2,}$|\b(?:Ltd|Inc|Corp|Co)\.$", first):
+        first = first.rstrip(".")  # a full stop, not an abbreviation's ("B.V.", "Ltd.")
     if len(first) < 3 or len(first) > 70 or not re.search(r"[A-Za-zÀ-ÿ]{3}", first):
         return None
     if first.lower() in _countries() or "%" in first:

@@ -43,6 +43,8 @@ class Hint:
     label: str
     place: str  # same, right, below, next_line
     document_id: int | None = None
+    profile: str = ""  # the profile the field is of ("" for any)
+    example: str = ""  # the corrected value (place "name": the correspondent's own name)
 
 
 @dataclass
@@ -255,7 +257,12 @@ class Reader:
         by_name = {s.name: s for s in self.scalars}
         for hint in self.hints:
             spec = by_name.get(hint.field)
-            if spec is None:
+            if spec is None or hint.profile not in ("", self.profile.name):
+                continue
+            if hint.place == "name":
+                found = self._named(spec, hint)
+                if found is not None:
+                    out.append(found)
                 continue
             label = hint.label.lower()
             for cell in self.layout.cells:
@@ -271,6 +278,16 @@ class Reader:
                     out.append(Candidate(spec, value, where, 2.0, how))
                     break
         return out
+
+    def _named(self, spec: FieldSpec, hint: Hint) -> Candidate | None:
+        """The correspondent a person named, where its name stands on this document."""
+        key = " ".join(re.findall(r"\w+", hint.example.lower()))
+        for cell in self.layout.cells:
+            if key and key in " ".join(re.findall(r"\w+", cell.text.lower())):
+                source = f" of document {hint.document_id}" if hint.document_id else ""
+                how = f"learned from a correction{source}: the correspondent's name"
+                return Candidate(spec, Value(hint.example, cell.text), cell, 2.0, how)
+        return None
 
     def _at(self, spec: FieldSpec, cell: Cell, rest: str, place: str) -> tuple[Value, Cell] | None:
         target: Cell | None = cell
@@ -394,6 +411,7 @@ class Reader:
     def _field(self, c: Candidate) -> FieldValue:
         value = c.value
         quote = self.layout.line_text(c.cell.line)
+        taught = c.how.startswith("learned")
         return FieldValue(
             field=c.spec.name,
             value=value.text if c.spec.type != "string" else value.normalized,
@@ -405,7 +423,8 @@ class Reader:
             seconds=c.cell.seconds,
             quote=(quote or c.cell.text)[:500],
             confidence=round(min(0.95, 0.5 + c.score / 2.5), 2),
-            reason=None,
+            engine="rules+correction" if taught else "rules",
+            note=c.how,
         )
 
 

@@ -17,6 +17,8 @@ SCALARS = {
     "issue_date": "issue_date",
     "due_date": "due_date",
     "total": "total",
+    "net": "net",
+    "tax": "tax",
     "vendor": "vendor",
     "buyer": "buyer",
     "vat_id": "vendor_vat",

@@ -34,7 +34,6 @@ LEVELS = [
     ("peppol", "PEPPOL BIS 3"),
     ("en16931", "EN16931"),
     ("comfort", "COMFORT"),
-    ("ferd:invoice:1p0", "ZUGFeRD 1"),
 ]
 
 
@@ -180,6 +179,8 @@ def _cii_date(node: Any, *paths: str) -> str | None:
 
 def _level(guideline: str | None) -> str | None:
     low = (guideline or "").lower().replace(" ", "").replace("_", "")
+    if "ferd:crossindustrydocument:invoice:1p0" in low:  # ZUGFeRD 1: BASIC, COMFORT, EXTENDED
+        return f"ZUGFeRD 1 {low.rsplit(':', 1)[-1].upper()}"
     return next((name for key, name in LEVELS if key in low), None) if low else None
 
 
