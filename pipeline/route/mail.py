@@ -9,6 +9,7 @@ import email.policy
 import re
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 
 from docintel.pipeline.route.office import html_markdown
@@ -34,7 +35,11 @@ class Mail:
 
 
 def read_mail(path: Path) -> Mail:
-    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    """A message, or an mbox of several (each message then a member of its own)."""
+    data = path.read_bytes()
+    if data.startswith(b"From ") and (messages := mbox_messages(path)) and len(messages) > 1:
+        return _mbox(messages)
+    message = email.message_from_bytes(data, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
     fields = {h: str(message[h]) for h in HEADERS if message[h] is not None}
     body, tables = _body(message)
@@ -55,42 +60,99 @@ def read_mail(path: Path) -> Mail:
     return Mail([page], tables, _members(message))
 
 
+def mbox_messages(path: Path) -> list[bytes]:
+    """The messages of an mbox file, each as its own bytes (its 'From ' line left out)."""
+    import mailbox
+
+    box = mailbox.mbox(str(path), create=False)
+    try:
+        return [box.get_bytes(key) for key in box.keys()]
+    finally:
+        box.close()
+
+
+def _mbox(messages: list[bytes]) -> Mail:
+    """An mbox: a page that lists its messages, and each message a member."""
+    lines, members = [], []
+    for n, raw in enumerate(messages, start=1):
+        head = BytesParser(policy=email.policy.default).parsebytes(raw, headersonly=True)
+        subject = str(head.get("subject") or "(no subject)")
+        lines.append(
+            f"{n}. {subject} ({head.get('from') or 'unknown sender'}, {head.get('date') or ''})"
+        )
+        members.append(Member(f"message-{n:04d}.eml", raw))
+    page = PageResult(
+        1,
+        "done",
+        text_source="email",
+        decision=f"an mbox of {len(messages)} messages, each a document",
+        markdown="\n".join([f"A mailbox (mbox) of {len(messages)} messages:", "", *lines]),
+        engine="email",
+    )
+    return Mail([page], [], members)
+
+
 def _body(message: EmailMessage) -> tuple[str, list[TableData]]:
     part = message.get_body(preferencelist=("plain", "html"))
     if part is None:
         return "", []
-    text = part.get_content()
+    try:
+        text = part.get_content()
+    except (LookupError, UnicodeError, KeyError):  # an unknown or wrong charset
+        text = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
     if part.get_content_type() == "text/html":
         return html_markdown(text)
     return text.strip(), []
 
 
 def _members(message: EmailMessage) -> list[Member]:
-    members: list[Member] = []
+    """Every part that is a file, however deep in the message's multiparts: attachments,
+    inline images, attached messages (each a member; their own parts are theirs), the
+    parts of a digest. Text alternatives of the body are the body, not files."""
     body = message.get_body(preferencelist=("plain", "html"))
-    for n, part in enumerate(message.iter_attachments()):
+    members: list[Member] = []
+
+    def visit(part: EmailMessage) -> None:
         if part is body:
-            continue
-        name = _safe_name(part.get_filename() or "", part.get_content_type(), n)
-        if part.get_content_type() == "message/rfc822":
-            inner = part.get_content()
-            data = inner.as_bytes() if hasattr(inner, "as_bytes") else bytes(inner)
-        else:
-            data = part.get_payload(decode=True) or b""
-        if data:
-            members.append(Member(name, data))
-    # inline images referenced by the HTML body (Content-ID) are parts of their own too
-    for n, part in enumerate(message.walk()):
-        if (
-            part.get_content_maintype() == "image"
-            and part.get("Content-ID")
-            and not any(part is a for a in message.iter_attachments())
-        ):
-            data = part.get_payload(decode=True) or b""
+            return
+        kind = part.get_content_type()
+        if kind in ("message/rfc822", "message/global"):
+            data = _message_bytes(part)
             if data:
-                name = _safe_name(part.get_filename() or "", part.get_content_type(), 100 + n)
-                members.append(Member(name, data))
+                members.append(
+                    Member(_safe_name(part.get_filename() or "", kind, len(members)), data)
+                )
+            return
+        if part.is_multipart():
+            for inner in part.iter_parts():
+                visit(inner)  # type: ignore[arg-type]
+            return
+        named = part.is_attachment() or part.get_filename()
+        if part.get_content_maintype() == "text" and not named:
+            return  # another rendering of the body
+        data = part.get_payload(decode=True) or b""
+        if data:
+            members.append(Member(_safe_name(part.get_filename() or "", kind, len(members)), data))
+
+    if message.is_multipart():
+        for part in message.iter_parts():
+            visit(part)  # type: ignore[arg-type]
+    elif message is not body:
+        visit(message)
     return members
+
+
+def _message_bytes(part: EmailMessage) -> bytes:
+    """An attached message's own bytes, as they came (re-encoding its headers can fail on
+    a malformed one)."""
+    inner = part.get_payload()
+    inner = inner[0] if isinstance(inner, list) and inner else inner
+    if isinstance(inner, bytes | str):
+        return inner.encode("utf-8", "surrogateescape") if isinstance(inner, str) else inner
+    try:
+        return inner.as_bytes(policy=email.policy.compat32)
+    except (UnicodeError, ValueError, TypeError):
+        return str(inner).encode("utf-8", "replace")
 
 
 def _safe_name(name: str, content_type: str, n: int) -> str:

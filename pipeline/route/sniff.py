@@ -163,20 +163,44 @@ def _sniff_compressed(path: Path | None, name: str) -> Sniffed:
     )
 
 
-_MAIL_HEADERS = ("from:", "to:", "subject:", "date:", "message-id:", "mime-version:",
-                 "received:", "return-path:", "delivered-to:", "reply-to:")  # fmt: skip
+_MAIL_HEADERS = {"from", "to", "cc", "subject", "date", "message-id", "mime-version", "received",
+                 "return-path", "delivered-to", "reply-to", "sender", "in-reply-to", "references",
+                 "content-type", "content-transfer-encoding", "x-mailer"}  # fmt: skip
+# a message's own: two of the others alone could be a memo's "Date:" and "To:"
+_MAIL_ONLY = {"from", "received", "message-id", "mime-version", "content-type", "return-path"}
+_HEADER_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):")
 
 
 def _looks_like_mail(head: bytes) -> bool:
-    """An RFC 5322 message: it opens with header lines, and several are ones every mail
-    has."""
-    text = decode_text(head[:4096])
-    lines = text.splitlines()
-    if not lines or not re.match(r"^[A-Za-z][A-Za-z0-9-]*: ", lines[0]):
+    """An RFC 5322 message (or an mbox's first): an optional mbox 'From ' line, then a block
+    of header lines only, with a message's own headers among them: 'Content-Type:' first,
+    a short block and an mbox line all count."""
+    lines = decode_text(head[:HEAD_BYTES]).splitlines()
+    if len(head) >= HEAD_BYTES:
+        lines = lines[:-1]  # the head may end inside a line
+    while lines and lines[0] and not lines[0].strip():
+        lines = lines[1:]  # a line of spaces before the headers (the parser allows it)
+    mbox = bool(lines) and re.match(r"^From \S", lines[0]) is not None
+    lines = lines[1:] if mbox else lines
+    if not lines or not _HEADER_LINE.match(lines[0]):
         return False
-    block = "\n".join(lines[: next((i for i, ln in enumerate(lines) if not ln.strip()), 60)])
-    found = {h for h in _MAIL_HEADERS if re.search(rf"(?im)^{h} ", block)}
-    return len(found) >= 3 and ("from:" in found or "received:" in found)
+    names: list[str] = []
+    ended = False
+    for line in lines[:400]:
+        if not line.strip():
+            ended = True
+            break
+        if line[:1] in (" ", "\t"):
+            continue  # a folded header goes on
+        m = _HEADER_LINE.match(line)
+        if m is None:
+            return False  # text that is no header, before any blank line: not a message
+        names.append(m.group(1).lower())
+    known = set(names) & _MAIL_HEADERS
+    if (mbox and known) or len(known) >= 3 or (len(known) >= 2 and known & _MAIL_ONLY):
+        return True
+    # a block of headers longer than the head (signatures, relays' stamps) is a message's
+    return not ended and len(names) >= 8 and bool(known)
 
 
 def _sniff_ole2(name: str) -> Sniffed:
