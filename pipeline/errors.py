@@ -49,13 +49,14 @@ _DAMAGED_WORDS = (
     "image file is truncated",
     "broken data stream",
     "cannot identify image file",
+    "cannot find loader",
     "truncated file",
     "unexpected end of",
     "premature end",
     "there is no item named",
 )
 _ENCRYPTED_WORDS = ("encrypted", "password required", "password is required")
-_ENTITY_WORDS = ("entity", "amplification", "dtd")
+_ENTITY_WORDS = ("entity", "entities", "amplification", "dtd")
 
 
 def _names(exc: BaseException) -> set[str]:
@@ -76,7 +77,7 @@ def input_error(exc: BaseException, name: str) -> str | None:
     bad; None where it says nothing about the file."""
     for e in _chain(exc):
         detail = str(e).strip() or type(e).__name__
-        text = detail.lower()
+        text = f"{type(e).__name__} {detail}".lower()  # defusedxml says it in the name
         names = _names(e)
         if any(word in text for word in _ENCRYPTED_WORDS) and not names & _XML:
             return (

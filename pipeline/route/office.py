@@ -16,6 +16,8 @@ from pathlib import Path
 
 from docintel.pipeline.errors import DocumentError
 from docintel.pipeline.pages.fields import markdown_tables
+from docintel.pipeline.route.slides import read_pptx
+from docintel.pipeline.route.word import grid_table, read_docx
 from docintel.pipeline.types import PageResult, TableData, table_markdown
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -118,96 +120,11 @@ def _image_blob(part) -> bytes | None:  # type: ignore[no-untyped-def]
         return None
     try:
         with Image.open(io.BytesIO(blob)) as image:
-            if min(image.size) < MIN_IMAGE_SIDE:
-                return None
+            if min(image.size) < MIN_IMAGE_SIDE or image.format in ("WMF", "EMF"):
+                return None  # too small to hold text, or vector art Pillow cannot draw
     except OSError:
         return None
     return blob
-
-
-def read_docx(path: Path) -> tuple[list[str], list[TableData], list[bytes]]:
-    import docx
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
-
-    document = docx.Document(str(path))
-    parts: list[str] = []
-    tables: list[TableData] = []
-    images: list[bytes] = []
-    related = document.part.related_parts
-    for child in document.element.body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            line = _paragraph(Paragraph(child, document))
-            if line:
-                parts.append(line)
-            for rid in child.xpath(".//a:blip/@r:embed"):
-                blob = _image_blob(related.get(rid))
-                if blob is not None:
-                    parts.append(f"\x00IMG{len(images)}\x00")
-                    images.append(blob)
-        elif tag == "tbl":
-            table = _grid_table(
-                [[c.text.strip() for c in row.cells] for row in Table(child, document).rows]
-            )
-            if table is not None:
-                tables.append(table.placed(1, len(tables), "python-docx"))
-                parts.append(table_markdown(table))
-    return ["\n\n".join(parts)], tables, images
-
-
-def _paragraph(paragraph) -> str:  # type: ignore[no-untyped-def]
-    text = paragraph.text.strip()
-    if not text:
-        return ""
-    style = (paragraph.style.name if paragraph.style is not None else "") or ""
-    if style == "Title":
-        return f"# {text}"
-    if m := re.match(r"Heading (\d)", style):
-        return f"{'#' * min(6, int(m.group(1)) + 1)} {text}"
-    if style.startswith("List"):
-        return f"- {text}"
-    return text
-
-
-def read_pptx(path: Path) -> tuple[list[str], list[TableData], list[bytes]]:
-    from pptx import Presentation
-    from pptx.enum.shapes import MSO_SHAPE_TYPE
-
-    slides: list[str] = []
-    tables: list[TableData] = []
-    images: list[bytes] = []
-    for number, slide in enumerate(Presentation(str(path)).slides, start=1):
-        parts: list[str] = []
-        title = slide.shapes.title
-        if title is not None and title.text_frame.text.strip():
-            parts.append(f"## {title.text_frame.text.strip()}")
-        for shape in slide.shapes:
-            if shape is title:
-                continue
-            if getattr(shape, "has_table", False) and shape.has_table:
-                grid = [[c.text.strip() for c in row.cells] for row in shape.table.rows]
-                table = _grid_table(grid)
-                if table is not None:
-                    index = sum(1 for t in tables if t.page == number)
-                    tables.append(table.placed(number, index, "python-pptx"))
-                    parts.append(table_markdown(table))
-            elif shape.shape_type == MSO_SHAPE_TYPE.PICTURE:
-                blob = _image_blob(shape.image)
-                if blob is not None:
-                    parts.append(f"\x00IMG{len(images)}\x00")
-                    images.append(blob)
-            elif getattr(shape, "has_text_frame", False) and shape.has_text_frame:
-                for paragraph in shape.text_frame.paragraphs:
-                    text = "".join(run.text for run in paragraph.runs).strip()
-                    if text:
-                        parts.append(
-                            ("  " * paragraph.level + "- " + text) if paragraph.level else text
-                        )
-        if slide.has_notes_slide and slide.notes_slide.notes_text_frame.text.strip():
-            parts.append(f"*Notes:* {slide.notes_slide.notes_text_frame.text.strip()}")
-        slides.append("\n\n".join(parts))
-    return slides, tables, images
 
 
 class _Html(HTMLParser):
@@ -251,7 +168,7 @@ class _Html(HTMLParser):
             self.grid[-1].append(" ".join("".join(self.cell).split()))
             self.cell = None
         elif tag == "table" and self.grid is not None:
-            table = _grid_table([row for row in self.grid if row])
+            table = grid_table([row for row in self.grid if row])
             self.grid = None
             if table is not None:
                 self.tables.append(table.placed(1, len(self.tables), "html"))
@@ -280,15 +197,6 @@ def html_markdown(html: str) -> tuple[str, list[TableData]]:
     parser.close()
     parser._flush()
     return "\n\n".join(parser.parts), parser.tables
-
-
-def _grid_table(grid: list[list[str]]) -> TableData | None:
-    grid = [row for row in grid if any(cell for cell in row)]
-    if len(grid) < 2 or max(len(r) for r in grid) < 2:
-        return None
-    width = max(len(r) for r in grid)
-    grid = [r + [""] * (width - len(r)) for r in grid]
-    return TableData(headers=grid[0], rows=grid[1:])
 
 
 def _via_libreoffice(path: Path, media_type: str) -> tuple[list[PageResult], list[TableData], str]:
