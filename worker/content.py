@@ -65,6 +65,14 @@ def route_reasons(session: Session, doc_id: int, pages: list[int]) -> dict[int, 
     return {page: decision for page, decision in rows}
 
 
+def route_fields(session: Session, doc_id: int, pages: list[int]) -> dict[int, dict[str, str]]:
+    """The form widgets route read on each of ``pages`` (they stand whatever reads the text)."""
+    rows = session.execute(
+        select(Page.page, Page.fields).where(Page.document_id == doc_id, Page.page.in_(pages))
+    )
+    return {page: dict(fields) for page, fields in rows if fields}
+
+
 def planned_windows(session: Session, doc_id: int, windows: list[int]) -> list[Segment]:
     rows = session.scalars(
         select(AudioSegment)

@@ -19,7 +19,7 @@ from docintel.pipeline.agent import extract_document, injection_warning
 from docintel.pipeline.agent.chunks import document_chunks, table_chunk_warnings
 from docintel.pipeline.audio.asr import transcribe
 from docintel.pipeline.merge import merge as merge_content
-from docintel.pipeline.pages import read_pages, unreadable_warnings
+from docintel.pipeline.pages import keep_form_fields, read_pages, unreadable_warnings
 from docintel.pipeline.route import route_file
 from docintel.pipeline.types import DocumentContent
 from docintel.store.records import (
@@ -36,7 +36,12 @@ from docintel.store.search import save_chunks
 from docintel.worker import workflow
 from docintel.worker.app import QUEUES
 from docintel.worker.children import attachment_summaries, register_children
-from docintel.worker.content import document_content, planned_windows, route_reasons
+from docintel.worker.content import (
+    document_content,
+    planned_windows,
+    route_fields,
+    route_reasons,
+)
 from docintel.worker.guard import FIRST_RUN, run_step
 from docintel.worker.indexing import IndexLock, index_pending, pending_count
 from docintel.worker.profiles import save_profile_fields
@@ -116,6 +121,7 @@ def page(self: Task, sha256: str, pages: list[int]) -> None:
     def body(s: Session, doc: Document, rt: Runtime) -> None:
         reasons = route_reasons(s, doc.id, pages)
         reads = read_pages(_source(doc), doc.kind or "", pages, rt.settings, rt.engine(), reasons)
+        keep_form_fields(reads, route_fields(s, doc.id, pages))
         for read in reads:
             for event in read.audits:
                 audit(s, run=sha256, document_id=doc.id, **event)

@@ -30,13 +30,50 @@ def read_pages(
     else:
         from docintel.pipeline.pages.cpu import read_page_cpu
 
-        reads = _in_parallel(lambda p: read_page_cpu(path, kind, p, settings), pages)
+        reads = _in_parallel(
+            _guarded(lambda p: read_page_cpu(path, kind, p, settings), kind), pages
+        )
     for read in reads:
         why = (reasons or {}).get(read.page.page)
         decision = read.page.decision or ""
         if why and not decision.startswith(why):
             read.page.decision = f"{why}; {decision}"
     return reads
+
+
+def _guarded(read: Callable[[int], PageRead], kind: str) -> Callable[[int], PageRead]:
+    """A picture inside a document (an Office file's, a PDF page's) that is damaged or of a
+    kind no reader draws fails its own page, with the reason, not the document; a picture
+    file is the document, and fails it."""
+    from docintel.pipeline.errors import input_error
+    from docintel.pipeline.types import PageResult
+
+    def guarded(page: int) -> PageRead:
+        try:
+            return read(page)
+        except Exception as exc:
+            reason = input_error(exc, f"the picture on page {page}")
+            if kind == "image" or reason is None:
+                raise
+            return PageRead(PageResult(page, "failed", error=reason))
+
+    return guarded
+
+
+def keep_form_fields(reads: list[PageRead], widgets: dict[int, dict[str, str]]) -> None:
+    """A page read off its image keeps the form widgets route read from the file: their
+    values win over what the image seemed to say, and stand in its text."""
+    for read in reads:
+        found = widgets.get(read.page.page)
+        if not found:
+            continue
+        read.page.fields = {**(read.page.fields or {}), **found}
+        text = read.page.markdown or ""
+        missing = [f"{k}: {v}" for k, v in found.items() if str(v) not in text]
+        if missing:
+            read.page.markdown = (text + "\n\n" + "\n".join(missing)).strip()
+        if read.page.kind in (None, "blank", "text"):
+            read.page.kind = "form"
 
 
 def unreadable_warnings(reads: list[PageRead]) -> list[str]:

@@ -207,8 +207,10 @@ def _route_pdf(path: Path, settings: Settings, media_type: str) -> Routed:
                 height=page.height,
                 engine="pymupdf" if source else None,
                 error=page.error,
-                fields=page.fields if source else {},
-                kind="form" if source and page.fields else None,
+                # a form's widgets are read on every page, whatever reads its text: a sparse
+                # form page goes to OCR and keeps its filled values
+                fields=page.fields,
+                kind="form" if page.fields else None,
             )
         )
         if source:

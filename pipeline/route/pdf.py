@@ -13,6 +13,7 @@ from typing import Any
 from docintel.pipeline.errors import DocumentError
 from docintel.pipeline.route.einvoice import EInvoice, embedded_einvoice
 from docintel.pipeline.route.pdf_forms import form_widgets, widget_free
+from docintel.pipeline.route.pdf_rotation import upright
 from docintel.pipeline.route.pdf_tables import find_tables, inside
 from docintel.pipeline.types import TableData, table_markdown
 
@@ -144,13 +145,19 @@ def _ranges(numbers: list[int]) -> str:
 
 
 def _read_page(doc: Any, index: int) -> PageText:
+    turned = None
     try:
         page = doc.load_page(index)
         textpage = page.get_textpage()  # one pass over the page's content for both reads
         words = reading_order(page.get_text("words", textpage=textpage))
-        raw = page.get_text("text", textpage=textpage)
         fields, widgets = form_widgets(page, words)
-        words = widget_free(words, widgets)
+        turned = upright(doc, index, words)
+        if turned is not None:  # text that runs up or down the sheet: read it turned
+            page = turned[1]
+            textpage = page.get_textpage()
+            words = reading_order(page.get_text("words", textpage=textpage))
+        raw = page.get_text("text", textpage=textpage)
+        words = widget_free(words, widgets) if turned is None else words
         tables = find_tables(page, words)
         markdown = page_markdown(words, tables, fields)
     except Exception as exc:  # a page tree entry that points at garbage

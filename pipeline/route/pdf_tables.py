@@ -28,15 +28,22 @@ def ruled_tables(page: Any, words: list[Word]) -> list[TableData]:
     try:
         # use_layout=False: PyMuPDF 2's layout model finds the same tables 4x slower here.
         # clip: the finder turns every character it is given into a dict (140 ms on a
-        # full page); a grid holds only the characters inside its rules.
-        found = page.find_tables(use_layout=False, clip=ruled)
+        # full page); a grid holds only the characters near its rules. The clip spans the
+        # page's width and a few lines above and below the rules: a table's first column
+        # or its header standing outside the drawn lines is never cut off.
+        found = page.find_tables(use_layout=False, clip=_around(ruled, page.rect))
     except Exception:
         return []
     tables: list[TableData] = []
     for tab in found.tables:
         grid = [[_cell_text(cell, words) for cell in row.cells] for row in tab.rows]
-        grid = [row for row in grid if any(row)]
+        grid = _compact([row for row in grid if any(row)])
         if len(grid) < 2 or max(len(r) for r in grid) < 2:
+            continue
+        if _framed(tab, words):
+            # a frame, not a grid: a few cells each holding many lines in columns of their
+            # own; the word-alignment reader reads what the frame holds
+            tables += aligned_tables([w for w in words if inside(w, tuple(tab.bbox))])
             continue
         # PyMuPDF's header finder (30 ms a table) is asked only where a header above the
         # grid is possible at all.
@@ -47,6 +54,41 @@ def ruled_tables(page: Any, words: list[Word]) -> list[TableData]:
             headers, rows = grid[0], grid[1:]
         tables.append(TableData(headers=headers, rows=rows, bbox=tuple(tab.bbox)))
     return tables
+
+
+def _around(
+    box: tuple[float, float, float, float], page: Any, lines: float = 36.0
+) -> tuple[float, float, float, float]:
+    """The ruled box widened to the page's width and a few lines up and down."""
+    return (page.x0, max(page.y0, box[1] - lines), page.x1, min(page.y1, box[3] + lines))
+
+
+def _compact(grid: list[list[str]]) -> list[list[str]]:
+    """A grid without the columns empty in every row (rules drawn closer than the text's
+    columns make them)."""
+    if not grid:
+        return grid
+    width = max(len(r) for r in grid)
+    rows = [r + [""] * (width - len(r)) for r in grid]
+    keep = [c for c in range(width) if any(r[c] for r in rows)]
+    return [[r[c] for c in keep] for r in rows]
+
+
+def _framed(tab: Any, words: list[Word]) -> bool:
+    """Whether a ruled 'table' is a frame: a few rows whose cells each hold four lines or
+    more of text, the text in most of them. A real grid's cells hold a line or three."""
+    if len(tab.rows) > 6:
+        return False
+    held = deep = 0
+    for row in tab.rows:
+        for bbox in row.cells:
+            if bbox is None:
+                continue
+            inner = [w for w in words if inside(w, bbox)]
+            held += len(inner)
+            if len(visual_lines(inner)) >= 4:
+                deep += len(inner)
+    return held > 0 and deep >= 0.5 * held
 
 
 def _text_just_above(row: Any, words: list[Word]) -> bool:
