@@ -301,3 +301,30 @@ def test_tiny_gemma_windows_batching_translation_and_stitching(
     assert a["engine"] == "gemma" and a["language"] == "de"
     audio_events = [e for e in result["audit"] if e["step"].startswith("audio:")]
     assert len(audio_events) == 5 and all(e["prompt_tokens"] > 0 for e in audio_events)
+
+
+MENU = (
+    "If you know the extension of the person you are calling, you may dial it at any time. "
+    "For the sales department, press one. For technical support, press two. "
+    "To repeat this menu, press nine."
+)
+
+
+def test_context_never_deletes_a_sentence_said_again(embedded):
+    """A voice menu says its prompt, pauses, and says it again: decoded with the text said
+    before it as the prompt, the real engine skips the repeat (17 of 52 words); the
+    pipeline's decode keeps it."""
+    from docintel.pipeline.audio.whisper import decode_speech, whisper_model
+    from docintel.testkit.audio_samples import speak
+
+    pause = np.zeros(int(0.8 * RATE), dtype=np.float32)
+    later = "Please stay on the line and your call will be answered in the order it was received."
+    samples = np.concatenate([speak(MENU), pause, speak(later), pause]).astype(np.float32)
+    settings = get_settings()
+    words, _ = decode_speech(
+        whisper_model(settings), samples, settings, None, MENU, [(0.0, len(samples) / RATE)]
+    )
+    heard = norm(" ".join(w[0] for w in words))
+    assert "for the sales department press one" in heard
+    assert "answered in the order it was received" in heard
+    assert len(heard.split()) >= 0.8 * len(norm(MENU + " " + later).split())

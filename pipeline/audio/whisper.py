@@ -117,7 +117,7 @@ def with_whisper(
         ]
         started = time.perf_counter()
         speech = [(a - start, b - start) for a, b in spoken]
-        words, found = _decode(model, piece, settings, language, context, speech)
+        words, found = decode_speech(model, piece, settings, language, context, speech)
         decode_ms += (time.perf_counter() - started) * 1000
         detected = detected or found
         heard += [[t, round(a + start, 3), round(b + start, 3), p] for t, a, b, p in words]
@@ -215,7 +215,7 @@ def words_by_window(words: list[list[Any]], windows: list[Segment]) -> dict[int,
     return out
 
 
-def _decode(
+def decode_speech(
     model: Any,
     samples: Any,
     settings: Settings,
@@ -224,22 +224,58 @@ def _decode(
     speech: list[tuple[float, float]] | None = None,
 ) -> tuple[list[list[Any]], str | None]:
     """Words of a stretch of speech, each with its times within it, decoded with
-    ``context`` (the text said before it) as the prompt. Word times are spread over the
-    speech (``speech``: (start, end) within the stretch) of each of whisper's timed
-    segments by length: decoding with ``word_timestamps`` changes where whisper's own
-    windows start, and lost whole sentences with a prompt (bench/fidelity.py); the text
-    matters more than the last tenth of a second."""
+    ``context`` (the text said before it) as the prompt. Context never deletes speech: a
+    sentence said again (a menu's prompt repeated after a pause) is often skipped by a
+    decoder that was just told it, and such a decode is done again without the context;
+    the reading that keeps more words stands. Word times are spread over the speech
+    (``speech``: (start, end) within the stretch) of each of whisper's timed segments by
+    length: decoding with ``word_timestamps`` changes where whisper's own windows start, and
+    lost whole sentences with a prompt (bench/fidelity.py); the text matters more than the
+    last tenth of a second."""
+    segments, language_found = _segments(model, samples, settings, language, context[-800:])
+    if context and _skipped_speech(segments, speech or [], len(samples) / AUDIO_RATE):
+        bare, found = _segments(model, samples, settings, language, "")
+        if _word_count(bare) > _word_count(segments):
+            segments, language_found = bare, found
+    words: list[list[Any]] = []
+    for seg in segments:
+        words += spread_words(seg.text, seg.start, seg.end, speech or [])
+    return monotonic_words(words), language_found
+
+
+def _segments(
+    model: Any, samples: Any, settings: Settings, language: str | None, prompt: str
+) -> tuple[list[Any], str | None]:
     segments, info = model.transcribe(
         samples,
         language=language,
         beam_size=settings.asr_beam_size,
         vad_filter=False,
-        initial_prompt=context[-800:] or None,
+        initial_prompt=prompt or None,
     )
-    words: list[list[Any]] = []
-    for seg in segments:
-        words += spread_words(seg.text, seg.start, seg.end, speech or [])
-    return monotonic_words(words), info.language
+    return list(segments), info.language
+
+
+def _word_count(segments: list[Any]) -> int:
+    return sum(len(seg.text.split()) for seg in segments)
+
+
+# Speech runs at 2-3 words a second; a segment of whisper's that holds under one word per
+# second of the speech it spans has left words out.
+MIN_WORDS_PER_SPEECH_S = 1.0
+MIN_SPAN_S = 4.0
+
+
+def _skipped_speech(segments: list[Any], speech: list[tuple[float, float]], seconds: float) -> bool:
+    """Whether a decode left speech out: a segment (or the stretch, where whisper said
+    nothing) spans seconds of speech with far too few words for them."""
+    spans = [(seg.start, seg.end, len(seg.text.split())) for seg in segments] or [(0.0, seconds, 0)]
+    for start, end, count in spans:
+        said = sum(max(0.0, min(end, b) - max(start, a)) for a, b in speech) if speech else 0.0
+        said = said or (end - start)
+        if said >= MIN_SPAN_S and count < MIN_WORDS_PER_SPEECH_S * said:
+            return True
+    return False
 
 
 def spread_words(
@@ -294,7 +330,7 @@ def _redecode_short(
         expected = usual * seconds
         if seconds < 3 or len(seg.words) >= 0.5 * expected:
             continue
-        words, _ = _decode(model, audio[seg.window], settings, language, "")
+        words, _ = decode_speech(model, audio[seg.window], settings, language, "")
         if len(words) > len(seg.words):
             seg.words = words
             seg.timings["raw_text"] = " ".join(w[0] for w in words)
