@@ -2,6 +2,8 @@
 
     python bench/fidelity.py [--make DIR] [--set DIR] [--per-kind 4] [--recordings N]
                              [--real-from DIR]
+    python bench/fidelity.py --real-set DIR [--classes email docx ...]   (fidelity_real.py)
+    python bench/fidelity.py --generated [--classes ...]   (fidelity_generated.py, same scorer)
 
 Builds (``--make``, once) a set of files of known content: photographed and scanned mixed
 pages (letterhead, paragraph, ruled table, totals, IBAN, footer; skewed, JPEG), unruled-table
@@ -368,7 +370,28 @@ def main() -> None:
         help="a folder with tabula_py-2.9.3.tar.gz and pocketsphinx-5.1.1.tar.gz: add their "
         "real PDFs and recordings, with references, to a new set",
     )
+    ap.add_argument(
+        "--real-set",
+        type=Path,
+        help="a folder of real files by class, each with manifest.jsonl (bench/fidelity_real.py)",
+    )
+    ap.add_argument(
+        "--generated",
+        action="store_true",
+        help="score a file per fidelity class, built here, with the real set's scorer",
+    )
+    ap.add_argument("--classes", nargs="*", help="with --real-set: these classes only")
     args = ap.parse_args()
+    if args.real_set or args.generated:
+        from fidelity_real import CLASSES, run
+
+        folder = args.real_set
+        if args.generated:
+            from fidelity_generated import make
+
+            folder = make(Path(tempfile.mkdtemp(prefix="fidelity-generated-")))
+        run(folder, args.classes or list(CLASSES))
+        return
     folder = args.set or args.make or Path(tempfile.mkdtemp(prefix="fidelity-set-"))
     if args.make or not args.set:
         make_set(folder, args.per_kind, args.recordings, args.real_from)
