@@ -170,8 +170,9 @@ def make(folder: Path) -> Path:
     add("other", fs.poem(where("other", "poem.pdf")), {})
     for cls, items in built.items():
         lines = [
-            json.dumps({"file": p.name, "source": "docintel.testkit.fidelity_samples",
-                        "reference": ref})  # fmt: skip
+            json.dumps(
+                {"file": p.name, "source": "docintel.testkit.fidelity_samples", "reference": ref}
+            )  # fmt: skip
             for p, ref in items
         ]
         (folder / cls / "manifest.jsonl").write_text("\n".join(lines) + "\n")
