@@ -5,7 +5,6 @@ error naming the package when it is not."""
 
 from __future__ import annotations
 
-import io
 import re
 import shutil
 import subprocess
@@ -68,7 +67,6 @@ def _done(
 
 
 IMAGE_MARK = "<!-- image page {} -->"  # where an image's text goes, once read
-MIN_IMAGE_SIDE = 32  # smaller pictures are bullets and icons, not text
 
 
 def _with_images(
@@ -109,22 +107,6 @@ def _office_images(path: str, _mtime_ns: int, _size: int) -> tuple[int, list[byt
     reader = read_docx if media_type == DOCX else read_pptx
     sections, _tables, images = reader(Path(path))
     return len(sections) + 1, images
-
-
-def _image_blob(part) -> bytes | None:  # type: ignore[no-untyped-def]
-    """An image part's bytes where it is large enough to hold text."""
-    from PIL import Image
-
-    blob = getattr(part, "blob", None)
-    if not blob:
-        return None
-    try:
-        with Image.open(io.BytesIO(blob)) as image:
-            if min(image.size) < MIN_IMAGE_SIDE or image.format in ("WMF", "EMF"):
-                return None  # too small to hold text, or vector art Pillow cannot draw
-    except OSError:
-        return None
-    return blob
 
 
 class _Html(HTMLParser):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from docintel.pipeline.route.word import grid_table
+from docintel.pipeline.route.word import grid_table, image_blob
 from docintel.pipeline.types import TableData, table_markdown
 
 
@@ -15,9 +15,7 @@ def read_pptx(path: Any) -> tuple[list[str], list[TableData], list[bytes]]:
     """(one Markdown section per slide, the tables, the pictures' bytes)."""
     from pptx import Presentation
 
-    from docintel.pipeline.route.office import _image_blob
-
-    deck = _Deck(_image_blob)
+    deck = _Deck(image_blob)
     for number, slide in enumerate(Presentation(str(path)).slides, start=1):
         deck.slide(number, slide)
     return deck.slides, deck.tables, deck.images

@@ -12,16 +12,15 @@ from typing import Any
 from docintel.pipeline.types import TableData, table_markdown
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+MIN_IMAGE_SIDE = 32  # smaller pictures are bullets and icons, not text
 
 
 def read_docx(path: Any) -> tuple[list[str], list[TableData], list[bytes]]:
     """(the document as one section of Markdown, its tables, its pictures' bytes)."""
     import docx
 
-    from docintel.pipeline.route.office import _image_blob
-
     document = docx.Document(str(path))
-    reader = _Reader(document, _image_blob)
+    reader = _Reader(document, image_blob)
     reader.block(document.element.body)
     head, foot = _headers_and_footers(document)
     parts = [*(f"*Header:* {h}" for h in head), *reader.parts, *(f"*Footer:* {f}" for f in foot)]
@@ -141,3 +140,21 @@ def grid_table(grid: list[list[str]]) -> TableData | None:
     width = max(len(r) for r in grid)
     grid = [r + [""] * (width - len(r)) for r in grid]
     return TableData(headers=grid[0], rows=grid[1:])
+
+
+def image_blob(part: Any) -> bytes | None:
+    """An image part's bytes where it is large enough to hold text."""
+    import io
+
+    from PIL import Image
+
+    blob = getattr(part, "blob", None)
+    if not blob:
+        return None
+    try:
+        with Image.open(io.BytesIO(blob)) as image:
+            if min(image.size) < MIN_IMAGE_SIDE or image.format in ("WMF", "EMF"):
+                return None  # too small to hold text, or vector art Pillow cannot draw
+    except OSError:
+        return None
+    return blob
