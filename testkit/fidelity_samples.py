@@ -191,6 +191,39 @@ def framed_table(path: Path) -> Path:
     return path
 
 
+PROSE = (
+    "The depot counts its stock at the close of every quarter. Differences above five "
+    "cartons are counted again by a second team before the figures are signed, and every "
+    "recount is written in the log with the name of the person who made it. The table "
+    "beside this paragraph lists the items counted in the northern and southern halls, "
+    "with the quantity found and the value at the closing price."
+)
+
+
+def ruled_rows_two_columns(path: Path) -> Path:
+    """A paper's page: a table drawn with horizontal rules only (above the header, under it,
+    under the last row) in the left column, prose in the right column beside it."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.draw_line((50, 40), (545, 40), width=0.5)  # the page's header rule, both columns
+    page.insert_text((50, 34), "Journal of Depot Studies 12 (2026)", fontsize=8)
+    xs = [54.0, 130.0, 180.0, 235.0]
+    top = 100.0
+    page.insert_text((54, top - 14), "Table 2  Stock counted by item", fontsize=8)
+    page.draw_line((50, top - 8), (290, top - 8), width=0.8)
+    for r, row in enumerate(GRID):
+        for x, cell in zip(xs, row, strict=True):
+            page.insert_text((x, top + 4 + 13 * r), cell, fontsize=8)
+        if r == 0:
+            page.draw_line((50, top + 8), (290, top + 8), width=0.4)
+    page.draw_line((50, top + 10 + 13 * (len(GRID) - 1)), (290, top + 10 + 13 * (len(GRID) - 1)))
+    page.insert_textbox(pymupdf.Rect(310, top - 20, 545, top + 200), PROSE, fontsize=9)
+    doc.save(path)
+    return path
+
+
 def sideways_table(path: Path) -> Path:
     """A landscape table printed on a portrait page: every line runs bottom to top."""
     import pymupdf

@@ -107,3 +107,12 @@ def test_form_widgets_stand_on_a_page_read_off_its_image(embedded, tmp_path):
     assert page["text_source"] == "tesseract"  # the page is a picture of its labels
     assert {k: page["fields"].get(k) for k in values} == values
     assert "Permit number: PX-204417" in page["markdown"]
+
+
+def test_a_table_ruled_by_rows_only_is_read_apart_from_the_prose_beside_it(tmp_path):
+    """A paper's table: horizontal rules only, in one column of two; the prose in the other
+    column is no column of the table."""
+    routed = route_file(fs.ruled_rows_two_columns(tmp_path / "paper.pdf"), Settings())
+    (table,) = routed.tables
+    assert [table.headers, *table.rows] == fs.GRID
+    assert "The depot counts its stock" in (routed.pages[0].markdown or "")

@@ -1,6 +1,7 @@
 """Tables on digital PDF pages: ruled tables through PyMuPDF's table finder, and unruled
 ones (columns aligned with spaces, no lines: how most exported reports look) from the
-alignment of the words themselves. Each cell's text is rebuilt from the words inside it,
+alignment of the words themselves (inside their rules, where only horizontal ones are
+drawn: ``pdf_bands``). Each cell's text is rebuilt from the words inside it,
 so values like '$ 10.000,00' or '20-27083460-5' stay whole."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
+from docintel.pipeline.route.pdf_bands import rule_bands
 from docintel.pipeline.types import TableData
 
 # A word tuple from PyMuPDF: (x0, y0, x1, y1, text, block, line, word)
@@ -17,6 +19,15 @@ Word = tuple[float, float, float, float, str, int, int, int]
 def find_tables(page: Any, words: list[Word]) -> list[TableData]:
     tables = ruled_tables(page, words)
     boxes = [t.bbox for t in tables if t.bbox]
+    for band in rule_bands(page, words):
+        # a table ruled by rows only: its words read apart from the prose beside it
+        middle = ((band[0] + band[2]) / 2, (band[1] + band[3]) / 2)
+        if any(inside((*middle, *middle, "", 0, 0, 0), b) for b in boxes):
+            continue
+        inner = [w for w in words if inside(w, band) and not any(inside(w, b) for b in boxes)]
+        for table in aligned_tables(inner):
+            tables.append(table)
+            boxes.append(table.bbox)
     free = [w for w in words if not any(inside(w, b) for b in boxes)]
     return sorted(tables + aligned_tables(free), key=lambda t: t.bbox[1] if t.bbox else 0.0)
 
