@@ -300,6 +300,7 @@ def shown(cell: Any) -> str:
             "mmmm": _MONTHS[moment.month - 1], "mmm": _MONTHS[moment.month - 1][:3],
             "mm": f"{moment.minute:02d}" if near_time else f"{moment.month:02d}",
             "m": f"{moment.minute}" if near_time else f"{moment.month}",
+            "dddd": moment.strftime("%A"), "ddd": moment.strftime("%a"),
             "dd": f"{moment.day:02d}", "d": f"{moment.day}", "hh": f"{hour:02d}",
             "h": f"{hour}", "ss": f"{moment.second:02d}", "s": f"{moment.second}",
             "am/pm": "AM" if moment.hour < 12 else "PM",

@@ -127,6 +127,42 @@ def office_docx(path: Path) -> Path:
     return path
 
 
+def nested_tables_docx(path: Path) -> Path:
+    """A table whose last row holds a table in each of its two cells."""
+    import docx
+
+    document = docx.Document()
+    outer = document.add_table(rows=2, cols=2)
+    outer.cell(0, 0).text = "Hall"
+    outer.cell(0, 1).text = "Counts"
+    for c, hall in enumerate(("North", "South")):
+        inner = outer.cell(1, c).add_table(rows=2, cols=2)
+        for r, row in enumerate([["Bin", "Cartons"], [f"{hall[0]}-{c + 1}7", f"{40 + c}"]]):
+            for k, text in enumerate(row):
+                inner.cell(r, k).text = text
+    document.save(path)
+    return path
+
+
+def picture_title_pptx(path: Path) -> Path:
+    """A slide whose title placeholder holds a picture, not text."""
+    import pptx
+    from PIL import Image
+
+    deck = pptx.Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[6])  # blank: no title of its own
+    picture = slide.shapes.add_picture(
+        io.BytesIO(png_bytes(Image.new("RGB", (200, 80), "navy"))), 0, 0
+    )
+    nv = picture._element.nvPicPr.nvPr
+    nv.append(nv.makeelement("{http://schemas.openxmlformats.org/presentationml/2006/main}ph",
+                             {"type": "title"}))  # fmt: skip
+    box = slide.shapes.add_textbox(0, 2000000, 6000000, 800000)
+    box.text_frame.text = "Quarterly figures in one picture"
+    deck.save(path)
+    return path
+
+
 def office_pptx(path: Path) -> Path:
     """Two slides: a title slide, and a slide whose body has a line break between words
     and a paragraph of several runs."""

@@ -116,3 +116,67 @@ def test_a_table_ruled_by_rows_only_is_read_apart_from_the_prose_beside_it(tmp_p
     (table,) = routed.tables
     assert [table.headers, *table.rows] == fs.GRID
     assert "The depot counts its stock" in (routed.pages[0].markdown or "")
+
+
+def test_header_names_of_any_shape_and_a_message_id_the_parser_rejects(tmp_path):
+    """Real messages: relays' headers with underscores (MAIL_FROM), blank lines before an
+    mbox's first 'From ' line, and a Message-ID of '<[id-domain.com]>' that Python's parser
+    raises on; each is still mail, read in full."""
+    relayed = tmp_path / "relayed.eml"
+    relayed.write_bytes(
+        b"MAIL_FROM: billing@nordwind.example\nRCPT_TO: ap@acme.example\n"
+        b"From: Billing <billing@nordwind.example>\nSubject: Statement 7\n\nStatement attached.\n"
+    )
+    odd_id = tmp_path / "odd-id.eml"
+    odd_id.write_bytes(
+        b"From: Test <test@example.com>\nTo: ap@acme.example\n"
+        b"Message-ID: <[id-domain.com]>\nSubject: Odd id\n\nThe body stays.\n"
+    )
+    box = fs.mbox(tmp_path / "box.mbox", ["One", "Two"])
+    box.write_bytes(b"\n\n" + box.read_bytes())
+    assert [sniff_file(p).kind for p in (relayed, odd_id, box)] == ["mail"] * 3
+    (page,) = route_file(odd_id, Settings()).pages
+    assert page.fields["message-id"] == "<[id-domain.com]>"
+    assert "The body stays." in (page.markdown or "")
+    assert len(route_file(box, Settings()).members) == 2
+
+
+def test_an_html_mail_laid_out_in_nested_tables_keeps_its_text(tmp_path):
+    from docintel.pipeline.route.office import html_markdown
+
+    html = (
+        "<html><body><table><tr><td><table><tr><td>Your statement for March</td></tr>"
+        "<tr><td><table><tr><td>Invoice</td><td>Amount</td></tr><tr><td>INV-7</td>"
+        "<td>120.00</td></tr></table></td></tr><tr><td>Pay by 30 April.</td></tr></table>"
+        "</td></tr></table><table><tr><td>Sign here</td></tr></table></body></html>"
+    )
+    text, tables = html_markdown(html)
+    for said in ("Your statement for March", "Pay by 30 April.", "Sign here"):
+        assert said in text
+    assert [[t.headers, *t.rows] for t in tables] == [[["Invoice", "Amount"], ["INV-7", "120.00"]]]
+    assert text.index("March") < text.index("| Invoice") < text.index("Pay by")
+
+
+def test_tables_nested_in_each_cell_of_a_row_are_all_read(tmp_path):
+    routed = route_file(fs.nested_tables_docx(tmp_path / "halls.docx"), Settings())
+    assert [[t.headers, *t.rows] for t in routed.tables] == [
+        [["Bin", "Cartons"], ["N-17", "40"]],
+        [["Bin", "Cartons"], ["S-27", "41"]],
+    ]
+
+
+def test_a_picture_in_a_slide_s_title_place_is_no_failure(tmp_path):
+    routed = route_file(fs.picture_title_pptx(tmp_path / "deck.pptx"), Settings())
+    assert "Quarterly figures in one picture" in (routed.pages[0].markdown or "")
+
+
+def test_date_formats_keep_their_literal_text_and_weekdays():
+    import datetime as dt
+
+    from docintel.pipeline.route.tabular import excel_format
+
+    moment = dt.datetime(2011, 9, 5, 15, 22)
+    assert excel_format(moment, "yyyy\\-mm\\-dd\\Thh:mm") == "2011-09-05T15:22"
+    assert excel_format(moment, "dddd, mmmm d, yyyy") == "Monday, September 5, 2011"
+    assert excel_format(moment, '[$-409]"Due "d/m/yy h:mm AM/PM') == "Due 5/9/11 3:22 PM"
+    assert excel_format(moment, "0.00") is None

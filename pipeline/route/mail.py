@@ -5,6 +5,7 @@ images and attached mails included) as a member to become a document of its own.
 from __future__ import annotations
 
 import email
+import email.errors
 import email.policy
 import re
 from dataclasses import dataclass, field
@@ -37,11 +38,12 @@ class Mail:
 def read_mail(path: Path) -> Mail:
     """A message, or an mbox of several (each message then a member of its own)."""
     data = path.read_bytes()
-    if data.startswith(b"From ") and (messages := mbox_messages(path)) and len(messages) > 1:
+    mbox = data.lstrip(b"\r\n").startswith(b"From ")  # blank lines may come before the first
+    if mbox and (messages := mbox_messages(path)) and len(messages) > 1:
         return _mbox(messages)
-    message = email.message_from_bytes(data, policy=email.policy.default)
+    message = email.message_from_bytes(data.lstrip(b"\r\n"), policy=email.policy.default)
     assert isinstance(message, EmailMessage)
-    fields = {h: str(message[h]) for h in HEADERS if message[h] is not None}
+    fields = {h: v for h in HEADERS if (v := header_text(message, h)) is not None}
     body, tables = _body(message)
     head = "\n".join(f"**{h.title()}:** {v}" for h, v in fields.items())
     markdown = f"{head}\n\n{body}".strip()
@@ -60,6 +62,17 @@ def read_mail(path: Path) -> Mail:
     return Mail([page], tables, _members(message))
 
 
+def header_text(message: EmailMessage, name: str) -> str | None:
+    """A header's value as text; one the parser cannot make sense of (a Message-ID of
+    '<[id-domain.com]>') as it was written, not a failed document."""
+    try:
+        value = message[name]
+    except (IndexError, ValueError, TypeError, AttributeError, email.errors.HeaderParseError):
+        raw = next((v for k, v in message.raw_items() if k.lower() == name), None)
+        return " ".join(str(raw).split()) if raw is not None else None
+    return None if value is None else str(value)
+
+
 def mbox_messages(path: Path) -> list[bytes]:
     """The messages of an mbox file, each as its own bytes (its 'From ' line left out)."""
     import mailbox
@@ -76,10 +89,9 @@ def _mbox(messages: list[bytes]) -> Mail:
     lines, members = [], []
     for n, raw in enumerate(messages, start=1):
         head = BytesParser(policy=email.policy.default).parsebytes(raw, headersonly=True)
-        subject = str(head.get("subject") or "(no subject)")
-        lines.append(
-            f"{n}. {subject} ({head.get('from') or 'unknown sender'}, {head.get('date') or ''})"
-        )
+        subject = header_text(head, "subject") or "(no subject)"  # type: ignore[arg-type]
+        sender = header_text(head, "from") or "unknown sender"  # type: ignore[arg-type]
+        lines.append(f"{n}. {subject} ({sender}, {header_text(head, 'date') or ''})")  # type: ignore[arg-type]
         members.append(Member(f"message-{n:04d}.eml", raw))
     page = PageResult(
         1,

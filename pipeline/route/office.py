@@ -109,9 +109,20 @@ def _office_images(path: str, _mtime_ns: int, _size: int) -> tuple[int, list[byt
     return len(sections) + 1, images
 
 
+class _Frame:
+    """A table being read: its rows, the cell being read, and whether it holds tables of its
+    own (then it lays out the page, and its cells are paragraphs, in order)."""
+
+    def __init__(self) -> None:
+        self.grid: list[list[str]] = []
+        self.cell: list[str] | None = None
+        self.layout = False
+
+
 class _Html(HTMLParser):
     """HTML to Markdown-like text: headings, paragraphs, list items and tables kept; scripts,
-    styles and the head left out."""
+    styles and the head left out. A table that lays out others (as most HTML e-mails do),
+    or that is no grid (one row, one column), keeps its text as paragraphs."""
 
     BLOCKS = {"p", "div", "section", "article", "br", "tr", "header", "footer", "blockquote"}
 
@@ -121,20 +132,26 @@ class _Html(HTMLParser):
         self.line: list[str] = []
         self.skip = 0
         self.tables: list[TableData] = []
-        self.grid: list[list[str]] | None = None
-        self.cell: list[str] | None = None
+        self.open: list[_Frame] = []
 
     def handle_starttag(self, tag: str, attrs: list) -> None:  # type: ignore[type-arg]
+        frame = self.open[-1] if self.open else None
         if tag in ("script", "style", "head", "noscript", "template"):
             self.skip += 1
         elif tag == "table":
-            self._flush()
-            self.grid = []
-        elif tag == "tr" and self.grid is not None:
-            self.grid.append([])
-        elif tag in ("td", "th") and self.grid is not None:
-            self.cell = []
-        elif tag in self.BLOCKS or re.fullmatch(r"h[1-6]|li", tag):
+            if frame is None:
+                self._flush()
+            elif not frame.layout:
+                self._as_layout(frame)
+            elif frame.cell:
+                self._paragraph("".join(frame.cell))
+                frame.cell = []
+            self.open.append(_Frame())
+        elif tag == "tr" and frame is not None:
+            frame.grid.append([])
+        elif tag in ("td", "th") and frame is not None:
+            frame.cell = []
+        elif frame is None and (tag in self.BLOCKS or re.fullmatch(r"h[1-6]|li", tag)):
             self._flush()
             if tag == "li":
                 self.line.append("- ")
@@ -142,29 +159,54 @@ class _Html(HTMLParser):
                 self.line.append("#" * int(tag[1]) + " ")
 
     def handle_endtag(self, tag: str) -> None:
+        frame = self.open[-1] if self.open else None
         if tag in ("script", "style", "head", "noscript", "template"):
             self.skip = max(0, self.skip - 1)
-        elif tag in ("td", "th") and self.grid is not None and self.cell is not None:
-            if not self.grid:
-                self.grid.append([])
-            self.grid[-1].append(" ".join("".join(self.cell).split()))
-            self.cell = None
-        elif tag == "table" and self.grid is not None:
-            table = grid_table([row for row in self.grid if row])
-            self.grid = None
-            if table is not None:
-                self.tables.append(table.placed(1, len(self.tables), "html"))
-                self.parts.append(table_markdown(table))
-        elif tag in self.BLOCKS or re.fullmatch(r"h[1-6]|li", tag):
+        elif tag in ("td", "th") and frame is not None and frame.cell is not None:
+            text = " ".join("".join(frame.cell).split())
+            if frame.layout:
+                self._paragraph(text)
+            else:
+                if not frame.grid:
+                    frame.grid.append([])
+                frame.grid[-1].append(text)
+            frame.cell = None
+        elif tag == "table" and frame is not None:
+            self.open.pop()
+            if frame.layout:
+                return
+            table = grid_table([row for row in frame.grid if row])
+            if table is None:  # no grid: its text, cell by cell
+                for row in frame.grid:
+                    self._paragraph(" ".join(c for c in row if c))
+                return
+            self.tables.append(table.placed(1, len(self.tables), "html"))
+            self.parts.append(table_markdown(table))
+        elif frame is None and (tag in self.BLOCKS or re.fullmatch(r"h[1-6]|li", tag)):
             self._flush()
 
     def handle_data(self, data: str) -> None:
         if self.skip:
             return
-        if self.cell is not None:
-            self.cell.append(data)
-        elif self.grid is None:
+        frame = self.open[-1] if self.open else None
+        if frame is not None and frame.cell is not None:
+            frame.cell.append(data)
+        elif frame is None:
             self.line.append(data)
+
+    def _as_layout(self, frame: _Frame) -> None:
+        """A table found to hold another: what it read so far becomes paragraphs."""
+        for row in frame.grid:
+            self._paragraph(" ".join(c for c in row if c))
+        if frame.cell:
+            self._paragraph("".join(frame.cell))
+        frame.grid, frame.layout = [], True
+        frame.cell = [] if frame.cell is not None else None
+
+    def _paragraph(self, text: str) -> None:
+        text = " ".join(text.split())
+        if text:
+            self.parts.append(text)
 
     def _flush(self) -> None:
         text = " ".join("".join(self.line).split())

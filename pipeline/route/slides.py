@@ -31,6 +31,8 @@ class _Deck:
     def slide(self, number: int, slide: Any) -> None:
         parts: list[str] = []
         title = slide.shapes.title
+        if title is not None and not getattr(title, "has_text_frame", False):
+            title = None  # a picture in the title's placeholder: a picture like any other
         title_id = title.shape_id if title is not None else None
         if title is not None and _text(title.text_frame):
             parts.append(f"## {_text(title.text_frame)}")

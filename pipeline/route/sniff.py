@@ -168,7 +168,8 @@ _MAIL_HEADERS = {"from", "to", "cc", "subject", "date", "message-id", "mime-vers
                  "content-type", "content-transfer-encoding", "x-mailer"}  # fmt: skip
 # a message's own: two of the others alone could be a memo's "Date:" and "To:"
 _MAIL_ONLY = {"from", "received", "message-id", "mime-version", "content-type", "return-path"}
-_HEADER_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):")
+# RFC 5322: a field name is any printable character but the colon (MAIL_FROM, X-Spam_Score)
+_HEADER_LINE = re.compile(r"^([!-9;-~]+):")
 
 
 def _looks_like_mail(head: bytes) -> bool:
@@ -178,8 +179,8 @@ def _looks_like_mail(head: bytes) -> bool:
     lines = decode_text(head[:HEAD_BYTES]).splitlines()
     if len(head) >= HEAD_BYTES:
         lines = lines[:-1]  # the head may end inside a line
-    while lines and lines[0] and not lines[0].strip():
-        lines = lines[1:]  # a line of spaces before the headers (the parser allows it)
+    while lines and not lines[0].strip():
+        lines = lines[1:]  # blank lines before an mbox's first 'From ' line or the headers
     mbox = bool(lines) and re.match(r"^From \S", lines[0]) is not None
     lines = lines[1:] if mbox else lines
     if not lines or not _HEADER_LINE.match(lines[0]):

@@ -75,51 +75,66 @@ def _shown(cell: object) -> str:
     return _cell(value)
 
 
-# Excel's date and time codes, longest first, to strftime's ("m" is a month, or a minute
-# beside an hour or a second).
-_CODES = [("yyyy", "%Y"), ("yy", "%y"), ("mmmm", "%B"), ("mmm", "%b"), ("dddd", "%A"),
-          ("ddd", "%a"), ("dd", "%d"), ("d", "%-d"), ("hh", "%H"), ("h", "%-H"), ("ss", "%S"),
-          ("s", "%-S")]  # fmt: skip
+# Excel's date and time codes and what strftime writes for them ("m" is a month, or a
+# minute after an hour or before a second). Quoted text and a backslash's character are
+# written as they are, in their own case; [colours], _padding and *fill are not shown.
+_CODES = {"yyyy": "%Y", "yy": "%y", "mmmmm": "%b", "mmmm": "%B", "mmm": "%b", "dddd": "%A",
+          "ddd": "%a", "dd": "%d", "d": "%-d", "hh": "%H", "h": "%-H", "ss": "%S", "s": "%-S",
+          "am/pm": "%p", "a/p": "%p"}  # fmt: skip
+_TOKEN = re.compile(
+    r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.|am/pm|a/p|y+|m+|d+|h+|s+|.', re.IGNORECASE | re.DOTALL
+)
 
 
 def excel_format(value: object, fmt: str) -> str | None:
     """``value`` through an Excel date/time number format; None where the format is not
     one (then the value is shown as it is)."""
-    pattern = fmt.split(";")[0]
-    pattern = re.sub(r'"([^"]*)"', lambda m: m.group(1).replace("%", "%%"), pattern)
-    pattern = re.sub(r"\\(.)", r"\1", pattern)
-    pattern = re.sub(r"\[\$[^\]]*\]|\[[a-z]+\]|_.|\*.", "", pattern, flags=re.IGNORECASE)
+    section = fmt.split(";")[0]
     if isinstance(value, dt.timedelta):
         seconds = int(value.total_seconds())
-        if re.search(r"\[h+\]", fmt, re.IGNORECASE):
+        if re.search(r"\[h+\]", section, re.IGNORECASE):
             return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
         return None
-    low = pattern.lower()
-    if not re.search(r"[ydhs]|m", low):
+    tokens = _TOKEN.findall(section)
+    codes = [t.lower() for t in tokens if t[:1].lower() in "ymdhsa" and len(t) < 6]
+    if not any(c[0] in "ydhs" or c.startswith("m") for c in codes):
         return None
-    ampm = re.search(r"am/pm|a/p", low) is not None
-    low = re.sub(r"am/pm|a/p", "%p", low)
-    low = re.sub(r"(h+[^a-z%]*)mm", r"\1%M", low)  # minutes after an hour
-    low = re.sub(r"mm([^a-z%]*s)", r"%M\1", low)  # minutes before a second
-    out = ""
-    i = 0
-    while i < len(low):
-        for code, directive in _CODES + [("mm", "%m"), ("m", "%-m")]:
-            if low.startswith(code, i):
-                out += directive
-                i += len(code)
-                break
+    twelve = any(c in ("am/pm", "a/p") for c in codes)
+    out, seen = [], []
+    for k, token in enumerate(tokens):
+        low = token.lower()
+        if token.startswith('"'):
+            out.append(token[1:-1].replace("%", "%%"))
+        elif token.startswith("\\"):
+            out.append(token[1:].replace("%", "%%"))
+        elif token.startswith(("[", "_", "*")):
+            continue
+        elif low in ("m", "mm"):
+            after = [t.lower() for t in tokens[k + 1 :] if t[:1].lower() in "ymdhs"][:1]
+            minute = (seen and seen[-1][0] == "h") or (after and after[0][0] == "s")
+            month = "%m" if low == "mm" else "%-m"
+            out.append(("%M" if low == "mm" else "%-M") if minute else month)
+            seen.append(low)
+        elif low in _CODES or (low[:1] in "ydhs" and low[:1] == low[-1:]):
+            code = (
+                low if low in _CODES else {"y": "yyyy", "d": "dddd", "h": "hh", "s": "ss"}[low[0]]
+            )
+            directive = _CODES[code]
+            if twelve:
+                directive = directive.replace("%H", "%I").replace("%-H", "%-I")
+            out.append(directive)
+            seen.append(low)
+        elif low.startswith("m"):
+            out.append(_CODES.get(low, "%B"))
+            seen.append(low)
         else:
-            out += low[i]
-            i += 1
-    if ampm:
-        out = out.replace("%H", "%I").replace("%-H", "%-I")
+            out.append(token.replace("%", "%%"))
     moment = value if isinstance(value, dt.datetime) else (
         dt.datetime.combine(value, dt.time()) if isinstance(value, dt.date) else
         dt.datetime.combine(dt.date(1900, 1, 1), value)  # type: ignore[arg-type]
     )  # fmt: skip
     try:
-        return moment.strftime(out).strip()
+        return moment.strftime("".join(out)).strip()
     except ValueError:
         return None
 

@@ -77,21 +77,26 @@ class _Reader:
             self.tables.append(found.placed(1, len(self.tables), "python-docx"))
             self.parts.append(table_markdown(found))
         else:  # no grid: its text as paragraphs, not lost
-            seen: set[int] = set()
-            for row in table.rows:
-                for cell in row.cells:
-                    if id(cell._tc) not in seen:
-                        seen.add(id(cell._tc))
-                        self.block(cell._tc)
+            for cell in _distinct_cells(table):
+                self.block(cell._tc)
             return
-        seen = set()
-        for row in table.rows:
-            for cell in row.cells:
-                if id(cell._tc) in seen:
-                    continue  # a merged cell is one cell
-                seen.add(id(cell._tc))
-                for inner in cell.tables:
-                    self.table(inner)
+        for cell in _distinct_cells(table):
+            for inner in cell.tables:
+                self.table(inner)
+
+
+def _distinct_cells(table: Any) -> list[Any]:
+    """Each cell once: a merged cell is one cell however many grid places it spans. Cells
+    are told apart by their XML element itself, held while compared (an id() of lxml's
+    short-lived proxies is reused, and took a nested table's cell for one seen)."""
+    seen: list[Any] = []
+    cells = []
+    for row in table.rows:
+        for cell in row.cells:
+            if not any(cell._tc is tc for tc in seen):
+                seen.append(cell._tc)
+                cells.append(cell)
+    return cells
 
 
 def _cell_text(cell: Any) -> str:
