@@ -168,6 +168,13 @@ def test_a_label_s_value_is_the_value_of_its_type_beside_it(embedded, tmp_path):
     )  # fmt: skip
     got = fields(process(rows, embedded))
     assert got["total"] == "29.99"
+    receipt = write_doc(
+        tmp_path / "receipt.pdf",
+        ["INDAH GIFT & HOME DECO", "RECEIPT", "19/10/2018 20:49", "Total Qty: 2",
+         "TOTAL AMT", "Cash: 50.00", "Change: 4.10"],
+    )  # fmt: skip
+    # "Total Qty" is a count, not the amount (the scan lost the amount beside "TOTAL AMT")
+    assert fields(process(receipt, embedded)).get("total") != "2.00"
 
 
 def test_labels_in_other_languages_and_inside_other_words(embedded, tmp_path):

@@ -135,7 +135,10 @@ class Reader:
             if not hits and cell.ocr:
                 hits = self._misread_label(cell)
             for label, key, end, trust in hits:
+                counted = _COUNTED.match(cell.text[end:]) is not None
                 for spec, rank in self.labels.fields[key]:
+                    if counted and spec.type == "money":
+                        continue  # "Total Qty", "Gesamt Menge": a count, not an amount
                     weight = _label_weight(rank, key) * trust
                     out += self._around(spec, cell, cell.text[end:], weight, label, label_cells)
         return out
@@ -433,6 +436,14 @@ class _Labels:
     pattern: re.Pattern[str]
     fields: dict[str, list[tuple[FieldSpec, int]]]  # label, lower case -> (field, its rank)
     long: tuple[str, ...]  # the labels long enough to be told apart when misspelt
+
+
+# A money label qualified by a count noun labels a count ("Total Qty: 2", "Summe Artikel 3").
+_COUNTED = re.compile(
+    r"\s*(?:qty|quantity|items?|units?|pcs|pieces|articles?|menge|anzahl|stück|artikel|"
+    r"qté|quantité|nombre|aantal|stuks|cantidad|unidades|quantità|pezzi)\b",
+    re.IGNORECASE,
+)
 
 
 @lru_cache(maxsize=32)
