@@ -245,8 +245,9 @@ def test_the_speech_model_is_made_by_a_thread_of_its_own_and_once(embedded):
 
     _whisper.cache_clear()
     models: list[object] = []
+    pinned = embedded.model_copy(update={"asr_threads": 1})  # not the free cores of the moment
     askers = [
-        threading.Thread(target=lambda: models.append(whisper_model(embedded))) for _ in range(2)
+        threading.Thread(target=lambda: models.append(whisper_model(pinned))) for _ in range(2)
     ]
     for t in askers:
         t.start()
@@ -328,3 +329,29 @@ def test_context_never_deletes_a_sentence_said_again(embedded):
     assert "for the sales department press one" in heard
     assert "answered in the order it was received" in heard
     assert len(heard.split()) >= 0.8 * len(norm(MENU + " " + later).split())
+
+
+def test_speech_threads_are_the_cores_free_now():
+    """Two compute threads with one core busy waited on each other (2.7x slower,
+    bench/audio_contention.py): the engine takes the cores idle as a recording starts."""
+    from docintel.pipeline.audio.cores import free_cores
+
+    def machine(*samples: tuple[float, float]):  # (all ticks, idle ticks) as /proc/stat says
+        it = iter(samples)
+        return lambda: next(it)
+
+    def free(busy_share: float) -> int:
+        read = machine((1000.0, 500.0), (1200.0, 500.0 + 200.0 * (1 - busy_share)))
+        return free_cores(cores=2, read=read, wait=lambda s: None)
+
+    import os
+
+    if (os.cpu_count() or 2) == 2:
+        assert free(0.0) == 2  # idle: both cores
+        assert free(0.5) == 1  # one core busy: one thread
+    assert free(1.0) == 1  # never fewer than one
+
+    def unreadable() -> tuple[float, float]:
+        raise OSError("no /proc here")
+
+    assert free_cores(cores=2, read=unreadable, wait=lambda s: None) == 2

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from docintel.config import Settings
+from docintel.pipeline.audio.cores import free_cores
 from docintel.pipeline.audio.signal import monotonic_words
 from docintel.pipeline.errors import DocumentError
 from docintel.pipeline.types import AUDIO_RATE, Segment
@@ -37,7 +38,7 @@ def asr_model_path(settings: Settings) -> str:
 
 
 @lru_cache(maxsize=2)
-def _whisper(path: str, compute_type: str) -> Any:
+def _whisper(path: str, compute_type: str, threads: int = 0) -> Any:
     from faster_whisper import WhisperModel
 
     # Made by a thread of its own, not by the thread that asks. CTranslate2's compute
@@ -46,7 +47,9 @@ def _whisper(path: str, compute_type: str) -> Any:
     # 13.4 s for 267 s of speech), made by another thread they ran on both (181%, 5.9 s),
     # with the same words (bench/audio.py --whole prints both).
     try:
-        return made_apart(lambda: WhisperModel(path, device="cpu", compute_type=compute_type))
+        return made_apart(
+            lambda: WhisperModel(path, device="cpu", compute_type=compute_type, cpu_threads=threads)
+        )
     except Exception as exc:
         raise DocumentError(
             f"the speech model in {path} could not be loaded ({type(exc).__name__}: {exc}); "
@@ -81,11 +84,14 @@ _loading = threading.Lock()
 
 
 def whisper_model(settings: Settings) -> Any:
-    """The speech model the settings name, loaded once per process: `docintel up` works in
-    two threads, and the second to ask waits for the first one's load."""
+    """The speech model the settings name, loaded once per process and thread count: `docintel
+    up` works in two threads, and the second to ask waits for the first one's load. Its
+    compute threads are ``DOCINTEL_ASR_THREADS``, or the cores free as a recording starts
+    (a model per count is kept, two at most)."""
     path = asr_model_path(settings)
+    threads = settings.asr_threads or free_cores()
     with _loading:
-        return _whisper(path, settings.asr_compute_type)
+        return _whisper(path, settings.asr_compute_type, threads)
 
 
 def with_whisper(
