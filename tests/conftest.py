@@ -17,7 +17,11 @@ CI = os.environ.get("CI", "").lower() == "true"
 PG_ADMIN = os.environ.get(
     "DOCINTEL_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-REDIS_URL = os.environ.get("DOCINTEL_TEST_REDIS", "redis://127.0.0.1:6379/13")
+# The Redis database the tests use and flush: DOCINTEL_TEST_REDIS where set; else the first
+# empty one of 15..1 that this session claims (a key that marks it taken), so that two test
+# sessions on one server, or a deployment on db 0, never flush each other's queues.
+REDIS_SERVER = "redis://127.0.0.1:6379"
+CLAIM = "docintel:test-session"
 
 
 def require_server(host: str, port: int, what: str) -> None:
@@ -71,13 +75,37 @@ def pg_url(pg_admin_url: str) -> Iterator[str]:
     admin.dispose()
 
 
-@pytest.fixture
-def redis_url() -> str:
+@pytest.fixture(scope="session")
+def test_redis() -> Iterator[str]:
     require_server("127.0.0.1", 6379, "Redis")
     import redis
 
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    return REDIS_URL
+    if os.environ.get("DOCINTEL_TEST_REDIS"):
+        yield os.environ["DOCINTEL_TEST_REDIS"]
+        return
+    me = f"{socket.gethostname()}:{os.getpid()}"
+    for db in range(15, 0, -1):
+        client = redis.Redis.from_url(f"{REDIS_SERVER}/{db}")
+        if client.set(CLAIM, me, nx=True, ex=6 * 3600):
+            if client.dbsize() == 1:  # empty but for the claim: ours
+                yield f"{REDIS_SERVER}/{db}"
+                client.flushdb()
+                return
+            client.delete(CLAIM)  # data of someone else's
+    pytest.fail("no empty Redis database in 1..15 to test on: set DOCINTEL_TEST_REDIS")
+
+
+@pytest.fixture
+def redis_url(test_redis: str) -> str:
+    """The session's test database, emptied for this test (the claim kept)."""
+    import redis
+
+    client = redis.Redis.from_url(test_redis)
+    owner = client.get(CLAIM)
+    client.flushdb()
+    if owner is not None:
+        client.set(CLAIM, owner, ex=6 * 3600)
+    return test_redis
 
 
 @pytest.fixture(scope="session")
