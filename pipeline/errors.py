@@ -15,6 +15,11 @@ class DocumentError(Exception):
     """
 
 
+class DocumentFailed(Exception):
+    """Raised after a document is recorded ``failed`` with ``message``: the task that
+    failed it ends as a Celery failure, with the reason a person can act on."""
+
+
 # Exception classes (module.qualname, matched along the class's MRO, so subclasses count)
 # that only a bad file raises.
 _DAMAGED = {

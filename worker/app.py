@@ -16,6 +16,7 @@ from kombu import Queue
 
 from docintel.config import Settings
 from docintel.models.runtime import Engine, choose_engine
+from docintel.pipeline.errors import DocumentFailed
 
 QUEUES = ("cpu", "page", "audio", "agent")
 
@@ -57,7 +58,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_default_queue": "cpu",
         "task_routes": {name: {"queue": queue} for name, (queue, _, _) in TASKS.items()},
         "task_annotations": {
-            name: {"soft_time_limit": soft, "time_limit": hard}
+            # a failed document is an expected outcome: logged in a line, not a traceback
+            name: {"soft_time_limit": soft, "time_limit": hard, "throws": (DocumentFailed,)}
             for name, (soft, hard) in ((name, time_limits(name, settings)) for name in TASKS)
         },
         # A task is acknowledged when it ends, not when it starts, and a worker that dies
@@ -156,4 +158,31 @@ def enqueue(sha256: str, settings: Settings, engine: Engine | None = None) -> No
         with injected(settings, engine):
             app.tasks[ENTRY_TASK].apply(args=[sha256])
     else:
-        app.send_task(ENTRY_TASK, args=[sha256], queue=TASKS[ENTRY_TASK][0], priority=PRIORITY_NEW)
+        send_entry(app, sha256, entry_label(sha256, settings))
+
+
+def entry_label(sha256: str, settings: Settings) -> str:
+    """The document's name and id for Flower, from the database (the callers of enqueue
+    hold only the sha256)."""
+    from docintel.store.db import session_scope
+    from docintel.store.records import document_by_sha
+    from docintel.worker.labels import task_label
+
+    try:
+        with session_scope(settings.db_url) as s:
+            doc = document_by_sha(s, sha256)
+            return task_label(doc.id, doc.name, sha256) if doc is not None else ""
+    except Exception:  # a label is worth no lost document
+        return ""
+
+
+def send_entry(app: Celery, sha256: str, label: str = "") -> None:
+    """A document's first task, to a worker."""
+    options = {"argsrepr": label} if label else {}
+    app.send_task(
+        ENTRY_TASK,
+        args=[sha256],
+        queue=TASKS[ENTRY_TASK][0],
+        priority=PRIORITY_NEW,
+        **options,
+    )

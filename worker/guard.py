@@ -1,6 +1,8 @@
 """The guard every task runs in (``run_step``): skip finished documents, count attempts,
 turn errors into a failed document with a reason a person can act on, and never let one
-document take the worker down."""
+document take the worker down. A step that fails its document ends its task in Celery's
+FAILURE state (``DocumentFailed``, the reason as its message): Flower's Failed tab and
+counters show exactly the failed documents; retries show as retries."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from celery.exceptions import Retry, SoftTimeLimitExceeded
 from sqlalchemy.orm import Session
 
 from docintel.config import Settings
-from docintel.pipeline.errors import DocumentError, input_error
+from docintel.pipeline.errors import DocumentError, DocumentFailed, input_error
 from docintel.store.db import session_scope
 from docintel.store.records import audit, begin_step, document_by_sha, finish_step, set_status
 from docintel.store.schema import Document, Status, utcnow
@@ -77,7 +79,7 @@ def run_step(task: Task, sha256: str, step: str, body: StepFn) -> None:
             names = (Path(doc.archive_path or "").name, doc.name)
     if gave_up is not None:
         notify(task.app, settings, gave_up, sha256)
-        return
+        raise DocumentFailed(reason)
     started = time.perf_counter()
     try:
         with session_scope(url) as s:
@@ -95,22 +97,21 @@ def run_step(task: Task, sha256: str, step: str, body: StepFn) -> None:
         archived, name = names
         message = str(exc).replace(archived, name) if archived else str(exc)
         _fail(task, sha256, doc_id, step, message)
+        raise DocumentFailed(message) from None
     except SoftTimeLimitExceeded:
-        _fail(
-            task,
-            sha256,
-            doc_id,
-            step,
+        message = (
             f"step '{step}' ran past its time limit; the file may be unusually large. "
-            "Split it, or raise the limit, then `docintel retry`.",
+            "Split it, or raise the limit, then `docintel retry`."
         )
-    except Retry:
+        _fail(task, sha256, doc_id, step, message)
+        raise DocumentFailed(message) from None
+    except (Retry, DocumentFailed):
         raise
     except Exception as exc:
         bad_file = input_error(exc, names[1])
         if bad_file is not None:  # the file, not us: it would fail the same way again
             _fail(task, sha256, doc_id, step, bad_file)
-            return
+            raise DocumentFailed(bad_file) from None
         detail = f"{type(exc).__name__}: {exc}"
         log.exception("%s failed for %s", step, sha256)
         with session_scope(url) as s:
@@ -126,14 +127,12 @@ def run_step(task: Task, sha256: str, step: str, body: StepFn) -> None:
             )
         if attempts < settings.max_attempts:
             raise task.retry(exc=exc, countdown=min(2**attempts, 60)) from exc
-        _fail(
-            task,
-            sha256,
-            doc_id,
-            step,
+        message = (
             f"step '{step}' failed {attempts} times: {detail}. This looks like a bug or an "
-            "unusual file; the original is kept in the archive.",
+            "unusual file; the original is kept in the archive."
         )
+        _fail(task, sha256, doc_id, step, message)
+        raise DocumentFailed(message) from None
     else:
         took = time.perf_counter() - started
         observe_step(step, engine_label(runtime), took)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from celery import Task, shared_task
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docintel.models.embedding import embedder_for
@@ -44,6 +45,7 @@ from docintel.worker.content import (
 )
 from docintel.worker.guard import FIRST_RUN, run_step
 from docintel.worker.indexing import IndexLock, index_pending, pending_count
+from docintel.worker.labels import task_label
 from docintel.worker.profiles import save_profile_fields
 from docintel.worker.recovery import documents_waiting
 from docintel.worker.runtime import Runtime, current
@@ -51,6 +53,16 @@ from docintel.worker.webhooks import notify
 
 log = logging.getLogger("docintel.worker")
 INDEX_BATCH, INDEX_BATCHES = 8, 256  # chunks per batch, batches per task
+
+
+def labels_of(s: Session, shas: list[str]) -> dict[str, str]:
+    """Flower's names of the documents ``shas`` (an e-mail's attachments, an archive's
+    members)."""
+    if not shas:
+        return {}
+    rows = s.execute(select(Document.id, Document.name, Document.sha256).where(
+        Document.sha256.in_(shas)))  # fmt: skip
+    return {sha: task_label(i, name, sha) for i, name, sha in rows}
 
 
 def _source(doc: Document) -> Path:
@@ -81,12 +93,18 @@ def route(self: Task, sha256: str) -> None:
             status="warning" if routed.warnings else "ok",
         )
         children = register_children(s, doc, routed, rt.settings)
+        child_labels = labels_of(s, children)
+        doc_id, doc_name = doc.id, doc.name
+
+        def label(part: str) -> str:
+            return task_label(doc_id, doc_name, sha256, part)
+
         if children and routed.kind == "mail" and not (routed.model_pages or routed.audio_windows):
             # The attachments go first, so that the mail's agent step can read their
             # summaries (in-process they are done by then; on workers, those done by then).
             def attachments_first() -> None:
-                workflow.send_children(self.app, children)
-                workflow.tail(self.app, sha256).apply_async()
+                workflow.send_children(self.app, children, child_labels)
+                workflow.tail(self.app, sha256, label("")).apply_async()
 
             return attachments_first
         if not (routed.model_pages or routed.audio_windows or rt.answers_with_model()):
@@ -103,12 +121,14 @@ def route(self: Task, sha256: str) -> None:
             # If the worker dies between the commit and the send, the route task is
             # re-delivered (acks_late) and sends again; the next steps write idempotently.
             def then() -> None:
-                workflow.dispatch_rest(self.app, sha256, routed.model_pages, routed.audio_windows)
+                workflow.dispatch_rest(
+                    self.app, sha256, routed.model_pages, routed.audio_windows, label
+                )
 
         def send() -> None:
             if then is not None:
                 then()
-            workflow.send_children(self.app, children)
+            workflow.send_children(self.app, children, child_labels)
 
         return send
 
@@ -249,11 +269,12 @@ def _finalize(task: Task, s: Session, doc: Document, sha256: str) -> Callable[[]
         status="warning" if doc.warnings else "ok",
     )
     settings, doc_id = current().settings, doc.id
+    label = task_label(doc_id, doc.name, sha256, "index")
 
     def then() -> None:
         notify(task.app, settings, doc_id, sha256)
         if not task.app.conf.task_always_eager:  # embedded: indexed before a search
-            workflow.send_index(task.app, sha256)
+            workflow.send_index(task.app, sha256, label)
 
     return then
 
@@ -298,4 +319,4 @@ def index(self: Task, sha256: str) -> None:
             lock.release()
     # A document that ended after the last read found the lock held: its chunks are sent on.
     if yielded or embedded >= INDEX_BATCHES * INDEX_BATCH or pending_count(settings):
-        workflow.send_index(self.app, sha256)
+        workflow.send_index(self.app, sha256, "index: what is left, across documents")

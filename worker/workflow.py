@@ -6,9 +6,15 @@
 sends the rest with the signatures below, on the app it runs on. Every signature is
 immutable (``.si``): results travel through the database, not through Celery's result
 backend.
+
+Every task is sent with an ``argsrepr`` that names its document (file name, id, the pages
+or windows it reads): Flower's task list, and its search, show which document a task is
+for, not a bare sha256.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from celery import Celery, chain, chord
 
@@ -16,48 +22,57 @@ from docintel.worker.app import (
     ENTRY_TASK,
     PRIORITY_FANOUT,
     PRIORITY_INDEX,
-    PRIORITY_NEW,
     PRIORITY_TAIL,
-    TASKS,
+    send_entry,
 )
+from docintel.worker.labels import span
 
 
-def _step(app: Celery, name: str, args: list, priority: int):  # type: ignore[no-untyped-def]
-    return app.signature(name, args=args, immutable=True, priority=priority)
+def _step(app: Celery, name: str, args: list, priority: int, label: str = ""):  # type: ignore[no-untyped-def]
+    options = {"argsrepr": label} if label else {}
+    return app.signature(name, args=args, immutable=True, priority=priority, **options)
 
 
-def tail(app: Celery, sha256: str) -> chain:
+def tail(app: Celery, sha256: str, label: str = "") -> chain:
     return chain(
         *(
-            _step(app, name, [sha256], PRIORITY_TAIL)
+            _step(app, name, [sha256], PRIORITY_TAIL, label)
             for name in ("docintel.merge", "docintel.agent", "docintel.finalize")
         )
     )
 
 
 def dispatch_rest(
-    app: Celery, sha256: str, page_batches: list[list[int]], windows: list[list[int]]
+    app: Celery,
+    sha256: str,
+    page_batches: list[list[int]],
+    windows: list[list[int]],
+    label: Callable[[str], str] = lambda part: "",
 ) -> None:
-    header = [_step(app, "docintel.page", [sha256, b], PRIORITY_FANOUT) for b in page_batches]
-    header += [_step(app, "docintel.audio", [sha256, b], PRIORITY_FANOUT) for b in windows]
+    header = [
+        _step(app, "docintel.page", [sha256, b], PRIORITY_FANOUT, label(f"pages {span(b)}"))
+        for b in page_batches
+    ]
+    header += [
+        _step(app, "docintel.audio", [sha256, b], PRIORITY_FANOUT, label(f"windows {span(b)}"))
+        for b in windows
+    ]
     if header:
-        chord(header, tail(app, sha256)).apply_async()
+        chord(header, tail(app, sha256, label(""))).apply_async()
     else:
-        tail(app, sha256).apply_async()
+        tail(app, sha256, label("")).apply_async()
 
 
-def send_index(app: Celery, sha256: str) -> None:
+def send_index(app: Celery, sha256: str, label: str = "") -> None:
     """The retrieval index follows: after new documents, batched across them."""
-    app.signature(
-        "docintel.index", args=[sha256], immutable=True, priority=PRIORITY_INDEX
-    ).apply_async()
+    _step(app, "docintel.index", [sha256], PRIORITY_INDEX, label).apply_async()
 
 
-def send_children(app: Celery, shas: list[str]) -> None:
+def send_children(app: Celery, shas: list[str], labels: dict[str, str] | None = None) -> None:
     """An e-mail's attachments and an archive's members, each its own workflow; in-process
     they run here, one after another."""
     for sha in shas:
         if app.conf.task_always_eager:
             app.tasks[ENTRY_TASK].apply(args=[sha])
         else:
-            app.send_task(ENTRY_TASK, args=[sha], queue=TASKS[ENTRY_TASK][0], priority=PRIORITY_NEW)
+            send_entry(app, sha, (labels or {}).get(sha, ""))

@@ -1,0 +1,104 @@
+"""Flower, as a person reads it, on the real Redis and PostgreSQL: each task names its
+document, and the documents that fail are Flower's failed tasks (a file route refuses and a
+file that fails in a later step), with the reason as the exception; a done file's tasks
+succeed."""
+
+from __future__ import annotations
+
+import io
+import random
+import shutil
+import socket
+import time
+
+import httpx
+import pytest
+from PIL import Image, ImageDraw
+
+from docintel.testkit.samples import write_csv
+from tests.stack import Stack
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _cut_png(path):  # type: ignore[no-untyped-def]
+    """A scan cut short: route reads its header, the page step cannot decode it."""
+    image = Image.new("RGB", (1200, 900), "white")
+    ImageDraw.Draw(image).text((50, 50), "Delivery note 4471", fill="black")
+    rng = random.Random(3)
+    pixels = image.load()
+    for _ in range(20000):
+        pixels[rng.randrange(1200), rng.randrange(900)] = (rng.randrange(255),) * 3
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    path.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    return path
+
+
+def test_flower_names_each_document_and_shows_failed_documents_as_failed_tasks(
+    tmp_path, pg_url, redis_url
+):
+    from docintel import migrations
+
+    migrations.upgrade(pg_url)
+    port = _free_port()
+    stack = Stack(tmp_path / "home", pg_url, redis_url, DOCINTEL_FLOWER_BASIC_AUTH="ops:s3cret")
+    api = httpx.Client(base_url=f"http://127.0.0.1:{port}", auth=("ops", "s3cret"), timeout=5)
+    try:
+        stack._start("flower", "flower", "--port", str(port))
+        stack.wait(lambda: _up(api), 60, "Flower did not start")
+        stack.start_worker()
+        stack.start_watcher()
+        src = tmp_path / "src"
+        src.mkdir()
+        files = [
+            write_csv(src / "ledger.csv", [["date", "amount"], ["2026-01-01", "10.00"]]),
+            src / "setup.pdf",
+            _cut_png(src / "delivery-scan.png"),
+        ]
+        files[1].write_bytes(b"MZ\x90\x00" + b"\x00" * 4096)  # a program named .pdf
+        for f in files:
+            shutil.copyfile(f, stack.inbox / (f.name + ".part"))
+            (stack.inbox / (f.name + ".part")).rename(stack.inbox / f.name)
+        stack.wait(lambda: stack.settled(3), 120, "the three files did not settle")
+        assert stack.counts() == {"done": 1, "failed": 2}
+
+        def tasks() -> list[dict]:
+            return list(api.get("/api/tasks").json().values())
+
+        def failed() -> list[dict]:
+            return [t for t in tasks() if t.get("state") == "FAILURE"]
+
+        stack.wait(lambda: len(failed()) >= 2, 30, f"Flower's failed tasks: {failed()}")
+        by_file = {name: [t for t in failed() if name in (t.get("args") or "")] for name in
+                   ("setup.pdf", "delivery-scan.png", "ledger.csv")}  # fmt: skip
+        (refused,) = by_file["setup.pdf"]
+        assert refused["name"] == "docintel.route"
+        assert "setup.pdf" in refused["exception"] and "doc " in refused["args"]
+        (later,) = by_file["delivery-scan.png"]
+        assert later["name"] == "docintel.page" and "pages 1" in later["args"]
+        assert "cut short" in later["exception"]
+        assert by_file["ledger.csv"] == []  # done: none of its tasks failed
+        done = [t for t in tasks() if "ledger.csv" in (t.get("args") or "")]
+        assert done and all(t["state"] == "SUCCESS" for t in done)
+        # every document's task names it: no bare sha256 in the list
+        assert all(
+            "doc " in (t.get("args") or "") for t in tasks() if t["name"] != "docintel.index"
+        )
+    finally:
+        api.close()
+        stack.stop()
+
+
+def _up(api: httpx.Client) -> bool:
+    try:
+        return api.get("/api/workers").status_code == 200
+    except httpx.HTTPError:
+        time.sleep(0.5)
+        return False
