@@ -112,7 +112,73 @@ def api_reference(request: Request) -> Any:
     """The interactive API reference, for a caller with a credential."""
     from fastapi.openapi.docs import get_swagger_ui_html
 
-    return get_swagger_ui_html(openapi_url="/openapi.json", title="docintel API")
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="docintel API",
+        # installed with the package (swagger-ui-bundle): the reference works offline
+        swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+        swagger_css_url="/docs/assets/swagger-ui.css",
+        swagger_favicon_url="data:,",
+    )
+
+
+ERRORS = {
+    "401": "No credential, or one that is not valid: send 'Authorization: Bearer <token>'.",
+    "403": "A read-only token, or a step this credential may not take.",
+    "404": "No such document, page or file.",
+    "409": "The document is in a state that does not allow it (still in flight, or done).",
+    "413": "The upload is larger than DOCINTEL_MAX_FILE_MB.",
+    "415": "The upload is of a type docintel does not read.",
+}
+
+
+def documented(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's OpenAPI document with what a generated client needs besides: the bearer
+    scheme every operation uses, and the error responses with their body."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    schema = get_openapi(
+        title=app.title, version=app.version, summary=app.summary, routes=app.routes
+    )
+    components = schema.setdefault("components", {})
+    components.setdefault("securitySchemes", {})["bearer"] = {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "`docintel token create NAME` makes one.",
+    }
+    components.setdefault("schemas", {})["Error"] = {
+        "title": "Error",
+        "type": "object",
+        "properties": {"detail": {"title": "Detail", "type": "string"}},
+        "required": ["detail"],
+    }
+    schema["security"] = [{"bearer": []}]
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for code in _errors_of(operation):
+                responses.setdefault(code, {"description": ERRORS[code], "content": error})
+    app.openapi_schema = schema
+    return schema
+
+
+def _errors_of(operation: dict[str, Any]) -> list[str]:
+    """The error statuses an operation can answer: every one needs a credential; one that
+    changes things needs a writer; one on a document can miss it; an upload has limits."""
+    codes = ["401"]
+    path_params = [p for p in operation.get("parameters", []) if p.get("in") == "path"]
+    if operation.get("requestBody") or operation.get("operationId", "").startswith(
+        ("post", "put", "patch", "delete")
+    ):
+        codes.append("403")
+    if path_params:
+        codes += ["404", "409"]
+    if "multipart/form-data" in str(operation.get("requestBody", {})):
+        codes += ["413", "415"]
+    return codes
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
@@ -163,6 +229,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/docs/assets", StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
+    app.openapi = lambda: documented(app)  # type: ignore[method-assign]
     return app
 
 

@@ -7,7 +7,7 @@ import json
 import logging
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -22,9 +22,12 @@ from docintel.pipeline.audio.captions import captions
 from docintel.store.db import session_scope
 from docintel.store.profiles import ConditionError
 from docintel.store.queries import audit_trail, document_result, find_document
-from docintel.store.schema import Document
+from docintel.store.schema import Document, Status
 from docintel.watcher.ingest import NotReady, Refused, ingest
 from docintel.worker.listing import Filters, document_listing
+
+# What route reads a file as (the documents' `kind`): a filter outside these is a 422.
+DocumentKind = Literal["pdf", "image", "audio", "table", "text", "mail", "archive"]
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 log = logging.getLogger("docintel.api")
@@ -59,7 +62,26 @@ def row(settings: Settings, ref: str) -> Document:
         return doc
 
 
-@router.post("", status_code=201, dependencies=[Depends(writer)])
+UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
+        }
+    },
+}
+
+
+@router.post(
+    "",
+    status_code=201,
+    dependencies=[Depends(writer)],
+    openapi_extra={"requestBody": UPLOAD_BODY},  # read as a stream, not by FastAPI
+)
 async def upload(request: Request) -> dict[str, Any]:
     """Upload a file (multipart, field ``file``): streamed to disk, then the watcher's
     ingest (sha256, duplicate check, archive) and the queue. 413 over DOCINTEL_MAX_FILE_MB."""
@@ -102,8 +124,8 @@ async def upload(request: Request) -> dict[str, Any]:
 @router.get("", dependencies=[Depends(caller)], response_model=None)
 def listing(
     request: Request,
-    status: str | None = None,
-    type: Annotated[str | None, Query(description="pdf, image, audio, table, ...")] = None,
+    status: Status | None = None,
+    type: Annotated[DocumentKind | None, Query(description="What the file was read as.")] = None,
     name: str | None = None,
     contains: str | None = None,
     since: datetime | None = None,
@@ -123,7 +145,7 @@ def listing(
     `docintel query` has, and cursor pagination."""
     settings = settings_of(request)
     filters = Filters(
-        status=status,
+        status=status.value if status is not None else None,
         kind=type,
         name=name,
         contains=contains,

@@ -287,3 +287,36 @@ def test_distributed_upload_goes_to_the_queue_and_readyz_sees_the_broker(distrib
     client = redis.Redis.from_url(distributed.broker_url)
     waiting = sum(client.llen(k) for k in client.keys("cpu*"))
     assert waiting == 1 and depth == 1
+
+
+def test_the_openapi_document_validates_and_says_how_to_call_the_api(api_settings):
+    """A client can be made from it: the bearer scheme, the upload's multipart 'file' field,
+    each operation's error responses with their body; enumerations are checked (422); the
+    reference page works offline, its files served by the package."""
+    from openapi_spec_validator import validate
+
+    reader = make_token(api_settings, "reader", read_only=True)
+    with serving(api_settings) as served, served.client(reader) as c:
+        spec = c.get("/openapi.json").json()
+        validate(spec)
+        assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+        assert spec["security"] == [{"bearer": []}]
+        post = spec["paths"]["/v1/documents"]["post"]
+        form = post["requestBody"]["content"]["multipart/form-data"]["schema"]
+        assert form["properties"]["file"]["format"] == "binary"
+        assert {"401", "403", "413", "415"} <= set(post["responses"])
+        for path, operations in spec["paths"].items():
+            for method, operation in operations.items():
+                error = operation["responses"]["401"]["content"]["application/json"]
+                assert error["schema"]["$ref"] == "#/components/schemas/Error", (path, method)
+        listing = spec["paths"]["/v1/documents"]["get"]["parameters"]
+        status = next(p for p in listing if p["name"] == "status")
+        assert "failed" in spec["components"]["schemas"]["Status"]["enum"]
+        assert status["schema"]["anyOf"][0]["$ref"] == "#/components/schemas/Status"
+        for bogus in ({"status": "bogus"}, {"type": "bogus"}):
+            assert c.get("/v1/documents", params=bogus).status_code == 422
+        assert c.get("/v1/documents", params={"status": "done"}).status_code == 200
+        page = c.get("/docs").text
+        assert "cdn" not in page.lower() and "/docs/assets/swagger-ui-bundle.js" in page
+        asset = c.get("/docs/assets/swagger-ui-bundle.js")
+        assert asset.status_code == 200 and "SwaggerUIBundle" in asset.text
