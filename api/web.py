@@ -28,7 +28,21 @@ def clock(seconds: float | None) -> str:
     return f"{minutes:02d}:{secs:02d}"
 
 
+def start_of(seconds: Any) -> float | None:
+    """Where a field or an entity was said: a time, or a (start, end) span's start; None
+    where it was not said (0.0 is the recording's first second, not 'nowhere')."""
+    if seconds is None:
+        return None
+    if isinstance(seconds, list | tuple):
+        return start_of(seconds[0]) if seconds else None
+    try:
+        return float(seconds)
+    except (TypeError, ValueError):
+        return None
+
+
 templates.env.filters["clock"] = clock
+templates.env.filters["start_of"] = start_of
 
 
 def login_page(request: Request, error: str | None = None) -> HTMLResponse:

@@ -152,3 +152,31 @@ def test_upload_watch_open_seek_and_ask_in_a_real_browser(api_settings, browser,
                 abs(d.execute_script("return arguments[0].currentTime", player) - wanted) < 0.5
             )
         )
+
+
+def test_a_field_said_in_the_recording_s_first_second_links_there(api_settings):
+    """A field found at 0.0 s made the document page a 500 (`f.seconds[0]` on a float) and
+    a field at 0 s got no link: the page opens, and the link seeks to 0."""
+    from sqlalchemy import update
+
+    from docintel.store.db import session_scope
+    from docintel.store.schema import ProfileField
+    from tests.helpers import wait_for
+    from tests.test_api import SAMPLES, upload
+
+    token = make_token(api_settings, "writer")
+    with serving(api_settings) as served, served.client(token) as c:
+        doc = upload(c, SAMPLES / "invoice.pdf").json()
+        assert wait_for(
+            lambda: c.get(f"/v1/documents/{doc['id']}").json()["document"]["status"] == "done"
+        )
+        for at, shown in ((12.5, "00:12"), (0.0, "00:00")):
+            with session_scope(api_settings.db_url) as s:
+                s.execute(
+                    update(ProfileField)
+                    .where(ProfileField.document_id == doc["id"], ProfileField.row == 0)
+                    .values(page=None, seconds=at)
+                )
+            page = c.get(f"/documents/{doc['id']}")
+            assert page.status_code == 200, page.text[-500:]
+            assert f'class="seek" data-start="{at}">{shown}</a>' in page.text
