@@ -32,6 +32,12 @@ def safe_filename(raw: str) -> str:
     return name[:200]
 
 
+def _field(headers: dict[bytes, bytes]) -> str:
+    """The form field a part was sent in."""
+    _, options = parse_options_header(headers.get(b"content-disposition") or b"")
+    return (options.get(b"name") or b"").decode("utf-8", "replace")
+
+
 def _filename(headers: dict[bytes, bytes]) -> str | None:
     disposition = headers.get(b"content-disposition")
     if not disposition:
@@ -51,8 +57,9 @@ def _filename(headers: dict[bytes, bytes]) -> str | None:
 async def receive_file(
     content_type: str, body: AsyncIterator[bytes], folder: Path, max_bytes: int
 ) -> Path:
-    """The first file part of a multipart body, written under a new folder inside
-    ``folder`` with its own (made safe) name; the folder is removed on any error."""
+    """The file part (field ``file``) of a multipart body, written under a new folder inside
+    ``folder`` with its own (made safe) name; the folder is removed on any error. A file in
+    another field, or a second file, is refused (422), never silently dropped."""
     kind, options = parse_options_header(content_type)
     if kind != b"multipart/form-data" or b"boundary" not in options:
         raise UploadError(415, "send the file as multipart/form-data, in a field named 'file'")
@@ -75,7 +82,20 @@ async def receive_file(
 
     def on_headers_finished() -> None:
         name = _filename(state["headers"])  # type: ignore[arg-type]
-        if name is not None and not target:
+        if name is None:
+            return  # a plain form field
+        field = _field(state["headers"])  # type: ignore[arg-type]
+        if field != "file":
+            raise UploadError(
+                422, f"the file was sent in a field named {field!r}: name the field 'file'"
+            )
+        if target:
+            raise UploadError(
+                422,
+                "one file per upload: send each file in a request of its own (nothing of "
+                "this request was kept)",
+            )
+        if name is not None:
             path = place / safe_filename(name)
             target.append(path)
             state["out"] = open(path, "wb")  # noqa: SIM115 - closed in on_part_end

@@ -320,3 +320,18 @@ def test_the_openapi_document_validates_and_says_how_to_call_the_api(api_setting
         assert "cdn" not in page.lower() and "/docs/assets/swagger-ui-bundle.js" in page
         asset = c.get("/docs/assets/swagger-ui-bundle.js")
         assert asset.status_code == 200 and "SwaggerUIBundle" in asset.text
+
+
+def test_an_upload_of_two_files_or_a_wrong_field_is_refused_not_cut(api_settings):
+    """The second file of a request was dropped without a word, and a file in any field was
+    taken: each is a 422 that says what to do, and nothing of the request is kept."""
+    token = make_token(api_settings, "writer")
+    with serving(api_settings) as served, served.client(token) as c:
+        two = [("file", ("a.csv", b"sku,qty\nA1,3\n")), ("file", ("b.csv", b"sku,qty\nB2,4\n"))]
+        refused = c.post("/v1/documents", files=two)
+        assert refused.status_code == 422 and "one file per upload" in refused.json()["detail"]
+        wrong = c.post("/v1/documents", files={"upload": ("a.csv", b"sku,qty\nA1,3\n")})
+        assert wrong.status_code == 422 and "'upload'" in wrong.json()["detail"]
+        assert c.get("/v1/documents").json()["documents"] == []
+        taken = c.post("/v1/documents", files={"file": ("a.csv", b"sku,qty\nA1,3\n")})
+        assert taken.status_code == 201
