@@ -139,7 +139,13 @@ def listing(
     where: Annotated[list[str] | None, Query(description="field<op>value, e.g. total>100")] = None,
     parent: int | None = None,
     limit: Annotated[int | None, Query(ge=1, le=500)] = None,
-    cursor: Annotated[int | None, Query(description="next_cursor of the previous page")] = None,
+    cursor: Annotated[
+        int | None,
+        Query(
+            description="next_cursor of the previous page (a document id; with search or "
+            "similar, a place in the ranking)"
+        ),
+    ] = None,
 ) -> Response:
     """Documents, newest first (best match first with ``search``/``similar``): every filter
     `docintel query` has, and cursor pagination."""

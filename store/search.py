@@ -160,7 +160,7 @@ def vector_search(
             "SELECT v.chunk_id, 1 - (v.embedding <=> CAST(:q AS vector)) AS score "
             "FROM chunk_vectors v JOIN chunks c ON c.id = v.chunk_id "
             + ("WHERE c.document_id = :doc " if document_id is not None else "")
-            + "ORDER BY v.embedding <=> CAST(:q AS vector) LIMIT :k"
+            + "ORDER BY v.embedding <=> CAST(:q AS vector), v.chunk_id LIMIT :k"
         )
         params: dict[str, Any] = {"q": _vector_literal(query), "k": top_k, "doc": document_id}
         return _hits(session, [(r[0], float(r[1])) for r in session.execute(text(sql), params)])
@@ -175,7 +175,7 @@ def vector_search(
         dot = sum(a * b for a, b in zip(query, vector, strict=False))
         norm = math.sqrt(sum(v * v for v in vector)) or 1.0
         scored.append((cid, dot / (qn * norm)))
-    scored.sort(key=lambda x: x[1], reverse=True)
+    scored.sort(key=lambda x: (-x[1], x[0]))  # ties in a stable order: pages do not shift
     return _hits(session, scored[:top_k])
 
 
@@ -201,7 +201,7 @@ def text_search(
             "SELECT c.id, ts_rank(c.tsv, q) AS score FROM chunks c, "
             "to_tsquery('english', :q) q WHERE c.tsv @@ q "
             + doc_filter
-            + "ORDER BY score DESC LIMIT :k"
+            + "ORDER BY score DESC, c.id LIMIT :k"
         )
         q = " | ".join(words)
     else:
@@ -209,7 +209,7 @@ def text_search(
             "SELECT c.id, -bm25(chunks_fts) AS score FROM chunks_fts JOIN chunks c ON "
             "c.id = chunks_fts.rowid WHERE chunks_fts MATCH :q "
             + doc_filter
-            + "ORDER BY bm25(chunks_fts) LIMIT :k"
+            + "ORDER BY bm25(chunks_fts), c.id LIMIT :k"
         )
         q = " OR ".join(f'"{w}"' for w in words)
     rows = session.execute(text(sql), {"q": q, "k": top_k, "doc": document_id})

@@ -116,3 +116,30 @@ def test_postgresql_with_pgvector(pgvector_url):
 
     migrations.downgrade(pgvector_url, "base")  # the history also goes down on pgvector
     migrations.upgrade(pgvector_url)
+
+
+def test_search_results_page_to_the_last_match_in_one_order(embedded, tmp_path):
+    """A search stopped at its page size with next_cursor None, and its order changed with
+    the page size: 30 matching documents page out whole, in the same order at any size."""
+    from docintel.embedded import process_file
+    from docintel.worker.listing import Filters, document_listing
+
+    for n in range(30):
+        note = tmp_path / f"note-{n:02d}.txt"
+        note.write_text(f"Pallet count {n}: the copper wire shipment arrived at dock {n % 4}.\n")
+        process_file(note, embedded)
+    (tmp_path / "other.txt").write_text("The cafeteria serves lunch from noon.\n")
+    process_file(tmp_path / "other.txt", embedded)
+
+    def every(limit: int) -> list[int]:
+        ids, cursor = [], None
+        while True:
+            page, cursor = document_listing(embedded, Filters(search="copper"), limit, cursor)
+            assert len(page) <= limit
+            ids += [d["id"] for d in page]
+            if cursor is None:
+                return ids
+
+    seven, fifty = every(7), every(50)
+    assert len(seven) == 30 and len(set(seven)) == 30
+    assert seven == fifty  # the ranking does not depend on the page size

@@ -38,61 +38,83 @@ class Filters:
 
 
 def passage_matches(
-    s: Session, settings: Settings, search: str | None, similar: str | None, limit: int
-) -> dict[int, dict[str, Any]] | None:
-    """document id -> its best passage, in rank order; None when not searching."""
+    s: Session, settings: Settings, search: str | None, similar: str | None, passages: int
+) -> tuple[dict[int, dict[str, Any]], bool] | None:
+    """(document id -> its best passage, in rank order; whether every matching passage was
+    read), from the best ``passages`` passages; None when not searching."""
     if not (search or similar):
         return None
     hits = (
-        text_search(s, search, limit * 3)
+        text_search(s, search, passages)
         if search
-        else vector_search(s, embedder_for(settings).embed([similar or ""])[0], limit * 3)
+        else vector_search(s, embedder_for(settings).embed([similar or ""])[0], passages)
     )
     matches: dict[int, dict[str, Any]] = {}
     for h in hits:
         matches.setdefault(
             h.document_id, {**citation(h), "score": round(h.score, 4), "text": h.text[:300]}
         )
-    return matches
+    return matches, len(hits) < passages
 
 
 def document_listing(
     settings: Settings, filters: Filters, limit: int, before: int | None = None
 ) -> tuple[list[dict[str, Any]], int | None]:
     """Summaries of the matching documents and the cursor of the next page (None: last).
-    A search answers its best matches in rank order, on one page. Raises
-    ``ConditionError`` for a ``where`` a person must correct."""
+    Listed newest first, the cursor an id; a search lists its matches best first, the
+    cursor a place in that ranking, so paging goes on to the last match and a page's
+    order does not depend on its size. Raises ``ConditionError`` for a ``where`` a person
+    must correct."""
     conditions = [Condition.parse(w) for w in filters.where]
     if filters.similar:
         # a search by meaning sees every passage stored so far (the CLI shows progress
         # first; what is left here is what arrived since)
         index_pending(settings)
     with session_scope(settings.db_url) as s:
-        matches = passage_matches(s, settings, filters.search, filters.similar, limit)
-        docs = list_documents(
-            s,
-            status=filters.status,
-            kind=filters.kind,
-            name=filters.name,
-            contains=filters.contains,
-            since=filters.since,
-            until=filters.until,
-            limit=limit + 1,
-            entity=filters.entity,
-            entity_type=filters.entity_type,
-            related_to=filters.related_to,
-            ids=list(matches) if matches is not None else None,
-            doc_type=filters.doc_type,
-            where=conditions,
-            parent=filters.parent,
-            before=before if matches is None else None,
-        )
-    more = len(docs) > limit
-    docs = docs[:limit]
-    if matches is not None:
-        order = list(matches)
-        docs.sort(key=lambda d: order.index(d["id"]))
-        for d in docs:
-            d["match"] = matches[d["id"]]
-        return docs, None
-    return docs, (docs[-1]["id"] if more and docs else None)
+
+        def listed(limit: int, ids: list[int] | None, before: int | None) -> list[dict]:
+            return list_documents(
+                s,
+                status=filters.status,
+                kind=filters.kind,
+                name=filters.name,
+                contains=filters.contains,
+                since=filters.since,
+                until=filters.until,
+                limit=limit,
+                entity=filters.entity,
+                entity_type=filters.entity_type,
+                related_to=filters.related_to,
+                ids=ids,
+                doc_type=filters.doc_type,
+                where=conditions,
+                parent=filters.parent,
+                before=before,
+            )
+
+        if not (filters.search or filters.similar):
+            docs = listed(limit + 1, None, before)
+            more = len(docs) > limit
+            docs = docs[:limit]
+            return docs, (docs[-1]["id"] if more and docs else None)
+        start = max(0, before or 0)
+        wanted = start + limit + 1  # one more than the page: is there a next one?
+        passages = wanted * 3
+        while True:
+            found = passage_matches(s, settings, filters.search, filters.similar, passages)
+            assert found is not None
+            matches, every = found
+            docs = listed(len(matches) or 1, list(matches), None) if matches else []
+            if len(docs) >= wanted or every or passages >= MAX_PASSAGES:
+                break
+            passages *= 4  # the filters left too few: read further down the ranking
+    rank = {doc_id: n for n, doc_id in enumerate(matches)}
+    docs.sort(key=lambda d: rank[d["id"]])
+    page = docs[start : start + limit]
+    for d in page:
+        d["match"] = matches[d["id"]]
+    return page, (start + limit if len(docs) > start + limit else None)
+
+
+# A search reads at most this many passages to fill its pages.
+MAX_PASSAGES = 200_000
