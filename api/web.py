@@ -121,7 +121,18 @@ def document(request: Request, ref: str) -> Response:
     from docintel.api.media import has_page_image
 
     settings = request.app.state.settings
-    result: dict[str, Any] = load(settings, ref)
+    try:
+        result: dict[str, Any] = load(settings, ref)
+    except HTTPException as exc:
+        if exc.status_code != 404:
+            raise
+        return templates.TemplateResponse(
+            request,
+            "not_found.html",
+            {"message": f"There is no document {ref!r}: it may have been deleted, or the "
+             "link is wrong."},  # fmt: skip
+            status_code=404,
+        )
     doc = row(settings, ref)
     images = {p["page"] for p in result["pages"] if has_page_image(doc, p["page"])}
     return templates.TemplateResponse(request, "document.html", {"r": result, "images": images})

@@ -180,3 +180,43 @@ def test_a_field_said_in_the_recording_s_first_second_links_there(api_settings):
             page = c.get(f"/documents/{doc['id']}")
             assert page.status_code == 200, page.text[-500:]
             assert f'class="seek" data-start="{at}">{shown}</a>' in page.text
+
+
+def test_labels_headings_keyboard_upload_and_a_human_404(api_settings, browser):
+    """What a person with a screen reader or a keyboard meets: the login input has a label,
+    the inbox a heading, the file picker is reached with Tab, links are underlined (not told
+    apart by colour alone), and a missing document is a page in words, not JSON."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    token = make_token(api_settings, "reader", read_only=True)
+    wait = WebDriverWait(browser, 30)
+    with serving(api_settings) as served:
+        browser.get(served.url + "/login")
+        label = browser.find_element(By.CSS_SELECTOR, "label[for=token]")
+        assert label.text == "API token"
+        browser.find_element(By.ID, "token").send_keys(token)
+        browser.find_element(By.CSS_SELECTOR, "form button").click()
+        wait.until(lambda d: d.find_elements(By.ID, "drop"))
+        assert browser.find_element(By.TAG_NAME, "h1").get_attribute("textContent") == "Inbox"
+        assert browser.find_elements(By.CSS_SELECTOR, "link[rel=icon]")
+        keys = ActionChains(browser)
+        reached = False
+        for _ in range(25):  # Tab from the top of the page, as a keyboard user does
+            keys.send_keys(Keys.TAB).perform()
+            if browser.execute_script("return document.activeElement.id") == "file-input":
+                reached = True
+                break
+        assert reached, "the file picker cannot be reached with Tab"
+        browser.get(served.url + "/documents/999999")
+        assert "No such document" in browser.find_element(By.TAG_NAME, "h1").text
+        underline = browser.execute_script(
+            "return getComputedStyle(document.querySelector('main a')).textDecorationLine"
+        )
+        assert "underline" in underline
+        assert "detail" not in browser.page_source
+        shot(browser, "not-found")
+        with served.client(token) as c:
+            assert c.get("/documents/999999").status_code == 404
