@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Rebuilds this folder (PPTX class of docintel's real fidelity set) from the mirrored
+public repositories: copies each presentation out of its repository at a pinned commit, and
+writes manifest.jsonl with each file's source, licence and reference.
+
+The reference is the presentation as python-pptx reads it: ``slides``, each with its
+``shapes`` (``slide.shapes``, in order): ``name``, ``shape_type``, ``is_title`` (the slide's
+title placeholder), ``text`` (``text_frame.text`` where the shape has a text frame),
+``grid`` (a table's ``cell.text`` per ``row.cells``; a cell that a merge spans keeps its
+own text, normally ""), and ``shapes``
+(a group's own shapes, the same way). Speaker notes, masters and layouts are not part of it.
+
+    python collect.py            # MIRRORS=/work/.mirror by default
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pptx
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+HERE = Path(__file__).resolve().parent
+MIRRORS = Path(os.environ.get("MIRRORS", "/work/.mirror"))
+
+REPOS = {
+    "docling-project/docling": ("e1cb2b234c48ff29746b0f2f843d07f8e23905a0", "MIT", "docling"),
+    "jgm/pandoc": ("0a9a2f261510322ee5a33a2a7facce54b8a718ec", "GPL-2.0-or-later", "pandoc"),
+    "apache/poi": ("a528d43590b3f71aa94310de881a35af887fdd0f", "Apache-2.0", "poi"),
+    "scanny/python-pptx": ("278b47b1dedd5b46ee84c286e77cdfb0bf4594be", "MIT", "pythonpptx"),
+}
+
+DL = "tests/data/pptx/sources/"
+PS = "test-data/slideshow/"
+
+SOURCES = [
+    ("docling-project/docling", DL + "powerpoint_sample.pptx"),  # a table
+    ("docling-project/docling", DL + "powerpoint_comments.pptx"),
+    ("docling-project/docling", DL + "powerpoint_issue_2663.pptx"),
+    ("jgm/pandoc", "test/pptx-reader/basic.pptx"),  # a table
+    ("jgm/pandoc", "test/pptx/footer/basic/output.pptx"),  # three tables, footers
+    ("jgm/pandoc", "test/pptx/incremental-lists/with-flag/output.pptx"),
+    ("jgm/pandoc", "test/pptx/table-with-surrounding-content/output.pptx"),
+    ("jgm/pandoc", "test/pptx/pauses/without-incremental/output.pptx"),
+    ("apache/poi", "test-data/integration/stress013.pptx"),  # groups and tables
+    ("apache/poi", PS + "2411-Performance_Up.pptx"),
+    ("apache/poi", PS + "aascu.org_hbcu_leadershipsummit_cooper_.pptx"),  # four tables
+    ("apache/poi", PS + "aptia.pptx"),
+    ("apache/poi", PS + "with_japanese.pptx"),  # a table
+    ("apache/poi", PS + "bug62513.pptx"),
+    ("apache/poi", PS + "SampleShow.pptx"),
+    ("apache/poi", PS + "45541_Footer.pptx"),
+    ("scanny/python-pptx", "features/steps/test_files/shp-pos-and-size.pptx"),  # a table
+]
+# file names where the source's own name says little
+NAMES = {
+    "test/pptx/footer/basic/output.pptx": "footer-basic.pptx",
+    "test/pptx/incremental-lists/with-flag/output.pptx": "incremental-lists.pptx",
+    "test/pptx/table-with-surrounding-content/output.pptx": "table-with-surrounding-content.pptx",
+    "test/pptx/pauses/without-incremental/output.pptx": "pauses.pptx",
+}
+
+
+def git_dir(repo: str) -> Path:
+    return MIRRORS / repo.replace("/", "+") / "repo"
+
+
+def blob(repo: str, commit: str, path: str) -> bytes:
+    return subprocess.run(
+        ["git", f"--git-dir={git_dir(repo)}", "show", f"{commit}:{path}"],
+        capture_output=True,
+        check=True,
+    ).stdout
+
+
+def shape_of(shape, title_id: int | None) -> dict:
+    out: dict = {
+        "name": shape.name,
+        "shape_type": str(shape.shape_type) if shape.shape_type is not None else None,
+        "is_title": shape.shape_id == title_id,
+    }
+    if shape.has_text_frame:
+        out["text"] = shape.text_frame.text
+    if getattr(shape, "has_table", False) and shape.has_table:
+        out["grid"] = [[cell.text for cell in row.cells] for row in shape.table.rows]
+    if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
+        out["shapes"] = [shape_of(inner, None) for inner in shape.shapes]
+    return out
+
+
+def reference(data: bytes) -> dict:
+    presentation = pptx.Presentation(io.BytesIO(data))
+    slides = []
+    for number, slide in enumerate(presentation.slides, start=1):
+        title = slide.shapes.title
+        title_id = title.shape_id if title is not None else None
+        slides.append(
+            {
+                "slide": number,
+                "shapes": [shape_of(shape, title_id) for shape in slide.shapes],
+            }
+        )
+    return {"slides": slides}
+
+
+def main() -> None:
+    rows, names = [], set()
+    for repo, path in SOURCES:
+        commit, licence, short = REPOS[repo]
+        data = blob(repo, commit, path)
+        name = f"{short}-{NAMES.get(path, Path(path).name)}"
+        assert name not in names, name
+        names.add(name)
+        (HERE / name).write_bytes(data)
+        rows.append(
+            {
+                "file": name,
+                "repo": repo,
+                "path": path,
+                "commit": commit,
+                "licence": licence,
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "size": len(data),
+                "reference": reference(data),
+            }
+        )
+    for stale in HERE.glob("*.pptx"):
+        if stale.name not in names:
+            stale.unlink()
+    with (HERE / "manifest.jsonl").open("w") as out:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(f"{len(rows)} files, manifest.jsonl written in {HERE}")
+
+
+if __name__ == "__main__":
+    main()
