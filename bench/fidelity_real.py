@@ -1,7 +1,8 @@
 """Fidelity on real files, per class: the pipeline against the library it uses, read plainly,
 on the same files (``bench/fidelity.py --real-set DIR``).
 
-DIR holds one folder per class (email, docx, pptx, xlsx, forms, tables, other), each with a
+DIR holds one folder per class (email, docx, pptx, xlsx, forms, tables, other; ``bench/real``
+holds their manifests and the scripts that rebuild them), each with a
 ``manifest.jsonl``: a file's source (repository, path and commit, or a PyPI sdist), its
 licence, and its reference as the plain library reads it (or, for tables, the grid its
 project's own tests expect). The development set used here was built from public test

@@ -8,8 +8,9 @@ from public repositories (ZUGFeRD/mustangproject, ahelmberger/factur-x-kit,
 Securibox/facturx, ConnectingEurope/eInvoicing-EN16931, itplr-kosit/xrechnung-testsuite,
 OpenPEPPOL/peppol-bis-invoice-3, OCA/edi, pretix/pretix-zugferd,
 GoogleCloudPlatform/document-ai-samples, mindee/client-lib-test-data, zzzDavid/ICDAR-2019-
-SROIE, ReceiptManager/receipt-parser-legacy); its ``collect.py`` rebuilds it from their
-snapshots, each file named by repository, path and commit in the manifest. It keeps clear
+SROIE, ReceiptManager/receipt-parser-legacy); ``bench/real/invoices`` holds its manifest
+and the ``collect.py`` that rebuilds it from their snapshots, each file named by repository,
+path and commit. It keeps clear
 of the held-out set (invoice2data's tests, ZUGFeRD/corpus's PDFs, the factur-x sample).
 
 Sets: e-invoice PDFs (an embedded Factur-X/ZUGFeRD XML), the same PDFs with their XML
