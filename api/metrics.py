@@ -4,20 +4,27 @@ pages and audio seconds processed, failures by reason class), the queue depth pe
 
 from __future__ import annotations
 
+import hmac
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from sqlalchemy import func, select
 
-from docintel.api.auth import caller
+from docintel.api.auth import caller, credential
 from docintel.config import Settings
 from docintel.store.db import session_scope
-from docintel.store.schema import Document, Status
+from docintel.store.schema import AuditEvent, Document, Status
 from docintel.worker.app import QUEUES, app_for
 from docintel.worker.metrics import keep_step_metrics
 from docintel.worker.recovery import queue_depths
@@ -74,9 +81,31 @@ class DatabaseCollector:
             ):
                 key = reason_class(error)
                 counted[key] = counted.get(key, 0) + 1
+            oldest = s.scalar(
+                select(func.min(Document.updated_at)).where(Document.status == Status.queued.value)
+            )
+            deliveries = dict(
+                s.execute(
+                    select(AuditEvent.status, func.count())
+                    .where(AuditEvent.step.like("webhook:%"))
+                    .group_by(AuditEvent.status)
+                ).all()
+            )
         for key, count in sorted(counted.items()):
             failures.add_metric([key], count)
-        yield from (documents, pages, audio, failures)
+        waited = GaugeMetricFamily(
+            "docintel_oldest_queued_seconds",
+            "How long the document queued longest has waited for its first step (0: none).",
+        )
+        waited.add_metric([], _age(oldest))
+        webhooks = CounterMetricFamily(
+            "docintel_webhook_deliveries", "Webhook POSTs by result.", labels=["result"]
+        )
+        for result in ("ok", "error"):
+            webhooks.add_metric([result], deliveries.get(result, 0))
+        yield from (documents, pages, audio, failures, waited, webhooks)
+        if self.settings.distributed:
+            yield self._workers()
         depth = GaugeMetricFamily(
             "docintel_queue_depth", "Tasks waiting per queue.", labels=["queue"]
         )
@@ -89,15 +118,47 @@ class DatabaseCollector:
             pass
         yield depth
 
+    def _workers(self) -> Metric:
+        workers = GaugeMetricFamily(
+            "docintel_workers", "Workers that answered a ping (distributed mode)."
+        )
+        try:
+            answers = app_for(self.settings).control.ping(timeout=0.5) or []
+        except Exception:  # the broker is away: no worker can be reached
+            answers = []
+        workers.add_metric([], len(answers))
+        return workers
+
+
+def _age(moment: Any) -> float:
+    if moment is None:
+        return 0.0
+    if moment.tzinfo is None:  # SQLite hands back naive UTC
+        from datetime import UTC
+
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, time.time() - moment.timestamp())
+
 
 def registry_for(settings: Settings) -> CollectorRegistry:
+    # a counter's *_created timestamp is no series of its own to alert on or plot
+    disable_created_metrics()
     keep_step_metrics()  # steps this process runs (docintel up) are shown with the rest
     registry = CollectorRegistry(auto_describe=False)
     registry.register(DatabaseCollector(settings))  # type: ignore[arg-type]
     return registry
 
 
-@router.get("/metrics", dependencies=[Depends(caller)], response_class=Response)
+def scraper(request: Request) -> None:
+    """The scrape token (DOCINTEL_METRICS_TOKEN) reads /metrics; else any API credential."""
+    token = request.app.state.settings.metrics_token
+    given = credential(request) or ""
+    if token and hmac.compare_digest(given.encode(), token.encode()):
+        return
+    caller(request)
+
+
+@router.get("/metrics", dependencies=[Depends(scraper)], response_class=Response)
 def metrics(request: Request) -> Any:
     """Prometheus text format."""
     body = generate_latest(request.app.state.metrics) + generate_latest(REGISTRY)

@@ -129,8 +129,10 @@ def document(request: Request, ref: str) -> Response:
         return templates.TemplateResponse(
             request,
             "not_found.html",
-            {"message": f"There is no document {ref!r}: it may have been deleted, or the "
-             "link is wrong."},  # fmt: skip
+            {
+                "message": f"There is no document {ref!r}: it may have been deleted, or the "
+                "link is wrong."
+            },  # fmt: skip
             status_code=404,
         )
     doc = row(settings, ref)

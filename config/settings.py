@@ -163,6 +163,11 @@ class Settings(BaseSettings):
         default="", description="Comma-separated origins allowed by CORS; empty: CORS off."
     )
     api_page_size: int = Field(default=50, description="Documents per page of a listing.")
+    metrics_token: str = Field(
+        default="",
+        description="A bearer token that may read /metrics and nothing else (Prometheus's "
+        "scrape credential); empty: /metrics needs an API token like every request.",
+    )
     api_workers: int = Field(
         default=1,
         description="Processes `docintel serve` answers with (more use more cores; a one-time "
