@@ -196,6 +196,12 @@ class Settings(BaseSettings):
         "own resolution where that is lower (never below 150).",
     )
     ocr_language: str = Field(default="eng", description="Tesseract language(s), e.g. eng+deu.")
+    ocr_engine: Literal["tesseract", "rapidocr"] = Field(
+        default="tesseract",
+        description="The CPU engine's OCR: tesseract (Debian's tesseract-ocr, every language "
+        "pack) or rapidocr (PP-OCR models in a wheel: `pip install 'docintel[rapidocr]'`; "
+        "more of a receipt's or photo's values, accents may come out plain).",
+    )
     max_image_pixels: int = Field(
         default=200_000_000,
         description="Images above this many pixels are refused (decompression bombs).",

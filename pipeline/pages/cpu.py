@@ -1,5 +1,6 @@
-"""Pages on the CPU engine: Tesseract reads the page (deskewed first), ruled tables become
-rows, ``Label: value`` lines and checkboxes become fields; charts are recorded as not read."""
+"""Pages on the CPU engine: Tesseract (or RapidOCR, ``DOCINTEL_OCR_ENGINE``) reads the page
+(deskewed first), ruled tables become rows, ``Label: value`` lines and checkboxes become
+fields; charts are recorded as not read."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from docintel.config import Settings
 from docintel.pipeline.pages import tesseract as tess
 from docintel.pipeline.pages.fields import page_fields
 from docintel.pipeline.pages.images import page_images
+from docintel.pipeline.pages.rapid import rapid_words, rapidocr_version
 from docintel.pipeline.route.pdf_tables import aligned_tables
 from docintel.pipeline.types import PageRead, PageResult, TableData, table_markdown
 
@@ -17,13 +19,14 @@ from docintel.pipeline.types import PageRead, PageResult, TableData, table_markd
 def read_page_cpu(path: Path, kind: str, page: int, settings: Settings) -> PageRead:
     started = time.perf_counter()
     image = page_images(path, kind, [page], settings.cpu_ocr_dpi, settings, native=True)[page]
-    version = tess.tesseract_version()
+    reader = settings.ocr_engine
+    version = rapidocr_version() if reader == "rapidocr" else tess.tesseract_version()
     result = PageResult(
         page,
         "done",
-        text_source="tesseract",
-        engine="tesseract",
-        model=f"tesseract {version}" if version else "tesseract",
+        text_source=reader,
+        engine=reader,
+        model=f"{reader} {version}" if version else reader,
         width=float(image.width),
         height=float(image.height),
     )
@@ -34,7 +37,11 @@ def read_page_cpu(path: Path, kind: str, page: int, settings: Settings) -> PageR
     dpi = tess.page_dpi(image)  # a rendered PDF page declares the DPI it was made at
     if not blank:
         image = tess.deskew(image)  # scanners tilt pages; rows and rulings need them level
-        words = tess.ocr_words(image, settings.ocr_language, dpi=dpi)
+        words = (
+            rapid_words(image)
+            if reader == "rapidocr"
+            else tess.ocr_words(image, settings.ocr_language, dpi=dpi)
+        )
         grids = tess.ruled_grids(image)
     page_kind = "blank" if blank else tess.classify_page(image, words, grids)
     # Tables come from where they are on the page, in addition to the text: every word
@@ -64,7 +71,8 @@ def read_page_cpu(path: Path, kind: str, page: int, settings: Settings) -> PageR
     markdown = tess.page_markdown(outside, placed)
     result.kind = page_kind
     result.markdown = markdown or None
-    result.decision = f"read by Tesseract at {dpi} dpi; classified {page_kind} by layout" + (
+    name = "RapidOCR" if reader == "rapidocr" else "Tesseract"
+    result.decision = f"read by {name} at {dpi} dpi; classified {page_kind} by layout" + (
         f"; {len(read.tables)} ruled table(s)" if read.tables else ""
     )
     result.fields = page_fields(tess.words_markdown(outside), page_kind)
@@ -78,12 +86,12 @@ def read_page_cpu(path: Path, kind: str, page: int, settings: Settings) -> PageR
     result.timings = {"ocr_ms": elapsed}
     read.audits.append(
         {
-            "step": f"page:{page}:tesseract",
+            "step": f"page:{page}:{reader}",
             "seq": 0,
             "role": "pipeline",
             "content": f"{page_kind}; {len(words)} words",
             "duration_ms": elapsed,
-            "engine": "tesseract",
+            "engine": reader,
             "model": result.model,
             "status": "warning" if page_kind == "chart" else "ok",
         }
