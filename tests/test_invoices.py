@@ -264,3 +264,18 @@ def test_one_correction_teaches_a_correspondents_layout(embedded, tmp_path):
     )
     said = " ".join(e["content"] or "" for e in shown["audit"] if e["step"] == "agent:fields")
     assert f"learned from a correction of document {doc}" in said
+
+
+def test_two_labels_on_one_line_each_take_their_own_value(embedded, tmp_path):
+    """'Invoice date: 2026-11-02 Due date: 2026-12-02' on one line: the due date was never
+    read (one label a line). Labels stacked in one cell, their values in the next, are not
+    guessed at: a due date taken from the issue date's place is worse than none
+    (bench/profiles.py --real: four such invoices)."""
+    one_line = write_doc(
+        tmp_path / "one-line.pdf",
+        ["Acme Industrial GmbH", "INVOICE INV-2026-0117",
+         "Invoice date: 2026-11-02    Due date: 2026-12-02", "Total due: EUR 1,250.00"],
+    )  # fmt: skip
+    got = fields(process(one_line, embedded))
+    assert (got["issue_date"], got["due_date"]) == ("2026-11-02", "2026-12-02")
+    assert got["total"] == "1250.00"

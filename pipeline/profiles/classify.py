@@ -40,7 +40,7 @@ def classify(
     # The embedder is asked only where the words leave a doubt: some evidence short of
     # enough, or a recording (people say less of a type's vocabulary than they write).
     doubtful = any(found.scores.values()) or bool(content.segments)
-    if found.doc_type == OTHER and embed is not None and doubtful:
+    if found.doc_type == OTHER and embed is not None and doubtful and kind != "mail":
         text = " ".join(line.text for line in document_lines(content))
         return classify_by_similarity(text, profiles, kind, embed) or found
     return found
@@ -65,12 +65,18 @@ def classify_by_words(
             continue
         score, found = 0.0, []
         title = next((t for t in profile.titles if _titled(t, headings)), None)
+        if kind == "mail":
+            # "Your invoice from Atlas": a message that speaks of an invoice is no invoice
+            # (its attachment is); only the profile's labelled values in it can type it
+            title, keywords = None, ()
+        else:
+            keywords = profile.keywords
         if title:
             score, found = score + TITLE, [f"titled '{title}'"]
             if _titled(title, top):  # the heading a reader sees first: evidence twice over
                 found.append("at the top")
         words = 0.0
-        for keyword in profile.keywords:
+        for keyword in keywords:
             if keyword.lower() not in text:
                 continue  # most are absent: a substring test is a hundred times cheaper
             pattern = _word(keyword.lower())

@@ -127,20 +127,34 @@ class Reader:
         for cell in self.layout.cells:
             if not cell.text:
                 continue
+            units = [m for m in pattern.finditer(cell.text) if self._starts_unit(cell, m)]
+            # One label starts a unit, the rest of the cell its value; a later label with
+            # its colon starts another ("Invoice date: 2026-11-02 Due date: 2026-12-02").
+            units = units[:1] + [m for m in units[1:] if re.match(r"\s*:", cell.text[m.end() :])]
             hits = [
-                (m.group(0), m.group(0).lower(), m.end(), 1.0)
-                for m in pattern.finditer(cell.text)
-                if self._starts_unit(cell, m)
-            ][:1]  # one label starts a unit; the rest of the cell is its value
+                (m.group(0), m.group(0).lower(), m.end(), 1.0, nxt.start() if nxt else None)
+                for m, nxt in zip(units, [*units[1:], None], strict=False)
+            ]
             if not hits and cell.ocr:
-                hits = self._misread_label(cell)
-            for label, key, end, trust in hits:
-                counted = _COUNTED.match(cell.text[end:]) is not None
+                hits = [(*h, None) for h in self._misread_label(cell)]
+            for n, (label, key, end, trust, stop) in enumerate(hits):
+                rest = cell.text[end:stop]
+                if n and not _LEAD.sub("", rest).strip():
+                    continue  # labels stacked in a cell: which value beside is whose is unknown
+                counted = _COUNTED.match(rest) is not None
+                titled = ":" not in cell.text and key in self._titles and not rest.strip()
                 for spec, rank in self.labels.fields[key]:
                     if counted and spec.type == "money":
                         continue  # "Total Qty", "Gesamt Menge": a count, not an amount
                     weight = _label_weight(rank, key) * trust
-                    out += self._around(spec, cell, cell.text[end:], weight, label, label_cells)
+                    if titled and spec.type == "string" and not spec.format:
+                        # a title word in a heading ("SERVICES AGREEMENT"): the heading is
+                        # the value, not whatever line follows it
+                        value = self._value(spec, cell.text.strip(" #*|"))
+                        if value is not None:
+                            out.append(Candidate(spec, value, cell, weight * SAME, "a heading"))
+                        continue
+                    out += self._around(spec, cell, rest, weight, label, label_cells)
         return out
 
     def _misread_label(self, cell: Cell) -> list[tuple[str, str, int, float]]:
