@@ -355,8 +355,9 @@ def dev_tiny_model(
 def dev_samples(folder: Annotated[Path, typer.Argument()] = Path("samples")) -> None:
     """Write the bundled sample files again."""
     from docintel.testkit.samples import write_samples
+    from docintel.testkit.showcase import write_showcase
 
-    for path in write_samples(folder):
+    for path in [*write_samples(folder), *write_showcase(folder)]:
         console.print(str(path))
 
 

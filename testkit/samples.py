@@ -124,17 +124,17 @@ def write_samples(folder: Path) -> list[Path]:
     """The bundled samples that README's first command processes."""
     rng = random.Random(2026)
     folder.mkdir(parents=True, exist_ok=True)
-    invoice = PdfSpec(
-        [
-            "INVOICE INV-2026-0117\nAcme Industrial GmbH, Hafenstrasse 12, 20457 Hamburg\n"
-            "Billed to: Northwind Traders Ltd, 4 Quay Street, Dublin\n"
-            "Invoice date: 2026-11-02    Due date: 2026-12-02\n\n" + paragraph(rng, 40),
-            "Payment terms: 30 days net. IBAN DE89 3704 0044 0532 0130 00.\n"
-            "Questions: billing@acme-industrial.example, +49 40 1234 5678.\n\n"
-            + paragraph(rng, 80),
-        ],
-        tables={0: invoice_grid(rng, 5)},
-    )
+    pages = [
+        "INVOICE INV-2026-0117\nAcme Industrial GmbH, Hafenstrasse 12, 20457 Hamburg\n"
+        "Billed to: Northwind Traders Ltd, 4 Quay Street, Dublin\n"
+        "Invoice date: 2026-11-02    Due date: 2026-12-02\n\n" + paragraph(rng, 40),
+        "Payment terms: 30 days net. IBAN DE89 3704 0044 0532 0130 00.\n"
+        "Questions: billing@acme-industrial.example, +49 40 1234 5678.\n\n" + paragraph(rng, 80),
+    ]
+    grid = invoice_grid(rng, 5)
+    total = sum(float(row[3].replace(",", "")) for row in grid[1:])
+    pages[1] = f"Total due: EUR {total:,.2f}\n\n" + pages[1]
+    invoice = PdfSpec(pages, tables={0: grid})
     return [
         write_pdf(folder / "invoice.pdf", invoice),
         write_pdf(folder / "quarterly-report.pdf", text_pdf_spec(rng, 3)),

@@ -1,0 +1,64 @@
+"""The samples that show what docintel reads, beside the small ones of ``samples.py``:
+``docintel dev samples`` writes both into samples/."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+
+def write_showcase(folder: Path) -> list[Path]:
+    """Samples of each kind docintel reads, with what it should find in them: a scanned
+    receipt, a scanned form with filled fields, a meeting recording (espeak-ng speech), an
+    e-mail with an invoice attached, a DOCX contract and a ZIP of two files."""
+    import email.message
+    import zipfile
+
+    import docx
+    import numpy as np
+    import pymupdf
+    import soundfile
+
+    from docintel.testkit import fidelity_samples, meeting_samples, profile_samples
+
+    receipt = profile_samples.write_sample(
+        profile_samples.receipt(random.Random(7), 0), folder / "receipt-scan.pdf", True, 3
+    )
+    form, _ = fidelity_samples.sparse_form(folder / "permit-form.tmp.pdf")
+    with pymupdf.open(form) as doc:  # its page image compressed: 12 KB, not 2 MB
+        doc.save(folder / "permit-form.pdf", deflate=True, deflate_images=True, garbage=3)
+    form.unlink()
+    spoken = meeting_samples.write_meeting(
+        meeting_samples.meeting(random.Random(9), 0), folder / "meeting.tmp.wav", seed=2
+    )
+    samples, rate = soundfile.read(spoken, dtype="float32")
+    meeting = folder / "meeting.ogg"
+    soundfile.write(meeting, np.asarray(samples), rate, format="OGG", subtype="VORBIS")
+    spoken.unlink()
+    attached = profile_samples.write_sample(
+        profile_samples.invoice(random.Random(8), 0), folder / "attached.tmp.pdf"
+    )
+    message = email.message.EmailMessage()
+    message["From"] = "Accounts <billing@atlas-metalworks.example>"
+    message["To"] = "inbox@northwind.example"
+    message["Subject"] = "Your invoice from Atlas Metalworks"
+    message["Date"] = "Mon, 09 Mar 2026 09:15:00 +0000"
+    message.set_content("Hello,\n\nplease find our invoice attached.\n\nKind regards,\nAtlas")
+    message.add_attachment(
+        attached.read_bytes(), maintype="application", subtype="pdf", filename="invoice.pdf"
+    )
+    mail = folder / "mail-with-invoice.eml"
+    mail.write_bytes(message.as_bytes())
+    attached.unlink()
+    terms = profile_samples.contract(random.Random(4), 0)
+    document = docx.Document()
+    document.add_heading(terms.lines[0], level=0)
+    for line in [*terms.lines[1:], *terms.after]:
+        document.add_paragraph(line)
+    contract = folder / "contract.docx"
+    document.save(contract)
+    archive = folder / "archive.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("stock/bins.csv", "bin,cartons\nB-17,40\nB-18,12\n")
+        z.writestr("stock/note.txt", "The recount of bin B-17 is due on Friday.\n")
+    return [receipt, folder / "permit-form.pdf", meeting, mail, contract, archive]
