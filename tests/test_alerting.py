@@ -57,3 +57,36 @@ def test_the_rules_series_are_on_metrics_and_the_scrape_token_reads_only_them(
     local = used - {"docintel_workers", "docintel_queue_depth"}  # distributed mode's
     assert local <= names, local - names
     assert not [n for n in names if n.endswith("_created")]
+
+
+def test_the_compose_prometheus_config_and_every_dashboard_query_parse(tmp_path):
+    """The Prometheus config the compose file mounts loads (its rule file and token file in
+    place), and each query of the Grafana dashboard is valid PromQL (checked as a recording
+    rule by promtool) over docintel's series."""
+    import json
+
+    import yaml
+
+    config = (RULES / "prometheus.yml").read_text().replace("/etc/prometheus/", f"{tmp_path}/")
+    (tmp_path / "prometheus.yml").write_text(config)
+    shutil.copy(RULES / "alerts.yml", tmp_path / "alerts.yml")
+    (tmp_path / "metrics_token").write_text("scrape-token\n")
+    run = subprocess.run(
+        [_promtool(), "check", "config", str(tmp_path / "prometheus.yml")],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    dashboard = json.loads((RULES.parent / "grafana" / "dashboards" / "docintel.json").read_text())
+    queries = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    assert len(queries) >= 8 and all("docintel_" in q for q in queries)
+    rules = {"groups": [{"name": "dashboard", "rules": [
+        {"record": f"dashboard:query{n}", "expr": q} for n, q in enumerate(queries)
+    ]}]}  # fmt: skip
+    (tmp_path / "queries.yml").write_text(yaml.safe_dump(rules))
+    run = subprocess.run(
+        [_promtool(), "check", "rules", str(tmp_path / "queries.yml")],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
