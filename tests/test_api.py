@@ -335,3 +335,69 @@ def test_an_upload_of_two_files_or_a_wrong_field_is_refused_not_cut(api_settings
         assert c.get("/v1/documents").json()["documents"] == []
         taken = c.post("/v1/documents", files={"file": ("a.csv", b"sku,qty\nA1,3\n")})
         assert taken.status_code == 201
+
+
+CLIENT_SCRIPT = """
+import json, sys
+from docintel_client import AuthenticatedClient
+from docintel_client.api.documents import (
+    detail_v1_documents_ref_get, listing_v1_documents_get, upload_v1_documents_post,
+)
+from docintel_client.models import Error, Status, UploadV1DocumentsPostBody
+from docintel_client.types import File
+
+base, token, path = sys.argv[1:4]
+client = AuthenticatedClient(base_url=base, token=token)
+with open(path, "rb") as f:
+    body = UploadV1DocumentsPostBody(file=File(payload=f, file_name="shipments.csv"))
+    up = upload_v1_documents_post.sync(client=client, body=body)
+listed = listing_v1_documents_get.sync_detailed(client=client, status=Status.DONE)
+missing = detail_v1_documents_ref_get.sync(ref="999999", client=client)
+with open(path, "rb") as f:
+    anonymous = upload_v1_documents_post.sync_detailed(
+        client=AuthenticatedClient(base_url=base, token="dit_wrong"),
+        body=UploadV1DocumentsPostBody(file=File(payload=f, file_name="shipments.csv")),
+    )
+print(json.dumps({
+    "uploaded": up.to_dict(),
+    "listed": listed.status_code,
+    "missing": isinstance(missing, Error) and missing.detail,
+    "anonymous": anonymous.status_code,
+    "anonymous_error": isinstance(anonymous.parsed, Error),
+}))
+"""
+
+
+def test_a_client_generated_from_the_openapi_document_calls_the_api(api_settings, tmp_path):
+    """openapi-python-client, in a venv of its own, generates a client from /openapi.json; the
+    client uploads through the multipart body, lists with an enumeration and reads the
+    errors as the document describes them."""
+    import subprocess
+    import sys
+
+    writer = make_token(api_settings, "writer")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = str(venv / "bin" / "python")
+    pip = [python, "-m", "pip", "install", "-q"]
+    subprocess.run([*pip, "openapi-python-client"], check=True, timeout=300, capture_output=True)
+    with serving(api_settings) as served, served.client(writer) as c:
+        (tmp_path / "openapi.json").write_text(c.get("/openapi.json").text)
+        made = subprocess.run(
+            [str(venv / "bin" / "openapi-python-client"), "generate", "--path",
+             str(tmp_path / "openapi.json"), "--output-path", str(tmp_path / "client")],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert made.returncode == 0, made.stdout + made.stderr
+        assert "Warning" not in made.stdout + made.stderr, made.stdout + made.stderr
+        subprocess.run([*pip, str(tmp_path / "client")], check=True, timeout=300)
+        called = subprocess.run(
+            [python, "-c", CLIENT_SCRIPT, served.url, writer, str(SAMPLES / "shipments.csv")],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert called.returncode == 0, called.stderr[-2000:]
+    got = json.loads(called.stdout.strip().splitlines()[-1])
+    assert got["uploaded"]["name"] == "shipments.csv" and got["uploaded"]["id"]
+    assert got["listed"] == 200
+    assert "999999" in got["missing"]
+    assert got["anonymous"] == 401 and got["anonymous_error"]
