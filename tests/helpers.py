@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -34,3 +35,19 @@ def wait_for(pred: Any, timeout: float = 20.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+# Screenshots for a person to look at (DOCINTEL_SCREENSHOTS; default build/screenshots)
+SHOTS = Path(
+    os.environ.get(
+        "DOCINTEL_SCREENSHOTS", Path(__file__).resolve().parent.parent / "build" / "screenshots"
+    )
+)
+
+
+def shot(driver, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    driver.save_screenshot(str(path))
+    assert path.stat().st_size > 10_000  # a page was drawn, not a blank window
+    return path

@@ -16,6 +16,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from docintel.testkit.samples import write_csv
+from tests.helpers import shot
 from tests.stack import Stack
 
 pytestmark = pytest.mark.slow
@@ -42,7 +43,7 @@ def _cut_png(path):  # type: ignore[no-untyped-def]
 
 
 def test_flower_names_each_document_and_shows_failed_documents_as_failed_tasks(
-    tmp_path, pg_url, redis_url
+    tmp_path, pg_url, redis_url, browser
 ):
     from docintel import migrations
 
@@ -91,9 +92,37 @@ def test_flower_names_each_document_and_shows_failed_documents_as_failed_tasks(
         assert all(
             "doc " in (t.get("args") or "") for t in tasks() if t["name"] != "docintel.index"
         )
+        _shoot_failed_tab(browser, f"http://127.0.0.1:{port}", later)
     finally:
         api.close()
         stack.stop()
+
+
+def _shoot_failed_tab(browser, base: str, task: dict) -> None:  # type: ignore[no-untyped-def]
+    """Flower as a person opens it, in Chromium: the Failed tab lists the two failed tasks,
+    and the page step's task shows its document and reason. The screenshots are kept for
+    the README (docs/screenshots/flower-*.png)."""
+    import base64
+
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.execute_cdp_cmd("Network.enable", {})
+    auth = base64.b64encode(b"ops:s3cret").decode()
+    browser.execute_cdp_cmd(
+        "Network.setExtraHTTPHeaders", {"headers": {"Authorization": f"Basic {auth}"}}
+    )
+    browser.set_window_size(1280, 800)
+    browser.get(f"{base}/tasks?state=FAILURE")
+    rows = "return [...document.querySelectorAll('table tbody tr')].map(r => r.innerText)"
+    WebDriverWait(browser, 30).until(lambda d: len(d.execute_script(rows)) == 2)
+    names = sorted(r.split()[0] for r in browser.execute_script(rows))
+    assert names == ["docintel.page", "docintel.route"]  # the failed tab: these two only
+    shot(browser, "flower-failed")
+    browser.get(f"{base}/task/{task['uuid']}")
+    WebDriverWait(browser, 30).until(lambda d: "delivery-scan.png" in d.page_source)
+    page = browser.find_element("tag name", "body").text
+    assert "delivery-scan.png · doc" in page and "cut short" in page
+    shot(browser, "flower-task")
 
 
 def _up(api: httpx.Client) -> bool:

@@ -6,60 +6,21 @@ $DOCINTEL_SCREENSHOTS) for a person to look at."""
 
 from __future__ import annotations
 
-import os
 import random
-import shutil
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from docintel.testkit.audio_samples import RATE, speak, write_wav
 from docintel.testkit.page_samples import scanned, text_page
 from tests.apiserver import make_token, serving
+from tests.helpers import shot
 
 ROOT = Path(__file__).resolve().parent.parent
-SHOTS = Path(os.environ.get("DOCINTEL_SCREENSHOTS", ROOT / "build" / "screenshots"))
 SPOKEN = [
     "The warehouse in Rotterdam received forty pallets of copper wire on Monday.",
     "Please send the signed delivery note to the finance team before Friday.",
 ]
-
-
-@pytest.fixture
-def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_path = shutil.which("chromedriver")
-    if not (chromium and driver_path):
-        pytest.fail(
-            "chromium and chromium-driver are needed (apt-get install chromium chromium-driver)"
-        )
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--window-size=1400,1000",
-        "--autoplay-policy=no-user-gesture-required",
-        "--mute-audio",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
-
-
-def shot(driver, name: str) -> Path:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    driver.save_screenshot(str(path))
-    assert path.stat().st_size > 10_000  # a page was drawn, not a blank window
-    return path
 
 
 def make_files(folder: Path) -> tuple[Path, str, Path]:
