@@ -181,3 +181,29 @@ def test_labels_headings_keyboard_upload_and_a_human_404(api_settings, browser):
         shot(browser, "not-found")
         with served.client(token) as c:
             assert c.get("/documents/999999").status_code == 404
+
+
+def test_the_inbox_fits_a_phone_without_scrolling_sideways(api_settings, browser):
+    """At 390 px the inbox was 724 px wide (filter bar and table): now nothing is wider than
+    the screen, and each document's name, type and status stay."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    token = make_token(api_settings, "phone")
+    with serving(api_settings) as served:
+        with served.client(token) as c:
+            name = "supplier-statement-" + "x" * 40 + ".csv"
+            c.post("/v1/documents", files={"file": (name, b"date,amount\n2026-01-02,10.00\n")})
+        browser.set_window_size(390, 844)
+        browser.get(served.url + "/login")
+        browser.find_element(By.ID, "token").send_keys(token)
+        browser.find_element(By.CSS_SELECTOR, "form button").click()
+        WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#docs a"))
+        wide, screen = browser.execute_script(
+            "return [document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        assert wide <= screen, f"the inbox is {wide} px wide on a {screen} px screen"
+        row = browser.find_element(By.CSS_SELECTOR, "#docs tbody tr").text
+        assert "supplier-statement" in row
+        assert any(s in row for s in ("queued", "processing", "done"))  # the status stays
+        shot(browser, "inbox-390")
