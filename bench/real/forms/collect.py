@@ -14,16 +14,15 @@ Unfilled widgets are kept (the scorer skips empty, "Off" and "False" values).
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import subprocess
+import sys
 from pathlib import Path
 
 import pymupdf
 
 HERE = Path(__file__).resolve().parent
-MIRRORS = Path(os.environ.get("MIRRORS", "/work/.mirror"))
+sys.path.insert(0, str(HERE.parent))  # mirror.py, shared by the sets
+
+from mirror import collect  # noqa: E402
 
 REPOS = {
     "qpdf/qpdf": ("dfd251125cadb59fe04836f9197c3ef94f99cf55", "Apache-2.0", "qpdf"),
@@ -45,18 +44,6 @@ SOURCES = [
     ("pymupdf/PyMuPDF", "tests/resources/interfield-calculation.pdf"),  # three pages
     ("py-pdf/pypdf", "resources/libreoffice-form.pdf"),
 ]
-
-
-def git_dir(repo: str) -> Path:
-    return MIRRORS / repo.replace("/", "+") / "repo"
-
-
-def blob(repo: str, commit: str, path: str) -> bytes:
-    return subprocess.run(
-        ["git", f"--git-dir={git_dir(repo)}", "show", f"{commit}:{path}"],
-        capture_output=True,
-        check=True,
-    ).stdout
 
 
 def value_of(value: object) -> object:
@@ -83,33 +70,7 @@ def reference(data: bytes) -> dict:
 
 def main() -> None:
     pymupdf.TOOLS.mupdf_display_errors(False)
-    rows, names = [], set()
-    for repo, path in SOURCES:
-        commit, licence, short = REPOS[repo]
-        data = blob(repo, commit, path)
-        name = f"{short}-{Path(path).name}"
-        assert name not in names, name
-        names.add(name)
-        (HERE / name).write_bytes(data)
-        rows.append(
-            {
-                "file": name,
-                "repo": repo,
-                "path": path,
-                "commit": commit,
-                "licence": licence,
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "size": len(data),
-                "reference": reference(data),
-            }
-        )
-    for stale in HERE.glob("*.pdf"):
-        if stale.name not in names:
-            stale.unlink()
-    with (HERE / "manifest.jsonl").open("w") as out:
-        for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    print(f"{len(rows)} files, manifest.jsonl written in {HERE}")
+    collect(HERE, ((repo, path, {}) for repo, path in SOURCES), REPOS, ".pdf", reference)
 
 
 if __name__ == "__main__":

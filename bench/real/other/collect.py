@@ -10,14 +10,13 @@ on the type alone).
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import subprocess
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-MIRRORS = Path(os.environ.get("MIRRORS", "/work/.mirror"))
+sys.path.insert(0, str(HERE.parent))  # mirror.py, shared by the sets
+
+from mirror import collect  # noqa: E402
 
 REPOS = {
     "py-pdf/sample-files": (
@@ -78,47 +77,14 @@ SOURCES = [
 ]
 
 
-def git_dir(repo: str) -> Path:
-    return MIRRORS / repo.replace("/", "+") / "repo"
-
-
-def blob(repo: str, commit: str, path: str) -> bytes:
-    return subprocess.run(
-        ["git", f"--git-dir={git_dir(repo)}", "show", f"{commit}:{path}"],
-        capture_output=True,
-        check=True,
-    ).stdout
-
-
 def main() -> None:
-    rows, names = [], set()
-    for repo, path, what in SOURCES:
-        commit, licence, short = REPOS[repo]
-        data = blob(repo, commit, path)
-        name = f"{short}-{Path(path).name}"
-        assert name not in names, name
-        names.add(name)
-        (HERE / name).write_bytes(data)
-        rows.append(
-            {
-                "file": name,
-                "repo": repo,
-                "path": path,
-                "commit": commit,
-                "licence": licence,
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "size": len(data),
-                "what": what,
-                "reference": {},
-            }
-        )
-    for stale in HERE.glob("*.pdf"):
-        if stale.name not in names:
-            stale.unlink()
-    with (HERE / "manifest.jsonl").open("w") as out:
-        for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    print(f"{len(rows)} files, manifest.jsonl written in {HERE}")
+    collect(
+        HERE,
+        ((repo, path, {"what": what}) for repo, path, what in SOURCES),
+        REPOS,
+        ".pdf",
+        lambda data: {},
+    )
 
 
 if __name__ == "__main__":

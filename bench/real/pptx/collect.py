@@ -15,18 +15,17 @@ own text, normally ""), and ``shapes``
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
-import os
-import subprocess
+import sys
 from pathlib import Path
 
 import pptx
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 HERE = Path(__file__).resolve().parent
-MIRRORS = Path(os.environ.get("MIRRORS", "/work/.mirror"))
+sys.path.insert(0, str(HERE.parent))  # mirror.py, shared by the sets
+
+from mirror import collect  # noqa: E402
 
 REPOS = {
     "docling-project/docling": ("e1cb2b234c48ff29746b0f2f843d07f8e23905a0", "MIT", "docling"),
@@ -66,18 +65,6 @@ NAMES = {
 }
 
 
-def git_dir(repo: str) -> Path:
-    return MIRRORS / repo.replace("/", "+") / "repo"
-
-
-def blob(repo: str, commit: str, path: str) -> bytes:
-    return subprocess.run(
-        ["git", f"--git-dir={git_dir(repo)}", "show", f"{commit}:{path}"],
-        capture_output=True,
-        check=True,
-    ).stdout
-
-
 def shape_of(shape, title_id: int | None) -> dict:
     out: dict = {
         "name": shape.name,
@@ -109,33 +96,14 @@ def reference(data: bytes) -> dict:
 
 
 def main() -> None:
-    rows, names = [], set()
-    for repo, path in SOURCES:
-        commit, licence, short = REPOS[repo]
-        data = blob(repo, commit, path)
-        name = f"{short}-{NAMES.get(path, Path(path).name)}"
-        assert name not in names, name
-        names.add(name)
-        (HERE / name).write_bytes(data)
-        rows.append(
-            {
-                "file": name,
-                "repo": repo,
-                "path": path,
-                "commit": commit,
-                "licence": licence,
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "size": len(data),
-                "reference": reference(data),
-            }
-        )
-    for stale in HERE.glob("*.pptx"):
-        if stale.name not in names:
-            stale.unlink()
-    with (HERE / "manifest.jsonl").open("w") as out:
-        for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    print(f"{len(rows)} files, manifest.jsonl written in {HERE}")
+    collect(
+        HERE,
+        ((repo, path, {}) for repo, path in SOURCES),
+        REPOS,
+        ".pptx",
+        reference,
+        lambda path: NAMES.get(path, Path(path).name),
+    )
 
 
 if __name__ == "__main__":

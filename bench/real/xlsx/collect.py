@@ -16,18 +16,17 @@ such as #N/A).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
-import json
-import os
-import subprocess
+import sys
 import warnings
 from pathlib import Path
 
 import openpyxl
 
 HERE = Path(__file__).resolve().parent
-MIRRORS = Path(os.environ.get("MIRRORS", "/work/.mirror"))
+sys.path.insert(0, str(HERE.parent))  # mirror.py, shared by the sets
+
+from mirror import collect  # noqa: E402
 
 REPOS = {
     "tafia/calamine": ("263762c8e98ef25da8511d9c5ea1783493e3bf6d", "MIT", "calamine"),
@@ -75,18 +74,6 @@ SOURCES = [
 ]
 
 
-def git_dir(repo: str) -> Path:
-    return MIRRORS / repo.replace("/", "+") / "repo"
-
-
-def blob(repo: str, commit: str, path: str) -> bytes:
-    return subprocess.run(
-        ["git", f"--git-dir={git_dir(repo)}", "show", f"{commit}:{path}"],
-        capture_output=True,
-        check=True,
-    ).stdout
-
-
 def cell_of(cell) -> dict:
     value, kind = cell.value, None
     if isinstance(value, dt.datetime):
@@ -123,33 +110,7 @@ def reference(data: bytes) -> dict:
 
 
 def main() -> None:
-    rows, names = [], set()
-    for repo, path in SOURCES:
-        commit, licence, short = REPOS[repo]
-        data = blob(repo, commit, path)
-        name = f"{short}-{Path(path).name}"
-        assert name not in names, name
-        names.add(name)
-        (HERE / name).write_bytes(data)
-        rows.append(
-            {
-                "file": name,
-                "repo": repo,
-                "path": path,
-                "commit": commit,
-                "licence": licence,
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "size": len(data),
-                "reference": reference(data),
-            }
-        )
-    for stale in HERE.glob("*.xlsx"):
-        if stale.name not in names:
-            stale.unlink()
-    with (HERE / "manifest.jsonl").open("w") as out:
-        for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    print(f"{len(rows)} files, manifest.jsonl written in {HERE}")
+    collect(HERE, ((repo, path, {}) for repo, path in SOURCES), REPOS, ".xlsx", reference)
 
 
 if __name__ == "__main__":
