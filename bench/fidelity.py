@@ -381,6 +381,7 @@ def main() -> None:
         help="score a file per fidelity class, built here, with the real set's scorer",
     )
     ap.add_argument("--classes", nargs="*", help="with --real-set: these classes only")
+    ap.add_argument("--show", type=int, default=12, help="the worst files listed per class")
     args = ap.parse_args()
     if args.real_set or args.generated:
         from fidelity_real import CLASSES, run
@@ -390,7 +391,7 @@ def main() -> None:
             from fidelity_generated import make
 
             folder = make(Path(tempfile.mkdtemp(prefix="fidelity-generated-")))
-        run(folder, args.classes or list(CLASSES))
+        run(folder, args.classes or list(CLASSES), show=args.show)
         return
     folder = args.set or args.make or Path(tempfile.mkdtemp(prefix="fidelity-set-"))
     if args.make or not args.set:

@@ -260,6 +260,53 @@ def ruled_rows_two_columns(path: Path) -> Path:
     return path
 
 
+def wrapped_cell_table(path: Path) -> tuple[Path, list[list[str]]]:
+    """An unruled table whose item names wrap onto a second line (a one-cell line between
+    two rows) and one row of a single value: the rows after them belong to the same table.
+    Returns the grid as printed, a continuation line as a row of its own."""
+    import pymupdf
+
+    grid = [row[:] for row in GRID]
+    printed: list[list[str]] = []
+    for r, row in enumerate(grid):
+        printed.append(row)
+        if r in (2, 5):  # the name's second line, under its first, alone on its line
+            printed.append(["(stainless, DN 50)", "", "", ""])
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 80), "Stock movements in the quarter, by item.", fontsize=10)
+    for r, row in enumerate(printed):
+        for x, cell in zip([0, 130, 240, 340], row, strict=True):
+            if cell:
+                page.insert_text((80 + x, 120 + 14 * r), cell, fontsize=9)
+    page.insert_text((72, 140 + 14 * len(printed)), "Figures are unaudited.", fontsize=10)
+    doc.save(path)
+    return path, printed
+
+
+def soft_hyphen_table(path: Path) -> Path:
+    """A table whose units carry soft hyphens, as typesetters leave them ("\u00ad(m2
+    \u00adg−1)"): invisible on the page, so not in what is read either."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    rows = [
+        ["Adsorbent", "Surface area"],
+        ["HCMM", "25.147 \u00ad(m2 \u00adg-1)"],
+        ["Carbon", "1.2 \u00ad(m2 \u00adg-1)"],
+        ["Clay", "8.6 \u00ad(m2 \u00adg-1)"],
+    ]
+    writer = pymupdf.TextWriter(page.rect)  # an embedded font keeps U+00AD as it is
+    font = pymupdf.Font("tiro")
+    for r, row in enumerate(rows):
+        for x, cell in zip([80, 240], row, strict=True):
+            writer.append((x, 120 + 16 * r), cell, font=font, fontsize=9)
+    writer.write_text(page)
+    doc.save(path)
+    return path
+
+
 def sideways_table(path: Path) -> Path:
     """A landscape table printed on a portrait page: every line runs bottom to top."""
     import pymupdf

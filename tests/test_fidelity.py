@@ -92,6 +92,21 @@ def test_a_table_in_a_frame_of_few_rules_is_read_by_its_columns(tmp_path):
     assert max(len(c) for row in table.rows for c in row) < 20  # no giant cell
 
 
+def test_a_cell_s_second_line_does_not_end_its_table(tmp_path):
+    """Before, an unruled table ended at the first line with one cell (a wrapped name):
+    its rows below were lost or read as another table."""
+    path, printed = fs.wrapped_cell_table(tmp_path / "wrapped.pdf")
+    (table,) = route_file(path, Settings()).tables
+    assert [table.headers, *table.rows] == printed
+
+
+def test_soft_hyphens_are_not_read(tmp_path):
+    routed = route_file(fs.soft_hyphen_table(tmp_path / "units.pdf"), Settings())
+    text = routed.pages[0].markdown or ""
+    assert "\u00ad" not in text and "25.147 (m2 g-1)" in text
+    assert all("\u00ad" not in c for t in routed.tables for row in t.rows for c in row)
+
+
 def test_a_table_printed_sideways_is_read_upright(tmp_path):
     routed = route_file(fs.sideways_table(tmp_path / "sideways.pdf"), Settings())
     (table,) = routed.tables

@@ -149,14 +149,14 @@ def _read_page(doc: Any, index: int) -> PageText:
     try:
         page = doc.load_page(index)
         textpage = page.get_textpage()  # one pass over the page's content for both reads
-        words = reading_order(page.get_text("words", textpage=textpage))
+        words = page_words(page, textpage)
         fields, widgets = form_widgets(page, words)
         turned = upright(doc, index, words)
         if turned is not None:  # text that runs up or down the sheet: read it turned
             page = turned[1]
             textpage = page.get_textpage()
-            words = reading_order(page.get_text("words", textpage=textpage))
-        raw = page.get_text("text", textpage=textpage)
+            words = page_words(page, textpage)
+        raw = page.get_text("text", textpage=textpage).replace(SOFT_HYPHEN, "")
         words = widget_free(words, widgets) if turned is None else words
         tables = find_tables(page, words)
         markdown = page_markdown(words, tables, fields)
@@ -180,6 +180,20 @@ def _read_page(doc: Any, index: int) -> PageText:
         invisible_ratio=_invisible_ratio(page) if wordlike < GARBAGE_WORDLIKE else None,
         wordlike_ratio=wordlike,
     )
+
+
+SOFT_HYPHEN = "\u00ad"
+
+
+def page_words(page: Any, textpage: Any) -> list[Any]:
+    """The page's words in reading order, without soft hyphens: a typesetter's invisible
+    break hint that PyMuPDF keeps in the text ("\u00ad(m2" beside "(m2"), so a search, a
+    cell or a field would not match what a person reads."""
+    words = page.get_text("words", textpage=textpage)
+    if any(SOFT_HYPHEN in w[4] for w in words):
+        words = [(*w[:4], w[4].replace(SOFT_HYPHEN, ""), *w[5:]) for w in words]
+        words = [w for w in words if w[4]]
+    return reading_order(words)
 
 
 def reading_order(words: list[Any], tolerance: float = 3.0) -> list[Any]:

@@ -193,20 +193,42 @@ Line = tuple[float, float, list[Cell], list[Word]]  # top, bottom, cells, words
 def aligned_tables(words: list[Word]) -> list[TableData]:
     """Runs of three or more consecutive lines of two or more short cells whose cells fall
     into shared columns. Prose (one cell a line) and two-column text (long cells) are not
-    tables."""
+    tables; a few short one-cell lines between a table's rows (a cell's second line, a
+    row with one value) are rows of it, not its end."""
     tables = []
     run: list[Line] = []
+    held: list[Line] = []  # one-cell lines after the run's last row: in it if a row follows
     for top, bottom, ws in [*visual_lines(words), (1e9, 1e9, [])]:
         cells = line_cells(ws) if ws else []
         tabular = len(cells) >= 2
-        adjacent = bool(run) and top - run[-1][1] < 1.6 * (bottom - top) + 2
+        last = (held or run)[-1][1] if run else 0.0
+        adjacent = bool(run) and top - last < 1.6 * (bottom - top) + 2
         if tabular and (not run or adjacent):
-            run.append((top, bottom, cells, ws))
+            run += [*held, (top, bottom, cells, ws)]
+            held = []
             continue
-        if len(run) >= 3:
+        if run and adjacent and len(held) < MAX_HELD and _short(cells, run):
+            held.append((top, bottom, cells, ws))
+            continue
+        if sum(1 for line in run if len(line[2]) >= 2) >= 3:
             tables += _grids(run)
         run = [(top, bottom, cells, ws)] if tabular else []
+        held = []
     return tables
+
+
+MAX_HELD = 4  # more one-cell lines in a row than a cell's lines usually are: prose
+
+
+def _short(cells: list[Cell], run: list[Line]) -> bool:
+    """A one-cell line that can be part of a table above it: a few words, narrower than
+    half the table."""
+    if len(cells) != 1:
+        return False
+    left = min(line[2][0][0] for line in run)
+    right = max(line[2][-1][1] for line in run)
+    x0, x1, text = cells[0]
+    return len(text.split()) <= 6 and x1 - x0 <= (right - left) / 2
 
 
 def _grids(run: list[Line]) -> list[TableData]:
@@ -240,8 +262,12 @@ def _grid(run: list[Line]) -> TableData | None:
         for piece in _pieces(ws, gap, rivers):
             row[_column_of(columns, piece[0][0], piece[-1][2])] += [w[4] for w in piece]
         grid.append([" ".join(texts) for texts in row])
-    filled = sum(1 for row in grid for cell in row if cell) / (len(grid) * len(columns))
-    words_per_cell = statistics.mean(len(c.split()) for row in grid for c in row if c)
+    # the one-cell lines a run holds (a cell's second line) are not judged as rows
+    rows = [row for row, line in zip(grid, run, strict=True) if len(line[2]) >= 2]
+    if len(rows) < 2:
+        return None
+    filled = sum(1 for row in rows for cell in row if cell) / (len(rows) * len(columns))
+    words_per_cell = statistics.mean(len(c.split()) for row in rows for c in row if c)
     if filled < 0.6 or words_per_cell > 4:
         return None
     bbox = (columns[0][0], run[0][0], columns[-1][1], run[-1][1])
