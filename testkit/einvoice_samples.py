@@ -238,3 +238,47 @@ def factur_x_pdf(path: Path, s: Sample, xml: bytes, printed_total: str | None = 
     doc.embfile_add("factur-x.xml", xml, filename="factur-x.xml", desc="Factur-X invoice")
     doc.save(path)
     return path
+
+
+# An invoice laid out by a design tool: every region a white-filled box (invisible on the
+# page, but drawn, so a table finder takes the boxes' edges for a grid of a few big cells).
+_BOXES = [(50, 54, 562, 67), (50, 67, 120, 208), (315, 67, 562, 121), (120, 121, 562, 160),
+          (120, 160, 494, 208), (315, 208, 562, 234), (50, 234, 562, 247),
+          (50, 247, 120, 452), (315, 247, 562, 260), (120, 260, 562, 273),
+          (315, 273, 562, 287), (120, 287, 562, 413), (120, 413, 494, 452),
+          (494, 426, 562, 452), (119, 66, 315, 121), (493, 159, 562, 208),
+          (50, 207, 315, 234), (119, 247, 315, 260), (119, 273, 315, 287),
+          (493, 412, 562, 426)]  # fmt: skip
+_BOXED_TEXT = [(121, 80, "Stanford Plumbing & Heating"), (510, 80, "INVOICE"),
+               (121, 93, "123 Madison drive, Seattle, WA"), (121, 171, "BILL TO"),
+               (424, 171, "Invoice No:"), (507, 171, "#INV03051"),
+               (121, 184, "Christopher Rodriguez"), (424, 184, "Invoice Date:"),
+               (510, 184, "10/18/18"), (121, 197, "2558 Michael Mills"),
+               (121, 206, "East Steven, MI 89330"), (424, 206, "Due Date:"),
+               (512, 206, "12/17/18"), (192, 258, "DESCRIPTION"), (352, 258, "QTY/HR"),
+               (434, 258, "UNIT PRICE"), (515, 258, "TOTAL"),
+               (121, 272, "Installed new kitchen sink"), (415, 272, "8"), (482, 272, "90"),
+               (546, 272, "720"), (121, 285, "Nest smart thermostat"), (415, 285, "8"),
+               (482, 285, "90"), (546, 285, "720"), (449, 376, "SUBTOTAL"),
+               (542, 376, "1440"), (453, 424, "TAX RATE"), (538, 424, "7.00%"),
+               (449, 437, "TOTAL TAX"), (535, 437, "100.80"), (434, 450, "BALANCE DUE"),
+               (524, 450, "$1,540.80")]  # fmt: skip
+
+
+def boxed_invoice(path: Path) -> Path:
+    """A US invoice whose regions are white boxes: its labels and values fall in different
+    boxes ('BILL TO ... Invoice No:' in one, '#INV03051' in the next)."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    for box in _BOXES:
+        page.draw_rect(pymupdf.Rect(*box), color=None, fill=(1, 1, 1))
+    for x in (119, 314, 422, 493, 562):  # the line items' grid, drawn
+        page.draw_line((x, 247), (x, 365), width=0.5)
+    for y in range(247, 366, 13):
+        page.draw_line((119, y), (562, y), width=0.5)
+    for x, y, text in _BOXED_TEXT:
+        page.insert_text((x, y), text, fontsize=8)
+    doc.save(path)
+    return path

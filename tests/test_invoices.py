@@ -279,3 +279,15 @@ def test_two_labels_on_one_line_each_take_their_own_value(embedded, tmp_path):
     got = fields(process(one_line, embedded))
     assert (got["issue_date"], got["due_date"]) == ("2026-11-02", "2026-12-02")
     assert got["total"] == "1250.00"
+
+
+def test_labels_and_values_in_a_design_tool_s_boxes_are_read_by_their_lines(embedded, tmp_path):
+    """White boxes around an invoice's regions made a 'grid' of a few cells, each joining
+    what its lines space apart: the label in one cell, its value in another, no field read
+    (document-ai-samples' invoices: total, due date and currency all missed)."""
+    from docintel.testkit.einvoice_samples import boxed_invoice
+
+    got = fields(process(boxed_invoice(tmp_path / "boxed.pdf"), embedded))
+    assert (got["invoice_number"], got["issue_date"], got["due_date"]) == (
+        "INV03051", "2018-10-18", "2018-12-17")  # fmt: skip
+    assert got["vendor"] == "Stanford Plumbing & Heating"

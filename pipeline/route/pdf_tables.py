@@ -86,20 +86,25 @@ def _compact(grid: list[list[str]]) -> list[list[str]]:
 
 
 def _framed(tab: Any, words: list[Word]) -> bool:
-    """Whether a ruled 'table' is a frame: a few rows whose cells each hold four lines or
-    more of text, the text in most of them. A real grid's cells hold a line or three."""
-    if len(tab.rows) > 6:
-        return False
-    held = deep = 0
+    """Whether a ruled 'table' is a frame, not a grid: most of its text in cells that hold
+    four lines or more (a few rows of giant cells; a real grid's cells hold a line or
+    three), or, in a grid mostly empty, a quarter of it on lines that a cell holds across
+    what the line's own spacing says are columns (a form drawn in a few boxes: 'BILL TO
+    ... Invoice No:' in one cell, its value in another)."""
+    held = deep = joined = cells = empty = 0
     for row in tab.rows:
         for bbox in row.cells:
             if bbox is None:
                 continue
             inner = [w for w in words if inside(w, bbox)]
             held += len(inner)
-            if len(visual_lines(inner)) >= 4:
+            cells, empty = cells + 1, empty + (not inner)
+            lines = visual_lines(inner)
+            if len(lines) >= 4 and len(tab.rows) <= 6:
                 deep += len(inner)
-    return held > 0 and deep >= 0.5 * held
+            joined += sum(len(ws) for *_, ws in lines if len(line_cells(ws)) >= 2)
+    boxes = empty >= cells / 2  # a few boxes drawn around a form, most of the 'grid' empty
+    return held > 0 and (deep >= 0.5 * held or (boxes and joined >= held / 4))
 
 
 def _text_just_above(row: Any, words: list[Word]) -> bool:
