@@ -66,10 +66,10 @@ def predicted(result: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
     raw = profile.get("fields") or {}
     if doc_type == "receipt":
         out = {name: fields.get(theirs) for name, theirs in RECEIPT.items()}
-        out["currency"] = (raw.get("total") or {}).get("currency")
+        out["currency"] = fields.get("currency") or (raw.get("total") or {}).get("currency")
         return doc_type, out
     out = {name: fields.get(name) for name in FIELDS if name != "currency"}
-    out["currency"] = (raw.get("total") or {}).get("currency")
+    out["currency"] = fields.get("currency") or (raw.get("total") or {}).get("currency")
     return doc_type, out
 
 

@@ -291,3 +291,31 @@ def test_labels_and_values_in_a_design_tool_s_boxes_are_read_by_their_lines(embe
     assert (got["invoice_number"], got["issue_date"], got["due_date"]) == (
         "INV03051", "2018-10-18", "2018-12-17")  # fmt: skip
     assert got["vendor"] == "Stanford Plumbing & Heating"
+
+
+def test_the_currency_is_a_field_even_where_no_total_is_read(embedded, tmp_path):
+    """The currency was only the total's: an invoice or receipt whose total was missed had
+    none, though every amount on it says it (receipts: currency F1 0.24, the naive reader
+    0.80). A fuel grade ('RON 95') is no price in Romanian lei."""
+    no_total = write_doc(
+        tmp_path / "fuel.pdf",
+        ["Station Nord SARL", "RECEIPT", "Date: 2026-11-02", "Grades: RON 95, RON 98",
+         "Super 98 34.50 EUR"],
+    )  # fmt: skip
+    got = fields(process(no_total, embedded))
+    assert got["currency"] == "EUR" and got.get("total") is None
+    labelled = write_doc(
+        tmp_path / "labelled.pdf",
+        ["Acme Industrial GmbH", "INVOICE INV-2026-0118", "Invoice date: 2026-11-02",
+         "Currency: CHF", "Total due: 1,250.00"],
+    )  # fmt: skip
+    got = fields(process(labelled, embedded))
+    assert (got["currency"], got["total"]) == ("CHF", "1250.00")
+
+
+def test_an_e_invoice_states_its_currency(embedded, tmp_path):
+    sample = Sample(currency="SEK")
+    path = tmp_path / "sek.xml"
+    path.write_bytes(ubl_xml(sample))
+    got = process(path, embedded)["profile"]["fields"]
+    assert got["currency"]["value"] == "SEK" and got["currency"]["engine"] == "e-invoice"

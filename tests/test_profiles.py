@@ -82,6 +82,7 @@ def test_invoices_in_two_conventions_are_typed_and_read(embedded, tmp_path):
         "issue_date": "2026-11-02",
         "due_date": "2026-12-02",
         "total": "1540.50",
+        "currency": "USD",
     }
     assert us["profile"]["fields"]["total"]["currency"] == "USD"
     assert fields_of(de) == {
@@ -90,6 +91,7 @@ def test_invoices_in_two_conventions_are_typed_and_read(embedded, tmp_path):
         "issue_date": "2026-11-05",
         "due_date": "2026-11-19",
         "total": "112.40",
+        "currency": "EUR",
     }
     items = de["profile"]["tables"]["line_items"]
     assert [(i["description"]["value"], i["amount"]["value"]) for i in items] == [

@@ -129,7 +129,11 @@ def document_currency(text: str, language: str = "en") -> str | None:
     """The currency a document writes beside its amounts most often."""
     counts: dict[str, int] = {}
     for m in _BESIDE.finditer(text):
-        code = currency_code(m.group(1) or m.group(2), language)
+        token = m.group(1) or m.group(2)
+        code = currency_code(token, language)
+        whole = not re.search(r"\d[.,]\d", m.group(0))
+        if code is not None and len(token) == 3 and whole and token not in _COMMON:
+            continue  # "RON 95" is a grade of petrol, "ISO 9001" a standard: no price
         if code is not None:
             counts[code] = counts.get(code, 0) + 1
     if not counts:  # a currency named in a heading ("Amount (EUR)")

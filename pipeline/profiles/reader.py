@@ -344,6 +344,9 @@ class Reader:
             return Value(name, text) if name else None
         if spec.type == "string" and spec.format in ("iban", "vat"):
             return tax_or_bank_id(text, spec.format)
+        if spec.type == "string" and spec.format == "currency":
+            code = document_currency(text, self.language)
+            return Value(code, text) if code else None
         value = parse(spec.type, text, day_first=self.day_first, values=spec.values)
         if (
             value is not None
@@ -404,6 +407,14 @@ class Reader:
             if found is not None:
                 cell, name, reason = found
                 return Candidate(spec, Value(name, cell.text), cell, 0.4, reason)
+            return None
+        if spec.fallback == "document_currency" and self.currency:
+            # the currency the amounts are written in, where no label names it: the first
+            # place it is written
+            for cell in self.layout.cells:
+                if document_currency(cell.text, self.language) == self.currency:
+                    value = Value(self.currency, cell.text)
+                    return Candidate(spec, value, cell, 0.5, "the currency of the amounts")
             return None
         if spec.fallback == "first_date":
             for cell in self.layout.cells:

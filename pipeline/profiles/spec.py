@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 FIELD_TYPES = ("string", "number", "money", "date", "enum", "boolean", "table")
-FORMATS = ("id", "party", "iban", "vat")
+FORMATS = ("id", "party", "iban", "vat", "currency")
 # first_line: the letterhead's first line; issuer: the party that issues the document
 # (letterhead, sender line, footer, tax id); first_date: the document's first date
-FALLBACKS = ("first_line", "issuer", "first_date")
+FALLBACKS = ("first_line", "issuer", "first_date", "document_currency")
 CHECK_KINDS = ("sum", "after", "adds")
 BUNDLED = Path(__file__).resolve().parent / "bundled"
 OTHER = "other"  # the type of a document no profile fits

@@ -17,6 +17,7 @@ SCALARS = {
     "issue_date": "issue_date",
     "due_date": "due_date",
     "total": "total",
+    "currency": "currency",
     "net": "net",
     "tax": "tax",
     "vendor": "vendor",
