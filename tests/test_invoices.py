@@ -319,3 +319,26 @@ def test_an_e_invoice_states_its_currency(embedded, tmp_path):
     path.write_bytes(ubl_xml(sample))
     got = process(path, embedded)["profile"]["fields"]
     assert got["currency"]["value"] == "SEK" and got["currency"]["engine"] == "e-invoice"
+
+
+def test_a_label_written_with_a_hyphen_is_the_label(embedded, tmp_path):
+    """'Invoice-ID' is the profile's 'Invoice ID': a Factur-X MINIMUM page says no more
+    than this line, and with its XML removed it was typed other, nothing read."""
+    page = write_doc(tmp_path / "minimum.pdf", ["Invoice-ID: RE20248731, Total: 238 EUR"])
+    result = process(page, embedded)
+    assert result["profile"]["doc_type"] == "invoice"
+    got = fields(result)
+    assert (got["invoice_number"], got["total"], got["currency"]) == ("RE20248731", "238.00", "EUR")
+
+
+def test_a_french_receipt_says_what_was_paid(embedded, tmp_path):
+    """'Payé 9,50 EUR' is a receipt's total: a museum's French receipt was typed other."""
+    receipt = write_doc(
+        tmp_path / "recu.pdf",
+        ["Maison Jeanne d'Arc, Place de Gaulle", "REÇU 11/12/2022 12h42",
+         "Entrée plein tarif 6,00 EUR", "Entrée tarif réduit 3,50 EUR", "Payé 9,50 EUR"],
+    )  # fmt: skip
+    result = process(receipt, embedded)
+    assert result["profile"]["doc_type"] == "receipt"
+    got = fields(result)
+    assert (got["total"], got["date"], got["currency"]) == ("9.50", "2022-12-11", "EUR")

@@ -132,7 +132,7 @@ class Reader:
             # its colon starts another ("Invoice date: 2026-11-02 Due date: 2026-12-02").
             units = units[:1] + [m for m in units[1:] if re.match(r"\s*:", cell.text[m.end() :])]
             hits = [
-                (m.group(0), m.group(0).lower(), m.end(), 1.0, nxt.start() if nxt else None)
+                (m.group(0), _label_key(m.group(0)), m.end(), 1.0, nxt.start() if nxt else None)
                 for m, nxt in zip(units, [*units[1:], None], strict=False)
             ]
             if not hits and cell.ocr:
@@ -186,7 +186,7 @@ class Reader:
         after = cell.text[m.end() :]
         if re.match(r"\s*:", after):
             return True
-        if any(spec.type == "date" for spec, _ in self.labels.fields[m.group(0).lower()]):
+        if any(spec.type == "date" for spec, _ in self.labels.fields[_label_key(m.group(0))]):
             # "... ist zahlbar zum 25.02.2025": a date label with its date right after it
             found = parse_date(after[:40], day_first=self.day_first)
             if found is not None and after.lstrip(" :").startswith(found.text):
@@ -478,11 +478,18 @@ def _label_index(specs: tuple[FieldSpec, ...]) -> _Labels:
     fields: dict[str, list[tuple[FieldSpec, int]]] = {}
     for spec in specs:
         for rank, label in enumerate(spec.labels):
-            fields.setdefault(label.lower(), []).append((spec, rank))
+            fields.setdefault(_label_key(label), []).append((spec, rank))
     alternatives = sorted(fields, key=len, reverse=True)
-    body = "|".join(re.escape(label) for label in alternatives) or "(?!)"
+    # a space in a label is a space or a hyphen in the document: "Invoice-ID", "Rechnungs Nr."
+    body = "|".join(re.escape(label).replace(r"\ ", r"[\s\-]+") for label in alternatives)
+    body = body or "(?!)"
     pattern = re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.IGNORECASE)
     return _Labels(pattern, fields, tuple(label for label in fields if len(label) >= 5))
+
+
+def _label_key(text: str) -> str:
+    """A label as looked up: lower case, its words apart by one space whatever joined them."""
+    return re.sub(r"(?<=\w)[\s\-]+(?=\w)|\s+", " ", text.lower()).strip()
 
 
 def _label_weight(rank: int, label: str) -> float:
