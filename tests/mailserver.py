@@ -27,6 +27,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 USER, PASSWORD = "alice", "wonder land §1"  # a space and a non-ASCII character on purpose
+USERS = 50  # mailboxes for the tests, one each
 
 
 def free_port() -> int:
@@ -46,10 +47,22 @@ class Dovecot:
         self.cert = self.root / "cert.pem"
         self.log = self.root / "dovecot.log"
         self.proc: subprocess.Popen[bytes] | None = None
+        self.user = USER  # whose mailbox the client methods use
+        self.users_taken = 0
+
+    def new_user(self) -> str:
+        """A user of its own (an empty mailbox) for a test. The users are all written at
+        the start: Dovecot may keep a passwd-file it read within the same second."""
+        self.users_taken += 1
+        self.user = f"user{self.users_taken}"
+        return self.user
 
     def start(self) -> Dovecot:
         self._certificate()
-        (self.root / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}::::::\n")
+        users = [USER] + [f"user{n}" for n in range(1, USERS + 1)]
+        (self.root / "users").write_text(
+            "".join(f"{u}:{{PLAIN}}{PASSWORD}::::::\n" for u in users), encoding="utf-8"
+        )
         for folder in ("run", "state", "mail", "home"):
             (self.root / folder).mkdir()
         mail_user, mail_group = self._mail_owner()
@@ -139,6 +152,11 @@ service imap-login {{
             out += path.read_text(errors="replace")[-3000:] if path.exists() else ""
         return out
 
+    def login_failures(self, user: str) -> int:
+        """Logins of ``user`` the server refused, as its log tells."""
+        lines = self.log.read_text(errors="replace").splitlines() if self.log.exists() else []
+        return sum(1 for line in lines if "auth failed" in line and f"user=<{user}>" in line)
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
@@ -150,7 +168,7 @@ service imap-login {{
     def client(self) -> imaplib.IMAP4_SSL:
         context = ssl.create_default_context(cafile=str(self.cert))
         conn = imaplib.IMAP4_SSL("127.0.0.1", self.imaps_port, ssl_context=context, timeout=10)
-        conn.authenticate("PLAIN", lambda _c: f"\0{USER}\0{PASSWORD}".encode())
+        conn.authenticate("PLAIN", lambda _c: f"\0{self.user}\0{PASSWORD}".encode())
         return conn
 
     def append(self, message: bytes, folder: str = "INBOX") -> None:
@@ -167,8 +185,8 @@ service imap-login {{
         """Each message of ``folder`` by subject, with its flags."""
         conn = self.client()
         try:
-            typ, _ = conn.select(f'"{folder}"')
-            if typ != "OK":
+            typ, count = conn.select(f'"{folder}"')
+            if typ != "OK" or count[0] == b"0":
                 return {}
             _, data = conn.fetch("1:*", "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
             out: dict[str, set[str]] = {}

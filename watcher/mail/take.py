@@ -45,7 +45,7 @@ class Taker:
 
     def take(self, key: MessageKey, size: int, rules: list[Rule]) -> None:
         """Read, store and act on a claimed message (see the module's docstring)."""
-        scratch = self.settings.archive_dir / "tmp"
+        scratch = self.settings.home / "mail-tmp"  # ingest copies from here, never moves
         scratch.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=scratch, prefix="mail-") as folder:
             eml = Path(folder) / "message.eml"
