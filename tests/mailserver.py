@@ -38,7 +38,9 @@ def free_port() -> int:
 
 class Dovecot:
     def __init__(self) -> None:
-        if not shutil.which("dovecot"):
+        # /usr/sbin is not on every user's PATH
+        self.binary = shutil.which("dovecot") or shutil.which("dovecot", path="/usr/sbin")
+        if not self.binary:
             raise RuntimeError("dovecot is not installed (apt-get install dovecot-imapd)")
         # Not under pytest's 0700 tmp folder: the mail user (nobody, as root) must reach it.
         self.root = Path(tempfile.mkdtemp(prefix="docintel-dovecot-"))
@@ -71,7 +73,7 @@ class Dovecot:
                 shutil.chown(self.root / folder, mail_user, mail_group)
         (self.root / "dovecot.conf").write_text(self._config(mail_user, mail_group))
         self.proc = subprocess.Popen(
-            ["dovecot", "-F", "-c", str(self.root / "dovecot.conf")],
+            [self.binary, "-F", "-c", str(self.root / "dovecot.conf")],
             stdout=subprocess.DEVNULL,
             stderr=(self.root / "stderr.log").open("wb"),
         )
