@@ -1,7 +1,9 @@
 """A real IMAP server for the mail-in tests: Debian's Dovecot (`dovecot-imapd`, installed
 by .ci/run), started from a configuration written here into a folder of its own: a test
 user with a password in a passwd-file, a self-signed certificate made by openssl, IMAPS
-and IMAP+STARTTLS on free ports of 127.0.0.1, mailboxes under the folder. It runs as the
+and IMAP+STARTTLS on free ports of 127.0.0.1, mailboxes under the folder, and XOAUTH2
+with OAuth2 tokens Dovecot checks itself (JWTs signed with a key of the folder, as Microsoft
+365 and Gmail sign theirs with their own). It runs as the
 current user; as root, Dovecot refuses to read mail as uid 0 or to run its login process
 as root, so the mailboxes then belong to ``nobody`` and the login process to Debian's
 ``dovenull``. Messages are delivered by APPEND over IMAP, as a mail client files them.
@@ -11,7 +13,11 @@ of bytes, for the dropped-connection test."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import imaplib
+import json
 import os
 import pwd
 import shutil
@@ -28,6 +34,7 @@ from pathlib import Path
 
 USER, PASSWORD = "alice", "wonder land §1"  # a space and a non-ASCII character on purpose
 USERS = 50  # mailboxes for the tests, one each
+OAUTH_KEY = b"docintel-test-oauth2-signing-key!"
 
 
 def free_port() -> int:
@@ -71,6 +78,7 @@ class Dovecot:
         if os.geteuid() == 0:
             for folder in ("mail", "home"):
                 shutil.chown(self.root / folder, mail_user, mail_group)
+        self._oauth2()
         (self.root / "dovecot.conf").write_text(self._config(mail_user, mail_group))
         self.proc = subprocess.Popen(
             [self.binary, "-F", "-c", str(self.root / "dovecot.conf")],
@@ -88,6 +96,32 @@ class Dovecot:
             check=True,
             capture_output=True,
         )  # fmt: skip
+
+    def _oauth2(self) -> None:
+        """Tokens validated locally: a JWT signed HS256 with OAUTH_KEY, its user in
+        ``email`` (Dovecot reads the key at <prefix><azp>/<alg>/<kid>)."""
+        keys = self.root / "oauth-keys" / "default" / "HS256"
+        keys.mkdir(parents=True)
+        (keys / "default").write_text(base64.b64encode(OAUTH_KEY).decode())
+        (self.root / "oauth2.conf").write_text(
+            "introspection_mode = local\n"
+            f"local_validation_key_dict = fs:posix:prefix={self.root / 'oauth-keys'}/\n"
+            "username_attribute = email\n"
+        )
+
+    def token(self, user: str, expires_in: float = 600) -> str:
+        """An access token for ``user``, as an identity provider issues one."""
+
+        def b64(data: bytes) -> str:
+            return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+        now = int(time.time())
+        claims = {"sub": user, "email": user, "iat": now - 5, "nbf": now - 5}
+        claims["exp"] = now + int(expires_in)
+        head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+        body = b64(json.dumps(claims).encode())
+        signature = hmac.new(OAUTH_KEY, f"{head}.{body}".encode(), hashlib.sha256).digest()
+        return f"{head}.{body}.{b64(signature)}"
 
     def _mail_owner(self) -> tuple[str, str]:
         if os.geteuid() == 0:
@@ -109,12 +143,17 @@ listen = 127.0.0.1
 ssl = yes
 ssl_cert = <{self.cert}
 ssl_key = <{r}/key.pem
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer
 auth_failure_delay = 0
 default_internal_user = {internal_user}
 default_internal_group = {internal_user if os.geteuid() == 0 else mail_group}
 default_login_user = {login_user}
 mail_location = maildir:{r}/mail/%u:LAYOUT=fs
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {r}/oauth2.conf
+}}
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {r}/users
@@ -122,6 +161,13 @@ passdb {{
 userdb {{
   driver = static
   args = uid={mail_user} gid={mail_group} home={r}/home/%u
+}}
+# No growing delay after each failed login from one address (anvil's auth penalty, 4 s
+# and more): the tests fail logins on purpose.
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 service imap-login {{
   inet_listener imap {{

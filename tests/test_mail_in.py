@@ -388,6 +388,30 @@ def test_starttls_and_an_untrusted_certificate(mailbox, embedded):
         "office", "plain-port", "untrusted"}  # fmt: skip
 
 
+def test_xoauth2_with_a_token_command(mailbox, embedded, tmp_path):
+    """Microsoft 365 and Gmail: an OAuth2 access token from a command, sent by XOAUTH2. An
+    expired token is refused and reported; the token itself is never shown."""
+    token_file = tmp_path / "token"
+    token_file.write_text(mailbox.token(mailbox.user) + "\n")
+    add_account(mailbox, "m365", mailbox.imaps_port, "--token-command", f"cat {token_file}")
+    write_rules(embedded, INVOICES.replace("account: office", "account: m365"))
+    mailbox.append(mail("Invoice 1", [("i1.csv", CSV, "text/csv")]))
+    fetcher = MailFetcher(embedded)
+    rules = load_rules(embedded.mail_rules_dir)
+    assert len(fetcher.poll("m365", rules).taken) == 1
+    expired = mailbox.token(mailbox.user, expires_in=-60)
+    token_file.write_text(expired + "\n")
+    refused = fetcher.poll("m365", rules)
+    assert not refused.ok and "refused the login" in (refused.error or "")
+    token_file.unlink()
+    broken = fetcher.poll("m365", rules)
+    assert not broken.ok and "the token command failed (exit 1)" in (broken.error or "")
+    status = CliRunner().invoke(app, ["status", "--json"]).stdout
+    assert expired not in status and expired.split(".")[2] not in status
+    account = next(a for a in json.loads(status)["mail"] if a["name"] == "m365")
+    assert account["auth"] == "xoauth2" and account["failures"] == 2
+
+
 def test_broken_rules_are_named_with_their_file_and_rule(embedded):
     write_rules(
         embedded,
