@@ -412,6 +412,24 @@ def test_xoauth2_with_a_token_command(mailbox, embedded, tmp_path):
     assert account["auth"] == "xoauth2" and account["failures"] == 2
 
 
+def test_folders_named_beyond_ascii(mailbox, embedded):
+    """Folder names go to the server in modified UTF-7 (written here by hand, as RFC 3501
+    spells them), an ampersand included."""
+    write_rules(
+        embedded,
+        INVOICES.replace("then: mark_read", "folder: Rechnungen & Belege/Größe\n"
+                         "then: move\nmove_to: Erledigt/Größe"),
+    )  # fmt: skip
+    folder = "Rechnungen &- Belege/Gr&APYA3w-e"  # "Rechnungen & Belege/Größe"
+    mailbox.append(mail("Invoice 1", [("i1.csv", CSV, "text/csv")]), folder)
+    tested = CliRunner().invoke(app, ["mail", "test", "office"])
+    assert "Rechnungen & Belege/Größe: found" in tested.output, tested.output
+    (result,) = MailFetcher(embedded).poll_due()
+    assert result.ok and len(result.taken) == 1, result.error
+    assert set(mailbox.messages("Erledigt/Gr&APYA3w-e")) == {"Invoice 1"}
+    assert mailbox.messages(folder) == {}
+
+
 def test_broken_rules_are_named_with_their_file_and_rule(embedded):
     write_rules(
         embedded,

@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError
 from docintel.config import Settings, redact_text
 from docintel.store.db import session_scope
 from docintel.store.mail import (
+    DONE,
     DUPLICATE,
     REFUSED,
     SKIPPED,
@@ -258,7 +259,7 @@ class FolderPoll:
         rule = next((r for r in self.rules if r.name == rule_name), None)
         if status == STORED:
             if rule is None:  # the rule is gone: its action is no longer wanted
-                self.taker.record(key, "done", error="its rule was removed before its action")
+                self.taker.record(key, DONE, error="its rule was removed before its action")
             else:
                 self.taker.act(key, rule)
             return

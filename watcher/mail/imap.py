@@ -16,12 +16,16 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 from docintel.config import redact_text
 
 CHUNK = 1 << 20  # bytes per FETCH of a message's body
 HEADER_BATCH = 100  # messages whose headers one FETCH asks for
+
+
+class Sink(Protocol):
+    def write(self, data: bytes, /) -> int: ...
 
 
 class MailError(Exception):
@@ -121,6 +125,22 @@ def encode_folder(name: str) -> str:
     return f'"{quoted}"'
 
 
+_LIST = re.compile(r'^\((?P<flags>[^)]*)\) (?P<sep>"[^"]*"|NIL) (?P<name>.+)$')
+
+
+def decode_folder(name: str) -> str:
+    """Modified UTF-7 (as IMAP writes names) back to text."""
+
+    def decoded(found: re.Match[str]) -> str:
+        chunk = found.group(1)
+        if not chunk:
+            return "&"
+        raw = chunk.replace(",", "/")
+        return base64.b64decode(raw + "=" * (-len(raw) % 4)).decode("utf-16-be")
+
+    return re.sub(r"&([A-Za-z0-9+,]*)-", decoded, name)
+
+
 def _text(data: Any) -> str:
     parts = data if isinstance(data, list) else [data]
     return " ".join(
@@ -145,10 +165,15 @@ class Imap:
         return capability in self.conn.capabilities
 
     def folders(self) -> list[str]:
+        """Every folder's name, decoded (``(\\HasNoChildren) "/" "Archive/2026"``)."""
         names = []
         for line in self._ok("LIST", self.conn.list()):
-            if isinstance(line, bytes):
-                names.append(line.decode("utf-8", "replace").rsplit(' "', 1)[-1].rstrip('"'))
+            text = line.decode("ascii", "replace") if isinstance(line, bytes) else ""
+            if found := _LIST.match(text):
+                name = found["name"]
+                if name.startswith('"'):
+                    name = name[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+                names.append(decode_folder(name))
         return names
 
     def select(self, folder: str) -> int:
@@ -187,7 +212,7 @@ class Imap:
         return found
 
     def download(
-        self, uid: int, size: int, out: BinaryIO, keep_alive: Callable[[], None] = lambda: None
+        self, uid: int, size: int, out: Sink, keep_alive: Callable[[], None] = lambda: None
     ) -> None:
         """The message's bytes into ``out``, a piece at a time."""
         offset = 0

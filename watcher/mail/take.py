@@ -17,7 +17,7 @@ from email import policy
 from email.message import Message
 from email.parser import BytesParser
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from docintel.config import Settings
 from docintel.store.db import session_scope
@@ -45,12 +45,10 @@ class Taker:
 
     def take(self, key: MessageKey, size: int, rules: list[Rule]) -> None:
         """Read, store and act on a claimed message (see the module's docstring)."""
-        scratch = self.settings.home / "mail-tmp"  # ingest copies from here, never moves
-        scratch.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=scratch, prefix="mail-") as folder:
+        with self._scratch() as folder:
             eml = Path(folder) / "message.eml"
             with eml.open("wb") as out:
-                self.imap.download(key.uid, size, out, self.keep_lock)
+                self.imap.download(key.uid, size, _Disk(out), self.keep_lock)
             with eml.open("rb") as fh:
                 message = BytesParser(policy=policy.default).parse(fh)
             rule = next((r for r in rules if matches(r, message, self.now)), None)
@@ -66,6 +64,15 @@ class Taker:
         for result in stored:
             if result.status == "queued" and not result.known:
                 self.send(result)
+
+    def _scratch(self) -> tempfile.TemporaryDirectory[str]:
+        """A temporary folder for one message (ingest copies from it, never moves)."""
+        scratch = self.settings.home / "mail-tmp"
+        try:
+            scratch.mkdir(parents=True, exist_ok=True)
+            return tempfile.TemporaryDirectory(dir=scratch, prefix="mail-")
+        except OSError as exc:
+            raise MailError(f"no temporary folder for a message in {scratch} ({exc})") from exc
 
     def act(self, key: MessageKey, rule: Rule) -> None:
         """The rule's action, on a message whose documents are stored; then ``done``."""
@@ -147,3 +154,17 @@ def header(message: Message, name: str) -> str:
     except (IndexError, ValueError, TypeError, AttributeError):
         value = next((v for k, v in message.raw_items() if k.lower() == name), None)
     return " ".join(str(value).split()) if value is not None else ""
+
+
+class _Disk:
+    """The download's file: a failed write is the disk's fault, said as such, not taken
+    for a dropped connection."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out = out
+
+    def write(self, data: bytes) -> int:
+        try:
+            return self.out.write(data)
+        except OSError as exc:
+            raise MailError(f"a message could not be written to disk ({exc})") from exc
