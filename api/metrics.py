@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from docintel.api.auth import caller, credential
 from docintel.config import Settings
 from docintel.store.db import session_scope
+from docintel.store.mail import mail_status
 from docintel.store.schema import AuditEvent, Document, Status
 from docintel.worker.app import QUEUES, app_for
 from docintel.worker.metrics import keep_step_metrics
@@ -104,6 +105,7 @@ class DatabaseCollector:
         for result in ("ok", "error"):
             webhooks.add_metric([result], deliveries.get(result, 0))
         yield from (documents, pages, audio, failures, waited, webhooks)
+        yield from self._mail()
         if self.settings.distributed:
             yield self._workers()
         depth = GaugeMetricFamily(
@@ -117,6 +119,24 @@ class DatabaseCollector:
         except Exception:  # the broker is away: the rest of the page still answers
             pass
         yield depth
+
+    def _mail(self) -> Iterator[Metric]:
+        failing = GaugeMetricFamily(
+            "docintel_mail_account_failures",
+            "Failed polls in a row per mail account (0: its last poll worked).",
+            labels=["account"],
+        )
+        messages = GaugeMetricFamily(
+            "docintel_mail_messages",
+            "Messages in the mail-in ledger, by account and status (done, duplicate, ...).",
+            labels=["account", "status"],
+        )
+        with session_scope(self.settings.db_url) as s:
+            for account in mail_status(s):
+                failing.add_metric([account["name"]], account["failures"])
+                for status, count in account["messages"].items():
+                    messages.add_metric([account["name"], status], count)
+        yield from (failing, messages)
 
     def _workers(self) -> Metric:
         workers = GaugeMetricFamily(

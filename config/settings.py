@@ -92,6 +92,26 @@ class Settings(BaseSettings):
         default=1.0, description="Seconds between scans with --polling (network shares)."
     )
 
+    # --- mail in (`docintel mail`) -------------------------------------------------------
+    mail_interval: float = Field(
+        default=60.0, gt=0, description="Seconds between polls of each mail account."
+    )
+    mail_rules: Path | None = Field(
+        default=None,
+        description="Folder of mail rules (YAML): which messages of which account and folder "
+        "become documents; default $HOME/mail-rules.",
+    )
+    mail_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds an IMAP server may take to answer before the poll fails.",
+    )
+    mail_backoff_max: float = Field(
+        default=3600.0,
+        description="Longest wait before a failing mail account is tried again (the wait "
+        "doubles from DOCINTEL_MAIL_INTERVAL at each failure in a row).",
+    )
+
     # --- documents -----------------------------------------------------------------------
     min_text_chars: int = Field(
         default=20, description="A page text layer with fewer characters needs OCR."
@@ -352,6 +372,10 @@ class Settings(BaseSettings):
     @property
     def profiles_dir(self) -> Path:
         return self.profiles or self.home / "profiles"
+
+    @property
+    def mail_rules_dir(self) -> Path:
+        return self.mail_rules or self.home / "mail-rules"
 
     @property
     def model_cache_dir(self) -> Path:

@@ -117,11 +117,16 @@ def up(
             enqueue(taken.sha256, settings)  # type: ignore[attr-defined]
             index_pending(settings)  # search follows each file up
 
+    from docintel.cli_mail import start_fetcher
+
     watcher = InboxWatcher(settings, work, polling=polling)
+    fetcher = start_fetcher(settings, lambda taken: work(taken, None))  # mail in, beside
     try:
         watcher.run()
     except KeyboardInterrupt:
         watcher.stop()
+    finally:
+        fetcher.stop()
 
 
 @app.command()
@@ -161,10 +166,15 @@ def watch(
     err.print(
         f"watching {safe(settings.inbox_dir.resolve())} -> {safe(_redact(settings.broker_url))}"
     )
+    from docintel.cli_mail import start_fetcher
+
+    fetcher = start_fetcher(settings)  # mail in: one fetcher per account across the watchers
     try:
         watcher.run()
     except KeyboardInterrupt:
         watcher.stop()
+    finally:
+        fetcher.stop()
 
 
 @app.command()
@@ -390,6 +400,7 @@ def dev_layers(as_json: JsonOpt = False) -> None:
 
 
 # Registered last so `docintel --help` lists the pipeline verbs first.
+import docintel.cli_mail  # noqa: E402,F401  (mail add/list/test/remove/rules/fetch)
 import docintel.cli_profiles  # noqa: E402,F401  (profiles, export, set, reextract)
 import docintel.cli_read  # noqa: E402,F401  (status, query, show, ask, config)
 import docintel.cli_serve  # noqa: E402,F401  (serve, token)

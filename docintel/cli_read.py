@@ -29,6 +29,7 @@ from docintel.render import safe
 def status(as_json: JsonOpt = False) -> None:
     """Documents by status, queue depth per queue, and live workers."""
     settings = _database_settings()
+    from docintel.cli_mail import account_rows
     from docintel.store.db import session_scope
     from docintel.store.queries import refusals, status_counts
 
@@ -42,6 +43,7 @@ def status(as_json: JsonOpt = False) -> None:
         "queues": {},
         "workers": [],
         "refused": refused,
+        "mail": account_rows(settings),
     }
     if settings.distributed:
         from docintel.worker.app import QUEUES, app_for

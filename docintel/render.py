@@ -69,6 +69,8 @@ def status_view(console: Console, info: dict[str, Any]) -> None:
         console.print(f"workers: {', '.join(w['name'] for w in info['workers']) or 'none'}")
     for refused in info.get("refused", []):
         console.print(f"[yellow]refused:[/] {safe(refused['reason'])}")
+    for account in info.get("mail", []):
+        console.print(account_line(account))
 
 
 def document_panel(
@@ -176,3 +178,18 @@ def audit_timeline(console: Console, events: list[dict[str, Any]]) -> None:
             safe(e["engine"] or ""),
         )
     console.print(table)
+
+
+def account_line(row: dict[str, Any]) -> str:
+    """One account in words, for `mail list` and `docintel status`."""
+    taken = sum(n for k, n in row["messages"].items() if k in ("stored", "done"))
+    head = f"mail [bold]{safe(row['name'])}[/] ({safe(row['user'])} at {safe(row['host'])})"
+    if row["failures"]:
+        return (
+            f"{head}: [red]failing[/] ({row['failures']} in a row): {safe(row['last_error'])}; "
+            f"next try {safe(row['next_try_at'])}"
+        )
+    if row.get("rules") == []:
+        return f"{head}: [yellow]no rules[/] in DOCINTEL_MAIL_RULES, nothing is fetched"
+    when = f"last poll {safe(row['last_ok_at'])}" if row["last_ok_at"] else "not polled yet"
+    return f"{head}: [green]ok[/], {taken} message(s) taken, {when}"

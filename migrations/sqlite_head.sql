@@ -1,6 +1,6 @@
 -- The schema of a new SQLite database at the head of migrations/versions, written by
 -- `docintel dev schema`; tests/test_migrations.py checks it against the migrations.
--- revision: 0009
+-- revision: 0010
 BEGIN;
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL,
@@ -76,6 +76,14 @@ CREATE TABLE chunks (
 	CONSTRAINT uq_chunks_document_id UNIQUE (document_id, "index")
 );
 CREATE VIRTUAL TABLE chunks_fts USING fts5(text, content='chunks', content_rowid='id', tokenize='porter unicode61');
+CREATE TABLE document_tags (
+	id INTEGER NOT NULL,
+	document_id INTEGER NOT NULL,
+	tag VARCHAR(128) NOT NULL,
+	CONSTRAINT pk_document_tags PRIMARY KEY (id),
+	CONSTRAINT fk_document_tags_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE,
+	CONSTRAINT uq_document_tags_document_id UNIQUE (document_id, tag)
+);
 CREATE TABLE "documents" (
 	id INTEGER NOT NULL,
 	sha256 VARCHAR(64) NOT NULL,
@@ -102,7 +110,7 @@ CREATE TABLE "documents" (
 	doc_type VARCHAR(64),
 	doc_type_confidence FLOAT,
 	parent_id INTEGER,
-	member TEXT,
+	member TEXT, correspondent VARCHAR(200),
 	CONSTRAINT pk_documents PRIMARY KEY (id),
 	CONSTRAINT fk_documents_duplicate_of_id_documents FOREIGN KEY(duplicate_of_id) REFERENCES documents (id),
 	CONSTRAINT fk_documents_parent_id_documents FOREIGN KEY(parent_id) REFERENCES documents (id)
@@ -175,6 +183,56 @@ CREATE TABLE layout_hints (
 	CONSTRAINT fk_layout_hints_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE SET NULL,
 	CONSTRAINT uq_layout_hints_correspondent UNIQUE (correspondent, profile, field)
 );
+CREATE TABLE mail_accounts (
+	id INTEGER NOT NULL,
+	name VARCHAR(64) NOT NULL,
+	host VARCHAR(255) NOT NULL,
+	port INTEGER NOT NULL,
+	security VARCHAR(16) NOT NULL,
+	username VARCHAR(255) NOT NULL,
+	auth VARCHAR(16) NOT NULL,
+	password_env VARCHAR(128),
+	password_file TEXT,
+	token_command TEXT,
+	ca_file TEXT,
+	created_at DATETIME NOT NULL,
+	last_ok_at DATETIME,
+	last_error TEXT,
+	last_error_at DATETIME,
+	failures INTEGER NOT NULL,
+	next_try_at DATETIME,
+	CONSTRAINT pk_mail_accounts PRIMARY KEY (id),
+	CONSTRAINT uq_mail_accounts_name UNIQUE (name)
+);
+CREATE TABLE mail_folders (
+	id INTEGER NOT NULL,
+	account VARCHAR(64) NOT NULL,
+	folder VARCHAR(255) NOT NULL,
+	uidvalidity BIGINT NOT NULL,
+	last_uid BIGINT NOT NULL,
+	rules_hash VARCHAR(16) NOT NULL,
+	CONSTRAINT pk_mail_folders PRIMARY KEY (id),
+	CONSTRAINT uq_mail_folders_account UNIQUE (account, folder)
+);
+CREATE TABLE mail_messages (
+	id INTEGER NOT NULL,
+	account VARCHAR(64) NOT NULL,
+	folder VARCHAR(255) NOT NULL,
+	uidvalidity BIGINT NOT NULL,
+	uid BIGINT NOT NULL,
+	message_id VARCHAR(512),
+	rule VARCHAR(128) NOT NULL,
+	status VARCHAR(16) NOT NULL,
+	subject TEXT,
+	documents JSON NOT NULL,
+	owner VARCHAR(128),
+	error TEXT,
+	taken_at DATETIME NOT NULL,
+	stored_at DATETIME,
+	done_at DATETIME,
+	CONSTRAINT pk_mail_messages PRIMARY KEY (id),
+	CONSTRAINT uq_mail_messages_account UNIQUE (account, folder, uidvalidity, uid)
+);
 CREATE TABLE pages (
 	id INTEGER NOT NULL,
 	document_id INTEGER NOT NULL,
@@ -239,6 +297,8 @@ CREATE INDEX ix_audit_events_document_id ON audit_events (document_id);
 CREATE INDEX ix_audit_events_run ON audit_events (run);
 CREATE INDEX ix_chunks_document_id ON chunks (document_id);
 CREATE INDEX ix_chunks_pending ON chunks (id) WHERE embedding IS NULL;
+CREATE INDEX ix_document_tags_tag ON document_tags (tag);
+CREATE INDEX ix_documents_correspondent ON documents (correspondent);
 CREATE INDEX ix_documents_doc_type ON documents (doc_type);
 CREATE INDEX ix_documents_parent_id ON documents (parent_id);
 CREATE INDEX ix_documents_sha256 ON documents (sha256);
@@ -248,9 +308,10 @@ CREATE INDEX ix_entities_type ON entities (type);
 CREATE INDEX ix_fields_document_id ON fields (document_id);
 CREATE INDEX ix_fields_profile ON fields (profile);
 CREATE INDEX ix_layout_hints_correspondent ON layout_hints (correspondent);
+CREATE INDEX ix_mail_messages_account_message_id ON mail_messages (account, message_id);
 CREATE UNIQUE INDEX uq_documents_sha256_original ON documents (sha256) WHERE status <> 'duplicate';
 CREATE TRIGGER chunks_fts_ad AFTER DELETE ON chunks BEGIN INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text); END;
 CREATE TRIGGER chunks_fts_ai AFTER INSERT ON chunks BEGIN INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text); END;
 CREATE TRIGGER chunks_fts_au AFTER UPDATE ON chunks BEGIN INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text); INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text); END;
-INSERT INTO alembic_version (version_num) VALUES ('0009');
+INSERT INTO alembic_version (version_num) VALUES ('0010');
 COMMIT;

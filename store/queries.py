@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from docintel.store.mail import tags_of
 from docintel.store.profiles import Condition, profile_result, where_fields
 from docintel.store.schema import (
     AudioSegment,
@@ -129,6 +130,7 @@ SUMMARY_COLUMNS = (
     Document.doc_type,
     Document.parent_id,
     Document.member,
+    Document.correspondent,
     Document.meta,
 )
 
@@ -155,6 +157,7 @@ def _summary(doc: Any) -> dict[str, Any]:
         "doc_type": doc.doc_type,
         "parent_id": doc.parent_id,
         "member": doc.member,
+        "correspondent": doc.correspondent,
         "meta": dict(doc.meta or {}),
     }
 
@@ -223,7 +226,7 @@ def document_result(session: Session, doc: Document, *, audit: bool = True) -> d
         )
     ]
     result: dict[str, Any] = {
-        "document": document_summary(doc),
+        "document": {**document_summary(doc), "tags": tags_of(session, doc.id)},
         "pages": pages,
         # Tables that belong to no page (CSV, XLSX) are listed on their own.
         "tables": [t for _, ts in sorted(tables_by_page.items()) for t in ts],

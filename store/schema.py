@@ -4,11 +4,10 @@ window, table index or step), so a step that runs twice writes once."""
 from __future__ import annotations
 
 import enum
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     Date,
     DateTime,
@@ -16,29 +15,23 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-# JSONB on PostgreSQL (indexable, compact), plain JSON elsewhere.
-Json = JSON().with_variant(JSONB(), "postgresql")
+from docintel.store.base import NAMING, Base, Json, utcnow  # noqa: F401  (re-exported)
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+# The mail-in tables share this metadata: imported here so that whoever imports the schema
+# (Alembic's env, the drift test) sees every table.
+from docintel.store.mail_schema import (  # noqa: F401
+    DocumentTag,
+    MailAccount,
+    MailFolder,
+    MailMessage,
+)
 
 
 class Status(enum.StrEnum):
@@ -52,10 +45,6 @@ class Status(enum.StrEnum):
 
 # Statuses that mean "the pipeline still owes this document work".
 IN_FLIGHT = (Status.queued.value, Status.processing.value)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
 
 
 class Document(Base):
@@ -96,6 +85,9 @@ class Document(Base):
         String(64), index=True, doc="a profile's name, or 'other'"
     )
     doc_type_confidence: Mapped[float | None] = mapped_column(Float)
+    correspondent: Mapped[str | None] = mapped_column(
+        String(200), index=True, doc="who sent it, as a mail rule (or a person) says"
+    )
     meta: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(

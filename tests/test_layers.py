@@ -187,6 +187,7 @@ def test_installing_adds_one_import_name(tmp_path):
     assert tops == {"docintel"}
     assert "docintel/migrations/alembic.ini" in names
     assert "docintel/pipeline/pages/tesseract.py" in names
+    assert "docintel/watcher/mail/fetch.py" in names  # a subpackage pyproject must list
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"

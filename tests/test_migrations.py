@@ -19,6 +19,10 @@ TABLES = {
     "step_runs",
     "fields",
     "api_tokens",
+    "mail_accounts",
+    "mail_folders",
+    "mail_messages",
+    "document_tags",
 }
 
 

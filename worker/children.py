@@ -16,6 +16,7 @@ from docintel.config import Settings
 from docintel.pipeline.route import Routed
 from docintel.pipeline.route.archives import Entry, Limits, archive_entries
 from docintel.store.archive import TooLarge, store_stream
+from docintel.store.mail import inherit_from_parent
 from docintel.store.records import add_warnings, document_by_sha
 from docintel.store.schema import Document, Extraction, Status, utcnow
 
@@ -96,6 +97,7 @@ def _child(
         child.status, child.queued_at = Status.queued.value, utcnow()
     s.add(child)
     s.flush()
+    inherit_from_parent(s, parent, child)  # a mail rule's tags, correspondent and type
     return child
 
 

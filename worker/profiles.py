@@ -14,7 +14,7 @@ from docintel.models.embedding import embedder_for
 from docintel.models.runtime import Engine
 from docintel.pipeline.agent.loop import Retrieve
 from docintel.pipeline.profiles import profiles_for, read_profile_fields
-from docintel.pipeline.types import DocumentContent
+from docintel.pipeline.types import Classification, DocumentContent
 from docintel.store.db import session_scope
 from docintel.store.records import add_warnings, audit, save_fields
 from docintel.store.schema import Document, Status
@@ -55,7 +55,7 @@ def save_profile_fields(
     text = "\n".join(p.markdown or "" for p in content.pages) or content.markdown
     hints = taught_hints(s, text)  # a person's corrections of this correspondent first
     found, profile, fields, events = read_profile_fields(
-        content, profiles, doc.kind or "", engine, retrieve, settings, embed, hints
+        content, profiles, doc.kind or "", engine, retrieve, settings, embed, hints, preset(doc)
     )
     doc.doc_type, doc.doc_type_confidence = found.doc_type, found.confidence
     save_fields(
@@ -68,6 +68,16 @@ def save_profile_fields(
     )
     for event in events:
         audit(s, run=run, document_id=doc.id, **event)
+
+
+def preset(doc: Document) -> Classification | None:
+    """The type a mail rule set on the documents it brought (``meta["set"]``). A mail is
+    not typed by it: its attachments are (they inherit it)."""
+    rule_sets = (doc.meta or {}).get("set") or {}
+    if not rule_sets.get("doc_type") or doc.kind == "mail":
+        return None
+    by = f"set by mail rule {rule_sets.get('rule', '')}".strip()
+    return Classification(rule_sets["doc_type"], 1.0, [by])
 
 
 def reextract(

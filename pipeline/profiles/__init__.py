@@ -62,21 +62,28 @@ def read_profile_fields(
     settings: Settings | None = None,
     embed: Embed | None = None,
     hints: tuple[Hint, ...] = (),
+    preset: Classification | None = None,
 ) -> tuple[Classification, Profile | None, list[FieldValue], list[AuditEntry]]:
     """The document's type, its profile, the profile's fields (checked) and the audit
     events saying how; no profile and no fields for a document of type ``other``. On a
-    model engine the model classifies and extracts; where it gives up, the rules do."""
+    model engine the model classifies and extracts; where it gives up, the rules do.
+    ``preset`` is a type a person set (a mail rule's ``doc_type``): where it names a
+    profile in force, it is the type, and only the fields are read."""
     started = time.perf_counter()
     events: list[AuditEntry] = []
     on_model = engine is not None and uses_model(engine) and settings is not None
     found: Classification | None = None
-    stated = einvoice_type(content.einvoice, profiles) if content.einvoice else None
+    stated, stated_how = None, "e-invoice"
+    if preset is not None and preset.doc_type in profiles:
+        stated, stated_how = preset, "set"
+    elif content.einvoice:
+        stated = einvoice_type(content.einvoice, profiles)
     if stated is not None:
         found = stated
     elif on_model:
         found, turns = classify_with_model(engine, content, profiles, _none(retrieve), settings)
         events += turns
-    how = "e-invoice" if stated else (last_engine(events) or "model") if found else "rules"
+    how = stated_how if stated else (last_engine(events) or "model") if found else "rules"
     if found is None:
         found = classify(content, profiles, kind, embed)
         if found.evidence and found.evidence[0].startswith("similar to"):
