@@ -103,8 +103,7 @@ def route(self: Task, sha256: str) -> None:
             # The attachments go first, so that the mail's agent step can read their
             # summaries (in-process they are done by then; on workers, those done by then).
             def attachments_first() -> None:
-                workflow.send_children(self.app, children, child_labels)
-                workflow.tail(self.app, sha256, label("")).apply_async()
+                workflow.children_then_tail(self.app, children, child_labels, sha256, label(""))
 
             return attachments_first
         if not (routed.model_pages or routed.audio_windows or rt.answers_with_model()):
