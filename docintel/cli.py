@@ -104,7 +104,7 @@ def up(
         from docintel.cli_serve import start_api
 
         port = settings.api_port if port is None else port
-        link = start_api(settings, settings.api_host, port)
+        link = start_api(settings, settings.api_host, port, queues)
         if link:
             err.print(f"  web page and API: {safe(link)}", soft_wrap=True)
 

@@ -169,3 +169,22 @@ def test_a_step_past_its_soft_limit_fails_its_document_in_a_thread(embedded, tmp
         assert doc.status == "failed"
         assert "ran past its time limit" in (doc.error or "")
     get_settings.cache_clear()
+
+
+def test_uploads_in_up_join_its_queues(embedded, tmp_path):
+    """An upload to `docintel up`'s API is worked by the same queues as the inbox's files
+    (api.work.Work), not by a thread of its own beside them."""
+    from docintel.api.work import Work
+
+    csv = Path(shutil.copy(ROOT / "samples" / "shipments.csv", tmp_path / "up.csv"))
+    queues = LocalQueues(embedded, workers=1).start()
+    work = Work(embedded, queues=queues)
+    try:
+        assert work.send(ingest(csv, embedded).sha256) is None  # no future: the queues hold it
+        assert work._pool is None
+        assert queues.wait_idle(timeout=60)
+    finally:
+        work.close()
+        queues.close()
+    with session_scope(embedded.db_url) as s:
+        assert s.scalars(select(Document.status)).one() == "done"
