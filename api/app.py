@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -23,6 +23,9 @@ from docintel.api.work import Work
 from docintel.config import Settings
 from docintel.models.runtime import Engine
 from docintel.store.db import session_scope
+
+if TYPE_CHECKING:
+    from docintel.worker.local import LocalQueues
 
 HERE = Path(__file__).parent
 operations = APIRouter(tags=["operations"])
@@ -181,9 +184,12 @@ def _errors_of(operation: dict[str, Any]) -> list[str]:
     return codes
 
 
-def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, engine: Engine | None = None, queues: LocalQueues | None = None
+) -> FastAPI:
     """The API and the web page over ``settings``' database (and queue). ``engine`` is
-    injected for in-process work, as the pipeline's entry points take it."""
+    injected for in-process work, as the pipeline's entry points take it; ``queues``: the
+    local queues of `docintel up`, which uploads join."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -205,7 +211,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.logins = Logins()
     app.state.hub = events.EventHub(settings)
-    app.state.work = Work(settings, engine)
+    app.state.work = Work(settings, engine, queues)
     app.state.metrics = metrics.registry_for(settings)
     origins = [o.strip() for o in settings.api_cors_origins.split(",") if o.strip()]
     if origins:

@@ -1,13 +1,15 @@
 """Handing documents to the pipeline from a request without making the request wait.
 
-Distributed, a send to Redis is all there is. Embedded (``docintel up``, or ``serve``
-without a broker), the work runs in this process: on one worker thread, in order, so an
-upload answers at once and its events tell the rest."""
+Distributed, a send to Redis is all there is. Embedded, the work runs in this process: in
+``docintel up`` on its local queues (``worker.local``), beside the inbox's files and with
+their priorities; in ``serve`` without a broker on one worker thread, in order. Either way
+an upload answers at once and its events tell the rest."""
 
 from __future__ import annotations
 
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from docintel.config import Settings
 from docintel.models.runtime import Engine
@@ -17,20 +19,29 @@ from docintel.store.schema import Document
 from docintel.worker.app import enqueue
 from docintel.worker.indexing import index_pending
 
+if TYPE_CHECKING:
+    from docintel.worker.local import LocalQueues
+
 log = logging.getLogger("docintel.api")
 
 
 class Work:
-    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+    def __init__(
+        self, settings: Settings, engine: Engine | None = None, queues: LocalQueues | None = None
+    ) -> None:
         self.settings = settings
         self.engine = engine
+        self.queues = queues
         self._pool = (
             None
-            if settings.distributed
+            if settings.distributed or queues is not None
             else ThreadPoolExecutor(max_workers=1, thread_name_prefix="docintel-work")
         )
 
     def send(self, sha256: str) -> Future[None] | None:
+        if self.queues is not None:
+            self.queues.send_document(sha256)
+            return None
         if self._pool is None:
             enqueue(sha256, self.settings)
             return None

@@ -25,17 +25,62 @@ def engines_to_run(choice: str) -> list[str]:
     return engines
 
 
-def run_measured(code: str, path: Path, home: Path) -> tuple[float, float]:
+def run_measured(
+    code: str, path: Path, home: Path, code_from: Path | None = None
+) -> tuple[float, float]:
     """Run ``python -c code path`` as a fresh embedded process: (wall seconds, peak MiB).
-    ``code`` prints ``RSS <KiB>`` on stderr as it ends."""
+    ``code`` prints ``RSS <KiB>`` on stderr as it ends. ``code_from``: a folder whose
+    ``docintel`` is imported instead of the installed one (``checkout_tree``)."""
     env = {**os.environ, "DOCINTEL_HOME": str(home), "DOCINTEL_BROKER_URL": ""}
     env.pop("DOCINTEL_DATABASE_URL", None)
+    if code_from is not None:
+        # no current folder on sys.path: the checkout's own `docintel` folder would win
+        env.update(PYTHONPATH=str(code_from), PYTHONSAFEPATH="1")
     started = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, env=env
+        [sys.executable, "-c", code, str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=home.parent,
     )
     elapsed = time.perf_counter() - started
     if out.returncode != 0:
         raise SystemExit(out.stderr[-2000:])
     rss_kib = next(int(ln.split()[1]) for ln in out.stderr.splitlines() if ln.startswith("RSS"))
     return elapsed, rss_kib / 1024
+
+
+def checkout_tree(repo: Path, ref: str, folder: Path) -> Path:
+    """``ref`` of the repository at ``repo``, checked out under ``folder``, as an importable
+    tree: a ``docintel`` folder whose entries link to the layer folders as pyproject.toml
+    maps them (what an install does). Returns the folder to put on PYTHONPATH."""
+    import tomllib
+
+    source = folder / "checkout"
+    if ref:
+        subprocess.run(
+            ["git", "-C", str(repo), "worktree", "add", "--detach", "-f", str(source), ref],
+            check=True,
+            capture_output=True,
+        )
+    else:
+        source = repo
+    tree = folder / "tree"
+    package = tree / "docintel"
+    package.mkdir(parents=True)
+    mapping = tomllib.loads((source / "pyproject.toml").read_text())["tool"]["setuptools"]
+    for entry in (source / "docintel").iterdir():
+        (package / entry.name).symlink_to(entry)
+    for name, where in mapping["package-dir"].items():
+        if name.count(".") == 1:  # docintel.config -> config
+            (package / name.split(".", 1)[1]).symlink_to(source / where)
+    return tree
+
+
+def drop_checkout(repo: Path, folder: Path) -> None:
+    if (folder / "checkout").exists():
+        subprocess.run(
+            ["git", "-C", str(repo), "worktree", "remove", "--force", str(folder / "checkout")],
+            capture_output=True,
+        )

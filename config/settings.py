@@ -83,6 +83,13 @@ class Settings(BaseSettings):
         description="Processes per worker; 0: one per core on the CPU engine, one on a model "
         "engine or with --gpu (a process per model copy).",
     )
+    embedded_workers: int = Field(
+        default=0,
+        ge=0,
+        description="Threads of the embedded `docintel up` that take any task, most urgent "
+        "first; 0: one per core. One more takes light tasks only (CSV, digital PDFs, office, "
+        "mail), so they never wait behind OCR or speech.",
+    )
 
     # --- watcher -------------------------------------------------------------------------
     stable_seconds: float = Field(

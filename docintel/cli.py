@@ -79,26 +79,23 @@ def up(
     the web page and the API on 127.0.0.1 (a one-time login link is printed)."""
     settings = _embedded_settings(engine)
     setup_logging()
+    from docintel.embedded import local_queues
     from docintel.store.db import session_scope
     from docintel.store.schema import IN_FLIGHT, Document
     from docintel.watcher.watch import InboxWatcher
-    from docintel.worker.app import enqueue
 
-    # Work a previous run left half-done is owed: run it again (steps are idempotent).
+    # Files are worked by threads up to the cores, light ones beside heavy ones
+    # (worker.local); the watcher only takes them in.
+    queues = local_queues(settings)
+    # Work a previous run left half-done is owed: run it again (steps are idempotent),
+    # beside new files: the inbox is watched at once.
     with session_scope(settings.db_url) as s:
         from sqlalchemy import select
 
         owed = list(s.scalars(select(Document.sha256).where(Document.status.in_(IN_FLIGHT))))
     if owed:
-        # Owed work runs beside the watcher, not before it: the inbox is watched at once.
-        import threading
-
-        def work_leftovers() -> None:
-            for sha in owed:
-                enqueue(sha, settings)
-            err.print(f"finished {len(owed)} document(s) left from an earlier run")
-
-        threading.Thread(target=work_leftovers, name="docintel-leftovers", daemon=True).start()
+        queues.send_documents(owed)
+        err.print(f"resuming {len(owed)} document(s) left from an earlier run")
     err.print(
         f"[bold]docintel up[/]: watching {safe(settings.inbox_dir.resolve())} "
         f"(database {safe(_redact(settings.db_url))}); Ctrl-C to stop"
@@ -107,15 +104,13 @@ def up(
         from docintel.cli_serve import start_api
 
         port = settings.api_port if port is None else port
-        link = start_api(settings, settings.api_host, port)
+        link = start_api(settings, settings.api_host, port, queues)
         if link:
             err.print(f"  web page and API: {safe(link)}", soft_wrap=True)
-    from docintel.worker.indexing import index_pending
 
     def work(taken: object, _path: object) -> None:
         if getattr(taken, "status", None) == "queued":
-            enqueue(taken.sha256, settings)  # type: ignore[attr-defined]
-            index_pending(settings)  # search follows each file up
+            queues.send_document(taken.sha256)  # type: ignore[attr-defined]
 
     from docintel.cli_mail import start_fetcher
 
@@ -127,6 +122,7 @@ def up(
         watcher.stop()
     finally:
         fetcher.stop()
+        queues.close(timeout=0)  # what is in flight is owed, resumed at the next start
 
 
 @app.command()

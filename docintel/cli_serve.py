@@ -45,12 +45,14 @@ def address(sock: socket.socket) -> str:
     return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
 
-def make_server(settings: Settings) -> Any:
+def make_server(settings: Settings, queues: Any = None) -> Any:
     import uvicorn
 
     from docintel.api import create_app
 
-    config = uvicorn.Config(create_app(settings), log_level="warning", access_log=False)
+    config = uvicorn.Config(
+        create_app(settings, queues=queues), log_level="warning", access_log=False
+    )
     return uvicorn.Server(config)
 
 
@@ -61,9 +63,9 @@ def login_hint(server: Any, base: str, settings: Settings) -> str:
     return f"{base}/login?code={code} (one-time login link)"
 
 
-def start_api(settings: Settings, host: str, port: int) -> str | None:
+def start_api(settings: Settings, host: str, port: int, queues: Any = None) -> str | None:
     """Serve the API and the page from a thread; the address to print, or None when the
-    port cannot be had (the inbox is still watched)."""
+    port cannot be had (the inbox is still watched). Uploads join ``queues`` (`up`'s)."""
     try:
         sock = bind(host, port)
     except OSError as exc:
@@ -71,7 +73,7 @@ def start_api(settings: Settings, host: str, port: int) -> str | None:
             f"[yellow]the web page is off[/]: {safe(host)}:{port} is not free ({exc.strerror})"
         )
         return None
-    server = make_server(settings)
+    server = make_server(settings, queues)
     threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="docintel-api", daemon=True
     ).start()

@@ -4,10 +4,13 @@ benchmarks all call."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docintel.config import Settings
 from docintel.models.runtime import Engine
+
+if TYPE_CHECKING:
+    from docintel.worker.local import LocalQueues
 
 
 def process_file(path: Path, settings: Settings, engine: Engine | None = None) -> dict[str, Any]:
@@ -27,3 +30,20 @@ def process_file(path: Path, settings: Settings, engine: Engine | None = None) -
         doc = s.get(Document, taken.document_id)
         assert doc is not None
         return document_result(s, doc)
+
+
+def local_queues(settings: Settings, engine: Engine | None = None) -> LocalQueues:
+    """The started local queues of `docintel up` (``worker.local``): files worked side by
+    side up to the cores, and the retrieval index brought up to date behind them, so that
+    search follows each file up without a file waiting for it."""
+    from docintel.worker.indexing import index_pending
+    from docintel.worker.local import HEAVY, LocalQueues
+
+    def index() -> None:
+        index_pending(settings)
+
+    def ended(_sha256: str, _failed: bool) -> None:
+        queues.send_last(index, HEAVY)
+
+    queues = LocalQueues(settings, engine, on_document=ended)
+    return queues.start()

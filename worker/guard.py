@@ -151,18 +151,27 @@ def _fail(task: Task, sha256: str, doc_id: int, step: str, reason: str) -> None:
 @contextmanager
 def embedded_time_limit(task: Task, settings: Settings) -> Iterator[None]:
     """In-process runs have no worker to enforce time limits: the soft one is set here, as
-    an alarm in the main thread that raises what a worker's limit raises. (Other threads
-    cannot take signals; `docintel up` works leftovers there, without a limit.)"""
+    an alarm in the main thread that raises what a worker's limit raises, or, in a thread of
+    the local queues (`docintel up`), as an exception raised in that thread. Other threads
+    (a notebook's) run without one."""
     eager = bool(getattr(task.app.conf, "task_always_eager", False))
-    if not eager or threading.current_thread() is not threading.main_thread():
+    if not eager:
         yield
         return
     from docintel.worker.app import TASKS, time_limits
+    from docintel.worker.local import running_here, thread_time_limit
 
     if task.name not in TASKS:
         yield
         return
     soft, _ = time_limits(task.name, settings)
+    if threading.current_thread() is not threading.main_thread():
+        if running_here() is None:
+            yield
+            return
+        with thread_time_limit(soft):
+            yield
+        return
 
     def expired(_signum: int, _frame: object) -> None:
         raise SoftTimeLimitExceeded()

@@ -18,7 +18,6 @@ from docintel.models.embedding import embedder_for
 from docintel.models.runtime import uses_model
 from docintel.pipeline.agent import extract_document, injection_warning
 from docintel.pipeline.agent.chunks import document_chunks, table_chunk_warnings
-from docintel.pipeline.audio.asr import transcribe
 from docintel.pipeline.merge import merge as merge_content
 from docintel.pipeline.pages import keep_form_fields, read_pages, unreadable_warnings
 from docintel.pipeline.route import route_file
@@ -103,8 +102,7 @@ def route(self: Task, sha256: str) -> None:
             # The attachments go first, so that the mail's agent step can read their
             # summaries (in-process they are done by then; on workers, those done by then).
             def attachments_first() -> None:
-                workflow.send_children(self.app, children, child_labels)
-                workflow.tail(self.app, sha256, label("")).apply_async()
+                workflow.children_then_tail(self.app, children, child_labels, sha256, label(""))
 
             return attachments_first
         if not (routed.model_pages or routed.audio_windows or rt.answers_with_model()):
@@ -156,6 +154,8 @@ def page(self: Task, sha256: str, pages: list[int]) -> None:
 @shared_task(name="docintel.audio", bind=True, max_retries=None, ignore_result=False)
 def audio(self: Task, sha256: str, windows: list[int]) -> None:
     def body(s: Session, doc: Document, rt: Runtime) -> None:
+        from docintel.pipeline.audio.asr import transcribe  # only where there is speech
+
         spans = planned_windows(s, doc.id, windows)
         heard = transcribe(_source(doc), spans, rt.settings, rt.engine())
         for window in heard:

@@ -7,6 +7,9 @@ sends the rest with the signatures below, on the app it runs on. Every signature
 immutable (``.si``): results travel through the database, not through Celery's result
 backend.
 
+In the embedded `docintel up` the same canvas runs on the local queues (``worker.local``):
+each function below sends there when the task calling it runs on them.
+
 Every task is sent with an ``argsrepr`` that names its document (file name, id, the pages
 or windows it reads): Flower's task list, and its search, show which document a task is
 for, not a bare sha256.
@@ -26,6 +29,9 @@ from docintel.worker.app import (
     send_entry,
 )
 from docintel.worker.labels import span
+from docintel.worker.local import running_here
+
+TAIL = ("docintel.merge", "docintel.agent", "docintel.finalize")
 
 
 def _step(app: Celery, name: str, args: list, priority: int, label: str = ""):  # type: ignore[no-untyped-def]
@@ -34,12 +40,7 @@ def _step(app: Celery, name: str, args: list, priority: int, label: str = ""):  
 
 
 def tail(app: Celery, sha256: str, label: str = "") -> chain:
-    return chain(
-        *(
-            _step(app, name, [sha256], PRIORITY_TAIL, label)
-            for name in ("docintel.merge", "docintel.agent", "docintel.finalize")
-        )
-    )
+    return chain(*(_step(app, name, [sha256], PRIORITY_TAIL, label) for name in TAIL))
 
 
 def dispatch_rest(
@@ -49,6 +50,12 @@ def dispatch_rest(
     windows: list[list[int]],
     label: Callable[[str], str] = lambda part: "",
 ) -> None:
+    if local := running_here():
+        steps = [("docintel.page", [sha256, b]) for b in page_batches]
+        steps += [("docintel.audio", [sha256, b]) for b in windows]
+        rest = [(name, [sha256]) for name in TAIL]
+        local.send_chord(steps, PRIORITY_FANOUT, rest, PRIORITY_TAIL)
+        return
     header = [
         _step(app, "docintel.page", [sha256, b], PRIORITY_FANOUT, label(f"pages {span(b)}"))
         for b in page_batches
@@ -68,9 +75,27 @@ def send_index(app: Celery, sha256: str, label: str = "") -> None:
     _step(app, "docintel.index", [sha256], PRIORITY_INDEX, label).apply_async()
 
 
+def children_then_tail(
+    app: Celery, shas: list[str], labels: dict[str, str], sha256: str, label: str = ""
+) -> None:
+    """A mail's attachments, then its own tail, so that its agent step reads their
+    summaries: in-process and on the local queues all of them are done by then; on workers,
+    those done by then."""
+    if local := running_here():
+        rest = [(name, [sha256]) for name in TAIL]
+        local.send_documents(shas, rest, PRIORITY_TAIL)
+        return
+    send_children(app, shas, labels)
+    tail(app, sha256, label).apply_async()
+
+
 def send_children(app: Celery, shas: list[str], labels: dict[str, str] | None = None) -> None:
     """An e-mail's attachments and an archive's members, each its own workflow; in-process
     they run here, one after another."""
+    if local := running_here():
+        for sha in shas:
+            local.send_document(sha)
+        return
     for sha in shas:
         if app.conf.task_always_eager:
             app.tasks[ENTRY_TASK].apply(args=[sha])

@@ -1,5 +1,5 @@
 """What a document's language and currency say about reading its values: month names in
-English, German, French, Dutch, Spanish and Italian (from CLDR, through Babel), whether
+English, German, French, Dutch, Spanish and Italian (from CLDR, written out in ``months``), whether
 numeric dates are written day first, and which currency a symbol or code names.
 
 A US invoice writes 11/03/2017 for November 3rd; a French, German or British one for the
@@ -72,9 +72,18 @@ def day_first(language: str, currency: str | None, text: str = "") -> bool:
     return not (language == "en" and currency == "USD")
 
 
-@lru_cache(maxsize=8)
 def month_names(language: str) -> dict[str, int]:
-    """Month names, full and abbreviated, lower case, to their number (CLDR's, by Babel)."""
+    """Month names, full and abbreviated, lower case, to their number (CLDR's, written out
+    in ``months``)."""
+    from docintel.pipeline.profiles.months import MONTH_NAMES
+
+    found = MONTH_NAMES.get(language)
+    return found if found is not None else cldr_month_names(language)
+
+
+@lru_cache(maxsize=8)
+def cldr_month_names(language: str) -> dict[str, int]:
+    """``month_names`` from Babel's CLDR data: what ``months`` holds, and a test checks."""
     from babel.dates import get_month_names
 
     names: dict[str, int] = {}

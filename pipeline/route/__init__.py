@@ -10,14 +10,19 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from docintel.config import Settings
 from docintel.pipeline.errors import DocumentError
-from docintel.pipeline.route.mail import Member
-from docintel.pipeline.route.pdf import GARBAGE_WORDLIKE, PageText, read_pdf
 from docintel.pipeline.route.sniff import EINVOICE_XML, sniff_file
 from docintel.pipeline.route.tabular import read_csv, read_xlsx
 from docintel.pipeline.types import PageResult, Segment, TableData
+
+if TYPE_CHECKING:
+    # A PDF's and a mail's readers are imported by the route that reads one: a CSV's
+    # command does not compile their patterns (tests/test_startup.py).
+    from docintel.pipeline.route.mail import Member
+    from docintel.pipeline.route.pdf import PageText
 
 
 @dataclass
@@ -188,6 +193,8 @@ def _route_audio(path: Path, settings: Settings, media_type: str) -> Routed:
 
 def _route_pdf(path: Path, settings: Settings, media_type: str) -> Routed:
     started = time.perf_counter()
+    from docintel.pipeline.route.pdf import read_pdf
+
     pdf = read_pdf(path)
     routed = Routed("pdf", media_type, warnings=list(pdf.warnings), page_count=len(pdf.pages))
     for page in pdf.pages:
@@ -279,6 +286,8 @@ def _text_layer_decision(page: PageText, settings: Settings) -> tuple[str, str |
             None,
             f"{page.bad_glyph_ratio:.0%} of the text layer is unmapped glyphs",
         )
+    from docintel.pipeline.route.pdf import GARBAGE_WORDLIKE
+
     if (page.invisible_ratio or 0.0) > 0.8 and page.wordlike_ratio < GARBAGE_WORDLIKE:
         return (
             "needs_ocr",

@@ -1,0 +1,190 @@
+"""The local queues of the embedded `docintel up` (worker.local): files worked side by side up
+to the cores, light work never behind OCR, the same results as one file after another."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from docintel import migrations
+from docintel.config import Settings, get_settings
+from docintel.store.db import session_scope
+from docintel.store.queries import document_result
+from docintel.store.schema import Document, StepRun
+from docintel.testkit.page_samples import scanned, text_page
+from docintel.watcher.ingest import ingest
+from docintel.worker.app import enqueue
+from docintel.worker.local import LocalQueues
+
+ROOT = Path(__file__).resolve().parent.parent
+# Everything but samples/invoice.pdf: the mail carries the same PDF, and a mail's agent step
+# reads its attachments' summaries; an attachment that duplicates a document still in flight
+# says "not read yet", on the local queues as on workers (by design, not a difference to test).
+SAMPLES = [
+    "receipt-scan.pdf",
+    "mail-with-invoice.eml",
+    "archive.zip",
+    "contract.docx",
+    "budget.xlsx",
+    "quarterly-report.pdf",
+    "permit-form.pdf",
+    "meeting.ogg",
+]
+
+
+def scans(folder: Path, count: int) -> list[Path]:
+    rng = random.Random(11)
+    paths = []
+    for i in range(count):
+        image, _truth = text_page(rng, dpi=150)
+        path = folder / f"scan{i}.png"
+        scanned(image, rng, quality=70).save(path)
+        paths.append(path)
+    return paths
+
+
+def comparable(result: dict[str, Any]) -> dict[str, Any]:
+    """A result without what differs between two runs of the same file: ids, clocks, the
+    audit trail's timings."""
+    doc = result["document"]
+    return {
+        "document": {k: doc.get(k) for k in ("name", "status", "kind", "error", "doc_type")},
+        "pages": [{k: v for k, v in p.items() if k != "timings"} for p in result["pages"]],
+        "tables": result["tables"],
+        "segments": result["segments"],
+        "markdown": result["markdown"],
+        "extraction": result["extraction"],
+        "profile": result["profile"],
+        "children": [(c["name"], c["status"], c["kind"]) for c in result["children"]],
+    }
+
+
+def results(settings: Settings) -> dict[str, dict[str, Any]]:
+    with session_scope(settings.db_url) as s:
+        docs = s.scalars(select(Document).order_by(Document.id)).all()
+        return {f"{d.name}#{d.member or ''}": comparable(document_result(s, d)) for d in docs}
+
+
+def home(tmp_path: Path, name: str) -> Settings:
+    settings = Settings(
+        home=tmp_path / name, database_url="", broker_url="", embedding_model="hashing"
+    )
+    migrations.upgrade(settings.db_url)
+    return settings
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> list[Path]:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in SAMPLES:
+        shutil.copy(ROOT / "samples" / name, folder / name)
+    # four scans first, then the CSV: it must not wait for them
+    return (
+        scans(folder, 4)
+        + [folder / n for n in SAMPLES]
+        + [Path(shutil.copy(ROOT / "samples" / "shipments.csv", folder / "shipments.csv"))]
+    )
+
+
+def test_a_csv_dropped_after_scans_is_done_first_and_results_match_one_at_a_time(
+    tmp_path, files, monkeypatch
+):
+    monkeypatch.delenv("DOCINTEL_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    together = home(tmp_path, "together")
+    queues = LocalQueues(together, workers=2).start()
+    try:
+        for path in files:
+            queues.send_document(ingest(path, together).sha256)
+        assert queues.wait_idle(timeout=600)
+    finally:
+        queues.close()
+
+    with session_scope(together.db_url) as s:
+        docs = {d.name: d for d in s.scalars(select(Document))}
+        assert all(d.status == "done" for d in docs.values()), {
+            n: (d.status, d.error) for n, d in docs.items()
+        }
+        scan_done = [docs[f"scan{i}.png"].finished_at for i in range(4)]
+        assert docs["shipments.csv"].finished_at < min(scan_done)
+        # OCR ran side by side, never on more threads than cores were given: the light
+        # thread does not take page steps
+        pages = [
+            (r.started_at, r.finished_at)
+            for r in s.scalars(select(StepRun).where(StepRun.step.like("page:%")))
+        ]
+    overlap = max(sum(1 for a, b in pages if a <= t < b) for t, _ in pages)
+    assert overlap == 2, pages
+
+    apart = home(tmp_path, "apart")
+    shas = [ingest(path, apart).sha256 for path in files]
+    for sha in shas:  # one after another, in this thread, as `docintel process` does
+        enqueue(sha, apart)
+    expected, found = results(apart), results(together)
+    assert found.keys() == expected.keys()
+    for name in expected:
+        assert found[name] == expected[name], name
+    get_settings.cache_clear()
+
+
+def test_a_step_past_its_soft_limit_fails_its_document_in_a_thread(embedded, tmp_path, monkeypatch):
+    """The soft time limit holds in the queues' threads too, where no alarm can reach."""
+    from docintel.testkit.forcing import SlowEngine
+    from docintel.testkit.samples import text_pdf_spec, write_pdf
+
+    monkeypatch.setenv("DOCINTEL_TIME_LIMIT_SCALE", "0.001")  # the agent step: 1.8 s
+    monkeypatch.setenv("DOCINTEL_EMBEDDING_MODEL", "hashing")  # no model load to time out
+    get_settings.cache_clear()
+    settings = get_settings()
+
+    class Hung(SlowEngine):
+        """Hangs in Python, in short sleeps: the limit lands between two of them (an
+        exception raised in a thread waits for it to run Python code, as a signal does)."""
+
+        def generate(self, requests: list[Any]) -> list[Any]:
+            end = time.monotonic() + self.seconds
+            while time.monotonic() < end:
+                time.sleep(0.05)
+            raise RuntimeError(f"no answer after {self.seconds} s")
+
+    engine = Hung(30)
+    path = write_pdf(tmp_path / "slow.pdf", text_pdf_spec(random.Random(6), 1))
+    queues = LocalQueues(settings, engine, workers=1).start()
+    started = time.monotonic()
+    try:
+        queues.send_document(ingest(path, settings).sha256)
+        assert queues.wait_idle(timeout=60)
+    finally:
+        queues.close()
+    assert time.monotonic() - started < 30
+    with session_scope(settings.db_url) as s:
+        doc = s.scalars(select(Document)).one()
+        assert doc.status == "failed"
+        assert "ran past its time limit" in (doc.error or "")
+    get_settings.cache_clear()
+
+
+def test_uploads_in_up_join_its_queues(embedded, tmp_path):
+    """An upload to `docintel up`'s API is worked by the same queues as the inbox's files
+    (api.work.Work), not by a thread of its own beside them."""
+    from docintel.api.work import Work
+
+    csv = Path(shutil.copy(ROOT / "samples" / "shipments.csv", tmp_path / "up.csv"))
+    queues = LocalQueues(embedded, workers=1).start()
+    work = Work(embedded, queues=queues)
+    try:
+        assert work.send(ingest(csv, embedded).sha256) is None  # no future: the queues hold it
+        assert work._pool is None
+        assert queues.wait_idle(timeout=60)
+    finally:
+        work.close()
+        queues.close()
+    with session_scope(embedded.db_url) as s:
+        assert s.scalars(select(Document.status)).one() == "done"

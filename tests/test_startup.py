@@ -1,0 +1,87 @@
+"""What a light command imports: `docintel process` of a CSV loads no model runtime, no PDF,
+image or audio library and no locale data (the time is in bench/startup.py; here, the
+import graph, which a stray top-level import breaks)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from docintel.pipeline.profiles.locale import LANGUAGES, cldr_month_names, month_names
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Each is what a CSV does not need and costs start-up time or memory: the model runtimes,
+# the PDF, image and audio libraries, Babel's locale data, the web server, Alembic (a new
+# database is made from the schema snapshot), and the readers of other kinds of file.
+NOT_FOR_A_CSV = (
+    "torch",
+    "transformers",
+    "onnxruntime",
+    "faster_whisper",
+    "ctranslate2",
+    "librosa",
+    "soundfile",
+    "pymupdf",
+    "fitz",
+    "numpy",
+    "scipy",
+    "PIL",
+    "openpyxl",
+    "babel.dates",
+    "fastapi",
+    "uvicorn",
+    "alembic",
+    "docintel.pipeline.route.pdf",
+    "docintel.pipeline.route.mail",
+    "docintel.pipeline.audio.asr",
+    "docintel.pipeline.pages.cpu",
+    "docintel.models.gemma",
+)
+
+RUN = """
+import json, sys
+from docintel.cli import app
+sys.argv = ["docintel", "process", "--json", sys.argv[1]]
+try:
+    app()
+finally:
+    with open("modules.json", "w") as out:
+        json.dump(sorted(sys.modules), out)
+"""
+
+
+def test_processing_a_csv_imports_no_heavy_library(tmp_path):
+    csv = tmp_path / "four.csv"
+    csv.write_text("sku,qty,price\nA1,3,9.99\nB2,5,4.50\nC3,1,120.00\nD4,7,0.99\n")
+    env = {**os.environ, "DOCINTEL_HOME": str(tmp_path / "home"), "DOCINTEL_BROKER_URL": ""}
+    env.pop("DOCINTEL_DATABASE_URL", None)
+    out = subprocess.run(
+        [sys.executable, "-c", RUN, str(csv)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert json.loads(out.stdout)["document"]["status"] == "done"
+    loaded = set(json.loads((tmp_path / "modules.json").read_text()))
+    assert "docintel.worker.tasks" in loaded  # the check ran where the work ran
+    found = sorted(
+        name
+        for name in loaded
+        for heavy in NOT_FOR_A_CSV
+        if name == heavy or name.startswith(heavy + ".")
+    )
+    assert not found, found
+
+
+def test_the_written_out_month_names_are_babels():
+    """pipeline/profiles/months.py holds CLDR's month names so that no command loads Babel's
+    locale data; they must stay what Babel says."""
+    for language in LANGUAGES:
+        assert month_names(language) == cldr_month_names(language), language
