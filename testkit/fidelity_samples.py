@@ -307,6 +307,22 @@ def soft_hyphen_table(path: Path) -> Path:
     return path
 
 
+def fake_bold_table(path: Path) -> Path:
+    """The header and first column in 'fake bold': the same words painted twice at the same
+    place, as some report writers make bold type."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    for r, row in enumerate(GRID):
+        for c, (x, cell) in enumerate(zip([80, 210, 320, 420], row, strict=True)):
+            times = 2 if r == 0 or c == 0 else 1
+            for _ in range(times):
+                page.insert_text((x, 120 + 16 * r), cell, fontsize=9)
+    doc.save(path)
+    return path
+
+
 def sideways_table(path: Path) -> Path:
     """A landscape table printed on a portrait page: every line runs bottom to top."""
     import pymupdf

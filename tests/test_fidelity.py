@@ -107,6 +107,15 @@ def test_soft_hyphens_are_not_read(tmp_path):
     assert all("\u00ad" not in c for t in routed.tables for row in t.rows for c in row)
 
 
+def test_words_painted_twice_are_read_once(tmp_path):
+    """Fake bold (the same glyphs painted again on the same place) read 'Item Item' in the
+    header and every first cell twice (camelot's birdisland.pdf: 'Kruger Kruger')."""
+    routed = route_file(fs.fake_bold_table(tmp_path / "bold.pdf"), Settings())
+    (table,) = routed.tables
+    assert [table.headers, *table.rows] == fs.GRID
+    assert (routed.pages[0].markdown or "").count("Valve housing") == 1
+
+
 def test_a_table_printed_sideways_is_read_upright(tmp_path):
     routed = route_file(fs.sideways_table(tmp_path / "sideways.pdf"), Settings())
     (table,) = routed.tables

@@ -186,14 +186,27 @@ SOFT_HYPHEN = "\u00ad"
 
 
 def page_words(page: Any, textpage: Any) -> list[Any]:
-    """The page's words in reading order, without soft hyphens: a typesetter's invisible
-    break hint that PyMuPDF keeps in the text ("\u00ad(m2" beside "(m2"), so a search, a
-    cell or a field would not match what a person reads."""
+    """The page's words in reading order, each once, without soft hyphens: a typesetter's
+    invisible break hint that PyMuPDF keeps in the text ("\u00ad(m2" beside "(m2"), so a
+    search, a cell or a field would not match what a person reads."""
     words = page.get_text("words", textpage=textpage)
     if any(SOFT_HYPHEN in w[4] for w in words):
         words = [(*w[:4], w[4].replace(SOFT_HYPHEN, ""), *w[5:]) for w in words]
         words = [w for w in words if w[4]]
-    return reading_order(words)
+    return reading_order(once(words))
+
+
+def once(words: list[Any]) -> list[Any]:
+    """Each word once: a word drawn twice at the same place (fake bold, a shadow: the same
+    glyphs painted again) is one word on the page, not 'Kruger Kruger'."""
+    seen: set[tuple[str, int, int, int]] = set()
+    out = []
+    for w in words:
+        key = (w[4], round(w[0]), round(w[1]), round(w[3]))
+        if key not in seen:
+            seen.add(key)
+            out.append(w)
+    return out
 
 
 def reading_order(words: list[Any], tolerance: float = 3.0) -> list[Any]:
