@@ -298,6 +298,9 @@ def run_learning(folder: Path) -> None:
                         continue
                     counts[when][1] += 1
                     counts[when][0] += equal(field, got.get(field), want)
+                    if when == "after" and not equal(field, got.get(field), want):
+                        print(f"    still wrong after: {Path(item['file']).name} {field} "
+                              f"{got.get(field)!r} != {want!r}")  # fmt: skip
     for when, (right, asked) in counts.items():
         print(f"{when} learning: {right}/{asked} fields right ({right / max(asked, 1):.3f})")
 
