@@ -342,3 +342,19 @@ def test_a_french_receipt_says_what_was_paid(embedded, tmp_path):
     assert result["profile"]["doc_type"] == "receipt"
     got = fields(result)
     assert (got["total"], got["date"], got["currency"]) == ("9.50", "2022-12-11", "EUR")
+
+
+def test_a_receipt_that_writes_no_currency_is_in_its_company_s_country_s(embedded, tmp_path):
+    """A Malaysian receipt prints its amounts bare: the issuer's legal form ('SDN BHD')
+    names the currency, over a lone '$' an OCR engine made of a stain."""
+    from docintel.pipeline.profiles.locale import document_currency
+
+    receipt = write_doc(
+        tmp_path / "my.pdf",
+        ["GERBANG ALAF RESTAURANTS SDN BHD", "Lot 1, Jalan SS21/39, Petaling Jaya",
+         "RECEIPT 18/01/2018", "1 McChicken 7.50", "1 Fries 4.30", "TOTAL 11.80"],
+    )  # fmt: skip
+    got = fields(process(receipt, embedded))
+    assert (got["total"], got["currency"]) == ("11.80", "MYR")
+    assert document_currency("TEO HENG STATIONERY SDN BHD\nCHANGE $17\nTOTAL 27.55") == "MYR"
+    assert document_currency("Bergmann GmbH\nSumme 12,00 USD\nPorto 3,00 USD") == "USD"

@@ -135,22 +135,55 @@ _BESIDE = re.compile(
 
 
 def document_currency(text: str, language: str = "en") -> str | None:
-    """The currency a document writes beside its amounts most often."""
-    counts: dict[str, int] = {}
+    """The currency a document writes its amounts in: the one beside its amounts most often
+    (a price with decimals weighs most), or named in a heading ("Amount (EUR)"); where only
+    weak signs say one (a symbol beside a whole number, a lone "$" or "£" that OCR may have
+    made of a stain), the legal form of a company on it ("SDN BHD") says it first."""
+    weights: dict[str, float] = {}
     for m in _BESIDE.finditer(text):
         token = m.group(1) or m.group(2)
         code = currency_code(token, language)
         whole = not re.search(r"\d[.,]\d", m.group(0))
-        if code is not None and len(token) == 3 and whole and token not in _COMMON:
+        if code is None or (len(token) == 3 and whole and token not in _COMMON):
             continue  # "RON 95" is a grade of petrol, "ISO 9001" a standard: no price
-        if code is not None:
-            counts[code] = counts.get(code, 0) + 1
-    if not counts:  # a currency named in a heading ("Amount (EUR)")
+        weights[code] = weights.get(code, 0.0) + (1.0 if whole else 2.0)
+    if not weights:
         for m in re.finditer(rf"(?<![A-Za-z])({_TOKEN})(?![A-Za-z])", text):
-            code = currency_code(m.group(1), language)
-            if code is not None and (len(m.group(1)) != 3 or m.group(1) in _COMMON):
-                counts[code] = counts.get(code, 0) + 1
-    return max(counts, key=lambda c: counts[c]) if counts else None
+            token = m.group(1)
+            code = currency_code(token, language)
+            if code is not None and (len(token) != 3 or token in _COMMON):
+                weights[code] = weights.get(code, 0.0) + (2.0 if len(token) == 3 else 0.5)
+    best = max(weights, key=lambda c: weights[c]) if weights else None
+    if best is not None and weights[best] >= 2.0:
+        return best
+    return currency_of_legal_form(text) or best
+
+
+# A company's legal form names the country it is registered in, and so the currency its
+# receipts are written in where no amount says it ("... SDN BHD", "... GmbH"). Only forms
+# that one country's law (or one currency area) uses: "Ltd", "AG", "AB" are left out.
+_LEGAL_FORMS = (
+    (r"sdn\.? ?bhd\.?|berhad", "MYR"),
+    (r"pte\.? ?ltd\.?", "SGD"),
+    (r"pty\.? ?ltd\.?", "AUD"),
+    (r"gmbh|e\.\s?k\.|ohg|s\.?a\.?r\.?l\.?|s\.a\.s\.|b\.v\.|s\.r\.l\.|s\.p\.a\.|"
+     r"s\.l\.u?\.", "EUR"),
+    (r"sp\. z o\.o\.", "PLN"),
+    (r"kft\.?", "HUF"),
+    (r"aps|a/s", "DKK"),
+    (r"llc|inc\.", "USD"),
+)  # fmt: skip
+
+
+def currency_of_legal_form(text: str) -> str | None:
+    """The currency of the country whose legal form a company on the document bears, where
+    the forms found name one currency only."""
+    found = {
+        code
+        for form, code in _LEGAL_FORMS
+        if re.search(rf"(?<![\w.])(?:{form})(?![\w])", text, re.IGNORECASE)
+    }
+    return found.pop() if len(found) == 1 else None
 
 
 # three-letter codes common enough to trust without an amount beside them
