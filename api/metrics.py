@@ -21,6 +21,7 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from sqlalchemy import func, select
 
+from docintel.api import schemas
 from docintel.api.auth import caller, credential
 from docintel.config import Settings
 from docintel.store.db import session_scope
@@ -178,7 +179,12 @@ def scraper(request: Request) -> None:
     caller(request)
 
 
-@router.get("/metrics", dependencies=[Depends(scraper)], response_class=Response)
+@router.get(
+    "/metrics",
+    dependencies=[Depends(scraper)],
+    response_class=Response,
+    responses=schemas.text(("text/plain",), "Prometheus text format, version 0.0.4."),
+)
 def metrics(request: Request) -> Any:
     """Prometheus text format."""
     body = generate_latest(request.app.state.metrics) + generate_latest(REGISTRY)
