@@ -37,7 +37,16 @@ router = APIRouter(tags=["operations"])
 REASONS = (
     ("gave_up", re.compile(r"^gave up", re.I)),
     ("time_limit", re.compile(r"time limit", re.I)),
-    ("refused", re.compile(r"refused|above DOCINTEL_|decompression bomb|too large|nested", re.I)),
+    # a file of a kind docintel does not read ('setup.pdf is a Windows executable, not a
+    # document, ...') is refused, not 'other'
+    (
+        "refused",
+        re.compile(
+            r"refused|above DOCINTEL_|decompression bomb|too large|nested|not a document|"
+            r"does not read",
+            re.I,
+        ),
+    ),
     ("unreadable", re.compile(r"could not be (read|decoded|opened)|damaged|empty|encrypted", re.I)),
     ("bug", re.compile(r"looks like a bug", re.I)),
 )
