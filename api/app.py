@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from docintel.api import documents, events, metrics, web
+from docintel.api import documents, events, metrics, schemas, web
 from docintel.api.auth import COOKIE, Logins, caller, writer
 from docintel.api.work import Work
 from docintel.config import Settings
@@ -31,13 +31,17 @@ HERE = Path(__file__).parent
 operations = APIRouter(tags=["operations"])
 
 
-@operations.get("/healthz")
+@operations.get("/healthz", response_model=schemas.Health)
 def healthz() -> dict[str, str]:
     """The process answers."""
     return {"status": "ok"}
 
 
-@operations.get("/readyz")
+@operations.get(
+    "/readyz",
+    response_model=schemas.Readiness,
+    responses={503: {"model": schemas.Readiness, "description": "Not ready: which part, why."}},
+)
 def readyz(request: Request) -> JSONResponse:
     """The database (and, distributed, the broker) can be reached; 503 says which not."""
     settings: Settings = request.app.state.settings
@@ -69,7 +73,13 @@ class Question(BaseModel):
 ask_router = APIRouter(tags=["ask"])
 
 
-@ask_router.post("/v1/ask", dependencies=[Depends(writer)])
+@ask_router.post(
+    "/v1/ask",
+    dependencies=[Depends(writer)],
+    response_model=schemas.Answer,
+    # a citation has the keys of its source (the model's quote, or the passage): no nulls added
+    response_model_exclude_unset=True,
+)
 async def ask(request: Request, body: Question) -> dict[str, Any]:
     """An answer over the corpus with its citations (document, page or seconds), as `ask`."""
     from docintel.worker.ask import ask as ask_corpus
@@ -158,6 +168,7 @@ def documented(app: FastAPI) -> dict[str, Any]:
         "required": ["detail"],
     }
     schema["security"] = [{"bearer": []}]
+    _add_event_schemas(components["schemas"])
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
@@ -166,6 +177,18 @@ def documented(app: FastAPI) -> dict[str, Any]:
                 responses.setdefault(code, {"description": ERRORS[code], "content": error})
     app.openapi_schema = schema
     return schema
+
+
+def _add_event_schemas(schemas_: dict[str, Any]) -> None:
+    """The event stream's data (StatusChange), which no operation's body names."""
+    from pydantic import TypeAdapter
+
+    found = TypeAdapter(schemas.StatusChange).json_schema(
+        ref_template="#/components/schemas/{model}"
+    )
+    for name, definition in found.pop("$defs", {}).items():
+        schemas_.setdefault(name, definition)
+    schemas_["StatusChange"] = found
 
 
 def _errors_of(operation: dict[str, Any]) -> list[str]:

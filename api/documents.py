@@ -14,6 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, PlainTextResponse, Response
 from starlette.requests import ClientDisconnect
 
+from docintel.api import schemas
 from docintel.api.auth import caller, writer
 from docintel.api.media import audio_slice, page_png
 from docintel.api.uploads import UploadError, discard, receive_file
@@ -80,6 +81,7 @@ UPLOAD_BODY = {
     "",
     status_code=201,
     dependencies=[Depends(writer)],
+    response_model=schemas.Uploaded,
     openapi_extra={"requestBody": UPLOAD_BODY},  # read as a stream, not by FastAPI
 )
 async def upload(request: Request) -> dict[str, Any]:
@@ -121,7 +123,7 @@ async def upload(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("", dependencies=[Depends(caller)], response_model=None)
+@router.get("", dependencies=[Depends(caller)], response_model=schemas.DocumentListing)
 def listing(
     request: Request,
     status: Status | None = None,
@@ -175,13 +177,18 @@ def listing(
     return as_json({"documents": docs, "next_cursor": next_cursor})
 
 
-@router.get("/{ref}", dependencies=[Depends(caller)], response_model=None)
+@router.get("/{ref}", dependencies=[Depends(caller)], response_model=schemas.DocumentDetail)
 def detail(request: Request, ref: str) -> Response:
     """One document: the same JSON as `docintel show --json`."""
     return as_json(load(settings_of(request), ref))
 
 
-@router.get("/{ref}/pages/{number}/image", dependencies=[Depends(caller)])
+@router.get(
+    "/{ref}/pages/{number}/image",
+    dependencies=[Depends(caller)],
+    response_class=Response,
+    responses=schemas.binary("image/png", "The page as PNG."),
+)
 def page_image(request: Request, ref: str, number: int) -> Response:
     """The page rendered as PNG (cached after the first time)."""
     settings = settings_of(request)
@@ -195,7 +202,12 @@ def page_image(request: Request, ref: str, number: int) -> Response:
     return FileResponse(path, media_type="image/png", headers={"Cache-Control": "max-age=3600"})
 
 
-@router.get("/{ref}/original", dependencies=[Depends(caller)])
+@router.get(
+    "/{ref}/original",
+    dependencies=[Depends(caller)],
+    response_class=Response,
+    responses=schemas.binary("*/*", "The file, of its own media type."),
+)
 def original(request: Request, ref: str) -> Response:
     """The file as it was received (range requests answered)."""
     doc = row(settings_of(request), ref)
@@ -204,7 +216,12 @@ def original(request: Request, ref: str) -> Response:
     return FileResponse(doc.archive_path, media_type=doc.media_type, filename=doc.name)
 
 
-@router.get("/{ref}/audio", dependencies=[Depends(caller)])
+@router.get(
+    "/{ref}/audio",
+    dependencies=[Depends(caller)],
+    response_class=Response,
+    responses=schemas.binary("audio/*", "The recording, or the stretch asked for as WAV."),
+)
 def audio(
     request: Request,
     ref: str,
@@ -224,7 +241,14 @@ def audio(
     return Response(audio_slice(Path(doc.archive_path), lo, hi), media_type="audio/wav")
 
 
-@router.get("/{ref}/transcript.{fmt}", dependencies=[Depends(caller)])
+@router.get(
+    "/{ref}/transcript.{fmt}",
+    dependencies=[Depends(caller)],
+    response_class=Response,
+    responses=schemas.text(
+        ("application/x-subrip", "text/vtt", "text/plain"), "The transcript as SRT, WebVTT or text."
+    ),
+)
 def transcript(request: Request, ref: str, fmt: str) -> Response:
     """A recording's transcript as SRT, WebVTT or plain text."""
     if fmt not in ("srt", "vtt", "txt"):
@@ -236,7 +260,7 @@ def transcript(request: Request, ref: str, fmt: str) -> Response:
     return PlainTextResponse(captions(result["segments"], fmt), media_type=media)
 
 
-@router.get("/{ref}/audit", dependencies=[Depends(caller)], response_model=None)
+@router.get("/{ref}/audit", dependencies=[Depends(caller)], response_model=list[schemas.AuditEntry])
 def audit(request: Request, ref: str) -> Response:
     """The document's audit trail: steps, engines, durations, tool calls, thinking."""
     settings = settings_of(request)
@@ -245,7 +269,7 @@ def audit(request: Request, ref: str) -> Response:
         return as_json(audit_trail(s, doc.sha256))
 
 
-@router.post("/{ref}/retry", dependencies=[Depends(writer)])
+@router.post("/{ref}/retry", dependencies=[Depends(writer)], response_model=schemas.Retried)
 def retry(request: Request, ref: str) -> dict[str, Any]:
     """Send the document through the workflow again (a failed one, or one to re-read)."""
     doc = row(settings_of(request), ref)

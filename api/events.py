@@ -143,7 +143,24 @@ class EventHub:
             self.listeners.discard(queue)
 
 
-@router.get("/v1/events", dependencies=[Depends(caller)])
+@router.get(
+    "/v1/events",
+    dependencies=[Depends(caller)],
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "Server-sent events; each `event: status` has a StatusChange as "
+            "its data.",
+            "content": {
+                "text/event-stream": {
+                    "schema": {"type": "string"},
+                    # no OpenAPI 3.1 word for an event's data: named here, in components
+                    "x-event-data": {"$ref": "#/components/schemas/StatusChange"},
+                }
+            },
+        }
+    },
+)
 async def events(request: Request) -> StreamingResponse:
     """Server-sent events: ``event: status`` with ``{id, name, status, kind, doc_type,
     error, parent_id}`` each time a document's status changes."""

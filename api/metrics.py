@@ -21,6 +21,7 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from sqlalchemy import func, select
 
+from docintel.api import schemas
 from docintel.api.auth import caller, credential
 from docintel.config import Settings
 from docintel.store.db import session_scope
@@ -36,7 +37,16 @@ router = APIRouter(tags=["operations"])
 REASONS = (
     ("gave_up", re.compile(r"^gave up", re.I)),
     ("time_limit", re.compile(r"time limit", re.I)),
-    ("refused", re.compile(r"refused|above DOCINTEL_|decompression bomb|too large|nested", re.I)),
+    # a file of a kind docintel does not read ('setup.pdf is a Windows executable, not a
+    # document, ...') is refused, not 'other'
+    (
+        "refused",
+        re.compile(
+            r"refused|above DOCINTEL_|decompression bomb|too large|nested|not a document|"
+            r"does not read",
+            re.I,
+        ),
+    ),
     ("unreadable", re.compile(r"could not be (read|decoded|opened)|damaged|empty|encrypted", re.I)),
     ("bug", re.compile(r"looks like a bug", re.I)),
 )
@@ -178,7 +188,12 @@ def scraper(request: Request) -> None:
     caller(request)
 
 
-@router.get("/metrics", dependencies=[Depends(scraper)], response_class=Response)
+@router.get(
+    "/metrics",
+    dependencies=[Depends(scraper)],
+    response_class=Response,
+    responses=schemas.text(("text/plain",), "Prometheus text format, version 0.0.4."),
+)
 def metrics(request: Request) -> Any:
     """Prometheus text format."""
     body = generate_latest(request.app.state.metrics) + generate_latest(REGISTRY)

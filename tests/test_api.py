@@ -344,7 +344,9 @@ from docintel_client import AuthenticatedClient
 from docintel_client.api.documents import (
     detail_v1_documents_ref_get, listing_v1_documents_get, upload_v1_documents_post,
 )
-from docintel_client.models import Error, Status, UploadV1DocumentsPostBody
+from docintel_client.models import (
+    DocumentDetail, DocumentListing, Error, Status, UploadV1DocumentsPostBody, Uploaded,
+)
 from docintel_client.types import File
 
 base, token, path = sys.argv[1:4]
@@ -354,6 +356,7 @@ with open(path, "rb") as f:
     up = upload_v1_documents_post.sync(client=client, body=body)
 listed = listing_v1_documents_get.sync_detailed(client=client, status=Status.DONE)
 missing = detail_v1_documents_ref_get.sync(ref="999999", client=client)
+detail = detail_v1_documents_ref_get.sync(ref=str(up.id), client=client)
 with open(path, "rb") as f:
     anonymous = upload_v1_documents_post.sync_detailed(
         client=AuthenticatedClient(base_url=base, token="dit_wrong"),
@@ -362,6 +365,10 @@ with open(path, "rb") as f:
 print(json.dumps({
     "uploaded": up.to_dict(),
     "listed": listed.status_code,
+    "typed": [isinstance(up, Uploaded), isinstance(listed.parsed, DocumentListing),
+              isinstance(detail, DocumentDetail)],
+    "detail_name": detail.document.name,
+    "detail_status": isinstance(detail.document.status, Status),
     "missing": isinstance(missing, Error) and missing.detail,
     "anonymous": anonymous.status_code,
     "anonymous_error": isinstance(anonymous.parsed, Error),
@@ -371,8 +378,8 @@ print(json.dumps({
 
 def test_a_client_generated_from_the_openapi_document_calls_the_api(api_settings, tmp_path):
     """openapi-python-client, in a venv of its own, generates a client from /openapi.json; the
-    client uploads through the multipart body, lists with an enumeration and reads the
-    errors as the document describes them."""
+    client uploads through the multipart body, lists with an enumeration, gets typed results
+    (the response models) and reads the errors as the document describes them."""
     import subprocess
     import sys
 
@@ -384,9 +391,18 @@ def test_a_client_generated_from_the_openapi_document_calls_the_api(api_settings
     subprocess.run([*pip, "openapi-python-client"], check=True, timeout=300, capture_output=True)
     with serving(api_settings) as served, served.client(writer) as c:
         (tmp_path / "openapi.json").write_text(c.get("/openapi.json").text)
+        # the generator reads only JSON, text and octet-stream bodies: a page image, an
+        # original or a recording is bytes to it (its documented content_type_overrides)
+        (tmp_path / "config.yml").write_text(
+            "content_type_overrides:\n"
+            + "".join(
+                f'  "{m}": application/octet-stream\n' for m in ("image/png", "audio/*", "*/*")
+            )
+        )
         made = subprocess.run(
             [str(venv / "bin" / "openapi-python-client"), "generate", "--path",
-             str(tmp_path / "openapi.json"), "--output-path", str(tmp_path / "client")],
+             str(tmp_path / "openapi.json"), "--output-path", str(tmp_path / "client"),
+             "--config", str(tmp_path / "config.yml")],
             capture_output=True, text=True, timeout=300,
             # its post-hooks run ruff: ours, found beside this interpreter, activated or not
             env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"},
@@ -402,5 +418,8 @@ def test_a_client_generated_from_the_openapi_document_calls_the_api(api_settings
     got = json.loads(called.stdout.strip().splitlines()[-1])
     assert got["uploaded"]["name"] == "shipments.csv" and got["uploaded"]["id"]
     assert got["listed"] == 200
+    # results are typed: the models of the document, not bare dicts
+    assert got["typed"] == [True, True, True] and got["detail_status"]
+    assert got["detail_name"] == "shipments.csv"
     assert "999999" in got["missing"]
     assert got["anonymous"] == 401 and got["anonymous_error"]

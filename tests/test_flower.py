@@ -1,7 +1,7 @@
 """Flower, as a person reads it, on the real Redis and PostgreSQL: each task names its
 document, and the documents that fail are Flower's failed tasks (a file route refuses and a
 file that fails in a later step), with the reason as the exception; a done file's tasks
-succeed."""
+succeed; a task tried again is a retry, with its reason."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import io
 import random
 import shutil
 import socket
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import httpx
 import pytest
@@ -139,3 +141,74 @@ def _up(api: httpx.Client) -> bool:
     except httpx.HTTPError:
         time.sleep(0.5)
         return False
+
+
+class FailsOnce(BaseHTTPRequestHandler):
+    """A webhook receiver that answers 500 to the first POST, 204 after."""
+
+    posts: list[str] = []
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.rfile.read(int(self.headers["Content-Length"]))
+        FailsOnce.posts.append(self.path)
+        self.send_response(500 if len(FailsOnce.posts) == 1 else 204)
+        self.end_headers()
+
+    def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+
+def test_a_retried_task_is_a_retry_in_flower_with_its_reason(tmp_path, pg_url, redis_url):
+    """A webhook delivery that got a 500 is tried again by Celery: Flower counts a retry
+    for the worker, and the task (named by its document, the URL's secret masked) keeps
+    the reason it was retried, then succeeds."""
+    from docintel import migrations
+
+    migrations.upgrade(pg_url)
+    FailsOnce.posts = []
+    receiver = HTTPServer(("127.0.0.1", 0), FailsOnce)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    hook = f"http://127.0.0.1:{receiver.server_port}/hook?token=hunter2"
+    port = _free_port()
+    stack = Stack(
+        tmp_path / "home",
+        pg_url,
+        redis_url,
+        DOCINTEL_WEBHOOK_URLS=hook,
+        DOCINTEL_FLOWER_BASIC_AUTH="ops:s3cret",
+    )
+    api = httpx.Client(base_url=f"http://127.0.0.1:{port}", auth=("ops", "s3cret"), timeout=5)
+    try:
+        stack._start("flower", "flower", "--port", str(port))
+        stack.wait(lambda: _up(api), 60, "Flower did not start")
+        stack.start_worker()
+        stack.start_watcher()
+        src = write_csv(tmp_path / "ledger.csv", [["date", "amount"], ["2026-01-01", "10.00"]])
+        shutil.copyfile(src, stack.inbox / "ledger.csv.part")
+        (stack.inbox / "ledger.csv.part").rename(stack.inbox / "ledger.csv")
+
+        def hooks() -> list[dict]:
+            return [t for t in api.get("/api/tasks").json().values()
+                    if t["name"] == "docintel.webhook"]  # fmt: skip
+
+        stack.wait(
+            lambda: len(FailsOnce.posts) == 2 and [t["state"] for t in hooks()] == ["SUCCESS"],
+            90,
+            f"the webhook task: {hooks() if _up(api) else '?'}; posts {FailsOnce.posts}",
+        )
+        (task,) = hooks()
+        assert task["retries"] == 1, task
+        assert "ledger.csv · doc " in task["args"] and "POST http://127.0.0.1" in task["args"]
+        assert "hunter2" not in task["args"] and "token=***" in task["args"]
+        assert (
+            "DeliveryFailed" in task["exception"]
+            and "-> 500 (attempt 1 of 5)" in (task["exception"])
+        )
+        assert "hunter2" not in task["exception"]
+        workers = api.get("/workers", params={"json": 1}).json()["data"]
+        assert sum(w.get("task-retried", 0) for w in workers) == 1, workers
+        assert sum(w.get("task-failed", 0) for w in workers) == 0, workers
+    finally:
+        receiver.shutdown()
+        api.close()
+        stack.stop()

@@ -127,7 +127,8 @@ def pool_size(settings: Settings, gpu: int | None = None) -> int:
 
 
 def make_app(settings: Settings) -> Celery:
-    app = Celery("docintel", set_as_current=False)
+    # each task keeps its Flower label when it is retried
+    app = Celery("docintel", set_as_current=False, task_cls="docintel.worker.labels:LabelledTask")
     app.conf.update(celery_config(settings))
     app.conf.imports = TASK_MODULES
     return app

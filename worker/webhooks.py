@@ -24,6 +24,7 @@ from docintel.store.db import session_scope
 from docintel.store.queries import document_summary
 from docintel.store.records import audit
 from docintel.store.schema import Document
+from docintel.worker.labels import task_label
 from docintel.worker.runtime import current
 
 log = logging.getLogger("docintel.webhooks")
@@ -80,32 +81,47 @@ def backoff(attempt: int) -> float:
     return float(min(2**attempt, 300))
 
 
+class DeliveryFailed(Exception):
+    """A POST that got no 2xx: the reason of the task's retry, as Flower shows it."""
+
+
 def attempt_delivery(
     settings: Settings, url: str, doc_id: int, sha256: str, attempt: int
-) -> bool | None:
-    """One try: True delivered, False failed (worth another), None nothing to send."""
+) -> int | None:
+    """One try: the receiver's status code (0: unreachable), None when nothing is to send."""
     body_obj = payload(settings, doc_id)
     if body_obj is None:
         return None
     body = json.dumps(body_obj, sort_keys=True).encode()
     code = deliver_once(url, body, settings)
     record(settings, doc_id, sha256, url, attempt, code)
-    return 200 <= code < 300
+    return code
+
+
+def delivered(code: int | None) -> bool:
+    """Nothing more to try: it got a 2xx, or there was nothing to send."""
+    return code is None or 200 <= code < 300
 
 
 @shared_task(name="docintel.webhook", bind=True, max_retries=None, ignore_result=True)
 def webhook(self: Task, url: str, doc_id: int, sha256: str) -> None:
     settings = current().settings
     attempt = self.request.retries + 1
-    delivered = attempt_delivery(settings, url, doc_id, sha256, attempt)
-    if delivered is False and attempt < settings.webhook_max_attempts:
-        raise self.retry(countdown=backoff(attempt))
+    code = attempt_delivery(settings, url, doc_id, sha256, attempt)
+    if not delivered(code) and attempt < settings.webhook_max_attempts:
+        wait = backoff(attempt)
+        # the reason travels with the retry: Flower shows the task as RETRY and says why
+        reason = DeliveryFailed(
+            f"POST {redact_url(url)} -> {code or 'unreachable'} (attempt {attempt} of "
+            f"{settings.webhook_max_attempts}); trying again in {wait:.0f} s"
+        )
+        raise self.retry(exc=reason, countdown=wait)
 
 
 def _deliver_in_thread(settings: Settings, url: str, doc_id: int, sha256: str) -> None:
     for attempt in range(1, settings.webhook_max_attempts + 1):
         try:
-            if attempt_delivery(settings, url, doc_id, sha256, attempt) is not False:
+            if delivered(attempt_delivery(settings, url, doc_id, sha256, attempt)):
                 return
         except Exception:  # a hook must never take the in-process worker down
             log.exception("webhook to %s", redact_url(url))
@@ -114,7 +130,9 @@ def _deliver_in_thread(settings: Settings, url: str, doc_id: int, sha256: str) -
 
 def notify(app: Celery, settings: Settings, doc_id: int, sha256: str) -> None:
     """Send the document's ending to every webhook; returns at once."""
-    for url in webhook_urls(settings):
+    urls = webhook_urls(settings)
+    name = _name(settings, doc_id) if urls and not app.conf.task_always_eager else ""
+    for url in urls:
         if app.conf.task_always_eager:
             threading.Thread(
                 target=_deliver_in_thread,
@@ -123,4 +141,14 @@ def notify(app: Celery, settings: Settings, doc_id: int, sha256: str) -> None:
                 daemon=True,
             ).start()
         else:
-            app.send_task("docintel.webhook", args=[url, doc_id, sha256], queue="cpu")
+            # Flower shows the document and where to, never the URL's secrets
+            label = task_label(doc_id, name, sha256, f"POST {redact_url(url)}")
+            app.send_task(
+                "docintel.webhook", args=[url, doc_id, sha256], queue="cpu", argsrepr=label
+            )
+
+
+def _name(settings: Settings, doc_id: int) -> str:
+    with session_scope(settings.db_url) as s:
+        doc = s.get(Document, doc_id)
+        return doc.name if doc is not None else ""
