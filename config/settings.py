@@ -223,11 +223,13 @@ class Settings(BaseSettings):
         "own resolution where that is lower (never below 150).",
     )
     ocr_language: str = Field(default="eng", description="Tesseract language(s), e.g. eng+deu.")
-    ocr_engine: Literal["tesseract", "rapidocr"] = Field(
-        default="tesseract",
-        description="The CPU engine's OCR: tesseract (Debian's tesseract-ocr, every language "
-        "pack) or rapidocr (PP-OCR models in a wheel: `pip install 'docintel[rapidocr]'`; "
-        "more of a receipt's or photo's values, accents may come out plain).",
+    ocr_engine: Literal["auto", "tesseract", "rapidocr"] = Field(
+        default="auto",
+        description="The CPU engine's OCR: auto (Tesseract where its `tesseract` binary is on "
+        "PATH, else the bundled RapidOCR, said once with how to install Tesseract), tesseract "
+        "(Debian's tesseract-ocr, every language pack) or rapidocr (PP-OCRv6 models inside "
+        "the rapidocr wheel, part of the base install; Latin and Chinese script, no language "
+        "setting).",
     )
     max_image_pixels: int = Field(
         default=200_000_000,

@@ -67,6 +67,10 @@ def status_view(console: Console, info: dict[str, Any]) -> None:
             queues.add_row(name, str(depth))
         console.print(queues)
         console.print(f"workers: {', '.join(w['name'] for w in info['workers']) or 'none'}")
+    ocr = info.get("ocr")
+    if ocr:
+        version = f" {ocr['version']}" if ocr["version"] else ""
+        console.print(f"OCR: {safe(ocr['engine'])}{safe(version)} ({safe(ocr['why'])})")
     for refused in info.get("refused", []):
         console.print(f"[yellow]refused:[/] {safe(refused['reason'])}")
     for account in info.get("mail", []):
