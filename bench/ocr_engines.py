@@ -5,7 +5,8 @@ reads, and its seconds, on the same images.
     python bench/ocr_engines.py DIR        (DIR: bench/real/invoices rebuilt, see its README)
 
 Engines: Tesseract's CLI as the pipeline runs it (``--psm 3``, ``DOCINTEL_OCR_LANGUAGE``),
-and RapidOCR (``docintel[rapidocr]``: PP-OCR models in its wheel, on onnxruntime). A value
+and RapidOCR (the base install's rapidocr: PP-OCRv6 models in its wheel, on onnxruntime, as
+``pipeline/pages/rapid.py`` runs it). A value
 counts as found when its normalised text (letters and digits; a date in any of its usual
 orders; an amount with a point or a comma) is in the engine's text.
 """
@@ -41,12 +42,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("folder", type=Path)
     folder = ap.parse_args().folder
-    from rapidocr_onnxruntime import RapidOCR
+    from PIL import Image
 
     from docintel.config import get_settings
+    from docintel.pipeline.pages.rapid import rapid_lines
 
     language = get_settings().ocr_language
-    rapid = RapidOCR()
     items = [json.loads(line) for line in (folder / "manifest.jsonl").read_text().splitlines()]
     images = [i for i in items if i["file"].lower().endswith((".jpg", ".jpeg", ".png"))]
     score = {"tesseract": [0, 0.0], "rapidocr": [0, 0.0]}
@@ -63,9 +64,10 @@ def main() -> None:
         ).stdout
         took_tess = time.perf_counter() - started
         started = time.perf_counter()
-        lines, _ = rapid(str(path))
+        with Image.open(path) as image:
+            lines = rapid_lines(image)
         took_rapid = time.perf_counter() - started
-        text_rapid = "\n".join(line[1] for line in lines or [])
+        text_rapid = "\n".join(line[1] for line in lines)
         hits = {
             "tesseract": sum(found(tess, k, v) for k, v in truth.items()),
             "rapidocr": sum(found(text_rapid, k, v) for k, v in truth.items()),

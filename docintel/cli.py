@@ -60,8 +60,12 @@ def process(
     if as_json:
         _print_json(results if len(results) > 1 else results[0])
     else:
+        said = render.shared_reason(results)
         for result in results:
-            render.document_panel(console, result)
+            render.document_panel(console, result, said_below=said)
+        if said:
+            console.print(f"[bold]extraction[/] (each document above, unless it says its own): "
+                          f"{render.safe('; '.join(said))}")  # fmt: skip
     if any(r["document"]["status"] == "failed" for r in results):
         raise typer.Exit(1)
 

@@ -30,6 +30,7 @@ def status(as_json: JsonOpt = False) -> None:
     """Documents by status, queue depth per queue, and live workers."""
     settings = _database_settings()
     from docintel.cli_mail import account_rows
+    from docintel.pipeline.pages.reader import ocr_choice
     from docintel.store.db import session_scope
     from docintel.store.queries import refusals, status_counts
 
@@ -44,6 +45,7 @@ def status(as_json: JsonOpt = False) -> None:
         "workers": [],
         "refused": refused,
         "mail": account_rows(settings),
+        "ocr": ocr_choice(settings),
     }
     if settings.distributed:
         from docintel.worker.app import QUEUES, app_for

@@ -67,14 +67,37 @@ def status_view(console: Console, info: dict[str, Any]) -> None:
             queues.add_row(name, str(depth))
         console.print(queues)
         console.print(f"workers: {', '.join(w['name'] for w in info['workers']) or 'none'}")
+    ocr = info.get("ocr")
+    if ocr:
+        version = f" {ocr['version']}" if ocr["version"] else ""
+        console.print(f"OCR: {safe(ocr['engine'])}{safe(version)} ({safe(ocr['why'])})")
     for refused in info.get("refused", []):
         console.print(f"[yellow]refused:[/] {safe(refused['reason'])}")
     for account in info.get("mail", []):
         console.print(account_line(account))
 
 
+def _parts(reason: str | None) -> list[str]:
+    return [p for p in (reason or "").split("; ") if p]
+
+
+def shared_reason(results: list[dict[str, Any]]) -> list[str]:
+    """The parts of the extraction reason that several documents share (the engines that
+    ran, what is missing): said once under them instead of in every panel."""
+    seen: dict[str, int] = {}
+    for r in results:
+        for part in dict.fromkeys(_parts((r.get("extraction") or {}).get("reason"))):
+            seen[part] = seen.get(part, 0) + 1
+    return [part for part, n in seen.items() if n > 1]
+
+
 def document_panel(
-    console: Console, result: dict[str, Any], *, audit: bool = False, full: bool = False
+    console: Console,
+    result: dict[str, Any],
+    *,
+    audit: bool = False,
+    full: bool = False,
+    said_below: list[str] | None = None,
 ) -> None:
     doc = result["document"]
     lines = [
@@ -96,9 +119,9 @@ def document_panel(
         lines.append(f"tables: {len(tables)}")
     ext = result.get("extraction")
     if ext:
+        reason = "; ".join(p for p in _parts(ext["reason"]) if p not in (said_below or []))
         lines.append(
-            f"extraction: {safe(ext['status'])}"
-            + (f" ({safe(ext['reason'])})" if ext["reason"] else "")
+            f"extraction: {safe(ext['status'])}" + (f" ({safe(reason)})" if reason else "")
         )
     profile = result.get("profile")
     if profile:

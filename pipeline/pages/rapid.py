@@ -1,10 +1,10 @@
-"""RapidOCR as the CPU page engine's reader (``DOCINTEL_OCR_ENGINE=rapidocr``): PaddleOCR's
-PP-OCR detection and recognition models, shipped in the rapidocr-onnxruntime wheel and run
-on onnxruntime, no system binary. On phone photos and receipts it finds more of the values
-that matter than Tesseract does (``bench/ocr_engines.py``); its recogniser's alphabet is
-PP-OCR's Chinese-and-Latin one, so accented letters may come out plain, and it joins some
-words of large print ("Quarterlyreport58": 0.85 character accuracy on a clean generated
-page, where Tesseract passes 0.99). Tesseract stays the default.
+"""RapidOCR as the CPU page engine's reader: PaddleOCR's PP-OCRv6 detection and recognition
+models, shipped inside the rapidocr wheel (Apache-2.0, models included) and run on
+onnxruntime, with OpenCV's headless build: no system binary or library. It is part of the
+base install, so a scan is read where Tesseract is not installed (``DOCINTEL_OCR_ENGINE=auto``,
+the default, ``pipeline/pages/reader.py``) and can be chosen outright
+(``DOCINTEL_OCR_ENGINE=rapidocr``). Its recogniser reads Latin (accents included) and Chinese
+script; Tesseract's language packs cover more, and the page layout was tuned on Tesseract.
 
 It reads text lines; each is given back as Tesseract-shaped words (their boxes spread over
 the line by length), lines on one row joined in one line, and paragraphs cut where the
@@ -13,43 +13,60 @@ work the same."""
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from typing import Any
 
 from docintel.pipeline.errors import DocumentError
 from docintel.pipeline.pages.tesseract import Word
 
+# One engine per process, used by one page at a time: its onnxruntime sessions already use
+# every core, and the pipeline objects around them are not documented as thread-safe.
+_LOCK = threading.Lock()
+
 
 @lru_cache(maxsize=1)
 def _engine() -> Any:
     try:
-        from rapidocr_onnxruntime import RapidOCR
+        from rapidocr import RapidOCR
     except ImportError as exc:
         raise DocumentError(
-            f"DOCINTEL_OCR_ENGINE=rapidocr needs RapidOCR ({exc}): `pip install "
-            "'docintel[rapidocr]'`, or set DOCINTEL_OCR_ENGINE=tesseract."
+            f"RapidOCR is not installed ({exc}): reinstall docintel (`pip install docintel`, "
+            "it is a base dependency), or install Tesseract and set "
+            "DOCINTEL_OCR_ENGINE=tesseract."
         ) from exc
-    return RapidOCR()
+    # its own INFO lines (one per model file) would stand in every command's output
+    return RapidOCR(params={"Global.log_level": "warning"})
 
 
 def rapidocr_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return version("rapidocr-onnxruntime")
+        return version("rapidocr")
     except PackageNotFoundError:
         return "unknown"
 
 
-def rapid_words(image: Any) -> list[Word]:
-    """The page's words in reading order, as Tesseract's reader gives them."""
+def rapid_lines(image: Any) -> list[tuple[Any, str, float]]:
+    """(the line's four corner points, its text, its score) for each line RapidOCR reads."""
     import numpy as np
 
-    found, _ = _engine()(np.asarray(image.convert("RGB")))
+    pixels = np.asarray(image.convert("RGB"))
+    with _LOCK:
+        found = _engine()(pixels)
+    boxes = getattr(found, "boxes", None)
+    if boxes is None:  # nothing on the page
+        return []
+    return list(zip(boxes, found.txts, found.scores, strict=True))
+
+
+def rapid_words(image: Any) -> list[Word]:
+    """The page's words in reading order, as Tesseract's reader gives them."""
     boxes = []
-    for points, text, score in found or []:
-        xs = [p[0] for p in points]
-        ys = [p[1] for p in points]
+    for points, text, score in rapid_lines(image):
+        xs = [float(p[0]) for p in points]
+        ys = [float(p[1]) for p in points]
         if text.strip():
             boxes.append((min(xs), min(ys), max(xs), max(ys), text.strip(), float(score)))
     return _as_words(boxes)

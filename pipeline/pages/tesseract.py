@@ -69,8 +69,9 @@ def ocr_words(
     exe = shutil.which("tesseract")
     if exe is None:
         raise DocumentError(
-            "the CPU OCR engine needs Tesseract: install Debian's tesseract-ocr (apt-get install "
-            "tesseract-ocr), or use DOCINTEL_ENGINE=gemma."
+            "DOCINTEL_OCR_ENGINE=tesseract needs Tesseract: install it (apt-get install "
+            "tesseract-ocr), or set DOCINTEL_OCR_ENGINE=auto or rapidocr to read scans with the "
+            "bundled RapidOCR."
         )
     # Raw greyscale PNM: no compression to spend time on (Tesseract reads grey anyway).
     buf = io.BytesIO()
