@@ -116,6 +116,18 @@ def test_words_painted_twice_are_read_once(tmp_path):
     assert (routed.pages[0].markdown or "").count("Valve housing") == 1
 
 
+def test_a_table_of_two_rows_is_a_table(tmp_path):
+    """Two lines of as many values far apart (a rates table of a header and one row) were
+    no table: three rows were asked for (tabula-py's data_dtype.pdf)."""
+    from tests.test_profiles import write_doc
+
+    rows = [["Tariff", "Peak", "Off-peak", "Weekend", "Night"],
+            ["0,0160", "0,0640", "0,0320", "0,0160", "0,0080"]]  # fmt: skip
+    path = write_doc(tmp_path / "rates.pdf", ["Energy rates, per kWh"], rows, ["Valid from May."])
+    tables = route_file(path, Settings()).tables
+    assert [[t.headers, *t.rows] for t in tables] == [rows]
+
+
 def test_a_table_printed_sideways_is_read_upright(tmp_path):
     routed = route_file(fs.sideways_table(tmp_path / "sideways.pdf"), Settings())
     (table,) = routed.tables

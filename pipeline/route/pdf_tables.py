@@ -215,11 +215,18 @@ def aligned_tables(words: list[Word]) -> list[TableData]:
         if run and adjacent and len(held) < MAX_HELD and _short(cells, run):
             held.append((top, bottom, cells, ws))
             continue
-        if sum(1 for line in run if len(line[2]) >= 2) >= 3:
+        if _enough_rows(run):
             tables += _grids(run)
         run = [(top, bottom, cells, ws)] if tabular else []
         held = []
     return tables
+
+
+def _enough_rows(run: list[Line]) -> bool:
+    """Three rows of two cells or more; or two rows of as many cells, four or more each (a
+    line of four values far apart is no sentence: a table of two rows is a table)."""
+    rows = [len(line[2]) for line in run if len(line[2]) >= 2]
+    return len(rows) >= 3 or (len(rows) == 2 and rows[0] == rows[1] >= 4)
 
 
 MAX_HELD = 4  # more one-cell lines in a row than a cell's lines usually are: prose
@@ -246,7 +253,8 @@ def _grids(run: list[Line]) -> list[TableData]:
     start = 0
     for i in range(1, len(run) + 1):
         if i == len(run) or len(run[i][2]) != len(run[start][2]):
-            if i - start >= 3 and i - start < len(run) and (part := _grid(run[start:i])):
+            stretch = run[start:i]
+            if _enough_rows(stretch) and i - start < len(run) and (part := _grid(stretch)):
                 found.append(part)
             start = i
     return found
