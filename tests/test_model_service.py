@@ -210,3 +210,18 @@ def test_the_worker_engine_is_the_service_around_the_model(tiny_model):
         EngineConfig(engine="gemma", model=str(tiny_model), model_service=False)
     )
     assert type(plain).__name__ == "GemmaEngine"
+
+
+def test_a_gpu_worker_on_the_model_queues_runs_threads_sharing_one_model():
+    """Threads share the process's one model and its service; the cpu queue, the openai
+    engine (a server batches) and a switched-off service keep prefork."""
+    from docintel.worker.app import worker_pool
+
+    gpu_queues = ["page", "audio", "agent"]
+    assert worker_pool(Settings(engine="gemma"), 0, gpu_queues) == ("threads", 16)
+    assert worker_pool(Settings(engine="gemma", gpu_threads=24), 0, ["page"]) == ("threads", 24)
+    assert worker_pool(Settings(engine="gemma"), 0, ["cpu", *gpu_queues]) == ("prefork", 1)
+    assert worker_pool(Settings(engine="gemma"), None, gpu_queues) == ("prefork", 1)
+    assert worker_pool(Settings(engine="openai"), 0, gpu_queues) == ("prefork", 1)
+    off = Settings(engine="gemma", model_service=False)
+    assert worker_pool(off, 0, gpu_queues) == ("prefork", 1)
