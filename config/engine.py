@@ -17,6 +17,12 @@ class EngineConfig:
     thinking: str = "budget"  # always, never, budget
     max_new_tokens: int = 1024
     batch_size: int = 8
+    decode: str = "eager"  # eager, static, compiled
+    static_cache_len: int = 4096
+    compile_backend: str = "inductor"
+    model_service: bool = True
+    batch_window_ms: float = 5.0
+    max_batch: int = 16
     openai_base_url: str = "http://127.0.0.1:8000/v1"
     openai_api_key: str = "EMPTY"
     openai_model: str = ""

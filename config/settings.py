@@ -162,6 +162,36 @@ class Settings(BaseSettings):
     thinking: ThinkingPolicy = Field(default="budget", description="always, never or budget.")
     max_new_tokens: int = Field(default=1024, description="Generation cap per request.")
     batch_size: int = Field(default=8, description="Requests per generate() call.")
+    decode: Literal["eager", "static", "compiled"] = Field(
+        default="eager",
+        description="eager: growing KV cache; static: a static KV cache sized once; compiled: "
+        "static cache and the decode step compiled (torch.compile, CUDA graphs), CUDA only "
+        "(elsewhere, and for quantized weights that cannot compile, it runs as static).",
+    )
+    static_cache_len: int = Field(
+        default=4096,
+        description="Tokens per row (prompt + new) of the static KV cache; allocated once.",
+    )
+    compile_backend: str = Field(
+        default="inductor", description="torch.compile backend for DOCINTEL_DECODE=compiled."
+    )
+    model_service: bool = Field(
+        default=True,
+        description="One model per process behind a scheduler that batches the requests of "
+        "all the tasks the process runs (threads) into shared generate() calls.",
+    )
+    batch_window_ms: float = Field(
+        default=5.0,
+        description="How long the model service waits for more requests to fill a batch.",
+    )
+    max_batch: int = Field(
+        default=16, description="Most requests the model service puts in one generate() call."
+    )
+    gpu_threads: int = Field(
+        default=16,
+        description="Tasks a GPU worker (`docintel worker --gpu N` on page/audio/agent "
+        "queues) runs at once, as threads sharing its model service.",
+    )
     openai_base_url: str = Field(
         default="http://127.0.0.1:8000/v1", description="OpenAI-compatible server (vLLM)."
     )
@@ -352,6 +382,12 @@ class Settings(BaseSettings):
             thinking=self.thinking,
             max_new_tokens=self.max_new_tokens,
             batch_size=self.batch_size,
+            decode=self.decode,
+            static_cache_len=self.static_cache_len,
+            compile_backend=self.compile_backend,
+            model_service=self.model_service,
+            batch_window_ms=self.batch_window_ms,
+            max_batch=self.max_batch,
             openai_base_url=self.openai_base_url,
             openai_api_key=self.openai_api_key,
             openai_model=self.openai_model,

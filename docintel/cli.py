@@ -202,13 +202,14 @@ def worker(
         )
         raise typer.Exit(2)
     setup_logging(loglevel)
-    from docintel.worker.app import app_for, pool_size
+    from docintel.worker.app import app_for, worker_pool
 
     celery_app = app_for(settings)
-    processes = concurrency or pool_size(settings, gpu)
+    pool, processes = worker_pool(settings, gpu, queues.split(","))
+    processes = concurrency or processes
     # Share the cores between the pool's processes: torch and OpenMP default to every core in
     # each process, and N processes x all cores is slower than either alone.
-    threads = str(max(1, (os.cpu_count() or 1) // processes))
+    threads = str(max(1, (os.cpu_count() or 1) // (1 if pool == "threads" else processes)))
     for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(variable, threads)
     hostname = name or (f"gpu{gpu}@%h" if gpu is not None else "cpu@%h")
@@ -219,7 +220,7 @@ def worker(
         "-n",
         hostname,
         "-P",
-        "prefork",
+        pool,
         "-c",
         str(processes),
         "--loglevel",

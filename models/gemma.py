@@ -7,9 +7,11 @@ import hashlib
 import re
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from docintel.config.engine import EngineConfig
+from docintel.models.decoding import Decoding
 from docintel.models.loading import load_model
 from docintel.models.parsing import format_tool_call, parse_output
 from docintel.models.thinking import should_think
@@ -18,10 +20,14 @@ from docintel.models.types import AudioPart, ImagePart, Request, Result, TextPar
 
 class GemmaEngine:
     name = "gemma"
+    # What requests must share to go in one generate() call (the model service reads it).
+    batch_key = staticmethod(lambda request: batch_key(request))
 
-    def __init__(self, config: EngineConfig) -> None:
+    def __init__(self, config: EngineConfig, loaded: tuple[Any, Any, str] | None = None) -> None:
+        """``loaded``: an already loaded (processor, model, device), as a bench builds it."""
         self.config = config
-        self.processor, self.model, self.device = load_model(config)
+        self.processor, self.model, self.device = loaded or load_model(config)
+        self.decoding = Decoding.for_engine(config, self.model, self.device)
         tok = self.processor.tokenizer
         self.stop_ids = {
             i
@@ -79,7 +85,7 @@ class GemmaEngine:
             request.validate()
         groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
         for i, request in enumerate(requests):
-            groups[_batch_key(request)].append(i)
+            groups[batch_key(request)].append(i)
         results: list[Result | None] = [None] * len(requests)
         size = max(1, self.config.batch_size)
         for indices in groups.values():
@@ -92,9 +98,15 @@ class GemmaEngine:
         return [r for r in results if r is not None]
 
     def _generate_batch(self, batch: list[Request]) -> list[Result]:
-        import torch
-
         started = time.perf_counter()
+        prepared = self.prepare(batch)
+        new_tokens = self.decode(prepared)
+        elapsed = (time.perf_counter() - started) * 1000
+        return self._results(prepared, new_tokens, elapsed / len(batch))
+
+    def prepare(self, batch: list[Request]) -> Prepared:
+        """Prompts, processor inputs on the model's device, and what the results report of
+        the prompts, counted on the host before the move (no device syncs afterwards)."""
         thinks = [should_think(r, self.config.thinking) for r in batch]
         prompts = [self.prompt(r, t) for r, t in zip(batch, thinks, strict=True)]
         images = [[p.image for p in r.parts if isinstance(p, ImagePart)] for r in batch]
@@ -106,13 +118,26 @@ class GemmaEngine:
                 kwargs["max_soft_tokens"] = batch[0].max_soft_tokens
         if audio:
             kwargs["audio"] = audio
-        inputs = self.processor(**kwargs)
-        inputs = {k: _to(v, self.model) for k, v in inputs.items()}
+        host = self.processor(**kwargs)
+        ids = host["input_ids"]
+        counts = {
+            "prompt": host["attention_mask"].sum(dim=1).tolist(),
+            "image": _count(ids, self.image_token_id),
+            "audio": _count(ids, self.audio_token_id),
+        }
+        device, dtype = self.model.device, self.model.dtype
+        inputs = {k: _to(v, device, dtype) for k, v in host.items()}
+        return Prepared(batch, thinks, prompts, inputs, int(ids.shape[1]), counts)
+
+    def generation_kwargs(self, batch: list[Request]) -> dict[str, Any]:
         first = batch[0]
         gen: dict[str, Any] = {
             "max_new_tokens": max(r.max_new_tokens or self.config.max_new_tokens for r in batch),
             "do_sample": first.temperature > 0,
             "pad_token_id": self.processor.tokenizer.pad_token_id,
+            # Stop where the parser stops reading: a row that ended keeps no decode step busy.
+            "eos_token_id": sorted(self.stop_ids),
+            **self.decoding.generate_kwargs(),
         }
         if first.temperature > 0:
             gen.update(temperature=first.temperature, top_p=first.top_p, top_k=first.top_k)
@@ -121,18 +146,30 @@ class GemmaEngine:
             from transformers import LogitsProcessorList
 
             gen["logits_processor"] = LogitsProcessorList(processors)
+        return gen
+
+    def decode(self, prepared: Prepared) -> list[list[int]]:
+        """The new tokens of each row, brought to the host in one transfer."""
+        import torch
+
         with torch.inference_mode():
-            output = self.model.generate(**inputs, **gen)
-        elapsed = (time.perf_counter() - started) * 1000
-        prompt_len = inputs["input_ids"].shape[1]
+            output = self.model.generate(
+                **prepared.inputs, **self.generation_kwargs(prepared.batch)
+            )
+        return output[:, prepared.prompt_len :].cpu().tolist()
+
+    def _results(
+        self, prepared: Prepared, new_tokens: list[list[int]], duration_ms: float
+    ) -> list[Result]:
         results = []
-        for row, (think, prompt) in enumerate(zip(thinks, prompts, strict=True)):
-            new = output[row, prompt_len:].tolist()
+        for row, (think, prompt) in enumerate(zip(prepared.thinks, prepared.prompts, strict=True)):
+            # A row batched with longer ones stops at its own limit, as it would alone.
+            limit = prepared.batch[row].max_new_tokens or self.config.max_new_tokens
+            new = new_tokens[row][:limit]
             used = next((i for i, t in enumerate(new) if t in self.stop_ids), None)
             tokens = new if used is None else new[:used]
             raw = self.processor.tokenizer.decode(tokens, skip_special_tokens=False)
             parsed = parse_output(raw)
-            ids = inputs["input_ids"][row]
             results.append(
                 Result(
                     text=parsed.text,
@@ -141,15 +178,11 @@ class GemmaEngine:
                     errors=parsed.errors,
                     thinking_enabled=think,
                     finish_reason="stop" if used is not None else "length",
-                    prompt_tokens=int(inputs["attention_mask"][row].sum()),
+                    prompt_tokens=int(prepared.counts["prompt"][row]),
                     output_tokens=len(tokens) + (1 if used is not None else 0),
-                    image_tokens=int((ids == self.image_token_id).sum())
-                    if self.image_token_id
-                    else 0,
-                    audio_tokens=int((ids == self.audio_token_id).sum())
-                    if self.audio_token_id
-                    else 0,
-                    duration_ms=elapsed / len(batch),
+                    image_tokens=prepared.counts["image"][row],
+                    audio_tokens=prepared.counts["audio"][row],
+                    duration_ms=duration_ms,
                     engine=self.name,
                     model=self.config.model,
                     precision=self.config.precision,
@@ -161,7 +194,25 @@ class GemmaEngine:
         return results
 
 
-def _batch_key(request: Request) -> tuple[Any, ...]:
+@dataclass
+class Prepared:
+    """One batch on its way through generate()."""
+
+    batch: list[Request]
+    thinks: list[bool]
+    prompts: list[str]
+    inputs: dict[str, Any]  # on the model's device
+    prompt_len: int
+    counts: dict[str, list[int]]  # per row: prompt, image and audio tokens
+
+
+def _count(ids: Any, token: int | None) -> list[int]:
+    if token is None:
+        return [0] * int(ids.shape[0])
+    return (ids == token).sum(dim=1).tolist()
+
+
+def batch_key(request: Request) -> tuple[Any, ...]:
     kinds = tuple(sorted({type(p).__name__ for p in request.parts}))
     return (
         kinds,
@@ -191,13 +242,13 @@ def _history_turn(turn: dict[str, Any], neutralize: Any) -> dict[str, Any]:
     return {"role": role, "content": [{"type": "text", "text": str(content)}]}
 
 
-def _to(value: Any, model: Any) -> Any:
+def _to(value: Any, device: Any, dtype: Any) -> Any:
     import torch
 
     if not isinstance(value, torch.Tensor):
         return value
-    value = value.to(model.device)
-    return value.to(model.dtype) if value.is_floating_point() else value
+    # One copy: cast and move together (pixel values go straight to the model's dtype).
+    return value.to(device, dtype) if value.is_floating_point() else value.to(device)
 
 
 __all__ = ["GemmaEngine", "TextPart"]

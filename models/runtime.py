@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from docintel.config.engine import EngineConfig
@@ -85,9 +85,7 @@ def get_engine(config: EngineConfig) -> Engine:
         if engine is None:
             log.info("engine %s: %s", choice.name, choice.reason)
             if choice.name == "gemma":
-                from docintel.models.gemma import GemmaEngine
-
-                engine = GemmaEngine(config)
+                engine = _gemma(config)
             elif choice.name == "openai":
                 from docintel.models.openai_engine import OpenAIEngine
 
@@ -97,6 +95,20 @@ def get_engine(config: EngineConfig) -> Engine:
             engine.reason = choice.reason  # type: ignore[attr-defined]  (recorded on results)
             _engines[config] = engine
         return engine
+
+
+def _gemma(config: EngineConfig) -> Engine:
+    """The loaded model, behind the process's model service unless it is switched off: the
+    tasks a worker runs as threads then share its generate() calls."""
+    from docintel.models.gemma import GemmaEngine
+
+    if not config.model_service:
+        return GemmaEngine(config)
+    from docintel.models.service import ModelService
+
+    # The service decides how many requests share a call; the engine must not split them.
+    model = GemmaEngine(replace(config, batch_size=max(config.batch_size, config.max_batch)))
+    return ModelService(model, config.batch_window_ms, config.max_batch)
 
 
 def resolve_engine(config: EngineConfig) -> Engine:

@@ -122,7 +122,46 @@ def build_tokenizer():  # type: ignore[no-untyped-def]
     )
 
 
-def build_tiny_checkpoint(folder: Path | str, seed: int = 0) -> Path:
+def _e2b_configs(ids: dict[str, int]):  # type: ignore[no-untyped-def]
+    """Gemma 4 E2B-class dimensions (issue 24): text hidden 1536, 35 layers, 8 heads, 1 KV
+    head, head_dim 256, vocabulary 262,144, per-layer inputs 256, 20 KV-shared layers;
+    the default vision and audio towers. ~4.5 B parameters, 2.35 B of them per-layer
+    embeddings. The tokenizer stays the tiny one: ids past it decode to nothing."""
+    from transformers.models.gemma4 import (
+        Gemma4AudioConfig,
+        Gemma4TextConfig,
+        Gemma4VisionConfig,
+    )
+
+    layers = 35
+    text = Gemma4TextConfig(
+        vocab_size=262_144,
+        vocab_size_per_layer_input=262_144,
+        hidden_size=1536,
+        intermediate_size=6144,
+        num_hidden_layers=layers,
+        num_attention_heads=8,
+        num_key_value_heads=1,
+        head_dim=256,
+        global_head_dim=256,
+        hidden_size_per_layer_input=256,
+        num_kv_shared_layers=20,
+        sliding_window=512,
+        layer_types=[
+            "full_attention" if (i + 1) % 5 == 0 else "sliding_attention" for i in range(layers)
+        ],
+        pad_token_id=ids["<pad>"],
+        bos_token_id=ids["<bos>"],
+        eos_token_id=[ids["<eos>"], ids["<turn|>"]],
+    )
+    return text, Gemma4VisionConfig(), Gemma4AudioConfig(output_proj_dims=1536)
+
+
+def build_tiny_checkpoint(
+    folder: Path | str, seed: int = 0, size: str = "tiny", device: str = "cpu"
+) -> Path:
+    """``size``: "tiny" (the tests' model) or "e2b" (E2B-class dimensions, for benches; built
+    on ``device`` in bf16, ~9 GB on disk)."""
     import torch
     from transformers.models.gemma4 import (
         Gemma4AudioConfig,
@@ -140,6 +179,8 @@ def build_tiny_checkpoint(folder: Path | str, seed: int = 0) -> Path:
     tokenizer = build_tokenizer()
     ids = {t: tokenizer.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS}
     vocab = len(tokenizer)
+    if size not in ("tiny", "e2b"):
+        raise ValueError(f"size must be tiny or e2b, got {size!r}")
     text = Gemma4TextConfig(
         vocab_size=vocab,
         vocab_size_per_layer_input=vocab,
@@ -179,6 +220,8 @@ def build_tiny_checkpoint(folder: Path | str, seed: int = 0) -> Path:
         output_proj_dims=32,
         conv_kernel_size=5,
     )
+    if size == "e2b":
+        text, vision, audio = _e2b_configs(ids)
     config = Gemma4Config(
         text_config=text,
         vision_config=vision,
@@ -192,7 +235,10 @@ def build_tiny_checkpoint(folder: Path | str, seed: int = 0) -> Path:
         audio_token_id=ids["<|audio|>"],
     )
     torch.manual_seed(seed)
-    model = Gemma4ForConditionalGeneration(config).eval()
+    with torch.device(device):
+        model = Gemma4ForConditionalGeneration(config).eval()
+    if size == "e2b":
+        model = model.to(torch.bfloat16)
     model.generation_config.pad_token_id = ids["<pad>"]
     model.generation_config.eos_token_id = [ids["<eos>"], ids["<turn|>"]]
     processor = Gemma4Processor(

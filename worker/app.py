@@ -126,6 +126,25 @@ def pool_size(settings: Settings, gpu: int | None = None) -> int:
     return 1
 
 
+GPU_QUEUES = frozenset({"page", "audio", "agent"})
+
+
+def worker_pool(settings: Settings, gpu: int | None, queues: list[str]) -> tuple[str, int]:
+    """(Celery pool, concurrency). A GPU worker on the model's queues runs its tasks as
+    threads of one process, so they share one loaded model and its service batches their
+    requests across documents; prefork would give each process its own model copy, or
+    one task at a time. Anything with the cpu queue, or without the model, keeps prefork."""
+    threaded = (
+        gpu is not None
+        and set(queues) <= GPU_QUEUES
+        and settings.model_service
+        and choose_engine(settings.engine_config()).name == "gemma"
+    )
+    if threaded:
+        return "threads", settings.worker_concurrency or settings.gpu_threads
+    return "prefork", pool_size(settings, gpu)
+
+
 def make_app(settings: Settings) -> Celery:
     # each task keeps its Flower label when it is retried
     app = Celery("docintel", set_as_current=False, task_cls="docintel.worker.labels:LabelledTask")
