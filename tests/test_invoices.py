@@ -358,3 +358,23 @@ def test_a_receipt_that_writes_no_currency_is_in_its_company_s_country_s(embedde
     assert (got["total"], got["currency"]) == ("11.80", "MYR")
     assert document_currency("TEO HENG STATIONERY SDN BHD\nCHANGE $17\nTOTAL 27.55") == "MYR"
     assert document_currency("Bergmann GmbH\nSumme 12,00 USD\nPorto 3,00 USD") == "USD"
+
+
+def test_zero_width_characters_are_no_part_of_a_label(embedded, tmp_path):
+    """'INVOICE\u200b: NO. 001' (a zero-width space after the label, as a web form's PDF
+    writes it) hid the label: no invoice number read (document-ai-samples' invoice.pdf)."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    writer, font = pymupdf.TextWriter(page.rect), pymupdf.Font("tiro")  # keeps U+200B
+    lines = ["Company ABC", "Invoice", "DATE\u200b: 01/01/2026", "INVOICE\u200b: NO. 001",
+             "DUE\u200b: 01/02/2026", "BALANCE DUE\u200b: $2,140.00"]  # fmt: skip
+    for i, text in enumerate(lines):
+        writer.append((72, 80 + 20 * i), text, font=font, fontsize=11)
+    writer.write_text(page)
+    doc.save(tmp_path / "zw.pdf")
+    result = process(tmp_path / "zw.pdf", embedded)
+    assert "\u200b" not in result["pages"][0]["markdown"]
+    got = fields(result)
+    assert (got["invoice_number"], got["total"]) == ("001", "2140.00")
