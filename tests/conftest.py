@@ -102,10 +102,11 @@ def redis_url(test_redis: str) -> str:
     import redis
 
     client = redis.Redis.from_url(test_redis)
-    owner = client.get(CLAIM)
-    client.flushdb()
-    if owner is not None:
-        client.set(CLAIM, owner, ex=6 * 3600)
+    # every key but the claim: a flush would leave the database unclaimed for a moment,
+    # and another test session running beside this one would take it (and its messages)
+    stale = [key for key in client.scan_iter(count=1000) if key != CLAIM.encode()]
+    if stale:
+        client.delete(*stale)
     return test_redis
 
 
