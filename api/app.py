@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from docintel.api import documents, events, metrics, schemas, web
+from docintel.api import documents, events, mail_web, metrics, schemas, web
 from docintel.api.auth import COOKIE, Logins, caller, writer
 from docintel.api.work import Work
 from docintel.config import Settings
@@ -255,6 +255,7 @@ def create_app(
         metrics.router,
         login_router,
         web.router,
+        mail_web.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -41,7 +41,15 @@ def start_of(seconds: Any) -> float | None:
         return None
 
 
+def can_write(request: Request) -> bool:
+    """Whether the caller may change things: the header links admin pages for them."""
+    state = request.app.state
+    found = resolve_caller(state.settings, state.logins, credential(request))
+    return found is not None and not found.read_only
+
+
 templates.env.filters["clock"] = clock
+templates.env.globals["can_write"] = can_write
 templates.env.filters["start_of"] = start_of
 
 

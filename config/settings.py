@@ -118,6 +118,22 @@ class Settings(BaseSettings):
         description="Longest wait before a failing mail account is tried again (the wait "
         "doubles from DOCINTEL_MAIL_INTERVAL at each failure in a row).",
     )
+    mail_secrets_dir: Path = Field(
+        default=Path("/run/secrets"),
+        description="Where the password files of accounts added in the web page must be "
+        "(Docker's secrets); the page names variables DOCINTEL_MAIL_PASSWORD_* only.",
+    )
+    mail_idle: bool = Field(
+        default=True,
+        description="Wait in IMAP IDLE on a rule's folder between polls where the server "
+        "offers it, so that a message is fetched within seconds of its delivery.",
+    )
+    mail_idle_renew: float = Field(
+        default=1500.0,
+        gt=0,
+        description="Seconds after which IDLE is ended and issued again: servers may drop a "
+        "client idle for 30 minutes (RFC 2177 asks for a new IDLE within 29).",
+    )
 
     # --- documents -----------------------------------------------------------------------
     min_text_chars: int = Field(

@@ -178,6 +178,7 @@ def mail_rules(as_json: JsonOpt = False) -> None:
     from docintel.pipeline.profiles import profiles_for
     from docintel.store.db import session_scope
     from docintel.store.mail import all_accounts
+    from docintel.watcher.mail.admin import rule_problems
     from docintel.watcher.mail.rules import RulesError, load_rules
 
     settings = _database_settings()
@@ -188,15 +189,7 @@ def mail_rules(as_json: JsonOpt = False) -> None:
         raise typer.Exit(1) from exc
     with session_scope(settings.db_url) as s:
         accounts = {a.name for a in all_accounts(s)}
-    types = set(profiles_for(settings)[0])
-    problems = [
-        f"{r.name}: no account named {r.account!r}" for r in rules if r.account not in accounts
-    ]
-    problems += [
-        f"{r.name}: doc_type {r.set.doc_type!r} is not a profile in force"
-        for r in rules
-        if r.set.doc_type and r.set.doc_type not in types
-    ]
+    problems = rule_problems(rules, accounts, set(profiles_for(settings)[0]))
     if as_json:
         _print_json({"rules": [r.model_dump(by_alias=True) for r in rules], "problems": problems})
     else:

@@ -43,8 +43,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# What this Dovecot says it can do once logged in, less IDLE: a server without IDLE.
+WITHOUT_IDLE = (
+    "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE LITERAL+ NAMESPACE CHILDREN UNSELECT "
+    "UIDPLUS MOVE SPECIAL-USE"
+)
+
+
 class Dovecot:
-    def __init__(self) -> None:
+    def __init__(self, capability: str | None = None) -> None:
+        self.capability = capability  # imap_capability: None keeps Dovecot's own
         # /usr/sbin is not on every user's PATH
         self.binary = shutil.which("dovecot") or shutil.which("dovecot", path="/usr/sbin")
         if not self.binary:
@@ -169,6 +177,7 @@ service anvil {{
     mode = 0
   }}
 }}
+{f"imap_capability = {self.capability}" if self.capability else ""}
 service imap-login {{
   inet_listener imap {{
     port = {self.imap_port}
@@ -283,6 +292,7 @@ class Cutter:
 
     def __init__(self, port: int, cut_after: int | None = None) -> None:
         self.port, self.cut_after, self.cuts = port, cut_after, 0
+        self.open: list[socket.socket] = []
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(8)
@@ -296,6 +306,7 @@ class Cutter:
             except OSError:
                 return
             server = socket.create_connection(("127.0.0.1", self.port))
+            self.open += [client, server]
             threading.Thread(target=self._pipe, args=(client, server, False), daemon=True).start()
             threading.Thread(target=self._pipe, args=(server, client, True), daemon=True).start()
 
@@ -318,6 +329,16 @@ class Cutter:
                 except OSError:
                     pass
                 s.close()
+
+    def cut_now(self) -> None:
+        """Cut every connection open now, as a network that goes away."""
+        self.cuts += 1
+        for sock in self.open:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self.open.clear()
 
     def close(self) -> None:
         self.sock.close()

@@ -2,6 +2,11 @@
 the account's lock (one fetcher per account across the cluster), folder by folder for the
 folders its rules name. What it takes goes through the same ingest as a dropped file.
 
+Where the server offers IDLE, ``run`` keeps each account's connection (and its lock)
+between polls and waits in IDLE on the folder of the account's first rule: a message
+delivered there is fetched at once, the other folders at each interval. Each account has
+a thread of its own, so one account's wait or slow server holds no other.
+
 A poll that fails (the server down, a login refused, a connection dropped) is recorded on
 the account, where `docintel status` and /metrics show it, and the account is tried again
 after a wait that doubles with each failure in a row (up to DOCINTEL_MAIL_BACKOFF_MAX);
@@ -14,6 +19,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,7 +51,8 @@ from docintel.store.mail import (
     unfinished,
 )
 from docintel.watcher.ingest import Ingested
-from docintel.watcher.mail.imap import WIRE_ERRORS, AccountConfig, MailError, connect
+from docintel.watcher.mail.idle import idle_once
+from docintel.watcher.mail.imap import WIRE_ERRORS, AccountConfig, Imap, MailError, connect
 from docintel.watcher.mail.lock import LockLost, account_lock
 from docintel.watcher.mail.rules import Rule, RulesError, headers_match, load_rules, rules_hash
 from docintel.watcher.mail.take import Taker, header
@@ -80,21 +87,59 @@ class MailFetcher:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.stopping = threading.Event()
         self._said: str | None = None  # the last trouble logged, said once
+        self._sessions: dict[str, threading.Thread] = {}  # run's thread of each account
+        self.idling: dict[str, str] = {}  # account -> the folder it waits in IDLE on
 
     # --- the loop --------------------------------------------------------------------
 
     def run(self) -> None:
-        """Poll what is due until ``stop()``; a failure here never ends the loop."""
+        """Poll what is due, each account in a thread of its own that stays in IDLE where
+        it can, until ``stop()``; a failure here never ends the loop."""
         tick = min(self.settings.mail_interval, 5.0)
         while not self.stopping.is_set():
             try:
-                self.poll_due()
+                self.start_due()
             except Exception as exc:  # the database away, say: said once, tried again
                 self._say(f"mail fetching failed ({type(exc).__name__}: {redact_text(str(exc))})")
             self.stopping.wait(tick)
 
     def stop(self) -> None:
         self.stopping.set()
+
+    def join(self, timeout: float) -> None:
+        """Wait for the accounts' threads to end (after ``stop()``)."""
+        end = time.monotonic() + timeout
+        for thread in list(self._sessions.values()):
+            thread.join(max(0.0, end - time.monotonic()))
+
+    def start_due(self) -> list[str]:
+        """A thread for each account whose turn it is and that has none running yet."""
+        with session_scope(self.settings.db_url) as s:
+            names = due_accounts(s, self.clock())
+        names = [n for n in names if not (n in self._sessions and self._sessions[n].is_alive())]
+        if not names:
+            return []
+        try:
+            rules = load_rules(self.settings.mail_rules_dir)
+        except RulesError as exc:
+            problem = f"the mail rules cannot be used: {exc}"
+            self._say(problem)
+            for name in names:
+                self._failed(name, problem)
+            return []
+        for name in names:
+            thread = threading.Thread(
+                target=self._session, args=(name, rules), name=f"docintel-mail-{name}", daemon=True
+            )
+            self._sessions[name] = thread
+            thread.start()
+        return names
+
+    def _session(self, name: str, rules: list[Rule]) -> None:
+        try:
+            self.poll(name, rules, idle=self.settings.mail_idle)
+        except Exception as exc:  # the database away: said once, tried again when due
+            self._say(f"mail {name} failed ({type(exc).__name__}: {redact_text(str(exc))})")
 
     def _say(self, message: str) -> None:
         if message != self._said:
@@ -117,7 +162,9 @@ class MailFetcher:
 
     # --- one account -----------------------------------------------------------------
 
-    def poll(self, name: str, rules: list[Rule]) -> PollResult:
+    def poll(self, name: str, rules: list[Rule], *, idle: bool = False) -> PollResult:
+        """Poll the account's folders once; with ``idle`` (and a server that offers it),
+        then wait in IDLE and poll again, until ``stop()`` or a failure."""
         lock = account_lock(self.settings, name)
         if not lock.acquire():
             return PollResult(name, busy=True)
@@ -130,9 +177,8 @@ class MailFetcher:
             mine = [r for r in rules if r.account == name]
             result = PollResult(name)
             if mine:
-                self._poll_folders(account, mine, lock.keep, result)
-            with session_scope(self.settings.db_url) as s:
-                record_poll_ok(s, name, self.clock(), self.settings.mail_interval)
+                self._poll_folders(account, mine, lock.keep, result, idle)
+            self._record_ok(name)
             return result
         except (MailError, LockLost) as exc:
             return self._failed(name, str(exc))
@@ -147,6 +193,10 @@ class MailFetcher:
             return self._failed(name, f"unexpected error ({type(exc).__name__}); see the log")
         finally:
             lock.release()
+
+    def _record_ok(self, name: str) -> None:
+        with session_scope(self.settings.db_url) as s:
+            record_poll_ok(s, name, self.clock(), self.settings.mail_interval)
 
     def _failed(self, name: str, error: str) -> PollResult:
         error = redact_text(error)[:1000]
@@ -168,18 +218,48 @@ class MailFetcher:
         rules: list[Rule],
         keep_lock: Callable[[], None],
         result: PollResult,
+        idle: bool = False,
     ) -> None:
         imap = connect(account, self.settings.mail_timeout)
         try:
-            taker = Taker(self.settings, imap, self.send, keep_lock, self.clock())
-            for folder in dict.fromkeys(r.folder for r in rules):
-                if self.stopping.is_set():
-                    break
-                mine = [r for r in rules if r.folder == folder]
-                FolderPoll(self, taker, account.name, folder, mine).run()
-            result.taken = taker.taken
+            while rules and not self.stopping.is_set():
+                taker = Taker(self.settings, imap, self.send, keep_lock, self.clock())
+                for folder in dict.fromkeys(r.folder for r in rules):
+                    if self.stopping.is_set():
+                        break
+                    mine = [r for r in rules if r.folder == folder]
+                    FolderPoll(self, taker, account.name, folder, mine).run()
+                result.taken += taker.taken
+                if not idle or not imap.has("IDLE"):
+                    return  # polled again when due: DOCINTEL_MAIL_INTERVAL
+                self._record_ok(account.name)
+                self._wait_in_idle(imap, account.name, rules[0].folder, keep_lock)
+                rules = self._rules_of(account.name)  # changed meanwhile, maybe
         finally:
             imap.logout()
+
+    def _wait_in_idle(
+        self, imap: Imap, name: str, folder: str, keep_lock: Callable[[], None]
+    ) -> None:
+        """Until a message arrives in ``folder``, or the interval passes (then the other
+        folders are due too); IDLE is issued anew every DOCINTEL_MAIL_IDLE_RENEW seconds,
+        before the server's 30-minute limit."""
+        imap.select(folder)
+        end = time.monotonic() + self.settings.mail_interval
+        self.idling[name] = folder
+        try:
+            while not self.stopping.is_set() and (left := end - time.monotonic()) > 0:
+                wait = min(left, self.settings.mail_idle_renew)
+                if idle_once(imap, wait, self.stopping, keep_lock):
+                    return
+        finally:
+            self.idling.pop(name, None)
+
+    def _rules_of(self, name: str) -> list[Rule]:
+        try:
+            return [r for r in load_rules(self.settings.mail_rules_dir) if r.account == name]
+        except RulesError as exc:
+            raise MailError(f"the mail rules cannot be used: {exc}") from exc
 
 
 class FolderPoll:
