@@ -378,3 +378,28 @@ def test_zero_width_characters_are_no_part_of_a_label(embedded, tmp_path):
     assert "\u200b" not in result["pages"][0]["markdown"]
     got = fields(result)
     assert (got["invoice_number"], got["total"]) == ("001", "2140.00")
+
+
+def test_labels_in_a_row_over_their_values_are_read_by_column(embedded, tmp_path):
+    """'Invoice Date:  Due Date:  Incoterm:' on a line, each value under its label: a table
+    of two rows, so each label finds the value below it (OCA/edi's akretion invoice: no due
+    date read)."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((30, 60), "Akretion France", fontsize=11)
+    page.insert_text((30, 100), "Invoice VT/2022/0001", fontsize=16)
+    # the labels' tops a hair apart, the leftmost lowest (as the real page's blocks are)
+    for x, dy, label, value in ((30, 0.0, "Invoice Date:", "21/09/2022"),
+                                (215, -0.1, "Due Date:", "21/10/2022"),
+                                (400, -0.05, "Incoterm:", "DAP")):  # fmt: skip
+        page.insert_text((x, 140 + dy), label, fontsize=10)
+        page.insert_text((x, 155 + dy), value, fontsize=10)
+    page.insert_text((30, 200), "Total: 1,810.80 EUR", fontsize=10)
+    doc.save(tmp_path / "vt.pdf")
+    (table,) = process(tmp_path / "vt.pdf", embedded)["pages"][0]["tables"]
+    assert [table["headers"], *table["rows"]] == [
+        ["Invoice Date:", "Due Date:", "Incoterm:"], ["21/09/2022", "21/10/2022", "DAP"]]  # fmt: skip
+    got = fields(process(tmp_path / "vt.pdf", embedded))
+    assert (got["issue_date"], got["due_date"]) == ("2022-09-21", "2022-10-21")

@@ -95,8 +95,14 @@ class Layout:
         return self._lines[-1] if self._lines else 0
 
 
+# no room on the page, no part of a label or a value ("INVOICE\u200b: NO. 001"), whatever
+# reader the text came from (a PDF, a web mail's HTML, a DOCX)
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
+
+
 def clean(text: str) -> str:
-    """A cell's text without Markdown markup and escapes."""
+    """A cell's text without Markdown markup, escapes and zero-width characters."""
+    text = text.translate(_INVISIBLE)
     text = text.replace("\\|", "|").replace("\\_", "_").replace("\\*", "*")
     return " ".join(_MARKUP.sub("", text.strip()).split())
 

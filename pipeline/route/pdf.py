@@ -156,7 +156,7 @@ def _read_page(doc: Any, index: int) -> PageText:
             page = turned[1]
             textpage = page.get_textpage()
             words = page_words(page, textpage)
-        raw = page.get_text("text", textpage=textpage).replace(SOFT_HYPHEN, "")
+        raw = page.get_text("text", textpage=textpage).translate(INVISIBLE)
         words = widget_free(words, widgets) if turned is None else words
         tables = find_tables(page, words)
         markdown = page_markdown(words, tables, fields)
@@ -182,16 +182,18 @@ def _read_page(doc: Any, index: int) -> PageText:
     )
 
 
-SOFT_HYPHEN = "\u00ad"
+# Characters that take no room on the page: a soft hyphen (a typesetter's break hint), a
+# zero-width space, a word joiner, a byte-order mark. PyMuPDF keeps them in the text.
+INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
 
 
 def page_words(page: Any, textpage: Any) -> list[Any]:
-    """The page's words in reading order, each once, without soft hyphens: a typesetter's
-    invisible break hint that PyMuPDF keeps in the text ("\u00ad(m2" beside "(m2"), so a
+    """The page's words in reading order, each once, without the characters that take no
+    room (``INVISIBLE``): kept, "\u00ad(m2" is not "(m2" and "INVOICE\u200b:" no label, so a
     search, a cell or a field would not match what a person reads."""
     words = page.get_text("words", textpage=textpage)
-    if any(SOFT_HYPHEN in w[4] for w in words):
-        words = [(*w[:4], w[4].replace(SOFT_HYPHEN, ""), *w[5:]) for w in words]
+    if any(w[4].translate(INVISIBLE) != w[4] for w in words):
+        words = [(*w[:4], w[4].translate(INVISIBLE), *w[5:]) for w in words]
         words = [w for w in words if w[4]]
     return reading_order(once(words))
 

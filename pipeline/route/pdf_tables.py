@@ -223,10 +223,16 @@ def aligned_tables(words: list[Word]) -> list[TableData]:
 
 
 def _enough_rows(run: list[Line]) -> bool:
-    """Three rows of two cells or more; or two rows of as many cells, four or more each (a
-    line of four values far apart is no sentence: a table of two rows is a table)."""
-    rows = [len(line[2]) for line in run if len(line[2]) >= 2]
-    return len(rows) >= 3 or (len(rows) == 2 and rows[0] == rows[1] >= 4)
+    """Three rows of two cells or more; or two rows of as many cells, four or more each, or
+    three whose cells start at the same places (a line of values far apart is no sentence:
+    'Invoice Date:  Due Date:  Incoterm:' over their values is a table of two rows)."""
+    rows = [line[2] for line in run if len(line[2]) >= 2]
+    if len(rows) >= 3:
+        return True
+    if len(rows) != 2 or len(rows[0]) != len(rows[1]) or len(rows[0]) < 3:
+        return False
+    aligned = all(abs(a[0] - b[0]) <= 2.0 for a, b in zip(rows[0], rows[1], strict=True))
+    return len(rows[0]) >= 4 or aligned
 
 
 MAX_HELD = 4  # more one-cell lines in a row than a cell's lines usually are: prose
