@@ -399,7 +399,10 @@ def test_labels_in_a_row_over_their_values_are_read_by_column(embedded, tmp_path
     page.insert_text((30, 200), "Total: 1,810.80 EUR", fontsize=10)
     doc.save(tmp_path / "vt.pdf")
     (table,) = process(tmp_path / "vt.pdf", embedded)["pages"][0]["tables"]
-    labels, values = ["Invoice Date:", "Due Date:", "Incoterm:"], ["21/09/2022", "21/10/2022", "DAP"]
+    labels, values = (
+        ["Invoice Date:", "Due Date:", "Incoterm:"],
+        ["21/09/2022", "21/10/2022", "DAP"],
+    )
     assert [table["headers"], *table["rows"]] == [labels, values]
     got = fields(process(tmp_path / "vt.pdf", embedded))
     assert (got["issue_date"], got["due_date"]) == ("2022-09-21", "2022-10-21")
