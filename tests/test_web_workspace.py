@@ -28,8 +28,7 @@ def log_in(browser, served, token: str) -> None:
 
 def finished(c, doc_id: int, timeout: float = 120) -> dict:
     assert wait_for(
-        lambda: c.get(f"/v1/documents/{doc_id}").json()["document"]["status"]
-        in ("done", "failed"),
+        lambda: c.get(f"/v1/documents/{doc_id}").json()["document"]["status"] in ("done", "failed"),
         timeout,
     ), f"document {doc_id} did not finish"
     return c.get(f"/v1/documents/{doc_id}").json()
