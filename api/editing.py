@@ -91,13 +91,13 @@ def edit_fields(
     return as_json({"profile": load(settings, str(doc_id))["profile"], "learned": learned})
 
 
-@router.put(DOC + "/tags/{name}", dependencies=[Depends(writer)])
+@router.put(DOC + "/tags/{name:path}", dependencies=[Depends(writer)])
 def add_tag(request: Request, ref: str, name: str) -> dict[str, Any]:
     """Tag the document (a tag it has already is no change); answers its tags."""
     return _tags(request, ref, name, add=True)
 
 
-@router.delete(DOC + "/tags/{name}", dependencies=[Depends(writer)])
+@router.delete(DOC + "/tags/{name:path}", dependencies=[Depends(writer)])
 def remove_tag(request: Request, ref: str, name: str) -> dict[str, Any]:
     """Take a tag off the document; 404 where it does not carry it."""
     return _tags(request, ref, name, add=False)
