@@ -245,3 +245,41 @@ def test_tags_by_hand_filter_the_inbox_and_the_trash_restores(api_settings, brow
         wait.until(lambda d: d.find_elements(By.ID, "delete"))
         browser.get(served.url + "/")
         assert ids[2] in [i for i, _ in browser.execute_script(rows)]
+
+
+def test_document_page_and_inbox_at_1280_and_390_px(api_settings, browser):
+    """The document page with a correction, a tag and a flagged field, and the inbox with
+    tags, at 1280 and 390 px: at 390 px neither is wider than the screen. Screenshots for
+    the README (DOCINTEL_SCREENSHOTS=docs/screenshots)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    token = make_token(api_settings, "shots")
+    with serving(api_settings) as served, served.client(token) as c:
+        doc_id = upload(c, SAMPLES / "invoice.pdf").json()["id"]
+        other = upload(c, SAMPLES / "shipments.csv").json()["id"]
+        finished(c, doc_id)
+        finished(c, other)
+        c.patch(f"/v1/documents/{doc_id}", json={"doc_type": "purchase_order"})
+        c.patch(f"/v1/documents/{doc_id}/fields", json={"supplier": "Acme Industrial GmbH"})
+        for name in ("to pay", "Q4 2026"):
+            c.put(f"/v1/documents/{doc_id}/tags/{name}")
+        c.put(f"/v1/documents/{other}/tags/logistics")
+        log_in(browser, served, token)
+        for width, height in ((1280, 900), (390, 844)):
+            browser.set_window_size(width, height)
+            for page, name in ((f"/documents/{doc_id}", "document"), ("/", "inbox")):
+                browser.get(served.url + page)
+                WebDriverWait(browser, 30).until(
+                    lambda d: d.execute_script("return document.readyState") == "complete"
+                )
+                wide, screen = browser.execute_script(
+                    "return [document.documentElement.scrollWidth, window.innerWidth]"
+                )
+                culprits = browser.execute_script(
+                    "return [...document.querySelectorAll('body *')].filter(e => "
+                    "e.getBoundingClientRect().right > window.innerWidth + 0.5)"
+                    ".map(e => e.tagName + '.' + e.className + ' ' + "
+                    "Math.round(e.getBoundingClientRect().right)).slice(0, 8)"
+                )
+                assert wide <= screen, f"{name}: {wide} px on a {screen} px screen: {culprits}"
+                shot(browser, f"{name}-workspace-{width}")
