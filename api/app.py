@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from docintel.api import documents, events, mail_web, metrics, schemas, web
+from docintel.api import documents, editing, events, mail_web, metrics, schemas, web
 from docintel.api.auth import COOKIE, Logins, caller, writer
 from docintel.api.work import Work
 from docintel.config import Settings
@@ -207,6 +207,19 @@ def _errors_of(operation: dict[str, Any]) -> list[str]:
     return codes
 
 
+def purge_quietly(settings: Settings) -> None:
+    """Purge the trash of what is older than DOCINTEL_TRASH_DAYS as the API starts; a
+    failure is logged, not fatal (a delete or `docintel trash --purge` tries again)."""
+    import logging
+
+    from docintel.worker.editing import purge_trash
+
+    try:
+        purge_trash(settings)
+    except Exception:  # the API serves without it; the reason is in the log
+        logging.getLogger("docintel.api").exception("the trash could not be purged")
+
+
 def create_app(
     settings: Settings, engine: Engine | None = None, queues: LocalQueues | None = None
 ) -> FastAPI:
@@ -217,6 +230,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.hub.start()
+        await run_in_threadpool(purge_quietly, settings)
         yield
         await app.state.hub.stop()
         app.state.work.close()
@@ -249,6 +263,7 @@ def create_app(
     for router in (
         reference_router,
         documents.router,
+        editing.router,
         events.router,
         ask_router,
         operations,

@@ -140,6 +140,10 @@ def listing(
     doc_type: str | None = None,
     where: Annotated[list[str] | None, Query(description="field<op>value, e.g. total>100")] = None,
     parent: int | None = None,
+    tag: Annotated[
+        list[str] | None, Query(description="Carrying this tag; repeated: every one.")
+    ] = None,
+    trashed: Annotated[bool, Query(description="List the trash instead.")] = False,
     limit: Annotated[int | None, Query(ge=1, le=500)] = None,
     cursor: Annotated[
         int | None,
@@ -167,6 +171,8 @@ def listing(
         doc_type=doc_type,
         where=list(where or []),
         parent=parent,
+        tags=list(tag or []),
+        trashed=trashed,
     )
     try:
         docs, next_cursor = document_listing(
@@ -275,6 +281,8 @@ def retry(request: Request, ref: str) -> dict[str, Any]:
     doc = row(settings_of(request), ref)
     if doc.status in ("queued", "processing"):
         raise HTTPException(409, f"document {doc.id} is {doc.status}; it is already owed work")
+    if doc.deleted_at is not None:
+        raise HTTPException(409, f"document {doc.id} is in the trash; restore it first")
     if doc.status == "duplicate":
         raise HTTPException(409, f"document {doc.id} is a duplicate of {doc.duplicate_of_id}")
     request.app.state.work.retry(doc.id)

@@ -6,6 +6,7 @@ small script (static/app.js) does upload, live status, seeking and asking."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from docintel.api.auth import COOKIE, credential, resolve_caller
+from docintel.store.db import session_scope
+from docintel.store.organise import tag_counts
 from docintel.store.profiles import ConditionError
+from docintel.store.tokens import Caller
 from docintel.worker.listing import Filters, document_listing
 
 router = APIRouter(include_in_schema=False)
@@ -48,9 +52,29 @@ def can_write(request: Request) -> bool:
     return found is not None and not found.read_only
 
 
+def human(slug: str | None) -> str:
+    """A profile's or a field's name as a person reads it: purchase_order -> purchase order."""
+    return (slug or "").replace("_", " ")
+
+
+def plain(markdown: str | None) -> str:
+    """A model's text without its Markdown marks (``**From:**``, ``# Title``, backticks): the
+    page shows words, not the source of them."""
+    text = re.sub(r"(\*\*|__|`)", "", markdown or "")
+    return re.sub(r"(?m)^\s{0,3}#{1,6}\s+", "", text)
+
+
+def columns_of(rows: list[dict[str, Any]]) -> list[str]:
+    """A line-item table's columns, in the order they first appear."""
+    return list(dict.fromkeys(c for cells in rows for c in cells))
+
+
 templates.env.filters["clock"] = clock
 templates.env.globals["can_write"] = can_write
 templates.env.filters["start_of"] = start_of
+templates.env.filters["human"] = human
+templates.env.filters["plain"] = plain
+templates.env.filters["columns_of"] = columns_of
 
 
 def login_page(request: Request, error: str | None = None) -> HTMLResponse:
@@ -60,8 +84,12 @@ def login_page(request: Request, error: str | None = None) -> HTMLResponse:
 
 
 def signed_in(request: Request) -> bool:
+    return who_is(request) is not None
+
+
+def who_is(request: Request) -> Caller | None:
     state = request.app.state
-    return resolve_caller(state.settings, state.logins, credential(request)) is not None
+    return resolve_caller(state.settings, state.logins, credential(request))
 
 
 @router.post("/login")
@@ -91,12 +119,16 @@ def inbox(
     mode: str = "text",
     status: str | None = None,
     type: str | None = None,
+    tag: str | None = None,
+    trash: bool = False,
     cursor: int | None = None,
 ) -> Response:
     if not signed_in(request):
         return RedirectResponse("/login", status_code=303)
     settings = request.app.state.settings
-    filters = Filters(status=status or None, kind=type or None)
+    filters = Filters(
+        status=status or None, kind=type or None, tags=[tag] if tag else [], trashed=trash
+    )
     if q:
         if mode == "similar":
             filters.similar = q
@@ -106,11 +138,17 @@ def inbox(
         docs, next_cursor = document_listing(settings, filters, settings.api_page_size, cursor)
     except ConditionError as exc:
         raise HTTPException(422, str(exc)) from exc
+    with session_scope(settings.db_url) as s:
+        tags = tag_counts(s)
     return templates.TemplateResponse(
         request,
         "inbox.html",
         {
             "docs": docs,
+            "tags": tags,
+            "tag": tag or "",
+            "trash": trash,
+            "trash_days": settings.trash_days,
             "next_cursor": next_cursor,
             "q": q or "",
             "mode": mode,
@@ -127,6 +165,7 @@ def document(request: Request, ref: str) -> Response:
         return RedirectResponse("/login", status_code=303)
     from docintel.api.documents import load, row
     from docintel.api.media import has_page_image
+    from docintel.worker.editing import document_types
 
     settings = request.app.state.settings
     try:
@@ -145,7 +184,21 @@ def document(request: Request, ref: str) -> Response:
         )
     doc = row(settings, ref)
     images = {p["page"] for p in result["pages"] if has_page_image(doc, p["page"])}
-    return templates.TemplateResponse(request, "document.html", {"r": result, "images": images})
+    who = who_is(request)
+    with session_scope(settings.db_url) as s:
+        known_tags = list(tag_counts(s))
+    return templates.TemplateResponse(
+        request,
+        "document.html",
+        {
+            "r": result,
+            "images": images,
+            "can_edit": who is not None and not who.read_only,
+            "types": document_types(settings),
+            "known_tags": known_tags,
+            "trash_days": settings.trash_days,
+        },
+    )
 
 
 @router.get("/ask", response_class=HTMLResponse)

@@ -236,6 +236,12 @@ class Settings(BaseSettings):
         default="", description="Comma-separated origins allowed by CORS; empty: CORS off."
     )
     api_page_size: int = Field(default=50, description="Documents per page of a listing.")
+    trash_days: int = Field(
+        default=30,
+        ge=0,
+        description="A deleted document stays in the trash (restorable, its archived original "
+        "kept) this many days, then is purged; 0: purged at the next purge.",
+    )
     metrics_token: str = Field(
         default="",
         description="A bearer token that may read /metrics and nothing else (Prometheus's "

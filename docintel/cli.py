@@ -402,6 +402,7 @@ def dev_layers(as_json: JsonOpt = False) -> None:
 
 # Registered last so `docintel --help` lists the pipeline verbs first.
 import docintel.cli_mail  # noqa: E402,F401  (mail add/list/test/remove/rules/fetch)
+import docintel.cli_organise  # noqa: E402,F401  (unset, retype, tag, tags, delete, restore, trash)
 import docintel.cli_profiles  # noqa: E402,F401  (profiles, export, set, reextract)
 import docintel.cli_read  # noqa: E402,F401  (status, query, show, ask, config)
 import docintel.cli_serve  # noqa: E402,F401  (serve, token)

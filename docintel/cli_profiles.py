@@ -174,43 +174,27 @@ def set_field(
 ) -> None:
     """Record a person's value for a field; the machine's value is kept beside it."""
     from docintel.store.db import session_scope
-    from docintel.store.profiles import ConditionError, correct_field
-    from docintel.store.records import audit
+    from docintel.store.profiles import ConditionError
+    from docintel.worker.editing import correct
 
     settings = _database_settings()
+    pairs = []
+    for assignment in assignments:
+        name, sep, value = assignment.partition("=")
+        if not sep or not name.strip():
+            err.print(f"[red]{safe(repr(assignment))}: write FIELD=VALUE[/]")
+            raise typer.Exit(2)
+        pairs.append((name.strip(), value.strip()))
     with session_scope(settings.db_url) as s:
         found = document_or_exit(s, doc)
-        for n, assignment in enumerate(assignments):
-            name, sep, value = assignment.partition("=")
-            if not sep or not name.strip():
-                err.print(f"[red]{safe(repr(assignment))}: write FIELD=VALUE[/]")
-                raise typer.Exit(2)
-            try:
-                row = correct_field(s, found.id, name.strip(), value.strip())
-            except ConditionError as exc:
-                err.print(f"[red]{escape(str(exc))}[/]")
-                raise typer.Exit(2) from exc
-            audit(
-                s,
-                run=found.sha256,
-                document_id=found.id,
-                step=f"correction:{datetime.now().isoformat(timespec='seconds')}",
-                seq=n,
-                role="user",
-                content=f"{name.strip()} set to {value.strip()!r} by a person "
-                f"(the machine read {row.normalized!r})",
-            )
-        learned = learn_all(s, found, assignments, settings)
+        try:
+            learned = correct(s, settings, found, pairs, "a person")
+        except ConditionError as exc:
+            err.print(f"[red]{escape(str(exc))}[/]")
+            raise typer.Exit(2) from exc
     console.print(f"{len(assignments)} correction(s) recorded on document {found.id}")
     for line in learned:
         console.print(f"  {safe(line)}")
-
-
-def learn_all(s: Any, found: Any, assignments: list[str], settings: Any) -> list[str]:
-    from docintel.worker.teaching import learn_from_corrections
-
-    pairs = [(n.strip(), v.strip()) for n, _, v in (a.partition("=") for a in assignments)]
-    return learn_from_corrections(s, found, pairs, settings)
 
 
 @app.command()

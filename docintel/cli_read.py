@@ -83,6 +83,9 @@ def query(
     parent: Annotated[
         int | None, typer.Option("--parent", help="Attachments or members of this document.")
     ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="Carrying this tag; repeatable: all.")
+    ] = None,
     limit: Annotated[int, typer.Option()] = 100,
     as_json: JsonOpt = False,
 ) -> None:
@@ -106,6 +109,7 @@ def query(
         doc_type=doc_type,
         where=list(where or []),
         parent=parent,
+        tags=list(tag or []),
     )
     if similar:
         bring_index_up_to_date(settings)

@@ -1,6 +1,6 @@
 -- The schema of a new SQLite database at the head of migrations/versions, written by
 -- `docintel dev schema`; tests/test_migrations.py checks it against the migrations.
--- revision: 0010
+-- revision: 0011
 BEGIN;
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL,
@@ -110,7 +110,7 @@ CREATE TABLE "documents" (
 	doc_type VARCHAR(64),
 	doc_type_confidence FLOAT,
 	parent_id INTEGER,
-	member TEXT, correspondent VARCHAR(200),
+	member TEXT, correspondent VARCHAR(200), deleted_at DATETIME,
 	CONSTRAINT pk_documents PRIMARY KEY (id),
 	CONSTRAINT fk_documents_duplicate_of_id_documents FOREIGN KEY(duplicate_of_id) REFERENCES documents (id),
 	CONSTRAINT fk_documents_parent_id_documents FOREIGN KEY(parent_id) REFERENCES documents (id)
@@ -299,6 +299,7 @@ CREATE INDEX ix_chunks_document_id ON chunks (document_id);
 CREATE INDEX ix_chunks_pending ON chunks (id) WHERE embedding IS NULL;
 CREATE INDEX ix_document_tags_tag ON document_tags (tag);
 CREATE INDEX ix_documents_correspondent ON documents (correspondent);
+CREATE INDEX ix_documents_deleted_at ON documents (deleted_at);
 CREATE INDEX ix_documents_doc_type ON documents (doc_type);
 CREATE INDEX ix_documents_parent_id ON documents (parent_id);
 CREATE INDEX ix_documents_sha256 ON documents (sha256);
@@ -313,5 +314,5 @@ CREATE UNIQUE INDEX uq_documents_sha256_original ON documents (sha256) WHERE sta
 CREATE TRIGGER chunks_fts_ad AFTER DELETE ON chunks BEGIN INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text); END;
 CREATE TRIGGER chunks_fts_ai AFTER INSERT ON chunks BEGIN INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text); END;
 CREATE TRIGGER chunks_fts_au AFTER UPDATE ON chunks BEGIN INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text); INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text); END;
-INSERT INTO alembic_version (version_num) VALUES ('0010');
+INSERT INTO alembic_version (version_num) VALUES ('0011');
 COMMIT;

@@ -9,6 +9,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from docintel.store.mail import tags_of
+from docintel.store.mail_schema import DocumentTag
+from docintel.store.organise import tags_by_document
 from docintel.store.profiles import Condition, profile_result, where_fields
 from docintel.store.schema import (
     AudioSegment,
@@ -68,11 +70,20 @@ def list_documents(
     where: list[Condition] | None = None,
     parent: int | None = None,
     before: int | None = None,
+    tags: list[str] | None = None,
+    trashed: bool = False,
 ) -> list[dict[str, Any]]:
     """Summaries, newest first; ``before`` (an id) continues a listing where its last page
     ended. Rows, not ORM objects: a listing of 50 spent more time building objects than the
-    database spent finding them (bench/api.py)."""
+    database spent finding them (bench/api.py). ``tags``: carrying every one of them;
+    ``trashed``: the trash instead of the documents outside it."""
     query = select(*SUMMARY_COLUMNS).order_by(Document.id.desc()).limit(limit)
+    gone = Document.deleted_at.is_not(None)
+    query = query.where(gone if trashed else ~gone)
+    for wanted in tags or []:  # not `name`: that is the name filter
+        query = query.where(
+            Document.id.in_(select(DocumentTag.document_id).where(DocumentTag.tag == wanted))
+        )
     if before is not None:
         query = query.where(Document.id < before)
     if parent is not None:
@@ -106,7 +117,11 @@ def list_documents(
         query = query.where(Document.created_at >= since)
     if until:
         query = query.where(Document.created_at < until)
-    return [_summary(row) for row in session.execute(query)]
+    docs = [_summary(row) for row in session.execute(query)]
+    tagged = tags_by_document(session, [d["id"] for d in docs])
+    for d in docs:
+        d["tags"] = tagged[d["id"]]
+    return docs
 
 
 # The columns of a summary, in its order; ``duplicate_of`` is the one renamed.
@@ -132,6 +147,7 @@ SUMMARY_COLUMNS = (
     Document.member,
     Document.correspondent,
     Document.meta,
+    Document.deleted_at,
 )
 
 
@@ -159,6 +175,7 @@ def _summary(doc: Any) -> dict[str, Any]:
         "member": doc.member,
         "correspondent": doc.correspondent,
         "meta": dict(doc.meta or {}),
+        "deleted_at": _iso(doc.deleted_at),
     }
 
 

@@ -96,6 +96,11 @@ class Document(Base):
     queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True),
+        index=True,
+        doc="put in the trash then; purged (row and archived original) DOCINTEL_TRASH_DAYS on",
+    )
 
     pages: Mapped[list[Page]] = relationship(
         back_populates="document", order_by="Page.page", cascade="all, delete-orphan"

@@ -35,6 +35,8 @@ class Filters:
     doc_type: str | None = None
     where: list[str] = field(default_factory=list)
     parent: int | None = None
+    tags: list[str] = field(default_factory=list)  # carrying every one
+    trashed: bool = False  # the trash, instead of the documents outside it
 
 
 def passage_matches(
@@ -90,6 +92,8 @@ def document_listing(
                 where=conditions,
                 parent=filters.parent,
                 before=before,
+                tags=filters.tags,
+                trashed=filters.trashed,
             )
 
         if not (filters.search or filters.similar):

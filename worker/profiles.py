@@ -71,8 +71,11 @@ def save_profile_fields(
 
 
 def preset(doc: Document) -> Classification | None:
-    """The type a mail rule set on the documents it brought (``meta["set"]``). A mail is
-    not typed by it: its attachments are (they inherit it)."""
+    """The type a person set (``meta["type_by_person"]``), else the type a mail rule set on
+    the documents it brought (``meta["set"]``). A mail is not typed by a rule: its
+    attachments are (they inherit it)."""
+    if person := (doc.meta or {}).get("type_by_person"):
+        return Classification(person, 1.0, ["set by a person"])
     rule_sets = (doc.meta or {}).get("set") or {}
     if not rule_sets.get("doc_type") or doc.kind == "mail":
         return None

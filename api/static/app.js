@@ -1,4 +1,4 @@
-// docintel's web page: upload, live status, seeking a recording, retry and ask.
+// docintel's web page: upload, live status, seeking a recording, retry, a person's edits and ask.
 // Plain JS, no build step; the page works (read-only) without it.
 "use strict";
 
@@ -92,6 +92,10 @@ function setUpInbox() {
 function listen(onChange) {
   const source = new EventSource("/v1/events");
   source.addEventListener("status", (e) => onChange(JSON.parse(e.data)));
+  // a page left open in the back-forward cache would keep its stream, and the browser's
+  // few connections to this server run out: the next request waits for ever
+  window.addEventListener("pagehide", () => source.close());
+  window.addEventListener("pageshow", (e) => { if (e.persisted) location.reload(); });  // back: fresh
   return source;
 }
 
@@ -119,12 +123,39 @@ function setUpDocument() {
     catch (error) { retry.disabled = false; alert(error.message); }
   });
   const id = Number(head.dataset.id);
+  setUpEditing(id);
   const shown = document.getElementById("doc-status").textContent;
   listen((doc) => {
     if (doc.id !== id || doc.status === shown) return;
     document.getElementById("doc-status").replaceWith(Object.assign(statusBadge(doc.status), { id: "doc-status" }));
     if (doc.status === "done" || doc.status === "failed") location.reload();  // the results are in
   });
+}
+
+// --- a person's edits: fields, type, tags, trash (each reloads the page it changed) -----
+function say(text) {
+  const status = document.getElementById("edit-status");
+  status.textContent = text;
+  status.classList.add("error");
+}
+
+async function edit(method, url, body) {
+  try { await api(method, url, body); location.reload(); }
+  catch (error) { say(error.message); }
+}
+
+function setUpEditing(id) {
+  const base = `/v1/documents/${id}`;
+  const on = (selector, type, handler) => document.querySelectorAll(selector).forEach((node) =>
+    node.addEventListener(type, (e) => { e.preventDefault(); handler(node); }));
+  on("form.fix", "submit", (form) => edit("PATCH", base + "/fields", { [form.dataset.field]: form.elements.value.value }));
+  on("button.undo", "click", (b) => edit("PATCH", base + "/fields", { [b.dataset.field]: null }));
+  on("#type-form", "submit", () => edit("PATCH", base, { doc_type: document.getElementById("doc-type").value }));
+  on("#type-undo", "click", () => edit("PATCH", base, { doc_type: null }));
+  on("#tag-form", "submit", () => edit("PUT", `${base}/tags/${encodeURIComponent(document.getElementById("new-tag").value.trim())}`));
+  on("button.untag", "click", (b) => edit("DELETE", `${base}/tags/${encodeURIComponent(b.dataset.tag)}`));
+  on("#delete", "click", () => edit("DELETE", base));
+  on("#restore", "click", () => edit("POST", base + "/restore"));
 }
 
 // --- ask --------------------------------------------------------------------------------
