@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from docintel.api import schemas
 from docintel.api.auth import caller, writer
 from docintel.api.documents import as_json, load
 from docintel.store.db import session_scope
@@ -91,13 +92,17 @@ def edit_fields(
     return as_json({"profile": load(settings, str(doc_id))["profile"], "learned": learned})
 
 
-@router.put(DOC + "/tags/{name:path}", dependencies=[Depends(writer)])
+@router.put(
+    DOC + "/tags/{name:path}", dependencies=[Depends(writer)], response_model=schemas.Tagged
+)
 def add_tag(request: Request, ref: str, name: str) -> dict[str, Any]:
     """Tag the document (a tag it has already is no change); answers its tags."""
     return _tags(request, ref, name, add=True)
 
 
-@router.delete(DOC + "/tags/{name:path}", dependencies=[Depends(writer)])
+@router.delete(
+    DOC + "/tags/{name:path}", dependencies=[Depends(writer)], response_model=schemas.Tagged
+)
 def remove_tag(request: Request, ref: str, name: str) -> dict[str, Any]:
     """Take a tag off the document; 404 where it does not carry it."""
     return _tags(request, ref, name, add=False)
@@ -125,7 +130,7 @@ def tags(request: Request) -> dict[str, int]:
         return tag_counts(s)
 
 
-@router.delete(DOC, dependencies=[Depends(writer)])
+@router.delete(DOC, dependencies=[Depends(writer)], response_model=schemas.Trashed)
 def delete(request: Request, ref: str) -> dict[str, Any]:
     """Put the document (and its attachments or members) in the trash: out of listings and
     searches, restorable for DOCINTEL_TRASH_DAYS, its archived original kept until then."""
@@ -138,7 +143,7 @@ def delete(request: Request, ref: str) -> dict[str, Any]:
     return {"id": doc_id, "trashed": ids, "trash_days": settings.trash_days}
 
 
-@router.post(DOC + "/restore", dependencies=[Depends(writer)])
+@router.post(DOC + "/restore", dependencies=[Depends(writer)], response_model=schemas.Restored)
 def restore(request: Request, ref: str) -> dict[str, Any]:
     """Take the document out of the trash, with what was deleted with it."""
     with session_scope(request.app.state.settings.db_url) as s:
@@ -149,7 +154,7 @@ def restore(request: Request, ref: str) -> dict[str, Any]:
         return {"id": doc.id, "restored": ids}
 
 
-@router.get("/v1/trash", dependencies=[Depends(caller)], response_model=None)
+@router.get("/v1/trash", dependencies=[Depends(caller)], response_model=schemas.TrashListing)
 def trash(request: Request) -> Response:
     """What is in the trash, newest first, each with ``deleted_at``."""
     settings = request.app.state.settings
@@ -157,7 +162,7 @@ def trash(request: Request) -> Response:
     return as_json({"documents": docs, "trash_days": settings.trash_days})
 
 
-@router.post("/v1/trash/purge", dependencies=[Depends(writer)], response_model=None)
+@router.post("/v1/trash/purge", dependencies=[Depends(writer)], response_model=schemas.Purged)
 def purge(request: Request) -> Response:
     """Purge what has been in the trash DOCINTEL_TRASH_DAYS (rows and archived originals)."""
     return as_json({"purged": purge_trash(request.app.state.settings)})

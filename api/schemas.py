@@ -52,10 +52,12 @@ class DocumentSummary(Strict):
     parent_id: int | None
     member: str | None = Field(description="Its name inside its parent (archive, e-mail).")
     correspondent: str | None
+    deleted_at: datetime | None = Field(description="When it was put in the trash; null: not.")
     meta: dict[str, Any]
 
 
 class ListedDocument(DocumentSummary):
+    tags: list[str]
     match: PassageMatch | None = Field(
         default=None, description="Only with search or similar: why it was listed."
     )
@@ -68,6 +70,33 @@ class DocumentListing(Strict):
 
 class TaggedDocument(DocumentSummary):
     tags: list[str]
+
+
+class TrashListing(Strict):
+    documents: list[ListedDocument] = Field(description="In the trash, newest first.")
+    trash_days: int = Field(
+        description="How long the trash keeps a document (DOCINTEL_TRASH_DAYS)."
+    )
+
+
+class Tagged(Strict):
+    id: int
+    tags: list[str]
+
+
+class Trashed(Strict):
+    id: int
+    trashed: list[int] = Field(description="The document and what was deleted with it.")
+    trash_days: int
+
+
+class Restored(Strict):
+    id: int
+    restored: list[int]
+
+
+class Purged(Strict):
+    purged: list[dict[str, Any]] = Field(description="Each document purged: id, name, deleted_at.")
 
 
 class Table(Strict):

@@ -111,6 +111,8 @@ def test_every_answer_validates_against_the_openapi_document(api_settings, tmp_p
                 (f"/v1/documents/{call}/transcript.{fmt}", {}) for fmt in ("srt", "vtt", "txt")
             ],
             "/v1/documents/{ref}/audit": [(f"/v1/documents/{invoice}/audit", {})],
+            "/v1/tags": [("/v1/tags", {})],
+            "/v1/trash": [("/v1/trash", {})],
             "/healthz": [("/healthz", {})],
             "/readyz": [("/readyz", {})],
             "/metrics": [("/metrics", {})],
@@ -127,6 +129,10 @@ def test_every_answer_validates_against_the_openapi_document(api_settings, tmp_p
         assert check(spec, "/v1/documents/{ref}", "get", missing)["detail"]
         answer = c.post("/v1/ask", json={"question": "Who sent the invoice?"})
         assert check(spec, "/v1/ask", "post", answer)["citations"]
+        tagged = c.put(f"/v1/documents/{invoice}/tags/paid")
+        assert check(spec, "/v1/documents/{ref}/tags/{name}", "put", tagged)["tags"] == ["paid"]
+        tags = c.get("/v1/tags")
+        assert check(spec, "/v1/tags", "get", tags) == {"paid": 1}
         retried = c.post(f"/v1/documents/{table}/retry")
         assert check(spec, "/v1/documents/{ref}/retry", "post", retried)["status"] == "queued"
 
