@@ -48,7 +48,10 @@ def _page(request: Request, said: str | None = None, error: str | None = None,
           form: dict[str, str] | None = None, code: int = 200) -> Response:  # fmt: skip
     settings: Settings = request.app.state.settings
     accounts = accounts_view(settings)
-    files, overall = rules_files(settings, {a["name"] for a in accounts})
+    from docintel.pipeline.profiles import profiles_for
+
+    types = set(profiles_for(settings)[0])
+    files, overall = rules_files(settings, {a["name"] for a in accounts}, types)
     context = {
         "accounts": accounts,
         "files": files,

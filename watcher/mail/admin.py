@@ -34,14 +34,14 @@ def rule_problems(rules: list[Rule], accounts: set[str], doc_types: set[str]) ->
     return problems
 
 
-def rules_files(settings: Settings, accounts: set[str]) -> tuple[list[RulesFile], list[str]]:
-    """Each rules file with its text and its own problems; and the problems of the whole
-    (two rules of one name: then no rule is used, as the fetcher does)."""
-    from docintel.pipeline.profiles import profiles_for
-
+def rules_files(
+    settings: Settings, accounts: set[str], types: set[str]
+) -> tuple[list[RulesFile], list[str]]:
+    """Each rules file with its text and its own problems (``types``: the profiles in force,
+    which a rule's doc_type must name); and the problems of the whole (two rules of one
+    name: then no rule is used, as the fetcher does)."""
     folder: Path = settings.mail_rules_dir
     paths = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder.is_dir() else []
-    types = set(profiles_for(settings)[0])
     files = []
     for path in paths:
         text = path.read_text(encoding="utf-8", errors="replace")
