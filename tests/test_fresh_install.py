@@ -62,12 +62,15 @@ def test_readme_first_command_in_a_fresh_venv_shows_each_sample(tmp_path, reques
 
     Does not prove: that PyPI serves these packages today. pip runs with no index, from
     wheels repacked out of this test's own environment (tests/wheelhouse.py: the same
-    versions, built once per pytest cache), so it takes about a minute instead of a
+    versions, built once per pytest cache and interpreter), so it takes about a minute instead of a
     download of 1 GB; a release that breaks the newest versions on PyPI is not seen here.
     """
     command = readme_first_command((ROOT / "README.md").read_text())
     assert "pip install" in command and "docintel process samples/*" in command
-    wheels = Path(request.config.cache.mkdir("base-wheelhouse"))
+    # Kept in pytest's cache, one folder per interpreter (cp311, cp312...): built once.
+    cache = getattr(request.config, "cache", None)
+    tag = sys.implementation.cache_tag
+    wheels = Path(cache.mkdir(f"base-wheelhouse-{tag}")) if cache else tmp_path / "wheels"
     base_wheelhouse(ROOT / "pyproject.toml", wheels)
     clone = tmp_path / "docintel"
     tracked = subprocess.run(
