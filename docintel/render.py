@@ -134,12 +134,15 @@ def document_panel(
             )
             + (f" [yellow](check: {safe(', '.join(flagged))})[/]" if flagged else "")
         )
+    lines += _found_lines(result, full)
     if doc.get("parent_id"):
         lines.append(f"inside document {doc['parent_id']} as {safe(doc['member'])}")
     for child in result.get("children", []):
+        typed = child.get("doc_type")
         lines.append(
             f"  └ {child['id']} {safe(child['member'] or child['name'])} "
             f"{_status(child['status'])}"
+            + (f" {safe(typed)}" if typed and typed != "other" else "")
             + (f" (same as {child['duplicate_of']})" if child["duplicate_of"] else "")
         )
     console.print(Panel("\n".join(lines), title=safe(doc["name"]), expand=False))
@@ -157,6 +160,28 @@ def document_panel(
                 )
     if audit:
         audit_timeline(console, result.get("audit", []))
+
+
+# How much of a transcript the summary panel quotes: enough to see it was heard right.
+_TRANSCRIPT_CHARS = 160
+
+
+def _found_lines(result: dict[str, Any], full: bool) -> list[str]:
+    """What the summary panel shows beyond the type: the filled form fields of the pages and
+    the start of the transcript (``show`` prints both in full below the panel instead)."""
+    if full:
+        return []
+    lines = []
+    fields = {k: v for p in result["pages"] for k, v in (p["fields"] or {}).items()}
+    if fields:
+        lines.append("form: " + ", ".join(f"{safe(k)}={safe(v)}" for k, v in fields.items()))
+    said = " ".join(
+        s["text"].strip() for s in result.get("segments") or [] if s["text"] and not s["skipped"]
+    )
+    if said:
+        cut = said if len(said) <= _TRANSCRIPT_CHARS else said[:_TRANSCRIPT_CHARS] + "…"
+        lines.append(f"transcript: {safe(cut)}")
+    return lines
 
 
 def page_table(console: Console, pages: list[dict[str, Any]]) -> None:

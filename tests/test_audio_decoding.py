@@ -19,6 +19,14 @@ import json, sys
 from pathlib import Path
 if {no_av}:
     sys.modules["av"] = None  # as if PyAV were not installed
+if {av19}:  # PyAV 19's open(): no metadata_errors argument any more
+    import av
+    _open = av.open
+    def _open_19(file, *args, **kwargs):
+        if "metadata_errors" in kwargs:
+            raise TypeError("open() got an unexpected keyword argument 'metadata_errors'")
+        return _open(file, *args, **kwargs)
+    av.open = _open_19
 from docintel.pipeline.audio import stream
 from docintel.pipeline.errors import DocumentError
 out = {{}}
@@ -44,9 +52,9 @@ def m4a(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _decode(files: list[Path], no_av: bool = False) -> dict:
+def _decode(files: list[Path], no_av: bool = False, av19: bool = False) -> dict:
     run = subprocess.run(
-        [sys.executable, "-c", SCRIPT.format(no_av=no_av), *map(str, files)],
+        [sys.executable, "-c", SCRIPT.format(no_av=no_av, av19=av19), *map(str, files)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -60,6 +68,13 @@ def test_audio_is_decoded_without_the_modules_python_3_13_removed(m4a):
     assert result["loaded"] == []
     ogg, aac = result["read"][".ogg"], result["read"][".m4a"]
     assert isinstance(ogg, float) and ogg > 5 and abs(aac - ogg) < 0.2, result
+
+
+def test_an_m4a_is_read_by_pyav_19_whose_open_has_no_metadata_errors(m4a):
+    """PyAV 19 (what a fresh install gets on Python 3.12 and 3.13 today) removed the
+    argument; an M4A failed to decode ("unexpected keyword argument 'metadata_errors'")."""
+    result = _decode([m4a], av19=True)
+    assert isinstance(result["read"][".m4a"], float) and result["read"][".m4a"] > 5, result
 
 
 def test_without_pyav_an_m4a_names_the_package_instead_of_falling_back_to_audioread(m4a):

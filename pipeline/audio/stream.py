@@ -77,11 +77,21 @@ def _soundfile_blocks(path: Path, rate: int, offset: float, block_s: float) -> I
                 return
 
 
+def _av_open(av: Any, path: Path) -> Any:
+    """The container, whatever tags it carries. PyAV up to 18 fails the whole file on a tag
+    that is not UTF-8 unless told ``metadata_errors="ignore"``; PyAV 19 dropped that argument
+    (a TypeError) and reads such a tag with surrogate escapes instead."""
+    try:
+        return av.open(str(path), metadata_errors="ignore")
+    except TypeError:
+        return av.open(str(path))
+
+
 def _av_blocks(path: Path, offset: float, block_s: float) -> Iterator[Any]:
     import av
     import numpy as np
 
-    with av.open(str(path), metadata_errors="ignore") as container:
+    with _av_open(av, path) as container:
         if not container.streams.audio:
             raise DocumentError(f"{path.name} has no sound track to transcribe.")
         stream = container.streams.audio[0]
