@@ -41,6 +41,7 @@ NOT_FOR_A_CSV = (
     "kombu",
     "billiard",
     "docintel.worker.app",
+    "rich.progress",  # a bar only on a terminal, never under --json
     "docintel.pipeline.route.pdf",
     "docintel.pipeline.route.mail",
     "docintel.pipeline.audio.asr",
