@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -45,18 +46,11 @@ def process(
     """Process files now, in this process, on the embedded database. Exits 1 if any failed."""
     settings = _embedded_settings(engine)
     setup_logging("WARNING")
-    from rich.progress import Progress
-
     from docintel import render
     from docintel.embedded import process_file
 
-    results = []
-    with Progress(console=err, transient=True, disable=as_json or not err.is_terminal) as bar:
-        job = bar.add_task("processing", total=len(files))
-        for path in files:
-            bar.update(job, description=f"processing {path.name}")
-            results.append(process_file(path, settings))
-            bar.advance(job)
+    shown = not as_json and err.is_terminal
+    results = [process_file(path, settings) for path in _with_progress(files, shown)]
     if as_json:
         _print_json(results if len(results) > 1 else results[0])
     else:
@@ -68,6 +62,22 @@ def process(
                           f"{render.safe('; '.join(said))}")  # fmt: skip
     if any(r["document"]["status"] == "failed" for r in results):
         raise typer.Exit(1)
+
+
+def _with_progress(files: list[Path], shown: bool) -> Iterator[Path]:
+    """Each file, under a progress bar when one is shown (rich.progress is imported only
+    then: a command piped or asked for JSON does not pay for it)."""
+    if not shown:
+        yield from files
+        return
+    from rich.progress import Progress
+
+    with Progress(console=err, transient=True) as bar:
+        job = bar.add_task("processing", total=len(files))
+        for path in files:
+            bar.update(job, description=f"processing {path.name}")
+            yield path
+            bar.advance(job)
 
 
 @app.command()

@@ -21,11 +21,11 @@ def process_file(path: Path, settings: Settings, engine: Engine | None = None) -
     from docintel.store.queries import document_result
     from docintel.store.schema import Document
     from docintel.watcher.ingest import ingest
-    from docintel.worker.app import enqueue
+    from docintel.worker.local import run_document
 
     taken = ingest(path, settings)
-    if taken.status == "queued":
-        enqueue(taken.sha256, settings, engine)
+    if taken.status == "queued":  # in this thread, with no Celery app (worker.steps)
+        run_document(taken.sha256, settings, engine)
     with session_scope(settings.db_url) as s:
         doc = s.get(Document, taken.document_id)
         assert doc is not None

@@ -1,5 +1,5 @@
 """What a light command imports: `docintel process` of a CSV loads no model runtime, no PDF,
-image or audio library and no locale data (the time is in bench/startup.py; here, the
+image or audio library, no locale data and no Celery (the time is in bench/startup.py; here, the
 import graph, which a stray top-level import breaks)."""
 
 from __future__ import annotations
@@ -35,6 +35,13 @@ NOT_FOR_A_CSV = (
     "fastapi",
     "uvicorn",
     "alembic",
+    # In-process, the steps are called by the local queues (worker.steps): no Celery app,
+    # no broker client.
+    "celery",
+    "kombu",
+    "billiard",
+    "docintel.worker.app",
+    "rich.progress",  # a bar only on a terminal, never under --json
     "docintel.pipeline.route.pdf",
     "docintel.pipeline.route.mail",
     "docintel.pipeline.audio.asr",

@@ -17,36 +17,18 @@ from kombu import Queue
 from docintel.config import Settings
 from docintel.models.runtime import Engine, choose_engine
 from docintel.pipeline.errors import DocumentFailed
-
-QUEUES = ("cpu", "page", "audio", "agent")
-
-# task name -> (queue, soft time limit s, hard time limit s)
-TASKS: dict[str, tuple[str, int, int]] = {
-    "docintel.route": ("cpu", 600, 660),
-    "docintel.page": ("page", 900, 960),
-    "docintel.audio": ("audio", 900, 960),
-    "docintel.merge": ("cpu", 300, 360),
-    "docintel.agent": ("agent", 1800, 1860),
-    "docintel.finalize": ("cpu", 120, 180),
-    # Embedding follows the document, on the queue whose workers hold the models.
-    "docintel.index": ("agent", 1800, 1860),
-    # A POST to a user's receiver when a document ends (worker.webhooks).
-    "docintel.webhook": ("cpu", 60, 90),
-}
-ENTRY_TASK = "docintel.route"
-# Later steps of a document go before new documents (Redis: 0 is served first), so a batch
-# finishes document by document instead of all at the end; the retrieval index goes last,
-# when no document waits (a document is done when its content is stored; under a backlog
-# its chunks are searchable by full text until then).
-PRIORITY_INDEX, PRIORITY_NEW, PRIORITY_FANOUT, PRIORITY_TAIL = 9, 6, 3, 0
-PRIORITY_STEPS = (PRIORITY_TAIL, PRIORITY_FANOUT, PRIORITY_NEW, PRIORITY_INDEX)
-LONGEST_HARD_LIMIT = max(hard for _, _, hard in TASKS.values())
-
-
-def time_limits(task: str, settings: Settings) -> tuple[float, float]:
-    """(soft, hard) seconds for ``task``, scaled by DOCINTEL_TIME_LIMIT_SCALE."""
-    _, soft, hard = TASKS[task]
-    return soft * settings.time_limit_scale, hard * settings.time_limit_scale
+from docintel.worker.queues import (  # noqa: F401 (the app's names, as before)
+    ENTRY_TASK,
+    LONGEST_HARD_LIMIT,
+    PRIORITY_FANOUT,
+    PRIORITY_INDEX,
+    PRIORITY_NEW,
+    PRIORITY_STEPS,
+    PRIORITY_TAIL,
+    QUEUES,
+    TASKS,
+    time_limits,
+)
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
@@ -111,7 +93,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
 
 
 # Task modules, named as strings: the worker imports them when it starts.
-TASK_MODULES = ("docintel.worker.tasks", "docintel.worker.lifecycle", "docintel.worker.webhooks")
+TASK_MODULES = ("docintel.worker.celery_tasks", "docintel.worker.lifecycle")
 
 
 def pool_size(settings: Settings, gpu: int | None = None) -> int:
@@ -147,7 +129,9 @@ def worker_pool(settings: Settings, gpu: int | None, queues: list[str]) -> tuple
 
 def make_app(settings: Settings) -> Celery:
     # each task keeps its Flower label when it is retried
-    app = Celery("docintel", set_as_current=False, task_cls="docintel.worker.labels:LabelledTask")
+    app = Celery(
+        "docintel", set_as_current=False, task_cls="docintel.worker.celery_tasks:LabelledTask"
+    )
     app.conf.update(celery_config(settings))
     app.conf.imports = TASK_MODULES
     return app
@@ -170,15 +154,13 @@ def enqueue(sha256: str, settings: Settings, engine: Engine | None = None) -> No
     """Start a document's workflow by task name: the watcher never imports the tasks. In the
     embedded mode the workflow runs here, now, with these settings (and ``engine``, when one
     is injected)."""
-    app = app_for(settings)
-    if app.conf.task_always_eager:
-        from docintel.worker.runtime import injected
+    if not settings.distributed:
+        from docintel.worker.local import run_document
 
-        app.loader.import_default_modules()  # registers the tasks for in-process runs
-        with injected(settings, engine):
-            app.tasks[ENTRY_TASK].apply(args=[sha256])
-    else:
-        send_entry(app, sha256, entry_label(sha256, settings))
+        run_document(sha256, settings, engine)  # the same steps, with no Celery app
+        return
+    app = app_for(settings)
+    send_entry(app, sha256, entry_label(sha256, settings))
 
 
 def entry_label(sha256: str, settings: Settings) -> str:

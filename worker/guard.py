@@ -15,8 +15,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from celery import Task
-from celery.exceptions import Retry, SoftTimeLimitExceeded
 from sqlalchemy.orm import Session
 
 from docintel.config import Settings
@@ -26,6 +24,13 @@ from docintel.store.records import audit, begin_step, document_by_sha, finish_st
 from docintel.store.schema import Document, Status, utcnow
 from docintel.worker.metrics import count_failure, engine_label, observe_step
 from docintel.worker.runtime import Runtime, current
+from docintel.worker.steps import (
+    StepTask,
+    StepTimeLimit,
+    in_process,
+    retry_errors,
+    time_limit_errors,
+)
 from docintel.worker.webhooks import notify
 
 log = logging.getLogger("docintel.worker")
@@ -37,7 +42,7 @@ FIRST_RUN = "docintel.first_run"
 StepFn = Callable[[Session, Document, Runtime], Callable[[], None] | None]
 
 
-def run_step(task: Task, sha256: str, step: str, body: StepFn) -> None:
+def run_step(task: StepTask, sha256: str, step: str, body: StepFn) -> None:
     """The guard every task runs in: skip finished documents, count attempts, turn errors
     into a failed document with a reason, and never let one document take the worker down."""
     runtime = current()
@@ -98,14 +103,14 @@ def run_step(task: Task, sha256: str, step: str, body: StepFn) -> None:
         message = str(exc).replace(archived, name) if archived else str(exc)
         _fail(task, sha256, doc_id, step, message)
         raise DocumentFailed(message) from None
-    except SoftTimeLimitExceeded:
+    except time_limit_errors():
         message = (
             f"step '{step}' ran past its time limit; the file may be unusually large. "
             "Split it, or raise the limit, then `docintel retry`."
         )
         _fail(task, sha256, doc_id, step, message)
         raise DocumentFailed(message) from None
-    except (Retry, DocumentFailed):
+    except (DocumentFailed, *retry_errors()):
         raise
     except Exception as exc:
         bad_file = input_error(exc, names[1])
@@ -139,7 +144,7 @@ def run_step(task: Task, sha256: str, step: str, body: StepFn) -> None:
         log.info("%s %s done in %.0f ms", step, sha256[:12], took * 1e3)
 
 
-def _fail(task: Task, sha256: str, doc_id: int, step: str, reason: str) -> None:
+def _fail(task: StepTask, sha256: str, doc_id: int, step: str, reason: str) -> None:
     settings = current().settings
     with session_scope(settings.db_url) as s:
         set_status(s, doc_id, Status.failed, reason)
@@ -149,17 +154,16 @@ def _fail(task: Task, sha256: str, doc_id: int, step: str, reason: str) -> None:
 
 
 @contextmanager
-def embedded_time_limit(task: Task, settings: Settings) -> Iterator[None]:
+def embedded_time_limit(task: StepTask, settings: Settings) -> Iterator[None]:
     """In-process runs have no worker to enforce time limits: the soft one is set here, as
     an alarm in the main thread that raises what a worker's limit raises, or, in a thread of
     the local queues (`docintel up`), as an exception raised in that thread. Other threads
     (a notebook's) run without one."""
-    eager = bool(getattr(task.app.conf, "task_always_eager", False))
-    if not eager:
+    if not in_process(task.app):
         yield
         return
-    from docintel.worker.app import TASKS, time_limits
     from docintel.worker.local import running_here, thread_time_limit
+    from docintel.worker.queues import TASKS, time_limits
 
     if task.name not in TASKS:
         yield
@@ -174,7 +178,7 @@ def embedded_time_limit(task: Task, settings: Settings) -> Iterator[None]:
         return
 
     def expired(_signum: int, _frame: object) -> None:
-        raise SoftTimeLimitExceeded()
+        raise StepTimeLimit()
 
     previous = signal.signal(signal.SIGALRM, expired)
     signal.setitimer(signal.ITIMER_REAL, soft)

@@ -3,10 +3,6 @@ task reads, instead of a bare sha256 (its search then finds a document by name).
 
 from __future__ import annotations
 
-from typing import Any
-
-from celery import Task
-
 
 def task_label(doc_id: int | None, name: str, sha256: str, part: str = "") -> str:
     """What Flower shows as a task's arguments: 'invoice.pdf · doc 12 · pages 1-3 ·
@@ -20,15 +16,3 @@ def task_label(doc_id: int | None, name: str, sha256: str, part: str = "") -> st
 def span(numbers: list[int]) -> str:
     """1-3, or 4 for one number."""
     return f"{min(numbers)}-{max(numbers)}" if len(numbers) > 1 else str(numbers[0])
-
-
-class LabelledTask(Task):  # type: ignore[misc]
-    """Every docintel task: a retry is sent with the label its first send had. Celery's
-    retry message carries the bare arguments, so Flower showed a retried step as a sha256
-    (and a webhook's URL with its secret)."""
-
-    def retry(self, *args: Any, **options: Any) -> Any:
-        label = getattr(self.request, "argsrepr", None)
-        if label:
-            options.setdefault("argsrepr", label)
-        return super().retry(*args, **options)

@@ -14,8 +14,8 @@ from celery.signals import worker_init, worker_process_init, worker_ready
 
 from docintel.config import redact_text
 from docintel.store.db import dispose_engines, get_engine
-from docintel.worker.app import QUEUES
 from docintel.worker.metrics import serve_worker_metrics
+from docintel.worker.queues import QUEUES
 from docintel.worker.recovery import restore_orphaned_unacked
 from docintel.worker.runtime import current
 

@@ -37,12 +37,19 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from celery.exceptions import SoftTimeLimitExceeded
-
 from docintel.config import Settings
 from docintel.models.runtime import Engine
-from docintel.worker.app import ENTRY_TASK, PRIORITY_INDEX, PRIORITY_NEW, TASKS, app_for
+from docintel.pipeline.errors import DocumentFailed
+from docintel.worker.queues import ENTRY_TASK, PRIORITY_INDEX, PRIORITY_NEW, TASKS
 from docintel.worker.runtime import Runtime, injected
+from docintel.worker.steps import (
+    STEPS,
+    LocalRequest,
+    LocalTask,
+    StepRetry,
+    StepTimeLimit,
+    load_steps,
+)
 
 log = logging.getLogger("docintel.worker")
 
@@ -97,7 +104,6 @@ class LocalQueues:
         self.settings, self.engine = settings, engine
         self.workers = workers or settings.embedded_workers or os.cpu_count() or 1
         self.on_document = on_document  # (sha256, failed) when a document's work has ended
-        self.app = app_for(settings)
         self._model_steps = Runtime(settings, engine).answers_with_model()
         self._heaps: dict[str, list[_Job]] = {LIGHT: [], HEAVY: []}
         self._cond = threading.Condition()
@@ -170,7 +176,7 @@ class LocalQueues:
     # --- running -------------------------------------------------------------------------
 
     def start(self) -> LocalQueues:
-        self.app.loader.import_default_modules()  # registers the tasks, once, here
+        load_steps()  # registers the task functions, once, here
         lanes = [(LIGHT, HEAVY)] * self.workers + [(LIGHT,)]
         for number, taken in enumerate(lanes):
             name = f"docintel-{'core' if len(taken) > 1 else 'light'}-{number}"
@@ -178,6 +184,25 @@ class LocalQueues:
             thread.start()
             self._threads.append(thread)
         return self
+
+    def drain(self) -> None:
+        """Work every queued task in this thread until none is left (`docintel process`,
+        the API without a broker: one document at a time, as before, in the caller)."""
+        load_steps()
+        while True:
+            with self._cond:
+                job = self._take((LIGHT, HEAVY))
+                if job is None:
+                    return
+                self._running += 1
+            ok = False
+            try:
+                ok = self._run(job)
+            finally:
+                self._end(job.groups, ok)
+                with self._cond:
+                    self._running -= 1
+                    self._cond.notify_all()
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Until nothing is queued or running; False if ``timeout`` passed first."""
@@ -274,8 +299,7 @@ class LocalQueues:
                     job.step()
                     ok = True
                 else:
-                    name, args = job.step
-                    ok = not self.app.tasks[name].apply(args=args).failed()
+                    ok = _call(*job.step)
         except BaseException:  # a late time limit, or a bug: the thread lives on
             log.exception("%r failed in its thread", job.step)
             ok = False
@@ -286,11 +310,34 @@ class LocalQueues:
         return ok
 
 
+def _call(name: str, args: list[Any]) -> bool:
+    """Run the step ``name``; False when it failed (its document failed, with the reason
+    written by its guard). A retry runs it again at once, as Celery's eager mode did."""
+    fn, _ = STEPS[name]
+    task = LocalTask(name, LocalRequest())
+    while True:
+        try:
+            fn(task, *args)
+            return True
+        except StepRetry:
+            task.request.retries += 1
+        except DocumentFailed as exc:  # an expected outcome: a line, not a traceback
+            log.info("%s failed: %s", name, exc)
+            return False
+
+
+def run_document(sha256: str, settings: Settings, engine: Engine | None = None) -> None:
+    """A document's whole workflow, here and now, in the calling thread."""
+    queues = LocalQueues(settings, engine, workers=1)
+    queues.send_document(sha256)
+    queues.drain()
+
+
 @contextmanager
 def thread_time_limit(seconds: float) -> Iterator[None]:
-    """A task's soft time limit in a thread of the local queues: SoftTimeLimitExceeded is
-    raised in this thread when it next runs Python code after ``seconds`` (signals reach
-    the main thread only, where the guard sets an alarm instead)."""
+    """A task's soft time limit in a thread of the local queues: StepTimeLimit is raised
+    in this thread when it next runs Python code after ``seconds`` (signals reach the main
+    thread only, where the guard sets an alarm instead)."""
     ident = threading.get_ident()
     lock = threading.Lock()
     running = True
@@ -298,7 +345,7 @@ def thread_time_limit(seconds: float) -> Iterator[None]:
     def expire() -> None:
         with lock:
             if running:
-                _raise_in(ident, SoftTimeLimitExceeded)
+                _raise_in(ident, StepTimeLimit)
 
     timer = threading.Timer(seconds, expire)
     timer.daemon = True

@@ -22,8 +22,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from celery import Celery
 from sqlalchemy import select
 
 from docintel.config import Settings
@@ -31,8 +31,11 @@ from docintel.store.db import session_scope
 from docintel.store.records import audit, set_status
 from docintel.store.schema import IN_FLIGHT, Document, Status, utcnow
 from docintel.store.search import count_pending
-from docintel.worker.app import PRIORITY_INDEX, QUEUES
 from docintel.worker.indexing import LOCK_KEY
+from docintel.worker.queues import PRIORITY_INDEX, QUEUES
+
+if TYPE_CHECKING:
+    from celery import Celery
 
 log = logging.getLogger("docintel.recovery")
 

@@ -1,6 +1,7 @@
 """The per-document tasks. Each is a few lines: load by sha256, call ``docintel.pipeline``
 with the runtime's settings and engine, write through ``docintel.store``, hand on. They
-are shared tasks, registered on whichever app the process made (``worker.app.app_for``);
+are registered by name (``worker.steps``): Celery's tasks on a worker, called directly on the
+in-process local queues;
 the canvas is in ``worker.workflow`` and the guard in ``worker.guard``."""
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from celery import Task, shared_task
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,7 +34,6 @@ from docintel.store.retrieval import hybrid_search, passage
 from docintel.store.schema import Document, Status, utcnow
 from docintel.store.search import save_chunks
 from docintel.worker import workflow
-from docintel.worker.app import QUEUES
 from docintel.worker.children import attachment_summaries, register_children
 from docintel.worker.content import (
     document_content,
@@ -46,8 +45,10 @@ from docintel.worker.guard import FIRST_RUN, run_step
 from docintel.worker.indexing import IndexLock, index_pending, pending_count
 from docintel.worker.labels import task_label
 from docintel.worker.profiles import save_profile_fields
+from docintel.worker.queues import QUEUES
 from docintel.worker.recovery import documents_waiting
 from docintel.worker.runtime import Runtime, current
+from docintel.worker.steps import StepTask, in_process, step
 from docintel.worker.webhooks import notify
 
 log = logging.getLogger("docintel.worker")
@@ -68,8 +69,8 @@ def _source(doc: Document) -> Path:
     return Path(doc.archive_path or "")
 
 
-@shared_task(name="docintel.route", bind=True, max_retries=None)
-def route(self: Task, sha256: str) -> None:
+@step("docintel.route", max_retries=None)
+def route(self: StepTask, sha256: str) -> None:
     def body(s: Session, doc: Document, rt: Runtime) -> Callable[[], None]:
         started = time.perf_counter()
         routed = route_file(_source(doc), rt.settings)
@@ -134,8 +135,8 @@ def route(self: Task, sha256: str) -> None:
 
 
 # Chord members keep their (empty) results: the chord counts them in the result backend.
-@shared_task(name="docintel.page", bind=True, max_retries=None, ignore_result=False)
-def page(self: Task, sha256: str, pages: list[int]) -> None:
+@step("docintel.page", max_retries=None, ignore_result=False)
+def page(self: StepTask, sha256: str, pages: list[int]) -> None:
     def body(s: Session, doc: Document, rt: Runtime) -> None:
         reasons = route_reasons(s, doc.id, pages)
         reads = read_pages(_source(doc), doc.kind or "", pages, rt.settings, rt.engine(), reasons)
@@ -151,8 +152,8 @@ def page(self: Task, sha256: str, pages: list[int]) -> None:
     run_step(self, sha256, f"page:{pages[0]}-{pages[-1]}", body)
 
 
-@shared_task(name="docintel.audio", bind=True, max_retries=None, ignore_result=False)
-def audio(self: Task, sha256: str, windows: list[int]) -> None:
+@step("docintel.audio", max_retries=None, ignore_result=False)
+def audio(self: StepTask, sha256: str, windows: list[int]) -> None:
     def body(s: Session, doc: Document, rt: Runtime) -> None:
         from docintel.pipeline.audio.asr import transcribe  # only where there is speech
 
@@ -165,24 +166,24 @@ def audio(self: Task, sha256: str, windows: list[int]) -> None:
     run_step(self, sha256, f"audio:{windows[0]}-{windows[-1]}", body)
 
 
-@shared_task(name="docintel.merge", bind=True, max_retries=None)
-def merge(self: Task, sha256: str) -> None:
+@step("docintel.merge", max_retries=None)
+def merge(self: StepTask, sha256: str) -> None:
     def body(s: Session, doc: Document, rt: Runtime) -> None:
         _merge(s, doc, document_content(s, doc), sha256)
 
     run_step(self, sha256, "merge", body)
 
 
-@shared_task(name="docintel.agent", bind=True, max_retries=None)
-def agent(self: Task, sha256: str) -> None:
+@step("docintel.agent", max_retries=None)
+def agent(self: StepTask, sha256: str) -> None:
     def body(s: Session, doc: Document, rt: Runtime) -> None:
         _agent(s, doc, rt, document_content(s, doc), sha256)
 
     run_step(self, sha256, "agent", body)
 
 
-@shared_task(name="docintel.finalize", bind=True, max_retries=None)
-def finalize(self: Task, sha256: str) -> None:
+@step("docintel.finalize", max_retries=None)
+def finalize(self: StepTask, sha256: str) -> None:
     def body(s: Session, doc: Document, rt: Runtime) -> Callable[[], None] | None:
         return _finalize(self, s, doc, sha256)
 
@@ -256,7 +257,7 @@ def _agent(s: Session, doc: Document, rt: Runtime, content: DocumentContent, sha
     )
 
 
-def _finalize(task: Task, s: Session, doc: Document, sha256: str) -> Callable[[], None] | None:
+def _finalize(task: StepTask, s: Session, doc: Document, sha256: str) -> Callable[[], None] | None:
     # on the loaded row: written in the one UPDATE of the document at commit
     doc.status = Status.done.value
     doc.finished_at = doc.updated_at = utcnow()
@@ -273,14 +274,14 @@ def _finalize(task: Task, s: Session, doc: Document, sha256: str) -> Callable[[]
 
     def then() -> None:
         notify(task.app, settings, doc_id, sha256)
-        if not task.app.conf.task_always_eager:  # embedded: indexed before a search
+        if not in_process(task.app):  # embedded: indexed before a search
             workflow.send_index(task.app, sha256, label)
 
     return then
 
 
-@shared_task(name="docintel.index", bind=True, max_retries=None)
-def index(self: Task, sha256: str) -> None:
+@step("docintel.index", max_retries=None)
+def index(self: StepTask, sha256: str) -> None:
     """Embed what is pending, across documents, in small batches while no document waits
     (a batch is ~0.3 s of one core: a document that arrives meanwhile waits that long at
     most); what is left is sent on, behind the documents. One process indexes at a time:

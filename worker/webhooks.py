@@ -15,9 +15,7 @@ import json
 import logging
 import threading
 import time
-from typing import Any
-
-from celery import Celery, Task, shared_task
+from typing import TYPE_CHECKING, Any
 
 from docintel.config import Settings, redact_url
 from docintel.store.db import session_scope
@@ -26,6 +24,10 @@ from docintel.store.records import audit
 from docintel.store.schema import Document
 from docintel.worker.labels import task_label
 from docintel.worker.runtime import current
+from docintel.worker.steps import StepTask, in_process, step
+
+if TYPE_CHECKING:
+    from celery import Celery
 
 log = logging.getLogger("docintel.webhooks")
 EVENTS = ("done", "failed")
@@ -103,8 +105,8 @@ def delivered(code: int | None) -> bool:
     return code is None or 200 <= code < 300
 
 
-@shared_task(name="docintel.webhook", bind=True, max_retries=None, ignore_result=True)
-def webhook(self: Task, url: str, doc_id: int, sha256: str) -> None:
+@step("docintel.webhook", max_retries=None, ignore_result=True)
+def webhook(self: StepTask, url: str, doc_id: int, sha256: str) -> None:
     settings = current().settings
     attempt = self.request.retries + 1
     code = attempt_delivery(settings, url, doc_id, sha256, attempt)
@@ -128,12 +130,14 @@ def _deliver_in_thread(settings: Settings, url: str, doc_id: int, sha256: str) -
         time.sleep(backoff(attempt) / 4)  # in-process: the same curve, shorter
 
 
-def notify(app: Celery, settings: Settings, doc_id: int, sha256: str) -> None:
-    """Send the document's ending to every webhook; returns at once."""
+def notify(app: Celery | None, settings: Settings, doc_id: int, sha256: str) -> None:
+    """Send the document's ending to every webhook; returns at once. ``app`` is None (or
+    eager) in-process: delivered from a thread here."""
+    here = in_process(app)
     urls = webhook_urls(settings)
-    name = _name(settings, doc_id) if urls and not app.conf.task_always_eager else ""
+    name = _name(settings, doc_id) if urls and not here else ""
     for url in urls:
-        if app.conf.task_always_eager:
+        if here:
             threading.Thread(
                 target=_deliver_in_thread,
                 args=(settings, url, doc_id, sha256),
@@ -143,7 +147,7 @@ def notify(app: Celery, settings: Settings, doc_id: int, sha256: str) -> None:
         else:
             # Flower shows the document and where to, never the URL's secrets
             label = task_label(doc_id, name, sha256, f"POST {redact_url(url)}")
-            app.send_task(
+            app.send_task(  # type: ignore[union-attr]
                 "docintel.webhook", args=[url, doc_id, sha256], queue="cpu", argsrepr=label
             )
 

@@ -18,18 +18,19 @@ for, not a bare sha256.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from celery import Celery, chain, chord
-
-from docintel.worker.app import (
+from docintel.worker.labels import span
+from docintel.worker.local import running_here
+from docintel.worker.queues import (
     ENTRY_TASK,
     PRIORITY_FANOUT,
     PRIORITY_INDEX,
     PRIORITY_TAIL,
-    send_entry,
 )
-from docintel.worker.labels import span
-from docintel.worker.local import running_here
+
+if TYPE_CHECKING:  # Celery is imported where a canvas is sent: not on the local queues
+    from celery import Celery, chain
 
 TAIL = ("docintel.merge", "docintel.agent", "docintel.finalize")
 
@@ -40,6 +41,8 @@ def _step(app: Celery, name: str, args: list, priority: int, label: str = ""):  
 
 
 def tail(app: Celery, sha256: str, label: str = "") -> chain:
+    from celery import chain
+
     return chain(*(_step(app, name, [sha256], PRIORITY_TAIL, label) for name in TAIL))
 
 
@@ -65,6 +68,8 @@ def dispatch_rest(
         for b in windows
     ]
     if header:
+        from celery import chord
+
         chord(header, tail(app, sha256, label(""))).apply_async()
     else:
         tail(app, sha256, label("")).apply_async()
@@ -96,6 +101,8 @@ def send_children(app: Celery, shas: list[str], labels: dict[str, str] | None = 
         for sha in shas:
             local.send_document(sha)
         return
+    from docintel.worker.app import send_entry
+
     for sha in shas:
         if app.conf.task_always_eager:
             app.tasks[ENTRY_TASK].apply(args=[sha])

@@ -37,13 +37,15 @@ def read_page_cpu(path: Path, kind: str, page: int, settings: Settings) -> PageR
     grids: list[tess.Grid] = []
     dpi = tess.page_dpi(image)  # a rendered PDF page declares the DPI it was made at
     if not blank:
-        image = tess.deskew(image)  # scanners tilt pages; rows and rulings need them level
+        # Scanners tilt pages; rows and rulings need them level. Level in grey (what both
+        # readers below work on); the colours are kept for telling charts apart.
+        level = tess.deskew(image)
         words = (
-            rapid_words(image)
+            rapid_words(level)
             if reader == "rapidocr"
-            else tess.ocr_words(image, settings.ocr_language, dpi=dpi)
+            else tess.ocr_words(level, settings.ocr_language, dpi=dpi)
         )
-        grids = tess.ruled_grids(image)
+        grids = tess.ruled_grids(level)
     page_kind = "blank" if blank else tess.classify_page(image, words, grids)
     # Tables come from where they are on the page, in addition to the text: every word
     # outside them stays in reading order around them.
