@@ -195,14 +195,7 @@ class LocalQueues:
                 if job is None:
                     return
                 self._running += 1
-            ok = False
-            try:
-                ok = self._run(job)
-            finally:
-                self._end(job.groups, ok)
-                with self._cond:
-                    self._running -= 1
-                    self._cond.notify_all()
+            self._finish(job)
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Until nothing is queued or running; False if ``timeout`` passed first."""
@@ -282,14 +275,18 @@ class LocalQueues:
                     self._cond.wait()
                     job = self._take(lanes)
                 self._running += 1
-            ok = False
-            try:
-                ok = self._run(job)
-            finally:
-                self._end(job.groups, ok)
-                with self._cond:
-                    self._running -= 1
-                    self._cond.notify_all()
+            self._finish(job)
+
+    def _finish(self, job: _Job) -> None:
+        """Run a taken job, end it in its groups, and tell the waiters it has ended."""
+        ok = False
+        try:
+            ok = self._run(job)
+        finally:
+            self._end(job.groups, ok)
+            with self._cond:
+                self._running -= 1
+                self._cond.notify_all()
 
     def _run(self, job: _Job) -> bool:
         token = _current.set((self, job.groups))
