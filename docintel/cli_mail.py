@@ -17,6 +17,7 @@ from docintel.render import account_line, safe
 if TYPE_CHECKING:
     from docintel.watcher.ingest import Ingested
     from docintel.watcher.mail.fetch import MailFetcher
+    from docintel.watcher.mail.rules import Rule
 
 mail_app = typer.Typer(help="Mail in: IMAP accounts and their rules.", no_args_is_help=True)
 app.add_typer(mail_app, name="mail")
@@ -171,6 +172,17 @@ def mail_remove(
     console.print(f"removed {safe(name)}")
 
 
+def _rules_or_exit(settings: Settings) -> list[Rule]:
+    """The rules in DOCINTEL_MAIL_RULES, or the problem printed and exit status 1."""
+    from docintel.watcher.mail.rules import RulesError, load_rules
+
+    try:
+        return load_rules(settings.mail_rules_dir)
+    except RulesError as exc:
+        err.print(f"[red]{escape(str(exc))}[/]")
+        raise typer.Exit(1) from exc
+
+
 @mail_app.command("rules")
 def mail_rules(as_json: JsonOpt = False) -> None:
     """The rules in DOCINTEL_MAIL_RULES, checked: each problem named with its file, and
@@ -179,14 +191,9 @@ def mail_rules(as_json: JsonOpt = False) -> None:
     from docintel.store.db import session_scope
     from docintel.store.mail import all_accounts
     from docintel.watcher.mail.admin import rule_problems
-    from docintel.watcher.mail.rules import RulesError, load_rules
 
     settings = _database_settings()
-    try:
-        rules = load_rules(settings.mail_rules_dir)
-    except RulesError as exc:
-        err.print(f"[red]{escape(str(exc))}[/]")
-        raise typer.Exit(1) from exc
+    rules = _rules_or_exit(settings)
     with session_scope(settings.db_url) as s:
         accounts = {a.name for a in all_accounts(s)}
     problems = rule_problems(rules, accounts, set(profiles_for(settings)[0]))
@@ -209,14 +216,9 @@ def mail_fetch(as_json: JsonOpt = False) -> None:
     """Poll every account now (whatever its wait), once; what is taken is processed here
     (embedded) or sent to the queue (distributed)."""
     from docintel.watcher.mail.fetch import MailFetcher
-    from docintel.watcher.mail.rules import RulesError, load_rules
 
     settings = _database_settings()
-    try:
-        rules = load_rules(settings.mail_rules_dir)
-    except RulesError as exc:
-        err.print(f"[red]{escape(str(exc))}[/]")
-        raise typer.Exit(1) from exc
+    rules = _rules_or_exit(settings)
     fetcher = MailFetcher(settings, sender(settings))
     results = [fetcher.poll(row["name"], rules) for row in account_rows(settings)]
     if as_json:

@@ -444,3 +444,22 @@ def test_broken_rules_are_named_with_their_file_and_rule(embedded):
     assert "rules.yaml, rule 2: rule: Value error, then: move needs move_to" in str(caught.value)
     checked = CliRunner().invoke(app, ["mail", "rules"])
     assert checked.exit_code == 1 and "rule 2" in checked.output
+
+
+def test_rules_that_cannot_be_used_fail_each_due_account_once_in_both_loops(mailbox, embedded):
+    write_rules(embedded, "- {name: a, account: office, take: everything}\n")
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    fetcher = MailFetcher(embedded, clock=lambda: now)
+
+    (polled,) = fetcher.poll_due()
+    assert not polled.ok and "the mail rules cannot be used" in (polled.error or "")
+    assert "rules.yaml: take: Input should be" in (polled.error or "")
+    now += timedelta(days=1)
+    assert fetcher.start_due() == []  # no thread started on rules that cannot be used
+    with session_scope(embedded.db_url) as s:
+        from docintel.store.mail import account_by_name
+
+        row = account_by_name(s, "office")
+        assert row.failures == 2 and "rules cannot be used" in (row.last_error or "")
+    fetched = CliRunner().invoke(app, ["mail", "fetch"])
+    assert fetched.exit_code == 1 and "rules.yaml: take" in fetched.output

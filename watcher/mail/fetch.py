@@ -119,13 +119,8 @@ class MailFetcher:
         names = [n for n in names if not (n in self._sessions and self._sessions[n].is_alive())]
         if not names:
             return []
-        try:
-            rules = load_rules(self.settings.mail_rules_dir)
-        except RulesError as exc:
-            problem = f"the mail rules cannot be used: {exc}"
-            self._say(problem)
-            for name in names:
-                self._failed(name, problem)
+        rules, _failures = self._rules_for(names)
+        if rules is None:
             return []
         for name in names:
             thread = threading.Thread(
@@ -152,13 +147,21 @@ class MailFetcher:
             names = due_accounts(s, self.clock())
         if not names:
             return []
+        rules, failures = self._rules_for(names)
+        if rules is None:
+            return failures
+        return [self.poll(name, rules) for name in names if not self.stopping.is_set()]
+
+    def _rules_for(self, names: list[str]) -> tuple[list[Rule] | None, list[PollResult]]:
+        """The rules; or None when they cannot be used, with the problem said once and
+        recorded as a failed poll of each account due (the page and `docintel mail list`
+        show it there)."""
         try:
-            rules = load_rules(self.settings.mail_rules_dir)
+            return load_rules(self.settings.mail_rules_dir), []
         except RulesError as exc:
             problem = f"the mail rules cannot be used: {exc}"
             self._say(problem)
-            return [self._failed(name, problem) for name in names]
-        return [self.poll(name, rules) for name in names if not self.stopping.is_set()]
+            return None, [self._failed(name, problem) for name in names]
 
     # --- one account -----------------------------------------------------------------
 
