@@ -23,7 +23,8 @@ What each class measures, the library's own reading being 1.00 by definition unl
   one-row or one-column "table" is a layout box, scored by its words); words said more
   often than written (pptx: the pages' text against the slides').
 - xlsx: cells as they are shown (a date with its number format's fields).
-- forms: every filled widget's value on the document's pages.
+- forms: every filled field's value on the document's pages, once per field (a field drawn
+  by several widgets holds one value; a button's value is its field's /V).
 - tables: cell adjacency F1 (each cell with its right and lower neighbour) of the best
   table on the expected page, the pipeline against PyMuPDF's ``find_tables`` unclipped.
 - other: typed ``other``.
@@ -343,13 +344,21 @@ def score_forms(sc: Scorer, item: dict[str, Any], path: Path) -> dict[str, float
         for p in result["pages"]
         for v in (p.get("fields") or {}).values()
     )
-    want = Counter()
-    for page in ref.get("pages", []):
-        for w in page.get("widgets", []):
-            v = " ".join(str(w.get("field_value") or "").split())
-            if v and v.lower() not in ("off", "false"):
-                want["yes" if w["field_type"] == "CheckBox" else v.lower()] += 1
+    want = Counter(v for page in ref.get("pages", []) for v in filled_values(page))
     return {"filled values": recall(want, values) if want else 1.0}
+
+
+def filled_values(page: dict[str, Any]) -> list[str]:
+    """The page's filled fields, each once: a field drawn by several widgets (a list box
+    shown four times) holds one value; a button's value is its field's /V where the file
+    has one (``field_state``), else the widget's own state."""
+    out = set()
+    for w in page.get("widgets", []):
+        raw = w.get("field_state") if w.get("field_state") is not None else w.get("field_value")
+        v = " ".join(str(raw or "").split())
+        if v and v.lower() not in ("off", "false"):
+            out.add((w["field_name"], "yes" if w["field_type"] == "CheckBox" else v.lower()))
+    return [v for _, v in sorted(out)]
 
 
 BARE = """
