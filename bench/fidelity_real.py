@@ -321,9 +321,15 @@ def shown(cell: Any) -> str:
 def score_xlsx(sc: Scorer, item: dict[str, Any], path: Path) -> dict[str, float]:
     ref = item["reference"]
     result = sc.process(path)
-    got = {" ".join(str(c).split()) for g in _grids(result) for r in g for c in r if str(c).strip()}
+    got = {
+        _number_key(" ".join(str(c).split()))
+        for g in _grids(result)
+        for r in g
+        for c in r
+        if str(c).strip()
+    }
     want = [shown(c) for sheet in ref.get("sheets", []) for c in sheet.get("cells", {}).values()]
-    want = [" ".join(w.split()) for w in want if w.strip()]
+    want = [_number_key(" ".join(w.split())) for w in want if w.strip()]
     dated = [
         w
         for w, c in zip(
@@ -342,6 +348,15 @@ def score_xlsx(sc: Scorer, item: dict[str, Any], path: Path) -> dict[str, float]
     if dated:
         out["dates as shown"] = sum(1 for w in dated if w in got) / len(dated)
     return out
+
+
+def _number_key(text: str) -> str:
+    """A plain number as its value (openpyxl's 1.0 and a reader's "1" are one number);
+    any other text as it is."""
+    try:
+        return repr(float(text)) if re.fullmatch(r"-?\d+(\.\d+)?", text) else text
+    except ValueError:
+        return text
 
 
 def score_forms(sc: Scorer, item: dict[str, Any], path: Path) -> dict[str, float]:
