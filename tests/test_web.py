@@ -207,3 +207,30 @@ def test_the_inbox_fits_a_phone_without_scrolling_sideways(api_settings, browser
         assert "supplier-statement" in row
         assert any(s in row for s in ("queued", "processing", "done"))  # the status stays
         shot(browser, "inbox-390")
+
+
+def test_the_audit_trail_shows_each_attempt_apart_after_a_retry(api_settings, tmp_path):
+    """After a retry by hand the page showed the old error on top of the new attempt's
+    events and the first route event overwritten: each attempt is its own section now, the
+    latest first and open."""
+    from docintel.testkit.samples import write_encrypted_pdf
+    from tests.helpers import wait_for
+    from tests.test_api import upload
+
+    token = make_token(api_settings, "writer")
+    with serving(api_settings) as served, served.client(token) as c:
+        doc = upload(c, write_encrypted_pdf(tmp_path / "locked.pdf")).json()
+
+        def status() -> str:
+            return c.get(f"/v1/documents/{doc['id']}").json()["document"]["status"]
+
+        def audit() -> list[dict]:
+            return c.get(f"/v1/documents/{doc['id']}/audit").json()
+
+        assert wait_for(lambda: status() == "failed")
+        assert c.post(f"/v1/documents/{doc['id']}/retry").status_code == 200
+        assert wait_for(lambda: len({e["attempt"] for e in audit()}) == 2 and status() == "failed")
+        page = c.get(f"/documents/{doc['id']}").text
+    latest, earlier = page.index("Attempt 2 (the latest)"), page.index("Attempt 1 (before a")
+    assert latest < earlier and page.count("password-protected") >= 2
+    assert '<details class="attempt" open>' in page
