@@ -234,3 +234,25 @@ def test_the_audit_trail_shows_each_attempt_apart_after_a_retry(api_settings, tm
     latest, earlier = page.index("Attempt 2 (the latest)"), page.index("Attempt 1 (before a")
     assert latest < earlier and page.count("password-protected") >= 2
     assert '<details class="attempt" open>' in page
+
+
+def test_a_table_is_shown_once_rendered_and_a_workbook_summary_is_words(api_settings):
+    """A workbook's tables were shown three times (the summary as flattened pipes, the
+    rendered table, the text pane's Markdown) and a PDF page's table twice."""
+    from tests.helpers import wait_for
+    from tests.test_api import SAMPLES, upload
+
+    token = make_token(api_settings, "writer")
+    with serving(api_settings) as served, served.client(token) as c:
+        ids = [upload(c, SAMPLES / name).json()["id"] for name in ("budget.xlsx", "invoice.pdf")]
+        for i in ids:
+            assert wait_for(
+                lambda i=i: c.get(f"/v1/documents/{i}").json()["document"]["status"] == "done", 60
+            )
+        sheet, invoice = (c.get(f"/documents/{i}").text for i in ids)
+        summary = c.get(f"/v1/documents/{ids[0]}").json()["extraction"]["summary"]
+    assert summary == "2 tables: cost centre, budget, spent (2 rows); owner, comment (1 row)."
+    assert "|" not in sheet and sheet.count("<table") == 2
+    page = invoice[invoice.index('<section class="page" id="page-1">') :]
+    page = page[: page.index("</section>")]
+    assert "| Steel bolts" not in page and page.count("Steel bolts M8, box of 200") == 1
