@@ -6,6 +6,8 @@ serious or critical violation on the login, inbox, document, ask and users pages
 
 from __future__ import annotations
 
+from importlib.resources import files
+
 from docintel.store.db import session_scope
 from docintel.store.users import add_user
 from tests.apiserver import make_token, serving
@@ -155,3 +157,53 @@ def test_upload_by_keyboard_alone(api_settings, browser, tmp_path):
         )
         listed = c.get("/v1/documents").json()["documents"]
         assert [d["name"] for d in listed] == ["shipments.csv"]
+
+
+AXE_RUN = """
+const done = arguments[0];
+axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations
+  .filter(v => v.impact === 'serious' || v.impact === 'critical')
+  .map(v => [v.id, v.impact, v.help, v.nodes.slice(0, 4).map(n => n.target.join(' '))])));
+"""
+
+
+def axe_violations(browser) -> list:
+    """axe-core's serious and critical violations on the page shown (axe.min.js from the
+    axe-core-python wheel, injected: the page itself never loads it)."""
+    browser.set_script_timeout(60)
+    browser.execute_script((files("axe_core_python") / "axe.min.js").read_text())
+    return browser.execute_async_script(AXE_RUN)
+
+
+def test_axe_finds_no_serious_violation_and_pages_fit_a_phone(api_settings, browser):
+    """axe-core on the login, inbox (with a saved view), document, ask and users pages, at
+    1280 and 390 px; at 390 px no page scrolls sideways."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    admin_user(api_settings)
+    token = make_token(api_settings, "writer")
+    with serving(api_settings) as served, served.client(token) as c:
+        doc_id = upload(c, SAMPLES / "invoice.pdf").json()["id"]
+        finished(c, doc_id)
+        c.put(f"/v1/documents/{doc_id}/tags/to pay")
+        found: dict[str, list] = {}
+        for width, height in ((1280, 900), (390, 844)):
+            browser.set_window_size(width, height)
+            browser.delete_all_cookies()
+            browser.get(served.url + "/login")
+            found[f"login {width}"] = axe_violations(browser)
+            sign_in(browser, served, "ada")
+            with served.client() as me:
+                me.cookies.update({k["name"]: k["value"] for k in browser.get_cookies()})
+                me.put("/v1/views/To pay", json={"filters": {"tag": "to pay"}})
+            for path in ("/", f"/documents/{doc_id}", "/ask", "/users"):
+                browser.get(served.url + path)
+                WebDriverWait(browser, 30).until(
+                    lambda d: d.execute_script("return document.readyState") == "complete"
+                )
+                found[f"{path} {width}"] = axe_violations(browser)
+                wide, screen = browser.execute_script(
+                    "return [document.documentElement.scrollWidth, window.innerWidth]"
+                )
+                assert wide <= screen, f"{path}: {wide} px wide on a {screen} px screen"
+        assert {page: v for page, v in found.items() if v} == {}
