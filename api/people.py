@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from docintel.api.auth import COOKIE, admin, caller, credential, refusal, resolve_caller
 from docintel.api.web import login_page, templates
@@ -187,26 +187,39 @@ async def revoke_form(request: Request, name: str) -> Response:
     return await _run(request, lambda s, f: revoke_token(s, name), lambda f: f"Revoked {name}.")
 
 
+class Me(BaseModel):
+    name: str
+    role: str = Field(description="admin, editor or viewer")
+
+
+class UserOut(BaseModel):
+    name: str
+    role: str = Field(description="admin, editor or viewer")
+    password: bool = Field(description="whether they may sign in with a password")
+    tokens: list[str] = Field(description="their live tokens' names")
+    created_at: str | None
+
+
 class NewUser(BaseModel):
     name: str
     role: str = "viewer"
     password: str | None = None
 
 
-@router.get("/v1/me")
+@router.get("/v1/me", response_model=Me)
 def me(who: Caller = Depends(caller)) -> dict[str, str]:
     """Who this credential acts for, and with which role."""
     return {"name": who.name, "role": who.role}
 
 
-@router.get("/v1/users", dependencies=[Depends(admin)])
+@router.get("/v1/users", dependencies=[Depends(admin)], response_model=list[UserOut])
 def users_api(request: Request) -> list[dict[str, Any]]:
     """The users: name, role, whether they have a password, their live tokens."""
     with session_scope(request.app.state.settings.db_url) as s:
         return list_users(s)
 
 
-@router.post("/v1/users", dependencies=[Depends(admin)], status_code=201)
+@router.post("/v1/users", dependencies=[Depends(admin)], status_code=201, response_model=Me)
 def add_user_api(request: Request, body: NewUser) -> dict[str, str]:
     try:
         with session_scope(request.app.state.settings.db_url) as s:

@@ -77,6 +77,20 @@ def sidebar_views(request: Request) -> list[dict[str, Any]]:
     return counted_views(state.settings, who.name) if who is not None else []
 
 
+class SavedViewOut(BaseModel):
+    name: str
+    filters: dict[str, str] = Field(
+        description="the filters kept: q, mode, status, type, tag, trash"
+    )
+    count: str = Field(description=f"documents in the view: a number, or {COUNT_CAP}+")
+    url: str = Field(description="the inbox so filtered")
+
+
+class SavedViewSaved(BaseModel):
+    name: str
+    filters: dict[str, str]
+
+
 class ViewBody(BaseModel):
     filters: dict[str, Any] = Field(
         default_factory=dict,
@@ -84,13 +98,13 @@ class ViewBody(BaseModel):
     )
 
 
-@router.get("/v1/views")
+@router.get("/v1/views", response_model=list[SavedViewOut])
 def views_api(request: Request, who: Caller = Depends(caller)) -> list[dict[str, Any]]:
     """The caller's saved views, each with its filters, inbox link and count."""
     return counted_views(request.app.state.settings, who.name)
 
 
-@router.put("/v1/views/{name}")
+@router.put("/v1/views/{name}", response_model=SavedViewSaved)
 def save_view_api(
     request: Request, name: str, body: ViewBody, who: Caller = Depends(caller)
 ) -> dict[str, Any]:

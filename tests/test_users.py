@@ -166,3 +166,23 @@ def test_saved_views_over_the_api_and_the_cli(api_settings):
     assert [(v["name"], v["count"]) for v in listed] == [("Done PDFs", "1"), ("To pay", "1")]
     assert cli("views", "remove", "Done PDFs", "--user", "vic").exit_code == 0
     assert cli("views", "remove", "Done PDFs", "--user", "vic").exit_code == 1
+
+
+def test_a_session_ends_when_it_expires(api_settings):
+    """A password login's session is refused after its end (30 days), as a revoked token."""
+    from datetime import timedelta
+
+    from docintel.store.db import session_scope
+    from docintel.store.schema import ApiToken, utcnow
+    from docintel.store.tokens import caller_for
+    from docintel.store.users import add_user, open_session
+
+    with session_scope(api_settings.db_url) as s:
+        secret = open_session(s, add_user(s, "sam", "viewer", "long enough"))
+    with session_scope(api_settings.db_url) as s:
+        assert caller_for(s, secret).name == "sam"
+        row = s.query(ApiToken).filter(ApiToken.session).one()
+        assert row.expires_at - utcnow() > timedelta(days=29)
+        row.expires_at = utcnow() - timedelta(seconds=1)
+    with session_scope(api_settings.db_url) as s:
+        assert caller_for(s, secret) is None
