@@ -20,6 +20,7 @@ from docintel.api.workspace import sidebar_views
 from docintel.store.db import session_scope
 from docintel.store.tokens import ROLES, Caller, TokenError, create_token, list_tokens, revoke_token
 from docintel.store.users import (
+    NoSuchUser,
     UserError,
     add_user,
     authenticate,
@@ -235,5 +236,5 @@ def remove_user_api(request: Request, name: str) -> dict[str, str]:
         with session_scope(request.app.state.settings.db_url) as s:
             remove_user(s, name)
     except UserError as exc:
-        raise HTTPException(404, str(exc)) from exc
+        raise HTTPException(404 if isinstance(exc, NoSuchUser) else 422, str(exc)) from exc
     return {"removed": name}

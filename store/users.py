@@ -28,6 +28,10 @@ class UserError(ValueError):
     """A user request a person can correct (a name taken, an unknown role, a short password)."""
 
 
+class NoSuchUser(UserError):
+    """A user name that names no one."""
+
+
 def _hasher() -> Any:
     # argon2-cffi: the memory-hard hash the password-storage guidance recommends; imported
     # here so the CLI's other commands do not load it
@@ -52,6 +56,8 @@ def add_user(session: Session, name: str, role: str, password: str | None) -> Us
     name = name.strip()
     if not name or len(name) > NAME_MAX:
         raise UserError(f"a user name needs 1 to {NAME_MAX} characters")
+    if "/" in name or not name.isprintable():  # it is a path segment of the Users page
+        raise UserError(f"a user name cannot hold '/' or control characters: {name!r}")
     check_role(role)
     if session.scalar(select(User.id).where(User.name == name)) is not None:
         raise UserError(f"a user named {name!r} exists; choose another name")
@@ -68,7 +74,7 @@ def add_user(session: Session, name: str, role: str, password: str | None) -> Us
 def get_user(session: Session, name: str) -> User:
     user = session.scalar(select(User).where(User.name == name))
     if user is None:
-        raise UserError(f"no user named {name!r} (`docintel users list` shows them)")
+        raise NoSuchUser(f"no user named {name!r} (`docintel users list` shows them)")
     return user
 
 
@@ -79,13 +85,24 @@ def set_password(session: Session, name: str, password: str) -> None:
     session.execute(delete(ApiToken).where(ApiToken.user_id == user.id, ApiToken.session))
 
 
+def _keep_an_admin(session: Session, user: User) -> None:
+    """Refuses to take the last admin away: no one could manage users from the page."""
+    others = select(User.id).where(User.role == "admin", User.id != user.id)
+    if user.role == "admin" and session.scalar(others.limit(1)) is None:
+        raise UserError(f"{user.name!r} is the last admin: make another admin first")
+
+
 def set_role(session: Session, name: str, role: str) -> None:
-    get_user(session, name).role = check_role(role)
+    user = get_user(session, name)
+    if check_role(role) != "admin":
+        _keep_an_admin(session, user)
+    user.role = role
 
 
 def remove_user(session: Session, name: str) -> None:
     """The user, its tokens and sessions (they stop working at once) and its saved views."""
     user = get_user(session, name)
+    _keep_an_admin(session, user)
     session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
     session.execute(delete(SavedView).where(SavedView.owner == user.name))
     session.delete(user)

@@ -78,6 +78,9 @@ def test_roles_viewer_refused_editor_edits_admin_manages(api_settings):
                 "ro": "editor",
                 "vi": "viewer",
             }
+            last = a.delete("/v1/users/ada")
+            assert last.status_code == 422 and "last admin" in last.json()["detail"]
+            assert a.delete("/v1/users/nobody").status_code == 404
             assert a.delete("/v1/users/ed").status_code == 200
         time.sleep(TOKEN_CHECK_S + 0.1)  # a known token is looked up again after this
         assert c.get("/v1/me").status_code == 401  # the removed user's token
@@ -133,9 +136,15 @@ def test_users_cli_add_list_remove_and_token_for_a_user(api_settings):
     assert [(t["name"], t["user"], t["role"]) for t in tokens] == [
         ("cleo-laptop", "cleo", "viewer")
     ]
+    assert cli("users", "add", "a/b", "--no-password").exit_code == 1  # a page's path
+    assert cli("users", "role", "cleo", "admin").exit_code == 0
+    demoted = cli("users", "role", "cleo", "editor")
+    assert demoted.exit_code == 1 and "last admin" in demoted.output
+    assert cli("users", "add", "dora", "--role", "admin", "--no-password").exit_code == 0
     assert cli("users", "role", "cleo", "editor").exit_code == 0
+    assert cli("users", "remove", "dora").exit_code == 1  # the last admin again
     assert cli("users", "remove", "cleo").exit_code == 0
-    assert json.loads(cli("users", "list", "--json").output) == []
+    assert [u["name"] for u in json.loads(cli("users", "list", "--json").output)] == ["dora"]
     assert json.loads(cli("token", "list", "--json").output) == []
     gone = cli("users", "remove", "cleo")
     assert gone.exit_code == 1 and "no user named 'cleo'" in gone.output

@@ -69,6 +69,10 @@ def test_an_admin_adds_a_viewer_who_signs_in_and_is_refused_an_edit(api_settings
         sign_in(browser, served, "vera")
         assert "vera (viewer)" in browser.find_element(By.CSS_SELECTOR, ".bar").text
         assert not browser.find_elements(By.LINK_TEXT, "Users")
+        assert not browser.find_elements(By.ID, "file-input")  # no upload, and why:
+        assert "uploading, correcting and organising need an editor" in (
+            browser.find_element(By.ID, "read-only").text
+        )
         browser.get(f"{served.url}/documents/{doc_id}")
         assert "viewer (read-only)" in browser.find_element(By.ID, "read-only").text
         for control in ("form.fix", "#type-form", "#tag-form", "#delete", "#retry"):
@@ -153,8 +157,8 @@ def test_upload_by_keyboard_alone(api_settings, browser, tmp_path):
         assert ring[0] != "none" and ring[1] >= 2, f"no visible focus: {ring}"
         focused.send_keys(str(SAMPLES / "shipments.csv"))
         WebDriverWait(browser, 30).until(
-            lambda d: "shipments.csv" in d.find_element(By.ID, "uploads").text
-        )
+            lambda d: "shipments.csv: document" in d.find_element(By.ID, "uploads").text
+        )  # the line says "uploading…" until the upload is answered
         listed = c.get("/v1/documents").json()["documents"]
         assert [d["name"] for d in listed] == ["shipments.csv"]
 
