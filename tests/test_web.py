@@ -152,7 +152,8 @@ def test_labels_headings_keyboard_upload_and_a_human_404(api_settings, browser):
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
-    token = make_token(api_settings, "reader", read_only=True)
+    # one who may upload: a viewer's inbox has no file picker (it says why instead)
+    token = make_token(api_settings, "uploader")
     wait = WebDriverWait(browser, 30)
     with serving(api_settings) as served:
         browser.get(served.url + "/login")
