@@ -17,7 +17,17 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from docintel.api import documents, editing, events, mail_web, metrics, schemas, web
+from docintel.api import (
+    documents,
+    editing,
+    events,
+    mail_web,
+    metrics,
+    people,
+    schemas,
+    web,
+    workspace,
+)
 from docintel.api.auth import COOKIE, Logins, caller, writer
 from docintel.api.work import Work
 from docintel.config import Settings
@@ -269,6 +279,8 @@ def create_app(
         operations,
         metrics.router,
         login_router,
+        people.router,
+        workspace.router,
         web.router,
         mail_web.router,
     ):

@@ -1,8 +1,9 @@
 """Who may call: an API token as ``Authorization: Bearer``, or the web page's login cookie
-(which holds a token, or a session made from ``docintel up``'s one-time login link).
-Read-only tokens read; only full tokens change anything. A revoked token stops working
-within TOKEN_CHECK_S. ``DOCINTEL_API_AUTH=none`` lets
-everyone in as a writer, and only when set on purpose."""
+(which holds a token, a session made by signing in with a user name and password, or one
+made from ``docintel up``'s one-time login link). A caller acts with a role: viewers read,
+editors also correct and organise, admins also manage users, tokens and mail. A revoked
+token stops working within TOKEN_CHECK_S. ``DOCINTEL_API_AUTH=none`` lets everyone in as
+an admin, and only when set on purpose."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from docintel.store.tokens import Caller, caller_for
 COOKIE = "docintel_login"
 # A token is looked up again after this long, so a revoked one stops working within it.
 TOKEN_CHECK_S = 2.0
-ANONYMOUS = Caller("anonymous", read_only=False)
+ANONYMOUS = Caller("anonymous", "admin")
 
 
 @dataclass
@@ -43,7 +44,7 @@ class Logins:
             return None
         self.codes.discard(code)
         session = "s_" + secrets.token_urlsafe(32)
-        self.sessions[session] = Caller("login link", read_only=False)
+        self.sessions[session] = Caller("login link", "admin")
         return session
 
 
@@ -90,11 +91,29 @@ def caller(request: Request) -> Caller:
     return found
 
 
-def writer(who: Caller = Depends(caller)) -> Caller:
-    """A credential that may change things; 403 for a read-only token."""
-    if who.read_only:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
-            f"token {who.name!r} is read-only; this needs a token made without --read-only",
+def refusal(who: Caller, role: str) -> str:
+    """Why ``who`` may not do what needs ``role``, in a sentence a person can act on."""
+    if role == "editor":
+        return (
+            f"{who.name!r} is a viewer (read-only): correcting and organising documents needs "
+            "an editor or an admin; ask an admin for that role (the Users page, or "
+            "`docintel users add NAME --role editor`)"
         )
+    return (
+        f"{who.name!r} is an {who.role}: managing users and tokens needs an admin "
+        "(`docintel users add NAME --role admin`)"
+    )
+
+
+def writer(who: Caller = Depends(caller)) -> Caller:
+    """A caller who may change documents (an editor or an admin); 403 for a viewer."""
+    if not who.may("editor"):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, refusal(who, "editor"))
+    return who
+
+
+def admin(who: Caller = Depends(caller)) -> Caller:
+    """A caller who may manage users and tokens; 403 for anyone else."""
+    if not who.may("admin"):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, refusal(who, "admin"))
     return who

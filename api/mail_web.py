@@ -31,13 +31,14 @@ PASSWORD_VAR = re.compile(r"^DOCINTEL_MAIL_PASSWORD_[A-Z0-9_]+$")
 
 
 def _gate(request: Request) -> Response | None:
-    """None for a writer; else where to send the caller."""
+    """None for an admin; else where to send the caller."""
     state = request.app.state
     who = resolve_caller(state.settings, state.logins, credential(request))
     if who is None:
         return RedirectResponse("/login", status_code=303)
-    if who.read_only:
-        message = f"Mail accounts are for admins: token {who.name!r} is read-only."
+    if not who.may("admin"):
+        role = "a viewer (read-only)" if who.read_only else f"an {who.role}"
+        message = f"Mail accounts are for admins: {who.name!r} is {role}."
         return templates.TemplateResponse(
             request, "not_found.html", {"message": message, "title": "Not allowed"}, 403
         )

@@ -14,12 +14,12 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from docintel.api.auth import COOKIE, credential, resolve_caller
+from docintel.api.auth import credential, resolve_caller
 from docintel.store.db import session_scope
 from docintel.store.organise import tag_counts
 from docintel.store.profiles import ConditionError
 from docintel.store.tokens import Caller
-from docintel.worker.listing import Filters, document_listing
+from docintel.worker.listing import document_listing
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -101,26 +101,6 @@ def who_is(request: Request) -> Caller | None:
     return resolve_caller(state.settings, state.logins, credential(request))
 
 
-@router.post("/login")
-async def login_form(request: Request) -> Response:
-    """The login form: a token pasted by the user becomes the page's cookie."""
-    form = await request.form()
-    token = str(form.get("token") or "").strip()
-    state = request.app.state
-    if not token or resolve_caller(state.settings, state.logins, token) is None:
-        return login_page(request, "That token is not valid (or was revoked).")
-    response = RedirectResponse("/", status_code=303)
-    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=30 * 86400)
-    return response
-
-
-@router.get("/logout")
-def logout() -> Response:
-    response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE)
-    return response
-
-
 @router.get("/", response_class=HTMLResponse)
 def inbox(
     request: Request,
@@ -134,15 +114,10 @@ def inbox(
 ) -> Response:
     if not signed_in(request):
         return RedirectResponse("/login", status_code=303)
+    from docintel.api.workspace import listing_filters
+
     settings = request.app.state.settings
-    filters = Filters(
-        status=status or None, kind=type or None, tags=[tag] if tag else [], trashed=trash
-    )
-    if q:
-        if mode == "similar":
-            filters.similar = q
-        else:
-            filters.search = q
+    filters = listing_filters(q, mode, status, type, tag, trash)
     try:
         docs, next_cursor = document_listing(settings, filters, settings.api_page_size, cursor)
     except ConditionError as exc:

@@ -126,15 +126,19 @@ def serve(host: HostOpt = None, port: PortOpt = None) -> None:
 def token_create(
     name: Annotated[str, typer.Argument(help="Who or what the token is for.")],
     read_only: Annotated[bool, typer.Option("--read-only", help="May read, not change.")] = False,
+    user: Annotated[
+        str | None, typer.Option("--user", help="The user it belongs to (acts with their role).")
+    ] = None,
 ) -> None:
-    """Make a token and print its secret (shown this once; only a hash is kept)."""
+    """Make a token and print its secret (shown this once; only a hash is kept). Without
+    --user it acts as an admin (a viewer with --read-only), as tokens did before users."""
     from docintel.store.db import session_scope
     from docintel.store.tokens import TokenError, create_token
 
     settings = _database_settings()
     try:
         with session_scope(settings.db_url) as s:
-            secret = create_token(s, name, read_only=read_only)
+            secret = create_token(s, name, read_only=read_only, user=user)
     except TokenError as exc:
         err.print(f"[red]{safe(str(exc))}[/]")
         raise typer.Exit(1) from exc

@@ -1,6 +1,6 @@
 -- The schema of a new SQLite database at the head of migrations/versions, written by
 -- `docintel dev schema`; tests/test_migrations.py checks it against the migrations.
--- revision: 0011
+-- revision: 0013
 BEGIN;
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL,
@@ -13,7 +13,7 @@ CREATE TABLE api_tokens (
 	read_only BOOLEAN NOT NULL,
 	created_at DATETIME NOT NULL,
 	last_used_at DATETIME,
-	revoked_at DATETIME,
+	revoked_at DATETIME, user_id INTEGER, session BOOLEAN DEFAULT false NOT NULL, expires_at DATETIME,
 	CONSTRAINT pk_api_tokens PRIMARY KEY (id),
 	CONSTRAINT uq_api_tokens_name UNIQUE (name),
 	CONSTRAINT uq_api_tokens_secret_hash UNIQUE (secret_hash)
@@ -267,6 +267,15 @@ CREATE TABLE relationships (
 	CONSTRAINT fk_relationships_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE,
 	CONSTRAINT uq_relationships_document_id UNIQUE (document_id, source, target, type)
 );
+CREATE TABLE saved_views (
+	id INTEGER NOT NULL,
+	owner VARCHAR(128) NOT NULL,
+	name VARCHAR(128) NOT NULL,
+	filters JSON NOT NULL,
+	created_at DATETIME NOT NULL,
+	CONSTRAINT pk_saved_views PRIMARY KEY (id),
+	CONSTRAINT uq_saved_views_owner UNIQUE (owner, name)
+);
 CREATE TABLE step_runs (
 	id INTEGER NOT NULL,
 	document_id INTEGER NOT NULL,
@@ -293,6 +302,16 @@ CREATE TABLE tables (
 	CONSTRAINT fk_tables_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE,
 	CONSTRAINT uq_tables_document_id UNIQUE (document_id, page, "index")
 );
+CREATE TABLE users (
+	id INTEGER NOT NULL,
+	name VARCHAR(128) NOT NULL,
+	role VARCHAR(16) NOT NULL,
+	password_hash VARCHAR(255),
+	created_at DATETIME NOT NULL,
+	CONSTRAINT pk_users PRIMARY KEY (id),
+	CONSTRAINT uq_users_name UNIQUE (name)
+);
+CREATE INDEX ix_api_tokens_user_id ON api_tokens (user_id);
 CREATE INDEX ix_audit_events_document_id ON audit_events (document_id);
 CREATE INDEX ix_audit_events_run ON audit_events (run);
 CREATE INDEX ix_chunks_document_id ON chunks (document_id);
@@ -310,9 +329,10 @@ CREATE INDEX ix_fields_document_id ON fields (document_id);
 CREATE INDEX ix_fields_profile ON fields (profile);
 CREATE INDEX ix_layout_hints_correspondent ON layout_hints (correspondent);
 CREATE INDEX ix_mail_messages_account_message_id ON mail_messages (account, message_id);
+CREATE INDEX ix_saved_views_owner ON saved_views (owner);
 CREATE UNIQUE INDEX uq_documents_sha256_original ON documents (sha256) WHERE status <> 'duplicate';
 CREATE TRIGGER chunks_fts_ad AFTER DELETE ON chunks BEGIN INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text); END;
 CREATE TRIGGER chunks_fts_ai AFTER INSERT ON chunks BEGIN INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text); END;
 CREATE TRIGGER chunks_fts_au AFTER UPDATE ON chunks BEGIN INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text); INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text); END;
-INSERT INTO alembic_version (version_num) VALUES ('0011');
+INSERT INTO alembic_version (version_num) VALUES ('0013');
 COMMIT;

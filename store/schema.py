@@ -32,6 +32,7 @@ from docintel.store.mail_schema import (  # noqa: F401
     MailFolder,
     MailMessage,
 )
+from docintel.store.users_schema import SavedView, User  # noqa: F401
 
 
 class Status(enum.StrEnum):
@@ -338,6 +339,13 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # whose token it is (None: made before users, see store.users.role_of); no foreign key,
+    # so that SQLite adds the column without rebuilding the table (store.users removes a
+    # user's tokens with the user)
+    user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # a web page login by name and password: not listed as a token, ends at expires_at
+    session: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class LayoutHint(Base):

@@ -41,7 +41,7 @@ def log_in(browser, url: str, token: str) -> None:
 
     browser.get(url + "/login")
     browser.find_element(By.ID, "token").send_keys(token)
-    browser.find_element(By.CSS_SELECTOR, "form button").click()
+    browser.find_element(By.CSS_SELECTOR, "#token-form button").click()
 
 
 def test_accounts_added_tested_failing_and_removed_in_a_real_browser(

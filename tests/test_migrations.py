@@ -23,6 +23,8 @@ TABLES = {
     "mail_folders",
     "mail_messages",
     "document_tags",
+    "users",
+    "saved_views",
 }
 
 

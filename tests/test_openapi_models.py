@@ -90,6 +90,9 @@ def test_every_answer_validates_against_the_openapi_document(api_settings, tmp_p
             ),
             180,
         )
+        assert c.post("/v1/users", json={"name": "vi", "role": "viewer"}).status_code == 201
+        saved = c.put("/v1/views/Paid", json={"filters": {"tag": "paid"}})
+        assert check(spec, "/v1/views/{name}", "put", saved)["filters"] == {"tag": "paid"}
         calls: dict[str, list[tuple[str, dict[str, Any]]]] = {
             "/v1/documents": [
                 ("/v1/documents", {}),
@@ -113,6 +116,9 @@ def test_every_answer_validates_against_the_openapi_document(api_settings, tmp_p
             "/v1/documents/{ref}/audit": [(f"/v1/documents/{invoice}/audit", {})],
             "/v1/tags": [("/v1/tags", {})],
             "/v1/trash": [("/v1/trash", {})],
+            "/v1/me": [("/v1/me", {})],
+            "/v1/users": [("/v1/users", {})],
+            "/v1/views": [("/v1/views", {})],
             "/healthz": [("/healthz", {})],
             "/readyz": [("/readyz", {})],
             "/metrics": [("/metrics", {})],

@@ -46,7 +46,7 @@ def test_upload_watch_open_seek_and_ask_in_a_real_browser(api_settings, browser,
         browser.get(served.url + "/")
         assert browser.current_url.endswith("/login")
         browser.find_element(By.NAME, "token").send_keys(token)
-        browser.find_element(By.CSS_SELECTOR, "form button").click()
+        browser.find_element(By.CSS_SELECTOR, "#token-form button").click()
         wait.until(lambda d: d.find_elements(By.ID, "drop"))
         browser.execute_script("window.__not_reloaded = true")
 
@@ -152,14 +152,15 @@ def test_labels_headings_keyboard_upload_and_a_human_404(api_settings, browser):
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
-    token = make_token(api_settings, "reader", read_only=True)
+    # one who may upload: a viewer's inbox has no file picker (it says why instead)
+    token = make_token(api_settings, "uploader")
     wait = WebDriverWait(browser, 30)
     with serving(api_settings) as served:
         browser.get(served.url + "/login")
         label = browser.find_element(By.CSS_SELECTOR, "label[for=token]")
         assert label.text == "API token"
         browser.find_element(By.ID, "token").send_keys(token)
-        browser.find_element(By.CSS_SELECTOR, "form button").click()
+        browser.find_element(By.CSS_SELECTOR, "#token-form button").click()
         wait.until(lambda d: d.find_elements(By.ID, "drop"))
         assert browser.find_element(By.TAG_NAME, "h1").get_attribute("textContent") == "Inbox"
         assert browser.find_elements(By.CSS_SELECTOR, "link[rel=icon]")
@@ -197,7 +198,7 @@ def test_the_inbox_fits_a_phone_without_scrolling_sideways(api_settings, browser
         browser.set_window_size(390, 844)
         browser.get(served.url + "/login")
         browser.find_element(By.ID, "token").send_keys(token)
-        browser.find_element(By.CSS_SELECTOR, "form button").click()
+        browser.find_element(By.CSS_SELECTOR, "#token-form button").click()
         WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#docs a"))
         wide, screen = browser.execute_script(
             "return [document.documentElement.scrollWidth, window.innerWidth]"

@@ -22,7 +22,7 @@ def log_in(browser, served, token: str) -> None:
 
     browser.get(served.url + "/login")
     browser.find_element(By.ID, "token").send_keys(token)
-    browser.find_element(By.CSS_SELECTOR, "form button").click()
+    browser.find_element(By.CSS_SELECTOR, "#token-form button").click()
     WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.ID, "drop"))
 
 

@@ -75,7 +75,8 @@ function setUpInbox() {
   const drop = document.getElementById("drop");
   if (!drop) return;
   const input = document.getElementById("file-input");
-  input.addEventListener("change", () => { [...input.files].forEach(upload); input.value = ""; });
+  // a viewer has no file control (the page says why); a file dropped anyway is refused in words
+  if (input) input.addEventListener("change", () => { [...input.files].forEach(upload); input.value = ""; });
   for (const type of ["dragenter", "dragover"])
     drop.addEventListener(type, (e) => { e.preventDefault(); drop.classList.add("over"); });
   for (const type of ["dragleave", "drop"])
