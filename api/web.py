@@ -15,9 +15,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from docintel.api.auth import COOKIE, credential, resolve_caller
+from docintel.api.finding import marked, next_page, under_parents, with_children
 from docintel.store.db import session_scope
 from docintel.store.organise import tag_counts
 from docintel.store.profiles import ConditionError
+from docintel.store.queries import parent_names
 from docintel.store.tokens import Caller
 from docintel.worker.listing import Filters, document_listing
 
@@ -75,6 +77,7 @@ templates.env.filters["start_of"] = start_of
 templates.env.filters["human"] = human
 templates.env.filters["plain"] = plain
 templates.env.filters["columns_of"] = columns_of
+templates.env.filters["marked"] = marked
 
 
 def login_page(request: Request, error: str | None = None) -> HTMLResponse:
@@ -126,8 +129,14 @@ def inbox(
     if not signed_in(request):
         return RedirectResponse("/login", status_code=303)
     settings = request.app.state.settings
+    # unfiltered, an attachment or an archive member is listed under what it came in
+    top_level = not (q or status or type or tag)
     filters = Filters(
-        status=status or None, kind=type or None, tags=[tag] if tag else [], trashed=trash
+        status=status or None,
+        kind=type or None,
+        tags=[tag] if tag else [],
+        trashed=trash,
+        top_level=top_level,
     )
     if q:
         if mode == "similar":
@@ -144,12 +153,14 @@ def inbox(
         request,
         "inbox.html",
         {
-            "docs": docs,
+            "docs": with_children(settings, docs, trash) if top_level else under_parents(docs),
             "tags": tags,
             "tag": tag or "",
             "trash": trash,
             "trash_days": settings.trash_days,
-            "next_cursor": next_cursor,
+            "next_page": next_page(
+                next_cursor, status=status, type=type, tag=tag, q=q, mode=q and mode, trash=trash
+            ),
             "q": q or "",
             "mode": mode,
             "status": status or "",
@@ -187,6 +198,7 @@ def document(request: Request, ref: str) -> Response:
     who = who_is(request)
     with session_scope(settings.db_url) as s:
         known_tags = list(tag_counts(s))
+        parent_name = parent_names(s, {doc.parent_id} if doc.parent_id else set())
     return templates.TemplateResponse(
         request,
         "document.html",
@@ -197,6 +209,7 @@ def document(request: Request, ref: str) -> Response:
             "types": document_types(settings),
             "known_tags": known_tags,
             "trash_days": settings.trash_days,
+            "parent_name": parent_name.get(doc.parent_id or 0),
         },
     )
 
