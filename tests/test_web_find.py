@@ -268,3 +268,55 @@ def test_thumbnails_are_made_once_cached_and_lazy(api_settings, browser):
             csv: ("lazy", "table file"),
         }
         shot(browser, "inbox-thumbnails")
+
+
+def test_each_word_of_a_transcript_seeks_the_player(api_settings, browser, tmp_path):
+    """A line of the transcript seeked the player to the line's start only: now each word
+    with a time is a button that moves the player to that word, from the mouse and from
+    the keyboard (Tab to it, Enter)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.test_web import make_files
+
+    _, _, recording = make_files(tmp_path)
+    token = make_token(api_settings, "listener")
+    with serving(api_settings) as served, served.client(token) as c:
+        doc_id = upload(c, recording).json()["id"]
+        segments = finished(c, doc_id, 300)["segments"]
+        timed = [w for s in segments if not s["skipped"] for w in s["words"]]
+        assert len(timed) > 10, "faster-whisper gave no word times"
+        log_in(browser, served, token)
+        wait = WebDriverWait(browser, 30, poll_frequency=0.2)
+        browser.get(f"{served.url}/documents/{doc_id}")
+        player = wait.until(lambda d: d.find_element(By.ID, "player"))
+        wait.until(lambda d: d.execute_script("return arguments[0].readyState", player) >= 1)
+        words = browser.find_elements(By.CSS_SELECTOR, ".transcript button.word")
+        assert [w.text for w in words] == [w[0] for w in timed]
+        assert [float(w.get_attribute("data-start")) for w in words] == [w[1] for w in timed]
+        now = "return arguments[0].currentTime"
+
+        # a word of the second line, by mouse: the player is at that word, not the line
+        late = words[-3]
+        at = float(late.get_attribute("data-start"))
+        line = float(
+            late.find_element(
+                By.XPATH, "ancestor::li//button[@class='segment seek']"
+            ).get_attribute("data-start")
+        )
+        assert at > line + 1
+        late.click()
+        wait.until(lambda d: abs(d.execute_script(now, player) - at) < 0.05)
+        assert "playing" in late.get_attribute("class")
+        browser.execute_script("arguments[0].pause()", player)
+
+        # a word of the first line, from the keyboard: focus, then Enter
+        early = words[3]
+        at = float(early.get_attribute("data-start"))
+        browser.execute_script("arguments[0].focus()", words[2])
+        browser.switch_to.active_element.send_keys(Keys.TAB)
+        assert browser.switch_to.active_element == early
+        early.send_keys(Keys.ENTER)
+        wait.until(lambda d: abs(d.execute_script(now, player) - at) < 0.05)
+        shot(browser, "document-word-times")
