@@ -17,7 +17,7 @@ from docintel.api.documents import row
 from docintel.api.media import thumbnail_png
 from docintel.config import Settings
 from docintel.store.db import session_scope
-from docintel.store.queries import list_documents
+from docintel.store.queries import child_counts, list_documents
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 
@@ -50,7 +50,9 @@ def next_page(cursor: int | None, **shown: Any) -> str | None:
 def under_parents(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A page's rows with each child (an attachment, an archive member) moved right after
     its parent where the parent is on the page, keeping the page's order otherwise; a
-    child whose parent is elsewhere stays where it is (its row names the parent)."""
+    child whose parent is elsewhere stays where it is (its row names the parent). Each row
+    gets its ``depth``; a parent with children not shown (``more_children``) is followed
+    by a row that says how many and links its page."""
     shown = {d["id"] for d in docs}
     children: dict[int, list[dict[str, Any]]] = {}
     for d in docs:
@@ -62,6 +64,8 @@ def under_parents(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ordered.append({**d, "depth": depth})
         for child in sorted(children.get(d["id"], []), key=lambda c: c["id"]):
             add(child, depth + 1)
+        if d.get("more_children"):
+            ordered.append({"more": d["more_children"], "of": d, "depth": depth + 1})
 
     for d in docs:
         if d.get("parent_id") not in shown:
@@ -73,23 +77,29 @@ def with_children(
     settings: Settings, docs: list[dict[str, Any]], trashed: bool
 ) -> list[dict[str, Any]]:
     """A page of top-level documents with what came in each (an e-mail's attachments, an
-    archive's members, and theirs in turn) listed under it."""
-    found = list(docs)
-    parents = [d["id"] for d in docs]
+    archive's members, and theirs in turn) listed under it: up to CHILDREN_SHOWN of each,
+    then a row that says how many more its own page lists."""
+    found = [dict(d) for d in docs]
+    level = found
     with session_scope(settings.db_url) as s:
         for _ in range(MAX_DEPTH):
-            if not parents:
+            counts = child_counts(s, [d["id"] for d in level], trashed)
+            level = []
+            for parent in (d for d in found if d["id"] in counts):
+                level += list_documents(
+                    s, parent=parent["id"], trashed=trashed, limit=CHILDREN_SHOWN
+                )
+                parent["more_children"] = max(0, counts[parent["id"]] - CHILDREN_SHOWN)
+            if not level:
                 break
-            children = list_documents(s, parents=parents, trashed=trashed, limit=MAX_CHILDREN)
-            found += children
-            parents = [c["id"] for c in children]
+            found += level
     return under_parents(found)
 
 
-# How deep the inbox follows archives inside e-mails inside archives, and how many children
-# of one page it lists (the rest are on each parent's own page).
+# How deep the inbox follows archives inside e-mails inside archives, and how many of one
+# document's children it lists under it (the rest are on the document's own page).
 MAX_DEPTH = 4
-MAX_CHILDREN = 2000
+CHILDREN_SHOWN = 10
 
 
 @router.get(

@@ -142,6 +142,20 @@ def parent_names(session: Session, ids: set[int]) -> dict[int, str]:
     return {doc_id: name for doc_id, name in rows}
 
 
+def child_counts(session: Session, parents: list[int], trashed: bool) -> dict[int, int]:
+    """How many children (attachments, members) each of these documents has, in the trash
+    or out of it as ``trashed`` says; a document with none is left out."""
+    if not parents:
+        return {}
+    gone = Document.deleted_at.is_not(None)
+    rows = session.execute(
+        select(Document.parent_id, func.count())
+        .where(Document.parent_id.in_(parents), gone if trashed else ~gone)
+        .group_by(Document.parent_id)
+    )
+    return {parent: count for parent, count in rows}
+
+
 # The columns of a summary, in its order; ``duplicate_of`` is the one renamed.
 SUMMARY_COLUMNS = (
     Document.id,

@@ -320,3 +320,36 @@ def test_each_word_of_a_transcript_seeks_the_player(api_settings, browser, tmp_p
         early.send_keys(Keys.ENTER)
         wait.until(lambda d: abs(d.execute_script(now, player) - at) < 0.05)
         shot(browser, "document-word-times")
+
+
+def test_a_big_archive_shows_its_first_members_and_how_many_more(api_settings, tmp_path):
+    """An archive of 13 members lists 10 under it in the inbox and a row that says 3 more
+    are on its page (a 5,000-member ZIP is not 5,000 rows of the inbox)."""
+    import re
+    import zipfile
+
+    bundle = tmp_path / "bundle.zip"
+    with zipfile.ZipFile(bundle, "w") as z:
+        for n in range(13):
+            z.writestr(f"notes/note-{n:02d}.txt", f"Note {n} about the copper delivery.\n")
+    token = make_token(api_settings, "bundler")
+    with serving(api_settings) as served, served.client(token) as c:
+        zip_id = upload(c, bundle).json()["id"]
+        finished(c, zip_id)
+        page = c.get("/").text
+        under = re.findall(rf'<tr data-id="(\d+)" data-parent="{zip_id}"', page)
+        assert len(under) == 10
+        assert f'href="/documents/{zip_id}#children">3 more in bundle.zip' in page
+        members = c.get("/v1/documents", params={"parent": zip_id, "limit": 50}).json()
+        assert len(members["documents"]) == 13
+
+
+def test_marking_escapes_first_and_skips_spans_that_do_not_fit():
+    from docintel.api.finding import marked
+
+    assert (
+        str(marked("a<b> & c", [[0, 1], [7, 8]])) == "<mark>a</mark>&lt;b&gt; &amp; <mark>c</mark>"
+    )
+    # overlapping, empty or past the end: that span is left unmarked, the text stays whole
+    assert str(marked("copper", [[0, 3], [2, 5], [4, 4], [3, 99]])) == "<mark>cop</mark>per"
+    assert str(marked(None, None)) == ""
