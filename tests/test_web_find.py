@@ -204,6 +204,15 @@ def test_attachments_and_members_are_listed_under_their_parent(api_settings, bro
             assert not rows[at][1] and rows[at][2] == ""
         assert len(rows) == 2 + 3  # no child also listed as a row of its own
         shot(browser, "inbox-children")
+        browser.set_window_size(390, 844)  # on a phone: indented, and no wider than the screen
+        browser.refresh()
+        WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "tr.child"))
+        wide, screen = browser.execute_script(
+            "return [document.documentElement.scrollWidth, window.innerWidth]"
+        )
+        assert wide <= screen, f"the inbox is {wide} px wide on a {screen} px screen"
+        shot(browser, "inbox-children-390")
+        browser.set_window_size(1400, 1000)
 
         attachment = children["mail-with-invoice.eml"][0]
         browser.get(f"{served.url}/documents/{attachment}")
