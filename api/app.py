@@ -21,6 +21,7 @@ from docintel.api import (
     documents,
     editing,
     events,
+    finding,
     mail_web,
     metrics,
     people,
@@ -273,6 +274,7 @@ def create_app(
     for router in (
         reference_router,
         documents.router,
+        finding.router,
         editing.router,
         events.router,
         ask_router,

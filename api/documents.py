@@ -144,6 +144,13 @@ def listing(
         list[str] | None, Query(description="Carrying this tag; repeated: every one.")
     ] = None,
     trashed: Annotated[bool, Query(description="List the trash instead.")] = False,
+    top_level: Annotated[
+        bool,
+        Query(
+            description="Only documents that came in on their own, not an e-mail's "
+            "attachments or an archive's members (list those with parent=ID)."
+        ),
+    ] = False,
     limit: Annotated[int | None, Query(ge=1, le=500)] = None,
     cursor: Annotated[
         int | None,
@@ -173,6 +180,7 @@ def listing(
         parent=parent,
         tags=list(tag or []),
         trashed=trashed,
+        top_level=top_level,
     )
     try:
         docs, next_cursor = document_listing(

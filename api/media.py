@@ -79,3 +79,31 @@ def audio_slice(path: Path, start: float, end: float) -> bytes:
     out = io.BytesIO()
     soundfile.write(out, samples, AUDIO_RATE, format="WAV", subtype="PCM_16")
     return out.getvalue()
+
+
+THUMB_PX = 96  # the longer side of an inbox thumbnail, drawn at twice the size it is shown
+THUMB_DPI = 40  # a first page drawn this coarse is enough to shrink to THUMB_PX
+
+
+def thumbnail_png(settings: Settings, doc: Document) -> Path:
+    """The cached small PNG of the document's first page (a PDF's, an image's first frame),
+    made once; raises ValueError for a document with no page to draw."""
+    from PIL import Image
+
+    cache = settings.home / "cache" / "thumbs"
+    target = cache / f"{doc.sha256}.png"
+    if target.exists():
+        return target
+    if not doc.archive_path or doc.kind not in ("pdf", "image"):
+        raise ValueError(f"document {doc.id} has no page to draw ({doc.kind or 'unknown'})")
+    try:
+        image = page_images(Path(doc.archive_path), doc.kind, [1], THUMB_DPI, settings)[1]
+    except (DocumentError, IndexError, EOFError, OSError) as exc:
+        raise ValueError(f"the first page of document {doc.id} could not be drawn: {exc}") from exc
+    image = image.convert("RGB")
+    image.thumbnail((THUMB_PX, THUMB_PX), Image.Resampling.LANCZOS)
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(f".{os.getpid()}.tmp")
+    image.save(tmp, format="PNG", optimize=True)
+    os.replace(tmp, target)  # two requests at once never serve half a file
+    return target

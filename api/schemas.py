@@ -28,7 +28,14 @@ class PassageMatch(Strict):
     page: int | None = Field(default=None, description="Absent for a recording.")
     seconds: list[float] | None = Field(default=None, description="[start, end] in a recording.")
     score: float
-    text: str = Field(description="The passage's first 300 characters.")
+    text: str = Field(
+        description="About 300 characters of the passage around the first word searched for, "
+        "as read (no Markdown marks); '…' where cut."
+    )
+    highlights: list[list[int]] = Field(
+        description="[start, end) offsets in text of each word searched for (or the same word "
+        "with another ending): escape the text, then mark these."
+    )
 
 
 class DocumentSummary(Strict):
@@ -58,6 +65,9 @@ class DocumentSummary(Strict):
 
 class ListedDocument(DocumentSummary):
     tags: list[str]
+    parent_name: str | None = Field(
+        description="The name of the document it came in (an e-mail, an archive); null: none."
+    )
     match: PassageMatch | None = Field(
         default=None, description="Only with search or similar: why it was listed."
     )

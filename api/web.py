@@ -15,9 +15,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from docintel.api.auth import credential, resolve_caller
+from docintel.api.finding import marked, next_page, under_parents, with_children
 from docintel.store.db import session_scope
 from docintel.store.organise import tag_counts
 from docintel.store.profiles import ConditionError
+from docintel.store.queries import parent_names
 from docintel.store.tokens import Caller
 from docintel.worker.listing import document_listing
 
@@ -84,6 +86,7 @@ templates.env.filters["human"] = human
 templates.env.filters["plain"] = plain
 templates.env.filters["columns_of"] = columns_of
 templates.env.filters["without_tables"] = without_tables
+templates.env.filters["marked"] = marked
 
 
 def login_page(request: Request, error: str | None = None) -> HTMLResponse:
@@ -128,12 +131,14 @@ def inbox(
         request,
         "inbox.html",
         {
-            "docs": docs,
+            "docs": with_children(settings, docs, trash) if top_level else under_parents(docs),
             "tags": tags,
             "tag": tag or "",
             "trash": trash,
             "trash_days": settings.trash_days,
-            "next_cursor": next_cursor,
+            "next_page": next_page(
+                next_cursor, status=status, type=type, tag=tag, q=q, mode=q and mode, trash=trash
+            ),
             "q": q or "",
             "mode": mode,
             "status": status or "",
@@ -171,6 +176,7 @@ def document(request: Request, ref: str) -> Response:
     who = who_is(request)
     with session_scope(settings.db_url) as s:
         known_tags = list(tag_counts(s))
+        parent_name = parent_names(s, {doc.parent_id} if doc.parent_id else set())
     return templates.TemplateResponse(
         request,
         "document.html",
@@ -181,6 +187,7 @@ def document(request: Request, ref: str) -> Response:
             "types": document_types(settings),
             "known_tags": known_tags,
             "trash_days": settings.trash_days,
+            "parent_name": parent_name.get(doc.parent_id or 0),
         },
     )
 

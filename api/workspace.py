@@ -32,7 +32,12 @@ def listing_filters(
 ) -> Filters:
     """The inbox's query parameters as the listing's filters."""
     filters = Filters(
-        status=status or None, kind=kind or None, tags=[tag] if tag else [], trashed=trash
+        status=status or None,
+        kind=kind or None,
+        tags=[tag] if tag else [],
+        trashed=trash,
+        # unfiltered, an attachment or an archive member is listed under what it came in
+        top_level=not (q or status or kind or tag),
     )
     if q and mode == "similar":
         filters.similar = q

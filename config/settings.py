@@ -385,6 +385,20 @@ class Settings(BaseSettings):
         default=12000, description="Document characters quoted in the agent's first turn."
     )
     chunk_chars: int = Field(default=800, description="Target size of a retrieval chunk.")
+    similar_min_score: float = Field(
+        default=0.15,
+        ge=-1.0,
+        le=1.0,
+        description="A search by meaning lists a passage only with at least this cosine "
+        "similarity to the query (unrelated text scores about 0 to 0.12 with 'hashing').",
+    )
+    similar_relative: float = Field(
+        default=0.6,
+        ge=0.0,
+        le=1.0,
+        description="...and at least this fraction of the best passage's similarity, so a "
+        "search lists what is near its best match, not every document; 0: no such cut.",
+    )
     max_table_chunks: int = Field(
         default=200,
         description="Retrieval chunks indexed per table: the rows past them are stored and "

@@ -73,11 +73,15 @@ def list_documents(
     before: int | None = None,
     tags: list[str] | None = None,
     trashed: bool = False,
+    top_level: bool = False,
+    parents: list[int] | None = None,
 ) -> list[dict[str, Any]]:
     """Summaries, newest first; ``before`` (an id) continues a listing where its last page
     ended. Rows, not ORM objects: a listing of 50 spent more time building objects than the
     database spent finding them (bench/api.py). ``tags``: carrying every one of them;
-    ``trashed``: the trash instead of the documents outside it."""
+    ``trashed``: the trash instead of the documents outside it; ``top_level``: only the
+    documents that came in on their own (no attachments, no archive members); ``parents``:
+    the children of these documents. Each summary names its parent (``parent_name``)."""
     query = select(*SUMMARY_COLUMNS).order_by(Document.id.desc()).limit(limit)
     gone = Document.deleted_at.is_not(None)
     query = query.where(gone if trashed else ~gone)
@@ -89,6 +93,10 @@ def list_documents(
         query = query.where(Document.id < before)
     if parent is not None:
         query = query.where(Document.parent_id == parent)
+    if top_level:
+        query = query.where(Document.parent_id.is_(None))
+    if parents is not None:
+        query = query.where(Document.parent_id.in_(parents))
     if doc_type or where:
         query = where_fields(query, doc_type, where or [])
     if ids is not None:
@@ -120,9 +128,33 @@ def list_documents(
         query = query.where(Document.created_at < until)
     docs = [_summary(row) for row in session.execute(query)]
     tagged = tags_by_document(session, [d["id"] for d in docs])
+    named = parent_names(session, {d["parent_id"] for d in docs if d["parent_id"]})
     for d in docs:
         d["tags"] = tagged[d["id"]]
+        d["parent_name"] = named.get(d["parent_id"])
     return docs
+
+
+def parent_names(session: Session, ids: set[int]) -> dict[int, str]:
+    """The names of these documents (the parents of a listing's attachments and members)."""
+    if not ids:
+        return {}
+    rows = session.execute(select(Document.id, Document.name).where(Document.id.in_(ids)))
+    return {doc_id: name for doc_id, name in rows}
+
+
+def child_counts(session: Session, parents: list[int], trashed: bool) -> dict[int, int]:
+    """How many children (attachments, members) each of these documents has, in the trash
+    or out of it as ``trashed`` says; a document with none is left out."""
+    if not parents:
+        return {}
+    gone = Document.deleted_at.is_not(None)
+    rows = session.execute(
+        select(Document.parent_id, func.count())
+        .where(Document.parent_id.in_(parents), gone if trashed else ~gone)
+        .group_by(Document.parent_id)
+    )
+    return {parent: count for parent, count in rows}
 
 
 # The columns of a summary, in its order; ``duplicate_of`` is the one renamed.

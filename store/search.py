@@ -188,10 +188,15 @@ _STOP = frozenset(
 )
 
 
+def query_words(query: str) -> list[str]:
+    """The words of a query that a full-text search looks for (not the stop words)."""
+    return [w for w in _WORDS.findall(query) if w.lower() not in _STOP]
+
+
 def text_search(
     session: Session, query: str, top_k: int = 5, document_id: int | None = None
 ) -> list[Hit]:
-    words = [w for w in _WORDS.findall(query) if w.lower() not in _STOP]
+    words = query_words(query)
     if not words:
         return []
     dialect = session.get_bind().dialect.name

@@ -98,12 +98,16 @@ def test_every_answer_validates_against_the_openapi_document(api_settings, tmp_p
                 ("/v1/documents", {}),
                 ("/v1/documents", {"search": "Acme"}),
                 ("/v1/documents", {"parent": mail}),
+                ("/v1/documents", {"top_level": True, "similar": "copper wire"}),
             ],
             "/v1/documents/{ref}": [
                 (f"/v1/documents/{d}", {}) for d in (invoice, table, mail, call)
             ],
             "/v1/documents/{ref}/pages/{number}/image": [
                 (f"/v1/documents/{invoice}/pages/1/image", {})
+            ],
+            "/v1/documents/{ref}/thumbnail": [
+                (f"/v1/documents/{d}/thumbnail", {}) for d in (invoice, table)
             ],
             "/v1/documents/{ref}/original": [(f"/v1/documents/{invoice}/original", {})],
             "/v1/documents/{ref}/audio": [
@@ -149,6 +153,7 @@ def test_every_answer_validates_against_the_openapi_document(api_settings, tmp_p
     assert details[table]["tables"] and details[mail]["children"] and details[call]["segments"]
     assert bodies["/v1/documents"][1]["documents"][0]["match"]
     assert [d["parent_id"] for d in bodies["/v1/documents"][2]["documents"]] == [mail]
+    assert bodies["/v1/documents"][3]["documents"][0]["name"] == "call.wav"
 
     # the event stream: its media type, and each event's data a StatusChange
     stream = declared(spec, "/v1/events", "get", 200)

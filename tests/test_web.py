@@ -82,7 +82,8 @@ def test_upload_watch_open_seek_and_ask_in_a_real_browser(api_settings, browser,
         player = wait.until(lambda d: d.find_element(By.ID, "player"))
         wait.until(lambda d: d.execute_script("return arguments[0].readyState", player) >= 1)
         segments = browser.find_elements(By.CSS_SELECTOR, "button.segment")
-        assert len(segments) == 2 and "delivery note" in segments[1].text.lower()
+        lines = browser.find_elements(By.CSS_SELECTOR, ".transcript li")
+        assert len(segments) == 2 and "delivery note" in lines[1].text.lower()
         target = segments[-1]
         start = float(target.get_attribute("data-start"))
         assert start > 4

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 from docintel.config import Settings
 from docintel.models.embedding import embedder_for
 from docintel.store.db import session_scope
+from docintel.store.passages import passage
 from docintel.store.profiles import Condition
 from docintel.store.queries import list_documents
 from docintel.store.retrieval import citation
-from docintel.store.search import text_search, vector_search
+from docintel.store.search import Hit, text_search, vector_search
 from docintel.worker.indexing import index_pending
 
 
@@ -37,6 +38,7 @@ class Filters:
     parent: int | None = None
     tags: list[str] = field(default_factory=list)  # carrying every one
     trashed: bool = False  # the trash, instead of the documents outside it
+    top_level: bool = False  # only what came in on its own: no attachments, no members
 
 
 def passage_matches(
@@ -46,17 +48,35 @@ def passage_matches(
     read), from the best ``passages`` passages; None when not searching."""
     if not (search or similar):
         return None
-    hits = (
-        text_search(s, search, passages)
-        if search
-        else vector_search(s, embedder_for(settings).embed([similar or ""])[0], passages)
-    )
+    if search:
+        hits = text_search(s, search, passages)
+        every = len(hits) < passages
+    else:
+        found = vector_search(s, embedder_for(settings).embed([similar or ""])[0], passages)
+        hits = near_enough(found, settings.similar_min_score, settings.similar_relative)
+        every = len(found) < passages or len(hits) < len(found)  # the rest scores lower
     matches: dict[int, dict[str, Any]] = {}
     for h in hits:
-        matches.setdefault(
-            h.document_id, {**citation(h), "score": round(h.score, 4), "text": h.text[:300]}
-        )
-    return matches, len(hits) < passages
+        if h.document_id in matches:
+            continue
+        text, highlights = passage(h.text, search or similar or "")
+        matches[h.document_id] = {
+            **citation(h),
+            "score": round(h.score, 4),
+            "text": text,
+            "highlights": highlights,
+        }
+    return matches, every
+
+
+def near_enough(hits: list[Hit], minimum: float, relative: float) -> list[Hit]:
+    """The hits of a search by meaning (best first) that score at least ``minimum`` and at
+    least ``relative`` times the best: a similarity search always has a nearest passage,
+    however unrelated, and without a cut it listed every document."""
+    if not hits:
+        return []
+    floor = max(minimum, hits[0].score * relative)
+    return [h for h in hits if h.score >= floor]
 
 
 def document_listing(
@@ -94,6 +114,7 @@ def document_listing(
                 before=before,
                 tags=filters.tags,
                 trashed=filters.trashed,
+                top_level=filters.top_level,
             )
 
         if not (filters.search or filters.similar):

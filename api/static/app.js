@@ -32,12 +32,13 @@ function rowFor(doc) {
   let row = tbody.querySelector(`tr[data-id="${doc.id}"]`);
   if (row) return row;
   tbody.querySelector("tr.empty")?.remove();
-  row = el("tr", { "data-id": doc.id },
+  const parent = doc.parent_id && tbody.querySelector(`tr[data-id="${doc.parent_id}"]`);
+  row = el("tr", parent ? { "data-id": doc.id, "data-parent": doc.parent_id, class: "child" } : { "data-id": doc.id },
     el("td", {}, String(doc.id)),
-    el("td", {}, el("a", { href: "/documents/" + doc.id }, doc.name || "")),
+    el("td", { class: "name" }, el("a", { href: "/documents/" + doc.id }, doc.name || "")),
     el("td", {}, doc.kind || ""), el("td", {}, doc.doc_type || ""),
     el("td", {}, statusBadge(doc.status)), el("td", {}, "just now"));
-  tbody.prepend(row);
+  if (parent) parent.after(row); else tbody.prepend(row);  // an attachment under its e-mail
   return row;
 }
 
@@ -106,7 +107,7 @@ function seekTo(seconds) {
   if (!player) return;
   player.currentTime = seconds;
   player.play().catch(() => {});  // autoplay may be refused; the time is set either way
-  document.querySelectorAll(".segment").forEach((s) =>
+  document.querySelectorAll(".segment, .word").forEach((s) =>
     s.classList.toggle("playing", Number(s.dataset.start) === seconds));
 }
 
