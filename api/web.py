@@ -131,7 +131,9 @@ def inbox(
         request,
         "inbox.html",
         {
-            "docs": with_children(settings, docs, trash) if top_level else under_parents(docs),
+            "docs": with_children(settings, docs, trash)
+            if filters.top_level
+            else under_parents(docs),
             "tags": tags,
             "tag": tag or "",
             "trash": trash,
