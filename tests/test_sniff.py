@@ -56,8 +56,15 @@ def test_xlsx_is_told_apart_from_other_zips(tmp_path):
     assert sniff_file(other) == Sniffed("archive", "application/zip")  # its members are read
 
 
-def test_prose_is_not_mistaken_for_csv():
+def test_prose_is_not_mistaken_for_csv(tmp_path):
     found = sniff(b"Dear team,\nplease find the report attached.\nBest regards\n")
     assert (found.kind, found.media_type) == ("text", "text/plain")
+    one_line = b"Shipment 0: the copper wires arrived at dock 0, checked by Anna.\n"
+    two_sentences = b"The pallets arrived, as planned.\nAnna checked them, then signed.\n"
+    assert sniff(one_line).kind == sniff(two_sentences).kind == "text"
+    assert sniff(b"sku,qty\nA-1,4\n").kind == "table"  # a header and a row: a table
+    header_only = tmp_path / "empty-export.csv"  # named a table: its header alone is one
+    header_only.write_bytes(b"date,carrier,pallets\n")
+    assert sniff_file(header_only).kind == "table"
     with pytest.raises(DocumentError, match="not a type docintel reads"):
         sniff(bytes(range(1, 200)) * 3)  # binary that is neither

@@ -104,7 +104,7 @@ def sniff(head: bytes, path: Path | None = None) -> Sniffed:
         return Sniffed("text", EINVOICE_XML)
     if _looks_like_html(head):
         return Sniffed("text", "text/html")
-    if _looks_like_csv(head):
+    if _looks_like_csv(head, named_table=name.lower().endswith((".csv", ".tsv", ".tab"))):
         return Sniffed("table", "text/csv")
     if _looks_like_text(head):
         markdown = name.lower().endswith((".md", ".markdown"))
@@ -249,7 +249,10 @@ def decode_text(data: bytes) -> str:
     return data.decode("cp1252", errors="replace")
 
 
-def _looks_like_csv(head: bytes) -> bool:
+def _looks_like_csv(head: bytes, named_table: bool = False) -> bool:
+    """Rows of one width under a delimiter. A file not named as a table must also have
+    rows (one line is a header of nothing: "Shipment 0 arrived at dock 0, checked by Anna."
+    became a table of no rows and no searchable text) and cells that are not sentences."""
     if b"\x00" in head and head[:2] not in (b"\xff\xfe", b"\xfe\xff"):
         return False
     text = decode_text(head)
@@ -262,5 +265,16 @@ def _looks_like_csv(head: bytes) -> bool:
         dialect = csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|")
     except csv.Error:
         return False
-    widths = {len(row) for row in csv.reader(io.StringIO("\n".join(lines)), dialect)}
-    return len(widths) == 1 and widths.pop() > 1
+    rows = list(csv.reader(io.StringIO("\n".join(lines)), dialect))
+    widths = {len(row) for row in rows}
+    if len(widths) != 1 or widths.pop() < 2:
+        return False
+    return named_table or (len(rows) >= 2 and not _sentences(rows))
+
+
+def _sentences(rows: list[list[str]]) -> bool:
+    """Prose split at its commas: long cells, or rows that end as sentences do."""
+    cells = [c for row in rows for c in row]
+    words = sum(len(c.split()) for c in cells) / len(cells)
+    ended = sum(1 for row in rows if row[-1].rstrip().endswith((".", "!", "?")))
+    return words > 6 or ended * 2 > len(rows)
