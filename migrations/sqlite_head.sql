@@ -1,6 +1,6 @@
 -- The schema of a new SQLite database at the head of migrations/versions, written by
 -- `docintel dev schema`; tests/test_migrations.py checks it against the migrations.
--- revision: 0011
+-- revision: 0012
 BEGIN;
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL,
@@ -76,6 +76,32 @@ CREATE TABLE chunks (
 	CONSTRAINT uq_chunks_document_id UNIQUE (document_id, "index")
 );
 CREATE VIRTUAL TABLE chunks_fts USING fts5(text, content='chunks', content_rowid='id', tokenize='porter unicode61');
+CREATE TABLE correspondent_aliases (
+	id INTEGER NOT NULL,
+	correspondent_id INTEGER NOT NULL,
+	name VARCHAR(200) NOT NULL,
+	"key" VARCHAR(200) NOT NULL,
+	CONSTRAINT pk_correspondent_aliases PRIMARY KEY (id),
+	CONSTRAINT fk_correspondent_aliases_correspondent_id_correspondents FOREIGN KEY(correspondent_id) REFERENCES correspondents (id) ON DELETE CASCADE,
+	CONSTRAINT uq_correspondent_aliases_key UNIQUE ("key")
+);
+CREATE TABLE correspondents (
+	id INTEGER NOT NULL,
+	name VARCHAR(200) NOT NULL,
+	"key" VARCHAR(200) NOT NULL,
+	created_at DATETIME NOT NULL,
+	CONSTRAINT pk_correspondents PRIMARY KEY (id),
+	CONSTRAINT uq_correspondents_key UNIQUE ("key")
+);
+CREATE TABLE document_notes (
+	id INTEGER NOT NULL,
+	document_id INTEGER NOT NULL,
+	author VARCHAR(128) NOT NULL,
+	text TEXT NOT NULL,
+	created_at DATETIME NOT NULL,
+	CONSTRAINT pk_document_notes PRIMARY KEY (id),
+	CONSTRAINT fk_document_notes_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE
+);
 CREATE TABLE document_tags (
 	id INTEGER NOT NULL,
 	document_id INTEGER NOT NULL,
@@ -110,10 +136,14 @@ CREATE TABLE "documents" (
 	doc_type VARCHAR(64),
 	doc_type_confidence FLOAT,
 	parent_id INTEGER,
-	member TEXT, correspondent VARCHAR(200), deleted_at DATETIME,
+	member TEXT,
+	correspondent VARCHAR(200),
+	deleted_at DATETIME,
+	correspondent_id INTEGER,
 	CONSTRAINT pk_documents PRIMARY KEY (id),
 	CONSTRAINT fk_documents_duplicate_of_id_documents FOREIGN KEY(duplicate_of_id) REFERENCES documents (id),
-	CONSTRAINT fk_documents_parent_id_documents FOREIGN KEY(parent_id) REFERENCES documents (id)
+	CONSTRAINT fk_documents_parent_id_documents FOREIGN KEY(parent_id) REFERENCES documents (id),
+	CONSTRAINT fk_documents_correspondent_id_correspondents FOREIGN KEY(correspondent_id) REFERENCES correspondents (id) ON DELETE SET NULL
 );
 CREATE TABLE entities (
 	id INTEGER NOT NULL,
@@ -293,12 +323,27 @@ CREATE TABLE tables (
 	CONSTRAINT fk_tables_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE,
 	CONSTRAINT uq_tables_document_id UNIQUE (document_id, page, "index")
 );
+CREATE TABLE tag_rules (
+	id INTEGER NOT NULL,
+	name VARCHAR(128) NOT NULL,
+	tag VARCHAR(128) NOT NULL,
+	doc_type VARCHAR(64),
+	condition TEXT,
+	correspondent VARCHAR(200),
+	enabled BOOLEAN NOT NULL,
+	created_at DATETIME NOT NULL,
+	CONSTRAINT pk_tag_rules PRIMARY KEY (id),
+	CONSTRAINT uq_tag_rules_name UNIQUE (name)
+);
 CREATE INDEX ix_audit_events_document_id ON audit_events (document_id);
 CREATE INDEX ix_audit_events_run ON audit_events (run);
 CREATE INDEX ix_chunks_document_id ON chunks (document_id);
 CREATE INDEX ix_chunks_pending ON chunks (id) WHERE embedding IS NULL;
+CREATE INDEX ix_correspondent_aliases_correspondent_id ON correspondent_aliases (correspondent_id);
+CREATE INDEX ix_document_notes_document_id ON document_notes (document_id);
 CREATE INDEX ix_document_tags_tag ON document_tags (tag);
 CREATE INDEX ix_documents_correspondent ON documents (correspondent);
+CREATE INDEX ix_documents_correspondent_id ON documents (correspondent_id);
 CREATE INDEX ix_documents_deleted_at ON documents (deleted_at);
 CREATE INDEX ix_documents_doc_type ON documents (doc_type);
 CREATE INDEX ix_documents_parent_id ON documents (parent_id);
@@ -314,5 +359,5 @@ CREATE UNIQUE INDEX uq_documents_sha256_original ON documents (sha256) WHERE sta
 CREATE TRIGGER chunks_fts_ad AFTER DELETE ON chunks BEGIN INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text); END;
 CREATE TRIGGER chunks_fts_ai AFTER INSERT ON chunks BEGIN INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text); END;
 CREATE TRIGGER chunks_fts_au AFTER UPDATE ON chunks BEGIN INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text); INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text); END;
-INSERT INTO alembic_version (version_num) VALUES ('0011');
+INSERT INTO alembic_version (version_num) VALUES ('0012');
 COMMIT;
