@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from docintel.api import documents, editing, events, mail_web, metrics, schemas, web
+from docintel.api import documents, editing, events, mail_web, metrics, organising, schemas, web
 from docintel.api.auth import COOKIE, Logins, caller, writer
 from docintel.api.work import Work
 from docintel.config import Settings
@@ -264,6 +264,7 @@ def create_app(
         reference_router,
         documents.router,
         editing.router,
+        organising.router,
         events.router,
         ask_router,
         operations,

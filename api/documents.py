@@ -144,6 +144,7 @@ def listing(
         list[str] | None, Query(description="Carrying this tag; repeated: every one.")
     ] = None,
     trashed: Annotated[bool, Query(description="List the trash instead.")] = False,
+    correspondent: Annotated[int | None, Query(description="A correspondent's id.")] = None,
     limit: Annotated[int | None, Query(ge=1, le=500)] = None,
     cursor: Annotated[
         int | None,
@@ -173,6 +174,7 @@ def listing(
         parent=parent,
         tags=list(tag or []),
         trashed=trashed,
+        correspondent=correspondent,
     )
     try:
         docs, next_cursor = document_listing(

@@ -52,6 +52,7 @@ class DocumentSummary(Strict):
     parent_id: int | None
     member: str | None = Field(description="Its name inside its parent (archive, e-mail).")
     correspondent: str | None
+    correspondent_id: int | None = Field(description="The correspondent's id (/v1/correspondents).")
     deleted_at: datetime | None = Field(description="When it was put in the trash; null: not.")
     meta: dict[str, Any]
 

@@ -26,7 +26,7 @@ LEGAL_FORMS = sorted(
         "ltd", "limited", "plc", "llp", "llc", "inc", "incorporated", "corp", "corporation",
         "co", "company", "sa", "sas", "sarl", "eurl", "sasu", "sca", "snc",
         "bv", "nv", "vof", "srl", "spa", "sl", "slu", "oy", "oyj", "ab", "as", "asa", "aps",
-        "kft", "sp z o o", "s r o", "a s", "pty ltd", "pty", "lda", "se",
+        "kft", "sp z oo", "sro", "ek", "pty ltd", "pty", "lda", "se",
     ),
     key=len,
     reverse=True,
@@ -48,6 +48,7 @@ def key_of(name: str) -> str:
     gone ('ACME GmbH & Co. KG' -> 'acme'). A name that is only a legal form stays."""
     plain = unicodedata.normalize("NFKD", name.casefold())
     plain = "".join(c for c in plain if not unicodedata.combining(c))
+    plain = re.sub(r"\b(\w)\.(?=\w\b)", r"\1", plain)  # S.A.R.L. -> sarl., e.K. -> ek.
     words = " ".join(re.findall(r"\w+", plain.replace("&", " ")))
     for _ in range(3):  # 'GmbH & Co. KG': KG, then 'co', then GmbH
         for form in LEGAL_FORMS:

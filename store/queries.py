@@ -72,6 +72,7 @@ def list_documents(
     before: int | None = None,
     tags: list[str] | None = None,
     trashed: bool = False,
+    correspondent: int | None = None,
 ) -> list[dict[str, Any]]:
     """Summaries, newest first; ``before`` (an id) continues a listing where its last page
     ended. Rows, not ORM objects: a listing of 50 spent more time building objects than the
@@ -84,6 +85,8 @@ def list_documents(
         query = query.where(
             Document.id.in_(select(DocumentTag.document_id).where(DocumentTag.tag == wanted))
         )
+    if correspondent is not None:
+        query = query.where(Document.correspondent_id == correspondent)
     if before is not None:
         query = query.where(Document.id < before)
     if parent is not None:
@@ -146,6 +149,7 @@ SUMMARY_COLUMNS = (
     Document.parent_id,
     Document.member,
     Document.correspondent,
+    Document.correspondent_id,
     Document.meta,
     Document.deleted_at,
 )
@@ -174,6 +178,7 @@ def _summary(doc: Any) -> dict[str, Any]:
         "parent_id": doc.parent_id,
         "member": doc.member,
         "correspondent": doc.correspondent,
+        "correspondent_id": doc.correspondent_id,
         "meta": dict(doc.meta or {}),
         "deleted_at": _iso(doc.deleted_at),
     }

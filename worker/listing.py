@@ -37,6 +37,7 @@ class Filters:
     parent: int | None = None
     tags: list[str] = field(default_factory=list)  # carrying every one
     trashed: bool = False  # the trash, instead of the documents outside it
+    correspondent: int | None = None  # a correspondent's id
 
 
 def passage_matches(
@@ -94,6 +95,7 @@ def document_listing(
                 before=before,
                 tags=filters.tags,
                 trashed=filters.trashed,
+                correspondent=filters.correspondent,
             )
 
         if not (filters.search or filters.similar):
