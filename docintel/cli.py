@@ -416,6 +416,7 @@ import docintel.cli_organise  # noqa: E402,F401  (unset, retype, tag, tags, dele
 import docintel.cli_profiles  # noqa: E402,F401  (profiles, export, set, reextract)
 import docintel.cli_read  # noqa: E402,F401  (status, query, show, ask, config)
 import docintel.cli_serve  # noqa: E402,F401  (serve, token)
+import docintel.cli_workspace  # noqa: E402,F401  (correspondents, notes, tag-rules, bulk)
 
 if __name__ == "__main__":  # pragma: no cover
     app()
