@@ -17,7 +17,17 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from docintel.api import documents, editing, events, mail_web, metrics, organising, schemas, web
+from docintel.api import (
+    documents,
+    editing,
+    events,
+    mail_web,
+    metrics,
+    organise_web,
+    organising,
+    schemas,
+    web,
+)
 from docintel.api.auth import COOKIE, Logins, caller, writer
 from docintel.api.work import Work
 from docintel.config import Settings
@@ -272,6 +282,7 @@ def create_app(
         login_router,
         web.router,
         mail_web.router,
+        organise_web.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -15,7 +15,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from docintel.api.auth import COOKIE, credential, resolve_caller
+from docintel.store.correspondents import listing as correspondent_listing
 from docintel.store.db import session_scope
+from docintel.store.notes import notes_of
 from docintel.store.organise import tag_counts
 from docintel.store.profiles import ConditionError
 from docintel.store.tokens import Caller
@@ -120,14 +122,22 @@ def inbox(
     status: str | None = None,
     type: str | None = None,
     tag: str | None = None,
+    correspondent: str | None = None,  # an id; the filter form sends "" for any
     trash: bool = False,
     cursor: int | None = None,
 ) -> Response:
     if not signed_in(request):
         return RedirectResponse("/login", status_code=303)
+    from docintel.worker.editing import document_types
+
     settings = request.app.state.settings
+    who_from = int(correspondent) if (correspondent or "").isdigit() else None
     filters = Filters(
-        status=status or None, kind=type or None, tags=[tag] if tag else [], trashed=trash
+        status=status or None,
+        kind=type or None,
+        tags=[tag] if tag else [],
+        trashed=trash,
+        correspondent=who_from,
     )
     if q:
         if mode == "similar":
@@ -140,6 +150,7 @@ def inbox(
         raise HTTPException(422, str(exc)) from exc
     with session_scope(settings.db_url) as s:
         tags = tag_counts(s)
+        correspondents = correspondent_listing(s)
     return templates.TemplateResponse(
         request,
         "inbox.html",
@@ -147,6 +158,9 @@ def inbox(
             "docs": docs,
             "tags": tags,
             "tag": tag or "",
+            "correspondents": correspondents,
+            "correspondent": who_from,
+            "types": document_types(settings),
             "trash": trash,
             "trash_days": settings.trash_days,
             "next_cursor": next_cursor,
@@ -187,6 +201,8 @@ def document(request: Request, ref: str) -> Response:
     who = who_is(request)
     with session_scope(settings.db_url) as s:
         known_tags = list(tag_counts(s))
+        notes = notes_of(s, result["document"]["id"])
+        known_correspondents = [c["name"] for c in correspondent_listing(s)]
     return templates.TemplateResponse(
         request,
         "document.html",
@@ -196,6 +212,8 @@ def document(request: Request, ref: str) -> Response:
             "can_edit": who is not None and not who.read_only,
             "types": document_types(settings),
             "known_tags": known_tags,
+            "notes": notes,
+            "known_correspondents": known_correspondents,
             "trash_days": settings.trash_days,
         },
     )

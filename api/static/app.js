@@ -32,10 +32,12 @@ function rowFor(doc) {
   let row = tbody.querySelector(`tr[data-id="${doc.id}"]`);
   if (row) return row;
   tbody.querySelector("tr.empty")?.remove();
+  const pick = document.getElementById("pick-all")
+    ? [el("input", { type: "checkbox", class: "pick", value: doc.id, "aria-label": `Select document ${doc.id}` }), " "] : [];
   row = el("tr", { "data-id": doc.id },
-    el("td", {}, String(doc.id)),
+    el("td", {}, ...pick, String(doc.id)),
     el("td", {}, el("a", { href: "/documents/" + doc.id }, doc.name || "")),
-    el("td", {}, doc.kind || ""), el("td", {}, doc.doc_type || ""),
+    el("td", {}, doc.kind || ""), el("td", {}, doc.doc_type || ""), el("td", { class: "from" }, ""),
     el("td", {}, statusBadge(doc.status)), el("td", {}, "just now"));
   tbody.prepend(row);
   return row;
