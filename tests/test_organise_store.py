@@ -113,3 +113,47 @@ def test_a_rule_tags_where_every_condition_holds(embedded):
             add_rule(s, "bad", "x", condition="total is big")
         with pytest.raises(EditError, match="already"):
             add_rule(s, "acme", "y", doc_type="invoice")
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_migration_links_the_names_documents_had(backend, tmp_path, request):
+    """Correspondents a mail rule named before 0012 become one correspondent per folded
+    name, their documents linked to it."""
+    from sqlalchemy import create_engine, text
+
+    from docintel import migrations
+
+    url = (
+        f"sqlite:///{tmp_path / 'm.db'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
+    from alembic import command
+
+    command.upgrade(migrations.alembic_config(url), "0011")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for n, who in enumerate(["ACME GmbH", "Acme gmbh.", "Globex", None]):
+            conn.execute(
+                text(
+                    "INSERT INTO documents (sha256, name, size, status, warnings, attempts, meta,"
+                    " created_at, updated_at, correspondent) VALUES (:sha, :name, 0, 'done', '[]',"
+                    " 0, '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, :who)"
+                ),
+                {"sha": f"{n:064d}", "name": f"d{n}", "who": who},
+            )
+    command.upgrade(migrations.alembic_config(url), "head")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT d.name, d.correspondent, c.name FROM documents d"
+                " LEFT JOIN correspondents c ON c.id = d.correspondent_id ORDER BY d.name"
+            )
+        ).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [
+        ("d0", "ACME GmbH", "ACME GmbH"),
+        ("d1", "ACME GmbH", "ACME GmbH"),
+        ("d2", "Globex", "Globex"),
+        ("d3", None, None),
+    ]

@@ -8,6 +8,8 @@ Create Date: 2026-12-05 16:00:00
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -88,6 +90,40 @@ def upgrade() -> None:
             ondelete="SET NULL",
         )
         batch.create_index(op.f("ix_documents_correspondent_id"), ["correspondent_id"])
+    _link_named_correspondents()
+
+
+def _link_named_correspondents() -> None:
+    """Documents a mail rule (or a person) named a correspondent for before this revision
+    are linked to one correspondent per folded name, as a finishing document is now."""
+    from docintel.store.correspondents import clean_name, key_of
+
+    bind = op.get_bind()
+    docs = sa.table(
+        "documents", sa.column("id", sa.Integer), sa.column("correspondent", sa.String),
+        sa.column("correspondent_id", sa.Integer),
+    )  # fmt: skip
+    made = sa.table(
+        "correspondents", sa.column("id", sa.Integer), sa.column("name", sa.String),
+        sa.column("key", sa.String), sa.column("created_at", sa.DateTime(timezone=True)),
+    )  # fmt: skip
+    names = bind.execute(
+        sa.select(docs.c.correspondent).where(docs.c.correspondent.is_not(None)).distinct()
+    ).scalars()
+    kept: dict[str, tuple[int, str]] = {}  # folded name -> (id, name shown)
+    for name in sorted(names):
+        key = key_of(name)
+        if not key:
+            continue
+        if key not in kept:
+            row = {"name": clean_name(name), "key": key, "created_at": datetime.now(UTC)}
+            new = bind.execute(sa.insert(made).values(row).returning(made.c.id)).scalar_one()
+            kept[key] = (new, row["name"])
+        bind.execute(
+            sa.update(docs)
+            .where(docs.c.correspondent == name)
+            .values(correspondent_id=kept[key][0], correspondent=kept[key][1])
+        )
 
 
 def downgrade() -> None:
