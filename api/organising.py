@@ -5,7 +5,7 @@ needs a token; every change one that may write."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
@@ -21,7 +21,7 @@ from docintel.store.profiles import ConditionError
 from docintel.store.queries import find_document
 from docintel.store.tag_rules import add_rule, all_rules, remove_rule, rule_dict
 from docintel.store.tokens import Caller
-from docintel.worker.workspace import ACTIONS, bulk_edit, check_action, set_correspondent
+from docintel.worker.workspace import BulkAction, bulk_edit, check_action, set_correspondent
 
 router = APIRouter(tags=["organising"])
 CORR = "/v1/correspondents"
@@ -201,7 +201,7 @@ def delete_tag_rule(request: Request, ref: str) -> None:
 
 class BulkIn(BaseModel):
     ids: list[int] = Field(description="The documents selected.")
-    action: Literal[ACTIONS] = Field(description="What to do to each of them.")  # type: ignore[valid-type]
+    action: BulkAction = Field(description="What to do to each of them.")
     value: str | None = Field(
         default=None, description="The tag, the type, or the correspondent (null: none)."
     )

@@ -6,7 +6,7 @@ the document's audit trail with who made it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy.orm import Session
 
@@ -18,7 +18,8 @@ from docintel.store.records import audit, requeue
 from docintel.store.schema import IN_FLIGHT, Document
 from docintel.worker.editing import edit_step, set_type
 
-ACTIONS = ("tag", "untag", "type", "correspondent", "retry", "delete")
+BulkAction = Literal["tag", "untag", "type", "correspondent", "retry", "delete"]
+ACTIONS: tuple[str, ...] = get_args(BulkAction)
 NEEDS_VALUE = ("tag", "untag", "type")
 BULK_MAX = 500  # documents in one edit: a page's selection, not the whole database
 
