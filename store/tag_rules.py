@@ -93,7 +93,7 @@ def matches(s: Session, rule: TagRule, doc: Document) -> bool:
     person's corrections counted)."""
     if rule.doc_type and rule.doc_type != doc.doc_type:
         return False
-    if rule.correspondent and not _names_match(rule.correspondent, _names_of(doc)):
+    if rule.correspondent and not _names_match(rule.correspondent, _names_of(s, doc)):
         return False
     if rule.condition:
         query = where_fields(
@@ -106,9 +106,14 @@ def matches(s: Session, rule: TagRule, doc: Document) -> bool:
     return True
 
 
-def _names_of(doc: Document) -> list[str]:
-    mail = (doc.meta or {}).get("mail") or {}
-    return [n for n in (doc.correspondent, mail.get("from")) if n]
+def _names_of(s: Session, doc: Document) -> list[str]:
+    """Who the document is from: its correspondent, and the sender of the mail it is (or
+    that it is an attachment of)."""
+    mail = (doc.meta or {}).get("mail")
+    if mail is None and doc.parent_id is not None:
+        parent = s.get(Document, doc.parent_id)
+        mail = (parent.meta or {}).get("mail") if parent is not None else None
+    return [n for n in (doc.correspondent, (mail or {}).get("from")) if n]
 
 
 def _names_match(wanted: str, names: list[str]) -> bool:

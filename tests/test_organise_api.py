@@ -119,3 +119,29 @@ def test_notes_and_a_bulk_edit(api_settings):
         deleted = c.post("/v1/documents/bulk", json={"ids": ids[:2], "action": "delete"})
         assert deleted.json()["done"] == ids[:2]
         assert [d["id"] for d in c.get("/v1/documents").json()["documents"]] == ids[2:]
+
+
+def test_a_read_only_token_sees_no_organising_control_and_is_refused(api_settings):
+    token = make_token(api_settings, "editor")
+    reader = make_token(api_settings, "reader", read_only=True)
+    with serving(api_settings) as served, served.client(token) as c:
+        doc_id = upload(c, SAMPLES / "invoice.pdf").json()["id"]
+        finished(c, doc_id)
+        with served.client(reader) as ro:
+            for url, controls in (
+                ("/", ('id="bulk"', 'type="checkbox" class="pick"', 'id="pick-all"')),
+                (f"/documents/{doc_id}", ('id="note-form"', 'id="correspondent-form"')),
+                ("/organise", ('class="merge', 'class="rename', 'id="rule-form"')),
+            ):
+                page = ro.get(url)
+                assert page.status_code == 200, url
+                assert not [k for k in controls if k in page.text], url
+                assert all(k in c.get(url).text for k in controls), url  # a writer has them
+            for method, url, body in (
+                ("POST", "/v1/documents/bulk", {"ids": [doc_id], "action": "delete"}),
+                ("POST", f"/v1/documents/{doc_id}/notes", {"text": "x"}),
+                ("POST", "/v1/tag-rules", {"name": "x", "tag": "x", "doc_type": "invoice"}),
+                ("PATCH", f"/v1/documents/{doc_id}/correspondent", {"name": "x"}),
+            ):
+                assert ro.request(method, url, json=body).status_code == 403, url
+        assert c.get("/v1/documents").json()["documents"][0]["id"] == doc_id

@@ -157,3 +157,15 @@ def test_the_migration_links_the_names_documents_had(backend, tmp_path, request)
         ("d2", "Globex", "Globex"),
         ("d3", None, None),
     ]
+
+
+def test_a_rule_matches_the_sender_of_the_mail_an_attachment_came_in(embedded):
+    with session_scope(embedded.db_url) as s:
+        mail, other = doc(s, 1), doc(s, 2)
+        mail.meta = {"mail": {"from": "Billing <billing@initech.example>", "subject": "inv"}}
+        attachment = doc(s, 3)
+        attachment.parent_id = mail.id
+        add_rule(s, "initech mail", "initech", correspondent="initech.example")
+        assert [r.name for r in matching_rules(s, attachment)] == ["initech mail"]
+        assert [r.name for r in matching_rules(s, mail)] == ["initech mail"]
+        assert matching_rules(s, other) == []
