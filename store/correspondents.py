@@ -11,6 +11,7 @@ import unicodedata
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from docintel.store.organise import EditError
@@ -75,12 +76,20 @@ def find(s: Session, name: str) -> Correspondent | None:
 def get_or_create(s: Session, name: str) -> Correspondent:
     name = clean_name(name)
     found = find(s, name)
-    if found is None:
-        if not key_of(name):
-            raise EditError(f"{name!r} has no letter or digit to know a correspondent by")
-        found = Correspondent(name=name, key=key_of(name))
-        s.add(found)
-        s.flush()
+    if found is not None:
+        return found
+    if not key_of(name):
+        raise EditError(f"{name!r} has no letter or digit to know a correspondent by")
+    try:
+        # two documents of a new correspondent finishing at once: one makes it, the
+        # other's insert fails on the unique key and finds the one made
+        with s.begin_nested():
+            found = Correspondent(name=name, key=key_of(name))
+            s.add(found)
+    except IntegrityError:
+        found = find(s, name)
+        if found is None:
+            raise
     return found
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from docintel.store.correspondents import key_of
 from docintel.store.organise import EditError, clean_tag
 from docintel.store.organise_schema import TagRule
-from docintel.store.profiles import Condition, where_fields
+from docintel.store.profiles import Condition, ConditionError, where_fields
 from docintel.store.schema import Document
 
 
@@ -122,5 +122,14 @@ def _names_match(wanted: str, names: list[str]) -> bool:
     return any(f" {key} " in f" {key_of(n)} " or key in n.casefold() for n in names)
 
 
-def matching_rules(s: Session, doc: Document) -> list[TagRule]:
-    return [r for r in all_rules(s) if r.enabled and matches(s, r, doc)]
+def matching_rules(s: Session, doc: Document) -> tuple[list[TagRule], dict[str, str]]:
+    """The enabled rules ``doc`` meets, and the rules that cannot be read any more (their
+    field condition), by name, with why: those are skipped, the document still finishes."""
+    found, unreadable = [], {}
+    for rule in all_rules(s):
+        try:
+            if rule.enabled and matches(s, rule, doc):
+                found.append(rule)
+        except ConditionError as exc:
+            unreadable[rule.name] = str(exc)
+    return found, unreadable

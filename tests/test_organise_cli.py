@@ -50,3 +50,22 @@ def test_rules_correspondents_notes_and_bulk(embedded):
     assert "needs a value" in run("bulk", "tag", *ids, code=2)
     run("bulk", "delete", ids[0], ids[1])
     assert [d["id"] for d in json.loads(run("query", "--json"))] == [table]
+
+
+def test_a_rule_that_cannot_be_read_is_skipped_and_said_the_document_finishes(embedded):
+    from sqlalchemy import update
+
+    from docintel.store.db import session_scope
+    from docintel.store.organise_schema import TagRule
+
+    run("tag-rules", "add", "big", "approve", "--where", "total > 5")
+    run("tag-rules", "add", "invoices", "invoice", "--type", "invoice")
+    with session_scope(embedded.db_url) as s:  # as if the reading of conditions changed
+        s.execute(update(TagRule).where(TagRule.name == "big").values(condition="total >"))
+    result = process(SAMPLES / "invoice.pdf", embedded)
+    assert result["document"]["status"] == "done"
+    assert result["document"]["tags"] == ["invoice"]
+    said = {e["content"]: e["status"] for e in show(result["document"]["id"])["audit"]
+            if e["step"] == "organise"}  # fmt: skip
+    [skipped] = [c for c in said if c.startswith("rule 'big' skipped")]
+    assert said[skipped] == "warning" and "cannot read the condition" in skipped

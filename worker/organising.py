@@ -25,20 +25,28 @@ PARTY_NAMES = ("vendor", "issuer", "sender", "supplier", "seller", "merchant", "
 def organise_finished(s: Session, settings: Settings, doc: Document, sha256: str) -> None:
     """Give ``doc`` its correspondent (where a person or a mail rule gave none) and the
     tags of the rules it matches."""
-    said = []
-    if doc.correspondent_id is None:
-        said.append(_propose_correspondent(s, settings, doc))
-    for rule in matching_rules(s, doc):
+    said: list[tuple[str, str]] = []  # (what, audit status)
+    if doc.correspondent_id is None and (found := _propose_correspondent(s, settings, doc)):
+        said.append((found, "ok"))
+    rules, unreadable = matching_rules(s, doc)
+    for name, why in unreadable.items():
+        said.append((f"rule {name!r} skipped: {why}; correct it: `docintel tag-rules`", "warning"))
+    for rule in rules:
         had = rule.tag in tags_of(s, doc.id)
         add_tags(s, doc.id, [rule.tag])
-        said.append(
-            f"tag {rule.tag!r} {'kept' if had else 'added'} by rule {rule.name!r}"
-            + "".join(
-                f"; {w}" for w in _conditions(rule.doc_type, rule.condition, rule.correspondent)
-            )
+        when = _conditions(rule.doc_type, rule.condition, rule.correspondent)
+        verb = "kept" if had else "added"
+        said.append((f"tag {rule.tag!r} {verb} by rule {rule.name!r}; {'; '.join(when)}", "ok"))
+    for n, (content, status) in enumerate(said):
+        audit(
+            s,
+            run=sha256,
+            document_id=doc.id,
+            step="organise",
+            seq=n,
+            content=content,
+            status=status,
         )
-    for n, content in enumerate(c for c in said if c):
-        audit(s, run=sha256, document_id=doc.id, step="organise", seq=n, content=content)
 
 
 def _conditions(doc_type: str | None, condition: str | None, who: str | None) -> list[str]:
