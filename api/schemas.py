@@ -293,6 +293,7 @@ class StatusChange(Strict):
     error: str | None
     parent_id: int | None
     at: float = Field(description="When it changed, in seconds since the epoch.")
+    trashed: bool = Field(description="In the trash (the inbox drops its row; Trash shows it).")
 
 
 def binary(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:

@@ -257,7 +257,7 @@ def rules_remove(ref: Annotated[str, typer.Argument(help="The rule's name or id.
 @app.command()
 def bulk(
     action: Annotated[
-        str, typer.Argument(help="tag, untag, type, correspondent, retry or delete.")
+        str, typer.Argument(help="tag, untag, type, correspondent, retry, delete or restore.")
     ],
     docs: Annotated[list[str], typer.Argument(help="Document ids, sha256 or names.")],
     value: Annotated[

@@ -119,6 +119,11 @@ def test_notes_and_a_bulk_edit(api_settings):
         deleted = c.post("/v1/documents/bulk", json={"ids": ids[:2], "action": "delete"})
         assert deleted.json()["done"] == ids[:2]
         assert [d["id"] for d in c.get("/v1/documents").json()["documents"]] == ids[2:]
+        back = c.post("/v1/documents/bulk", json={"ids": ids, "action": "restore"})
+        assert back.json() == {
+            "done": ids[:2],
+            "refused": {str(ids[2]): f"document {ids[2]} is not in the trash"},
+        }
 
 
 def test_a_read_only_token_sees_no_organising_control_and_is_refused(api_settings):

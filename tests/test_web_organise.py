@@ -164,8 +164,15 @@ def test_bulk_tag_three_documents_and_a_note(api_settings, browser):
         browser.find_element(By.ID, "bulk-apply").click()
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#docs tr.empty"))
         assert c.get("/v1/documents").json()["documents"] == []
-        for doc_id in ids:
-            c.post(f"/v1/documents/{doc_id}/restore")
+        browser.get(served.url + "/?trash=true")  # and back, from the trash view
+        ready(browser)
+        browser.find_element(By.ID, "pick-all").click()
+        assert Select(browser.find_element(By.ID, "bulk-action")).first_selected_option.text == (
+            "Restore"
+        )
+        browser.find_element(By.ID, "bulk-apply").click()
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#docs tr.empty"))
+        assert len(c.get("/v1/documents").json()["documents"]) == 4
 
         browser.get(f"{served.url}/documents/{ids[0]}")
         ready(browser)
@@ -180,3 +187,22 @@ def test_bulk_tag_three_documents_and_a_note(api_settings, browser):
         note.find_element(By.CSS_SELECTOR, "button.delete-note").click()
         wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".note"))
         assert c.get(f"/v1/documents/{ids[0]}/notes").json() == []
+
+
+def test_a_document_trashed_elsewhere_leaves_the_open_inbox(api_settings, browser):
+    """Moving a document to the trash changes its row's time, and the live inbox was told
+    it again as a change: its row stayed (and came back after a bulk delete reloaded the
+    page). The event now says it is in the trash, and the open inbox drops the row."""
+    from selenium.webdriver.common.by import By
+
+    token = make_token(api_settings, "editor")
+    with serving(api_settings) as served, served.client(token) as c:
+        kept, gone = (upload(c, SAMPLES / n).json()["id"] for n in ("invoice.pdf", "budget.xlsx"))
+        finished(c, kept), finished(c, gone)
+        log_in(browser, served, token)
+        browser.get(served.url + "/")
+        wait = ready(browser)
+        assert browser.find_elements(By.CSS_SELECTOR, f'#docs tr[data-id="{gone}"]')
+        assert c.delete(f"/v1/documents/{gone}").status_code == 200
+        wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, f'#docs tr[data-id="{gone}"]'))
+        assert browser.find_elements(By.CSS_SELECTOR, f'#docs tr[data-id="{kept}"]')

@@ -1,6 +1,6 @@
 """A person's organising edits, the same from the API, the page and the CLI: a document's
 correspondent set (or taken off), and one edit made on a selection of documents (add or
-remove a tag, set the type, set the correspondent, retry, move to the trash). Each is in
+remove a tag, set the type, set the correspondent, retry, move to the trash and back). Each is in
 the document's audit trail with who made it."""
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from sqlalchemy.orm import Session
 
 from docintel.config import Settings
 from docintel.store.correspondents import assign, get_or_create
-from docintel.store.organise import EditError, tag, to_trash, untag
+from docintel.store.organise import EditError, from_trash, tag, to_trash, untag
 from docintel.store.organise_schema import Correspondent
 from docintel.store.records import audit, requeue
 from docintel.store.schema import IN_FLIGHT, Document
 from docintel.worker.editing import edit_step, set_type
 
-BulkAction = Literal["tag", "untag", "type", "correspondent", "retry", "delete"]
+BulkAction = Literal["tag", "untag", "type", "correspondent", "retry", "delete", "restore"]
 ACTIONS: tuple[str, ...] = get_args(BulkAction)
 NEEDS_VALUE = ("tag", "untag", "type")
 BULK_MAX = 500  # documents in one edit: a page's selection, not the whole database
@@ -110,6 +110,8 @@ def _one(
         result.to_send.append(doc.sha256)
     elif action == "delete":
         to_trash(s, doc)
+    elif action == "restore" and not from_trash(s, doc):
+        raise EditError(f"document {doc.id} is not in the trash")
 
 
 def _refuse_retry(doc: Document) -> None:

@@ -83,8 +83,11 @@ function setUpInbox() {
   for (const type of ["dragleave", "drop"])
     drop.addEventListener(type, (e) => { e.preventDefault(); drop.classList.remove("over"); });
   drop.addEventListener("drop", (e) => [...e.dataTransfer.files].forEach(upload));
+  const trashView = new URLSearchParams(location.search).get("trash") === "true";
   listen((doc) => {
     const row = document.querySelector(`#docs tr[data-id="${doc.id}"]`);
+    // a document put in the trash (or taken out) leaves the view it no longer belongs in
+    if (Boolean(doc.trashed) !== trashView) { row?.remove(); return; }
     const filtered = new URLSearchParams(location.search).toString() !== "";
     if (row || !filtered) setRowStatus(doc);
   });
