@@ -204,6 +204,9 @@ class Child(Strict):
 
 
 class AuditEntry(Strict):
+    attempt: int = Field(
+        description="1 for the first run through the workflow; a retry by hand starts the next"
+    )
     step: str
     seq: int
     role: str

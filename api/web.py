@@ -66,6 +66,14 @@ def plain(markdown: str | None) -> str:
     return re.sub(r"(?m)^\s{0,3}#{1,6}\s+", "", text)
 
 
+def without_tables(markdown: str | None) -> str:
+    """Text with its Markdown tables taken out, where the page shows those tables rendered
+    (a table written twice, once as pipes, is noise)."""
+    lines = (markdown or "").splitlines()
+    kept = [line for line in lines if not line.lstrip().startswith("|")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+
+
 def columns_of(rows: list[dict[str, Any]]) -> list[str]:
     """A line-item table's columns, in the order they first appear."""
     return list(dict.fromkeys(c for cells in rows for c in cells))
@@ -77,6 +85,7 @@ templates.env.filters["start_of"] = start_of
 templates.env.filters["human"] = human
 templates.env.filters["plain"] = plain
 templates.env.filters["columns_of"] = columns_of
+templates.env.filters["without_tables"] = without_tables
 
 
 def login_page(request: Request, error: str | None = None) -> HTMLResponse:

@@ -20,10 +20,12 @@ What each class measures, the library's own reading being 1.00 by definition unl
   with the same bytes (sha256); an mbox's messages, each a document.
 - docx/pptx: the words of every paragraph, shape, header and footer; header/footer words
   alone; table cells (F1 over grids of two rows and two columns or more, nested ones too: a
-  one-row or one-column "table" is a layout box, scored by its words); words said more
-  often than written (pptx: the pages' text against the slides').
+  one-row or one-column "table" is a layout box, scored by its words; pptx: the slides' own
+  tables, not those OCR reads in a slide's pictures, which python-pptx cannot see); words
+  said more often than written (pptx: the pages' text against the slides').
 - xlsx: cells as they are shown (a date with its number format's fields).
-- forms: every filled widget's value on the document's pages.
+- forms: every filled field's value on the document's pages, once per field (a field drawn
+  by several widgets holds one value; a button's value is its field's /V).
 - tables: cell adjacency F1 (each cell with its right and lower neighbour) of the best
   table on the expected page, the pipeline against PyMuPDF's ``find_tables`` unclipped.
 - other: typed ``other``.
@@ -96,12 +98,17 @@ def adjacency_f1(truth: list[list[str]], found: list[list[str]]) -> float:
     return 0.0 if not hits else 2 * hits / (sum(want.values()) + sum(got.values()))
 
 
-def _grids(result: dict[str, Any], page: int | None = None) -> list[list[list[str]]]:
+def _grids(
+    result: dict[str, Any], page: int | None = None, engine: str | None = None
+) -> list[list[list[str]]]:
+    """The result's tables as grids (on ``page``; read by ``engine`` alone: an Office file's
+    own tables, not those OCR found in its pictures, which its library cannot see)."""
     tables = [t for p in result["pages"] for t in p.get("tables", [])] + result["tables"]
     return [
         [t["headers"], *t["rows"]] if any(h for h in t["headers"]) else t["rows"]
         for t in tables
-        if page is None or t.get("page") in (page, 0, None)
+        if (page is None or t.get("page") in (page, 0, None))
+        and (engine is None or t.get("engine") == engine)
     ]
 
 
@@ -109,7 +116,8 @@ def _text(result: dict[str, Any]) -> str:
     """The pages' text, or the document's where it has no pages: not both, since a
     document's Markdown joins its pages' (every word would be counted twice)."""
     pages = [p.get("markdown") or "" for p in result["pages"]]
-    return "\n".join(pages) if any(pages) else result.get("markdown") or ""
+    text = "\n".join(pages) if any(pages) else result.get("markdown") or ""
+    return re.sub(r"(?s)<!--.*?-->", " ", text)  # Markdown comments (an image's place) are not text
 
 
 def _is_grid(grid: list[list[str]]) -> bool:
@@ -246,7 +254,7 @@ def score_pptx(sc: Scorer, item: dict[str, Any], path: Path) -> dict[str, float]
     texts, grids = [], []
     for slide in ref.get("slides", []):
         t, g = _shape_texts(slide.get("shapes", []))
-        texts, grids = texts + t, grids + g
+        texts, grids = texts + t + [slide.get("notes") or ""], grids + g
     want = words("\n".join(texts + [c for g in grids for r in g for c in r]))
     got = words(_text(result))  # a slide's tables are in its page's text
     grids = [g for g in grids if _is_grid(g)]
@@ -258,7 +266,8 @@ def score_pptx(sc: Scorer, item: dict[str, Any], path: Path) -> dict[str, float]
     }
     if grids:
         out["table cells"] = cell_f1(
-            [r for g in grids for r in g], [r for g in _grids(result) for r in g]
+            [r for g in grids for r in g],
+            [r for g in _grids(result, engine="python-pptx") for r in g],
         )
     return out
 
@@ -312,9 +321,15 @@ def shown(cell: Any) -> str:
 def score_xlsx(sc: Scorer, item: dict[str, Any], path: Path) -> dict[str, float]:
     ref = item["reference"]
     result = sc.process(path)
-    got = {" ".join(str(c).split()) for g in _grids(result) for r in g for c in r if str(c).strip()}
+    got = {
+        _number_key(" ".join(str(c).split()))
+        for g in _grids(result)
+        for r in g
+        for c in r
+        if str(c).strip()
+    }
     want = [shown(c) for sheet in ref.get("sheets", []) for c in sheet.get("cells", {}).values()]
-    want = [" ".join(w.split()) for w in want if w.strip()]
+    want = [_number_key(" ".join(w.split())) for w in want if w.strip()]
     dated = [
         w
         for w, c in zip(
@@ -335,6 +350,15 @@ def score_xlsx(sc: Scorer, item: dict[str, Any], path: Path) -> dict[str, float]
     return out
 
 
+def _number_key(text: str) -> str:
+    """A plain number as its value (openpyxl's 1.0 and a reader's "1" are one number);
+    any other text as it is."""
+    try:
+        return repr(float(text)) if re.fullmatch(r"-?\d+(\.\d+)?", text) else text
+    except ValueError:
+        return text
+
+
 def score_forms(sc: Scorer, item: dict[str, Any], path: Path) -> dict[str, float]:
     ref = item["reference"]
     result = sc.process(path)
@@ -343,13 +367,21 @@ def score_forms(sc: Scorer, item: dict[str, Any], path: Path) -> dict[str, float
         for p in result["pages"]
         for v in (p.get("fields") or {}).values()
     )
-    want = Counter()
-    for page in ref.get("pages", []):
-        for w in page.get("widgets", []):
-            v = " ".join(str(w.get("field_value") or "").split())
-            if v and v.lower() not in ("off", "false"):
-                want["yes" if w["field_type"] == "CheckBox" else v.lower()] += 1
+    want = Counter(v for page in ref.get("pages", []) for v in filled_values(page))
     return {"filled values": recall(want, values) if want else 1.0}
+
+
+def filled_values(page: dict[str, Any]) -> list[str]:
+    """The page's filled fields, each once: a field drawn by several widgets (a list box
+    shown four times) holds one value; a button's value is its field's /V where the file
+    has one (``field_state``), else the widget's own state."""
+    out = set()
+    for w in page.get("widgets", []):
+        raw = w.get("field_state") if w.get("field_state") is not None else w.get("field_value")
+        v = " ".join(str(raw or "").split())
+        if v and v.lower() not in ("off", "false"):
+            out.add((w["field_name"], "yes" if w["field_type"] == "CheckBox" else v.lower()))
+    return [v for _, v in sorted(out)]
 
 
 BARE = """

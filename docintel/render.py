@@ -212,7 +212,14 @@ def page_table(console: Console, pages: list[dict[str, Any]]) -> None:
 
 def audit_timeline(console: Console, events: list[dict[str, Any]]) -> None:
     table = Table("at", "step", "role", "status", "what", "ms", "engine")
+    attempts = sorted({e.get("attempt", 1) for e in events})
+    shown = None
     for e in events:
+        if len(attempts) > 1 and e["attempt"] != shown:  # a retry by hand: said where it starts
+            shown = e["attempt"]
+            label = "the latest" if shown == attempts[-1] else "before a retry"
+            table.add_section()
+            table.add_row("", f"[bold]attempt {shown}[/] ({label})")
         what = e["content"] or ""
         if e["tool_name"]:
             what = f"{e['tool_name']}({e['tool_args'] or {}}) -> {e['tool_result'] or ''}"

@@ -12,6 +12,7 @@ from docintel.store.mail import tags_of
 from docintel.store.mail_schema import DocumentTag
 from docintel.store.organise import tags_by_document
 from docintel.store.profiles import Condition, profile_result, where_fields
+from docintel.store.records import ATTEMPT_MARK
 from docintel.store.schema import (
     AudioSegment,
     AuditEvent,
@@ -312,13 +313,23 @@ def extraction_result(session: Session, doc_id: int) -> dict[str, Any] | None:
 
 
 def audit_trail(session: Session, run: str) -> list[dict[str, Any]]:
-    events = session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.run == run)
-        .order_by(AuditEvent.created_at, AuditEvent.id)
+    """The run's audit events, attempt by attempt: a retry by hand sets the earlier
+    attempts' events apart (``records.set_attempt_aside``), so each keeps its own route
+    event and error; the current attempt is the last, numbered after them."""
+    events = list(
+        session.scalars(
+            select(AuditEvent)
+            .where(or_(AuditEvent.run == run, AuditEvent.run.like(f"{run}{ATTEMPT_MARK}%")))
+            .order_by(AuditEvent.created_at, AuditEvent.id)
+        )
     )
+    earlier = {e.run for e in events if e.run != run}
+    attempts = {r: int(r.rpartition(ATTEMPT_MARK)[2]) for r in earlier}
+    attempts[run] = len(earlier) + 1
+    events.sort(key=lambda e: attempts[e.run])  # stable: in time within an attempt
     return [
         {
+            "attempt": attempts[e.run],
             "step": e.step,
             "seq": e.seq,
             "role": e.role,

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.orm import Session
 
 from docintel.store.db import insert_stmt, upsert
@@ -98,9 +98,37 @@ def reset_steps(session: Session, doc_id: int) -> None:
 
 
 def requeue(session: Session, doc_id: int) -> None:
-    """A document owed the whole workflow again: its steps forgotten, its error cleared."""
+    """A document owed the whole workflow again: its steps forgotten, its error cleared,
+    and the audit trail of the attempt that ends here kept apart (``set_attempt_aside``)."""
+    doc = session.get(Document, doc_id)
+    if doc is not None:
+        set_attempt_aside(session, doc.sha256)
     reset_steps(session, doc_id)
     set_status(session, doc_id, Status.queued, error=None)
+
+
+ATTEMPT_MARK = "#"  # an earlier attempt's audit run: "<sha256>#<attempt>"
+
+
+def set_attempt_aside(session: Session, run: str) -> int:
+    """Move the run's audit events to ``<run>#<n>``, n the attempt they belong to, and
+    return n. A re-run step overwrites its own events (the key is run, step, seq), which is
+    right within one attempt (Celery's retries of a step) and wrong across a retry by hand:
+    the new attempt's route event would overwrite the first one's, and the first one's error
+    would stay on top of the new attempt's trail."""
+    earlier = session.scalar(
+        select(func.count(func.distinct(AuditEvent.run))).where(
+            AuditEvent.run.like(f"{run}{ATTEMPT_MARK}%")
+        )
+    )
+    attempt = int(earlier or 0) + 1
+    session.execute(
+        update(AuditEvent)
+        .where(AuditEvent.run == run)
+        .values(run=f"{run}{ATTEMPT_MARK}{attempt}")
+        .execution_options(synchronize_session=False)
+    )
+    return attempt
 
 
 def prompt_hash(text: str) -> str:

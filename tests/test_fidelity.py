@@ -216,3 +216,44 @@ def test_date_formats_keep_their_literal_text_and_weekdays():
     assert excel_format(moment, "dddd, mmmm d, yyyy") == "Monday, September 5, 2011"
     assert excel_format(moment, '[$-409]"Due "d/m/yy h:mm AM/PM') == "Due 5/9/11 3:22 PM"
     assert excel_format(moment, "0.00") is None
+
+
+def _radio_group_drawn_all_on(path):
+    """A form whose radio group 'Shipping' names Express as its value (/V) while each of its
+    three widgets is drawn in its own on-state (/AS), as qpdf's fields-two-pages.pdf is."""
+    import pymupdf
+
+    kids: list[str] = []
+    objects = {
+        1: "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] >> >>",
+        2: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        3: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Annots [5 0 R 6 0 R 7 0 R] >>",
+        4: "<< /FT /Btn /Ff 49152 /T (Shipping) /V /Express /Kids [5 0 R 6 0 R 7 0 R] >>",
+    }
+    for n, option in enumerate(("Standard", "Express", "Pickup")):
+        x = 40 + 80 * n
+        objects[5 + n] = (
+            f"<< /Type /Annot /Subtype /Widget /Parent 4 0 R /P 3 0 R /Rect [{x} 100 {x + 14} 114]"
+            f" /AS /{option} /AP << /N << /{option} 8 0 R /Off 8 0 R >> >> >>"
+        )
+        kids.append(option)
+    objects[8] = "<< /Length 0 >>\nstream\n\nendstream"
+    body, offsets = b"%PDF-1.7\n", {}
+    for n in sorted(objects):
+        offsets[n] = len(body)
+        body += f"{n} 0 obj\n{objects[n]}\nendobj\n".encode()
+    xref = len(body)
+    body += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    body += b"".join(f"{offsets[n]:010d} 00000 n \n".encode() for n in sorted(objects))
+    trailer = f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    body += trailer.encode()
+    path.write_bytes(body)
+    with pymupdf.open(path) as document:  # each widget alone claims its own option
+        assert [w.field_value for w in document[0].widgets()] == kids
+    return path
+
+
+def test_a_radio_group_reads_its_field_value_not_its_widgets_states(tmp_path):
+    path = _radio_group_drawn_all_on(tmp_path / "order-form.pdf")
+    (page,) = route_file(path, Settings()).pages
+    assert page.fields["Shipping"] == "Express"

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from docintel.cli import app
 from docintel.store.db import session_scope
 from docintel.store.schema import DocTable, Document, Page, StepRun
 from docintel.testkit.samples import (
@@ -376,3 +377,24 @@ def test_an_aligned_table_right_below_label_value_lines_is_found(embedded, tmp_p
     (page,) = process(write_sample(sample, tmp_path / "po.pdf"), embedded)["pages"]
     grids = [[t["headers"], *t["rows"]] for t in page["tables"]]
     assert sample.table in grids, grids
+
+
+def test_a_retry_by_hand_keeps_each_attempt_s_audit_trail_apart(embedded, tmp_path):
+    """The first attempt's route event and error stay as they were, under attempt 1; the
+    retry's own events are attempt 2, and none overwrites the other."""
+    first = process(write_encrypted_pdf(tmp_path / "locked.pdf"), embedded)
+    doc_id = first["document"]["id"]
+    (route_1,) = [e for e in first["audit"] if e["step"] == "route"]
+    assert route_1["status"] == "error" and {e["attempt"] for e in first["audit"]} == {1}
+
+    retried = CliRunner().invoke(app, ["retry", str(doc_id)])
+    assert retried.exit_code == 0, retried.output
+    shown = CliRunner().invoke(app, ["show", str(doc_id), "--json"])
+    audit = json.loads(shown.stdout)["audit"]
+    assert [e for e in audit if e["attempt"] == 1] == first["audit"]  # untouched
+    routes = [(e["attempt"], e["status"]) for e in audit if e["step"] == "route"]
+    assert routes == [(1, "error"), (2, "error")]
+    assert [e["attempt"] for e in audit] == sorted(e["attempt"] for e in audit)
+    timeline = CliRunner().invoke(app, ["show", str(doc_id), "--audit"], env={"COLUMNS": "200"})
+    assert "attempt 1 (before a retry)" in timeline.output
+    assert "attempt 2 (the latest)" in timeline.output

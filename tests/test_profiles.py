@@ -475,3 +475,30 @@ def test_dates_said_without_a_year_or_with_ordinals():
         assert found is not None and found.normalized == iso, (text, found)
     for text in ("you may 5 times", "the 31st of February", "in march we met", "the end of it"):
         assert parse_date(text, today=today) is None, text
+
+
+def test_a_long_document_is_typed_from_its_opening_pages_and_rows():
+    """Typing read every page of a 500-page report with every profile's labels (5 ms a
+    page); it reads the opening: the first pages and a sheet's first rows. An invoice of 40
+    pages is still an invoice by its first page; what page 30 says does not type it."""
+    from docintel.pipeline.profiles.classify import OPENING_PAGES, OPENING_ROWS, classify, opening
+    from docintel.pipeline.profiles.spec import load_profiles
+    from docintel.pipeline.types import DocumentContent, PageResult, TableData
+
+    profiles = load_profiles(None)
+    head = (
+        "INVOICE\nInvoice number: INV-4410\nInvoice date: 2026-03-01\nDue date: 2026-03-31\n"
+        "Vendor: Harbor Compliance Partners Ltd"
+    )
+    filler = "The warehouse stock was counted by bay and shelf, as every quarter."
+    pages = [PageResult(1, "done", markdown=head)]
+    pages += [PageResult(n, "done", markdown=filler) for n in range(2, 41)]
+    pages[29] = PageResult(30, "done", markdown="RECEIPT\nMerchant: City Hardware\nTotal: 9.99")
+    long_invoice = DocumentContent("invoice.pdf", pages=pages)
+    assert classify(long_invoice, profiles, "pdf").doc_type == "invoice"
+    assert [p.page for p in opening(long_invoice).pages] == list(range(1, OPENING_PAGES + 1))
+    sheet = TableData(["sku", "qty"], [[f"S{i}", str(i)] for i in range(5000)])
+    book = DocumentContent("stock.csv", tables=[sheet])
+    assert len(opening(book).sheets[0].rows) == OPENING_ROWS and len(sheet.rows) == 5000
+    short = DocumentContent("note.pdf", pages=pages[:3])
+    assert opening(short) is short  # nothing cut, nothing copied

@@ -28,7 +28,20 @@ def test_each_sample_shows_what_docintel_finds_in_its_kind(embedded):
     kind, fields = typed("invoice.pdf")
     assert kind == "invoice"
     assert (fields["invoice_number"], fields["due_date"]) == ("INV-2026-0117", "2026-12-02")
-    assert fields["total"] and fields["vendor"] == "Acme Industrial GmbH"
+    assert (fields["total"], fields["currency"]) == ("5924.00", "EUR")  # on its second page
+    assert fields["vendor"] == "Acme Industrial GmbH"
+    items = results["invoice.pdf"]["profile"]["tables"]["line_items"]
+    assert [i["amount"]["value"] for i in items] == [
+        "980.00",
+        "2480.00",
+        "1020.00",
+        "1134.00",
+        "310.00",
+    ]
+    report = results["quarterly-report.pdf"]
+    assert typed("quarterly-report.pdf")[0] == "other"  # a report: no profile of docintel's
+    (figures,) = report["pages"][1]["tables"]
+    assert figures["rows"][0] == ["Revenue (EUR million)", "4.55", "4.82", "+6%"]
     kind, fields = typed("receipt-scan.pdf")  # a scan: read by OCR
     assert kind == "receipt" and fields["merchant"] == "City Hardware"
     assert fields["total"] == "687.45"

@@ -207,3 +207,52 @@ def test_the_inbox_fits_a_phone_without_scrolling_sideways(api_settings, browser
         assert "supplier-statement" in row
         assert any(s in row for s in ("queued", "processing", "done"))  # the status stays
         shot(browser, "inbox-390")
+
+
+def test_the_audit_trail_shows_each_attempt_apart_after_a_retry(api_settings, tmp_path):
+    """After a retry by hand the page showed the old error on top of the new attempt's
+    events and the first route event overwritten: each attempt is its own section now, the
+    latest first and open."""
+    from docintel.testkit.samples import write_encrypted_pdf
+    from tests.helpers import wait_for
+    from tests.test_api import upload
+
+    token = make_token(api_settings, "writer")
+    with serving(api_settings) as served, served.client(token) as c:
+        doc = upload(c, write_encrypted_pdf(tmp_path / "locked.pdf")).json()
+
+        def status() -> str:
+            return c.get(f"/v1/documents/{doc['id']}").json()["document"]["status"]
+
+        def audit() -> list[dict]:
+            return c.get(f"/v1/documents/{doc['id']}/audit").json()
+
+        assert wait_for(lambda: status() == "failed")
+        assert c.post(f"/v1/documents/{doc['id']}/retry").status_code == 200
+        assert wait_for(lambda: len({e["attempt"] for e in audit()}) == 2 and status() == "failed")
+        page = c.get(f"/documents/{doc['id']}").text
+    latest, earlier = page.index("Attempt 2 (the latest)"), page.index("Attempt 1 (before a")
+    assert latest < earlier and page.count("password-protected") >= 2
+    assert '<details class="attempt" open>' in page
+
+
+def test_a_table_is_shown_once_rendered_and_a_workbook_summary_is_words(api_settings):
+    """A workbook's tables were shown three times (the summary as flattened pipes, the
+    rendered table, the text pane's Markdown) and a PDF page's table twice."""
+    from tests.helpers import wait_for
+    from tests.test_api import SAMPLES, upload
+
+    token = make_token(api_settings, "writer")
+    with serving(api_settings) as served, served.client(token) as c:
+        ids = [upload(c, SAMPLES / name).json()["id"] for name in ("budget.xlsx", "invoice.pdf")]
+        for i in ids:
+            assert wait_for(
+                lambda i=i: c.get(f"/v1/documents/{i}").json()["document"]["status"] == "done", 60
+            )
+        sheet, invoice = (c.get(f"/documents/{i}").text for i in ids)
+        summary = c.get(f"/v1/documents/{ids[0]}").json()["extraction"]["summary"]
+    assert summary == "2 tables: cost centre, budget, spent (2 rows); owner, comment (1 row)."
+    assert "|" not in sheet and sheet.count("<table") == 2
+    page = invoice[invoice.index('<section class="page" id="page-1">') :]
+    page = page[: page.index("</section>")]
+    assert "| Steel bolts" not in page and page.count("Steel bolts M8, box of 200") == 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 MONTHS = (
@@ -105,13 +106,20 @@ def find_entities(pages: list[tuple[int | None, str]]) -> dict[tuple[str, str], 
     return found
 
 
-def extractive_summary(text: str, sentences: int = 3, limit: int = 500) -> str:
+def extractive_summary(
+    text: str,
+    sentences: int = 3,
+    limit: int = 500,
+    tables: Sequence[tuple[int, list[str], list[list[str]]]] = (),
+) -> str:
+    """The document's most telling sentences; where it has no prose (a workbook, a CSV), its
+    tables described in words: never a table's Markdown source flattened into a line."""
     prose = "\n".join(
         line for line in text.splitlines() if not line.lstrip().startswith(("|", "<!--", "#"))
     )
     parts = [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n{2,}", prose) if len(s.split()) >= 4]
     if not parts:
-        return " ".join(text.split())[:limit]
+        return (tables_in_words(tables) or " ".join(prose.split()))[:limit]
     freq = Counter(w for s in parts for w in re.findall(r"[a-z]{3,}", s.lower()) if w not in STOP)
 
     def score(sentence: str) -> float:
@@ -122,6 +130,19 @@ def extractive_summary(text: str, sentences: int = 3, limit: int = 500) -> str:
         sorted(range(len(parts)), key=lambda i: score(parts[i]), reverse=True)[:sentences]
     )
     return " ".join(" ".join(parts[i].split()) for i in best)[:limit]
+
+
+def tables_in_words(tables: Sequence[tuple[int, list[str], list[list[str]]]]) -> str:
+    """'2 tables: cost centre, budget, spent (2 rows); owner, comment (1 row).'"""
+    described = [
+        f"{', '.join(h for h in headers if h.strip()) or 'no header'} "
+        f"({len(rows)} row{'s' if len(rows) != 1 else ''})"
+        for _, headers, rows in tables
+    ]
+    if not described:
+        return ""
+    head = "A table" if len(described) == 1 else f"{len(described)} tables"
+    return f"{head}: {'; '.join(described)}."
 
 
 def extract(
@@ -171,7 +192,7 @@ def extract(
             {"name": n, "type": t, "pages": sorted(p)} for (t, n), p in sorted(entities.items())
         ],
         "relationships": relationships,
-        "summary": extractive_summary(text),
+        "summary": extractive_summary(text, tables=tables),
         "confidence": 0.5,
         "method": "rules",
     }

@@ -1,7 +1,13 @@
 """Filled PDF forms (AcroForm widgets): each widget's value as a field, labelled by its
 tooltip, its name, or the nearest text to its left or above when the name is a machine's
-("Text1"). Checkboxes and radio buttons read ``yes``/``no``; the glyphs their appearance
-streams draw (a ZapfDingbats check reads as '3') are kept out of the page text."""
+("Text1"). Checkboxes and radio buttons read ``yes``/``no`` (a radio group: its chosen
+option's name); the glyphs their appearance streams draw (a ZapfDingbats check reads as '3')
+are kept out of the page text.
+
+A button's value is its field's ``/V``, found up the ``/Parent`` chain, as the PDF
+specification defines it: each widget's appearance state (``/AS``, what a widget-by-widget
+read reports) can disagree with it in files that were filled by one tool and drawn by
+another, and a radio group read widget by widget then seems to hold every option at once."""
 
 from __future__ import annotations
 
@@ -41,6 +47,7 @@ def _value(widget: Any) -> str | None:
     kind = widget.field_type_string
     raw = widget.field_value
     if kind in ("CheckBox", "RadioButton"):
+        raw = field_state(widget, raw)
         on = str(raw).strip().lower() not in _OFF and raw is not False
         if kind == "RadioButton" and on and str(raw) not in ("True", "Yes", "On"):
             return str(raw)  # the chosen option's own name
@@ -49,6 +56,25 @@ def _value(widget: Any) -> str | None:
         raw = ", ".join(str(v) for v in raw)
     text = " ".join(str(raw or "").split())
     return text or None
+
+
+def field_state(widget: Any, fallback: Any) -> Any:
+    """The button field's ``/V`` (a name, without its slash), or ``fallback`` (the widget's
+    own state) when no dictionary up the chain holds one."""
+    try:
+        document = widget.parent.parent
+        xref = widget.xref
+        for _ in range(8):  # a field tree is a few levels deep; a loop in a broken file ends
+            kind, value = document.xref_get_key(xref, "V")
+            if kind == "name":
+                return value.lstrip("/")
+            kind, parent = document.xref_get_key(xref, "Parent")
+            if kind != "xref":
+                break
+            xref = int(parent.split()[0])
+    except Exception:  # an odd file: the widget's own state is the best there is
+        pass
+    return fallback
 
 
 def _label(widget: Any, rect: Rect, words: list[Any]) -> str:

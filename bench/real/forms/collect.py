@@ -7,7 +7,11 @@ The reference is the form as PyMuPDF reads its widgets (``page.widgets()`` on ev
 ``pages``, each with ``page`` (1-based) and ``widgets``: ``field_name``, ``field_type``
 (``field_type_string``: Text, CheckBox, RadioButton, ComboBox, ListBox, ...) and
 ``field_value`` (as PyMuPDF gives it; a list box's several values joined with ", ").
-Unfilled widgets are kept (the scorer skips empty, "Off" and "False" values).
+Unfilled widgets are kept (the scorer skips empty, "Off" and "False" values). A check box
+or radio button also has ``field_state``: its field's ``/V`` (found up the ``/Parent``
+chain, read here with ``xref_get_key``), the value the PDF specification gives the field,
+which a widget's own appearance state can contradict (qpdf's fields-two-pages.pdf draws each
+option of a radio group as chosen; the group's ``/V`` names one).
 
     python collect.py            # MIRRORS=/work/.mirror by default
 """
@@ -52,18 +56,35 @@ def value_of(value: object) -> object:
     return value
 
 
+def state_of(document: pymupdf.Document, xref: int) -> str | None:
+    """The /V of the field a button widget belongs to, without its slash; None if none."""
+    seen = set()
+    while xref and xref not in seen:
+        seen.add(xref)
+        kind, value = document.xref_get_key(xref, "V")
+        if kind == "name":
+            return value[1:]
+        kind, parent = document.xref_get_key(xref, "Parent")
+        xref = int(parent.split()[0]) if kind == "xref" else 0
+    return None
+
+
+def widget_of(document: pymupdf.Document, w: pymupdf.Widget) -> dict:
+    out = {
+        "field_name": w.field_name,
+        "field_type": w.field_type_string,
+        "field_value": value_of(w.field_value),
+    }
+    if w.field_type_string in ("CheckBox", "RadioButton"):
+        out["field_state"] = state_of(document, w.xref)
+    return out
+
+
 def reference(data: bytes) -> dict:
     pages = []
     with pymupdf.open(stream=data, filetype="pdf") as document:
         for page in document:
-            widgets = [
-                {
-                    "field_name": w.field_name,
-                    "field_type": w.field_type_string,
-                    "field_value": value_of(w.field_value),
-                }
-                for w in page.widgets()
-            ]
+            widgets = [widget_of(document, w) for w in page.widgets()]
             pages.append({"page": page.number + 1, "widgets": widgets})
     return {"pages": pages}
 

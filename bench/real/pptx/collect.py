@@ -8,7 +8,9 @@ The reference is the presentation as python-pptx reads it: ``slides``, each with
 title placeholder), ``text`` (``text_frame.text`` where the shape has a text frame),
 ``grid`` (a table's ``cell.text`` per ``row.cells``; a cell that a merge spans keeps its
 own text, normally ""), and ``shapes``
-(a group's own shapes, the same way). Speaker notes, masters and layouts are not part of it.
+(a group's own shapes, the same way); ``notes``: the speaker notes' text
+(``notes_slide.notes_text_frame.text``; "" when the slide has none). Masters and layouts are
+not part of it.
 
     python collect.py            # MIRRORS=/work/.mirror by default
 """
@@ -80,6 +82,12 @@ def shape_of(shape, title_id: int | None) -> dict:
     return out
 
 
+def notes_of(slide) -> str:
+    if not slide.has_notes_slide or slide.notes_slide.notes_text_frame is None:
+        return ""
+    return slide.notes_slide.notes_text_frame.text
+
+
 def reference(data: bytes) -> dict:
     presentation = pptx.Presentation(io.BytesIO(data))
     slides = []
@@ -90,6 +98,7 @@ def reference(data: bytes) -> dict:
             {
                 "slide": number,
                 "shapes": [shape_of(shape, title_id) for shape in slide.shapes],
+                "notes": notes_of(slide),
             }
         )
     return {"slides": slides}
