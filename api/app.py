@@ -24,6 +24,8 @@ from docintel.api import (
     finding,
     mail_web,
     metrics,
+    organise_web,
+    organising,
     people,
     schemas,
     web,
@@ -276,6 +278,7 @@ def create_app(
         documents.router,
         finding.router,
         editing.router,
+        organising.router,
         events.router,
         ask_router,
         operations,
@@ -285,6 +288,7 @@ def create_app(
         workspace.router,
         web.router,
         mail_web.router,
+        organise_web.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -151,6 +151,7 @@ def listing(
             "attachments or an archive's members (list those with parent=ID)."
         ),
     ] = False,
+    correspondent: Annotated[int | None, Query(description="A correspondent's id.")] = None,
     limit: Annotated[int | None, Query(ge=1, le=500)] = None,
     cursor: Annotated[
         int | None,
@@ -181,6 +182,7 @@ def listing(
         tags=list(tag or []),
         trashed=trashed,
         top_level=top_level,
+        correspondent=correspondent,
     )
     try:
         docs, next_cursor = document_listing(

@@ -39,6 +39,7 @@ COLUMNS = (
     Document.doc_type,
     Document.error,
     Document.parent_id,
+    Document.deleted_at,
     Document.updated_at,
 )
 
@@ -46,6 +47,7 @@ COLUMNS = (
 def _change(row: Any) -> dict[str, Any]:
     out = {c.key: getattr(row, c.key) for c in COLUMNS}
     out["at"] = stamp(out.pop("updated_at"))
+    out["trashed"] = out.pop("deleted_at") is not None
     return out
 
 

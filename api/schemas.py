@@ -59,6 +59,7 @@ class DocumentSummary(Strict):
     parent_id: int | None
     member: str | None = Field(description="Its name inside its parent (archive, e-mail).")
     correspondent: str | None
+    correspondent_id: int | None = Field(description="The correspondent's id (/v1/correspondents).")
     deleted_at: datetime | None = Field(description="When it was put in the trash; null: not.")
     meta: dict[str, Any]
 
@@ -305,6 +306,7 @@ class StatusChange(Strict):
     error: str | None
     parent_id: int | None
     at: float = Field(description="When it changed, in seconds since the epoch.")
+    trashed: bool = Field(description="In the trash (the inbox drops its row; Trash shows it).")
 
 
 def binary(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:

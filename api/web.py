@@ -16,7 +16,9 @@ from fastapi.templating import Jinja2Templates
 
 from docintel.api.auth import credential, resolve_caller
 from docintel.api.finding import marked, next_page, under_parents, with_children
+from docintel.store.correspondents import listing as correspondent_listing
 from docintel.store.db import session_scope
+from docintel.store.notes import notes_of
 from docintel.store.organise import tag_counts
 from docintel.store.profiles import ConditionError
 from docintel.store.queries import parent_names
@@ -112,21 +114,25 @@ def inbox(
     status: str | None = None,
     type: str | None = None,
     tag: str | None = None,
+    correspondent: str | None = None,  # an id; the filter form sends "" for any
     trash: bool = False,
     cursor: int | None = None,
 ) -> Response:
     if not signed_in(request):
         return RedirectResponse("/login", status_code=303)
     from docintel.api.workspace import listing_filters
+    from docintel.worker.editing import document_types
 
     settings = request.app.state.settings
-    filters = listing_filters(q, mode, status, type, tag, trash)
+    who_from = int(correspondent) if (correspondent or "").isdigit() else None
+    filters = listing_filters(q, mode, status, type, tag, trash, who_from)
     try:
         docs, next_cursor = document_listing(settings, filters, settings.api_page_size, cursor)
     except ConditionError as exc:
         raise HTTPException(422, str(exc)) from exc
     with session_scope(settings.db_url) as s:
         tags = tag_counts(s)
+        correspondents = correspondent_listing(s)
     return templates.TemplateResponse(
         request,
         "inbox.html",
@@ -136,10 +142,20 @@ def inbox(
             else under_parents(docs),
             "tags": tags,
             "tag": tag or "",
+            "correspondents": correspondents,
+            "correspondent": who_from,
+            "types": document_types(settings),
             "trash": trash,
             "trash_days": settings.trash_days,
             "next_page": next_page(
-                next_cursor, status=status, type=type, tag=tag, q=q, mode=q and mode, trash=trash
+                next_cursor,
+                status=status,
+                type=type,
+                tag=tag,
+                correspondent=who_from,
+                q=q,
+                mode=q and mode,
+                trash=trash,
             ),
             "q": q or "",
             "mode": mode,
@@ -179,6 +195,8 @@ def document(request: Request, ref: str) -> Response:
     with session_scope(settings.db_url) as s:
         known_tags = list(tag_counts(s))
         parent_name = parent_names(s, {doc.parent_id} if doc.parent_id else set())
+        notes = notes_of(s, result["document"]["id"])
+        known_correspondents = [c["name"] for c in correspondent_listing(s)]
     return templates.TemplateResponse(
         request,
         "document.html",
@@ -188,6 +206,8 @@ def document(request: Request, ref: str) -> Response:
             "can_edit": who is not None and not who.read_only,
             "types": document_types(settings),
             "known_tags": known_tags,
+            "notes": notes,
+            "known_correspondents": known_correspondents,
             "trash_days": settings.trash_days,
             "parent_name": parent_name.get(doc.parent_id or 0),
         },

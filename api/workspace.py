@@ -28,7 +28,13 @@ COUNT_CAP = 500
 
 
 def listing_filters(
-    q: str | None, mode: str, status: str | None, kind: str | None, tag: str | None, trash: bool
+    q: str | None,
+    mode: str,
+    status: str | None,
+    kind: str | None,
+    tag: str | None,
+    trash: bool,
+    correspondent: int | None = None,
 ) -> Filters:
     """The inbox's query parameters as the listing's filters."""
     filters = Filters(
@@ -36,8 +42,9 @@ def listing_filters(
         kind=kind or None,
         tags=[tag] if tag else [],
         trashed=trash,
+        correspondent=correspondent,
         # unfiltered, an attachment or an archive member is listed under what it came in
-        top_level=not (q or status or kind or tag),
+        top_level=not (q or status or kind or tag or correspondent),
     )
     if q and mode == "similar":
         filters.similar = q
@@ -54,6 +61,7 @@ def view_filters(kept: dict[str, str]) -> Filters:
         kept.get("type"),
         kept.get("tag"),
         kept.get("trash") == "true",
+        int(kept["correspondent"]) if kept.get("correspondent", "").isdigit() else None,
     )
 
 

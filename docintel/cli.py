@@ -417,6 +417,7 @@ import docintel.cli_profiles  # noqa: E402,F401  (profiles, export, set, reextra
 import docintel.cli_read  # noqa: E402,F401  (status, query, show, ask, config)
 import docintel.cli_serve  # noqa: E402,F401  (serve, token)
 import docintel.cli_users  # noqa: E402,F401  (users, views)
+import docintel.cli_workspace  # noqa: E402,F401  (correspondents, notes, tag-rules, bulk)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -122,9 +122,22 @@ def sqlite_schema(path: Path) -> list[str]:
             for kind, name, table, sql in rows
             if kinds.get(table) != "shadow"
         ]
-        return [sql for *_, sql in sorted(found)]
+        return [constraints_by_name(sql) for *_, sql in sorted(found)]
     finally:
         con.close()
+
+
+def constraints_by_name(sql: str) -> str:
+    """A CREATE TABLE with its table constraints in the order of their names: a batch
+    migration (SQLite cannot add a foreign key in place) writes them in the order of a
+    Python set, which varies from run to run; columns keep their order."""
+    lines = sql.split("\n")
+    if len(lines) < 3 or not lines[0].rstrip().endswith("(") or lines[-1].strip() != ")":
+        return sql
+    body = [line.rstrip().rstrip(",") for line in lines[1:-1]]
+    columns = [line for line in body if not line.strip().startswith("CONSTRAINT ")]
+    constraints = sorted(line for line in body if line.strip().startswith("CONSTRAINT "))
+    return "\n".join([lines[0], ",\n".join(columns + constraints), lines[-1]])
 
 
 def write_snapshot(target: Path = SNAPSHOT) -> Path:

@@ -32,8 +32,8 @@ CREATE TABLE audio_segments (
 	model VARCHAR(256),
 	precision VARCHAR(16),
 	timings JSON NOT NULL, words JSON DEFAULT '[]' NOT NULL,
-	CONSTRAINT pk_audio_segments PRIMARY KEY (id),
 	CONSTRAINT fk_audio_segments_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE,
+	CONSTRAINT pk_audio_segments PRIMARY KEY (id),
 	CONSTRAINT uq_audio_segments_document_id UNIQUE (document_id, window)
 );
 CREATE TABLE audit_events (
@@ -57,8 +57,8 @@ CREATE TABLE audit_events (
 	precision VARCHAR(16),
 	prompt_hash VARCHAR(64),
 	created_at DATETIME NOT NULL,
-	CONSTRAINT pk_audit_events PRIMARY KEY (id),
 	CONSTRAINT fk_audit_events_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE,
+	CONSTRAINT pk_audit_events PRIMARY KEY (id),
 	CONSTRAINT uq_audit_events_run UNIQUE (run, step, seq)
 );
 CREATE TABLE chunks (
@@ -71,17 +71,43 @@ CREATE TABLE chunks (
 	end_s FLOAT,
 	embedding JSON,
 	embedding_model VARCHAR(256),
-	CONSTRAINT pk_chunks PRIMARY KEY (id),
 	CONSTRAINT fk_chunks_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE,
+	CONSTRAINT pk_chunks PRIMARY KEY (id),
 	CONSTRAINT uq_chunks_document_id UNIQUE (document_id, "index")
 );
 CREATE VIRTUAL TABLE chunks_fts USING fts5(text, content='chunks', content_rowid='id', tokenize='porter unicode61');
+CREATE TABLE correspondent_aliases (
+	id INTEGER NOT NULL,
+	correspondent_id INTEGER NOT NULL,
+	name VARCHAR(200) NOT NULL,
+	"key" VARCHAR(200) NOT NULL,
+	CONSTRAINT fk_correspondent_aliases_correspondent_id_correspondents FOREIGN KEY(correspondent_id) REFERENCES correspondents (id) ON DELETE CASCADE,
+	CONSTRAINT pk_correspondent_aliases PRIMARY KEY (id),
+	CONSTRAINT uq_correspondent_aliases_key UNIQUE ("key")
+);
+CREATE TABLE correspondents (
+	id INTEGER NOT NULL,
+	name VARCHAR(200) NOT NULL,
+	"key" VARCHAR(200) NOT NULL,
+	created_at DATETIME NOT NULL,
+	CONSTRAINT pk_correspondents PRIMARY KEY (id),
+	CONSTRAINT uq_correspondents_key UNIQUE ("key")
+);
+CREATE TABLE document_notes (
+	id INTEGER NOT NULL,
+	document_id INTEGER NOT NULL,
+	author VARCHAR(128) NOT NULL,
+	text TEXT NOT NULL,
+	created_at DATETIME NOT NULL,
+	CONSTRAINT fk_document_notes_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE,
+	CONSTRAINT pk_document_notes PRIMARY KEY (id)
+);
 CREATE TABLE document_tags (
 	id INTEGER NOT NULL,
 	document_id INTEGER NOT NULL,
 	tag VARCHAR(128) NOT NULL,
-	CONSTRAINT pk_document_tags PRIMARY KEY (id),
 	CONSTRAINT fk_document_tags_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE,
+	CONSTRAINT pk_document_tags PRIMARY KEY (id),
 	CONSTRAINT uq_document_tags_document_id UNIQUE (document_id, tag)
 );
 CREATE TABLE "documents" (
@@ -110,10 +136,14 @@ CREATE TABLE "documents" (
 	doc_type VARCHAR(64),
 	doc_type_confidence FLOAT,
 	parent_id INTEGER,
-	member TEXT, correspondent VARCHAR(200), deleted_at DATETIME,
-	CONSTRAINT pk_documents PRIMARY KEY (id),
+	member TEXT,
+	correspondent VARCHAR(200),
+	deleted_at DATETIME,
+	correspondent_id INTEGER,
+	CONSTRAINT fk_documents_correspondent_id_correspondents FOREIGN KEY(correspondent_id) REFERENCES correspondents (id) ON DELETE SET NULL,
 	CONSTRAINT fk_documents_duplicate_of_id_documents FOREIGN KEY(duplicate_of_id) REFERENCES documents (id),
-	CONSTRAINT fk_documents_parent_id_documents FOREIGN KEY(parent_id) REFERENCES documents (id)
+	CONSTRAINT fk_documents_parent_id_documents FOREIGN KEY(parent_id) REFERENCES documents (id),
+	CONSTRAINT pk_documents PRIMARY KEY (id)
 );
 CREATE TABLE entities (
 	id INTEGER NOT NULL,
@@ -123,8 +153,8 @@ CREATE TABLE entities (
 	pages JSON NOT NULL,
 	seconds JSON NOT NULL,
 	attributes JSON NOT NULL,
-	CONSTRAINT pk_entities PRIMARY KEY (id),
 	CONSTRAINT fk_entities_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE,
+	CONSTRAINT pk_entities PRIMARY KEY (id),
 	CONSTRAINT uq_entities_document_id UNIQUE (document_id, type, name)
 );
 CREATE TABLE extractions (
@@ -139,8 +169,8 @@ CREATE TABLE extractions (
 	model VARCHAR(256),
 	precision VARCHAR(16),
 	output JSON NOT NULL,
-	CONSTRAINT pk_extractions PRIMARY KEY (id),
 	CONSTRAINT fk_extractions_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE,
+	CONSTRAINT pk_extractions PRIMARY KEY (id),
 	CONSTRAINT uq_extractions_document_id UNIQUE (document_id)
 );
 CREATE TABLE fields (
@@ -165,8 +195,8 @@ CREATE TABLE fields (
 	reason TEXT,
 	corrected TEXT,
 	corrected_at DATETIME,
-	CONSTRAINT pk_fields PRIMARY KEY (id),
 	CONSTRAINT fk_fields_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE,
+	CONSTRAINT pk_fields PRIMARY KEY (id),
 	CONSTRAINT uq_fields_document_id UNIQUE (document_id, field, "row", "column")
 );
 CREATE TABLE layout_hints (
@@ -179,8 +209,8 @@ CREATE TABLE layout_hints (
 	example TEXT,
 	document_id INTEGER,
 	created_at DATETIME NOT NULL,
-	CONSTRAINT pk_layout_hints PRIMARY KEY (id),
 	CONSTRAINT fk_layout_hints_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE SET NULL,
+	CONSTRAINT pk_layout_hints PRIMARY KEY (id),
 	CONSTRAINT uq_layout_hints_correspondent UNIQUE (correspondent, profile, field)
 );
 CREATE TABLE mail_accounts (
@@ -252,8 +282,8 @@ CREATE TABLE pages (
 	precision VARCHAR(16),
 	error TEXT,
 	timings JSON NOT NULL,
-	CONSTRAINT pk_pages PRIMARY KEY (id),
 	CONSTRAINT fk_pages_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE,
+	CONSTRAINT pk_pages PRIMARY KEY (id),
 	CONSTRAINT uq_pages_document_id UNIQUE (document_id, page)
 );
 CREATE TABLE relationships (
@@ -263,8 +293,8 @@ CREATE TABLE relationships (
 	target VARCHAR(1024) NOT NULL,
 	type VARCHAR(64) NOT NULL,
 	evidence TEXT,
-	CONSTRAINT pk_relationships PRIMARY KEY (id),
 	CONSTRAINT fk_relationships_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE,
+	CONSTRAINT pk_relationships PRIMARY KEY (id),
 	CONSTRAINT uq_relationships_document_id UNIQUE (document_id, source, target, type)
 );
 CREATE TABLE saved_views (
@@ -283,8 +313,8 @@ CREATE TABLE step_runs (
 	attempts INTEGER NOT NULL,
 	started_at DATETIME,
 	finished_at DATETIME,
-	CONSTRAINT pk_step_runs PRIMARY KEY (id),
 	CONSTRAINT fk_step_runs_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE,
+	CONSTRAINT pk_step_runs PRIMARY KEY (id),
 	CONSTRAINT uq_step_runs_document_id UNIQUE (document_id, step)
 );
 CREATE TABLE tables (
@@ -298,9 +328,21 @@ CREATE TABLE tables (
 	caption TEXT,
 	footnotes JSON NOT NULL,
 	engine VARCHAR(32),
-	CONSTRAINT pk_tables PRIMARY KEY (id),
 	CONSTRAINT fk_tables_document_id_documents FOREIGN KEY(document_id) REFERENCES documents (id) ON DELETE CASCADE,
+	CONSTRAINT pk_tables PRIMARY KEY (id),
 	CONSTRAINT uq_tables_document_id UNIQUE (document_id, page, "index")
+);
+CREATE TABLE tag_rules (
+	id INTEGER NOT NULL,
+	name VARCHAR(128) NOT NULL,
+	tag VARCHAR(128) NOT NULL,
+	doc_type VARCHAR(64),
+	condition TEXT,
+	correspondent VARCHAR(200),
+	enabled BOOLEAN NOT NULL,
+	created_at DATETIME NOT NULL,
+	CONSTRAINT pk_tag_rules PRIMARY KEY (id),
+	CONSTRAINT uq_tag_rules_name UNIQUE (name)
 );
 CREATE TABLE users (
 	id INTEGER NOT NULL,
@@ -316,8 +358,11 @@ CREATE INDEX ix_audit_events_document_id ON audit_events (document_id);
 CREATE INDEX ix_audit_events_run ON audit_events (run);
 CREATE INDEX ix_chunks_document_id ON chunks (document_id);
 CREATE INDEX ix_chunks_pending ON chunks (id) WHERE embedding IS NULL;
+CREATE INDEX ix_correspondent_aliases_correspondent_id ON correspondent_aliases (correspondent_id);
+CREATE INDEX ix_document_notes_document_id ON document_notes (document_id);
 CREATE INDEX ix_document_tags_tag ON document_tags (tag);
 CREATE INDEX ix_documents_correspondent ON documents (correspondent);
+CREATE INDEX ix_documents_correspondent_id ON documents (correspondent_id);
 CREATE INDEX ix_documents_deleted_at ON documents (deleted_at);
 CREATE INDEX ix_documents_doc_type ON documents (doc_type);
 CREATE INDEX ix_documents_parent_id ON documents (parent_id);

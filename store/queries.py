@@ -75,6 +75,7 @@ def list_documents(
     trashed: bool = False,
     top_level: bool = False,
     parents: list[int] | None = None,
+    correspondent: int | None = None,
 ) -> list[dict[str, Any]]:
     """Summaries, newest first; ``before`` (an id) continues a listing where its last page
     ended. Rows, not ORM objects: a listing of 50 spent more time building objects than the
@@ -89,6 +90,8 @@ def list_documents(
         query = query.where(
             Document.id.in_(select(DocumentTag.document_id).where(DocumentTag.tag == wanted))
         )
+    if correspondent is not None:
+        query = query.where(Document.correspondent_id == correspondent)
     if before is not None:
         query = query.where(Document.id < before)
     if parent is not None:
@@ -179,6 +182,7 @@ SUMMARY_COLUMNS = (
     Document.parent_id,
     Document.member,
     Document.correspondent,
+    Document.correspondent_id,
     Document.meta,
     Document.deleted_at,
 )
@@ -207,6 +211,7 @@ def _summary(doc: Any) -> dict[str, Any]:
         "parent_id": doc.parent_id,
         "member": doc.member,
         "correspondent": doc.correspondent,
+        "correspondent_id": doc.correspondent_id,
         "meta": dict(doc.meta or {}),
         "deleted_at": _iso(doc.deleted_at),
     }

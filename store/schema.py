@@ -32,6 +32,12 @@ from docintel.store.mail_schema import (  # noqa: F401
     MailFolder,
     MailMessage,
 )
+from docintel.store.organise_schema import (  # noqa: F401
+    Correspondent,
+    CorrespondentAlias,
+    DocumentNote,
+    TagRule,
+)
 from docintel.store.users_schema import SavedView, User  # noqa: F401
 
 
@@ -88,6 +94,11 @@ class Document(Base):
     doc_type_confidence: Mapped[float | None] = mapped_column(Float)
     correspondent: Mapped[str | None] = mapped_column(
         String(200), index=True, doc="who sent it, as a mail rule (or a person) says"
+    )
+    correspondent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("correspondents.id", ondelete="SET NULL"),
+        index=True,
+        doc="the organisation ``correspondent`` names (its name is kept in step)",
     )
     meta: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

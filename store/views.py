@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from docintel.store.users_schema import SavedView
 
 # The inbox's filters a view keeps, in the order its link carries them.
-KEYS = ("q", "mode", "status", "type", "tag", "trash")
+KEYS = ("q", "mode", "status", "type", "tag", "correspondent", "trash")
 NAME_MAX = 128  # saved_views.name
 
 

@@ -186,3 +186,27 @@ def test_pending_chunks_are_read_from_their_own_index(backend, tmp_path, request
                 conn.exec_driver_sql("SET enable_seqscan = off")
             plan = conn.exec_driver_sql(f"{explain} {statement}", parameters).all()
         assert "ix_chunks_pending" in str(plan), plan
+
+
+def test_a_tables_constraints_are_compared_and_written_in_the_order_of_their_names(tmp_path):
+    """0012 rebuilds documents in a batch (SQLite cannot add a foreign key in place), which
+    writes its constraints in the order of a Python set: the snapshot test failed now and
+    then. The schema lists them by name, and the statement still makes the table."""
+    import sqlite3
+
+    from docintel.migrations import constraints_by_name
+
+    pk, fk = (
+        "\tCONSTRAINT pk_t PRIMARY KEY (id)",
+        "\tCONSTRAINT fk_t_p FOREIGN KEY(p) REFERENCES t (id)",
+    )
+    made = [
+        "CREATE TABLE t (\n\tid INTEGER NOT NULL,\n\tp INTEGER,\n" + ",\n".join(order) + "\n)"
+        for order in ([pk, fk], [fk, pk])
+    ]
+    assert made[0] != made[1]
+    assert constraints_by_name(made[0]) == constraints_by_name(made[1])
+    con = sqlite3.connect(tmp_path / "t.db")
+    con.execute(constraints_by_name(made[1]))
+    assert [c[1] for c in con.execute("PRAGMA table_info(t)")] == ["id", "p"]
+    con.close()

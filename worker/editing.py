@@ -29,7 +29,7 @@ log = logging.getLogger("docintel.editing")
 PERSON_TYPE = "type_by_person"  # meta key: the type a person set, kept over re-extractions
 
 
-def _step(kind: str) -> str:
+def edit_step(kind: str) -> str:
     # one step name per edit: audit events are unique by (run, step, seq)
     return f"{kind}:{datetime.now().isoformat(timespec='microseconds')}"
 
@@ -39,7 +39,7 @@ def correct(
 ) -> list[str]:
     """Record a person's value for each (field, value); what the layout learned, in words.
     Raises ``ConditionError`` for a line item named wrongly."""
-    step = _step("correction")
+    step = edit_step("correction")
     for n, (name, value) in enumerate(pairs):
         row = correct_field(s, doc.id, name, value)
         audit(
@@ -81,7 +81,7 @@ def uncorrect(s: Session, doc: Document, name: str, who: str) -> ProfileField:
         s,
         run=doc.sha256,
         document_id=doc.id,
-        step=_step("correction"),
+        step=edit_step("correction"),
         role="user",
         content=f"{name}: the correction {before!r} taken back by {who}; "
         f"the machine's {found.normalized!r} stands",
@@ -122,7 +122,7 @@ def set_type(s: Session, settings: Settings, doc: Document, doc_type: str | None
         s,
         run=doc.sha256,
         document_id=doc.id,
-        step=_step("type"),
+        step=edit_step("type"),
         role="user",
         content=f"type {before} -> {doc.doc_type} ({said}); its fields read again",
     )

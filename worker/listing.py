@@ -39,6 +39,7 @@ class Filters:
     tags: list[str] = field(default_factory=list)  # carrying every one
     trashed: bool = False  # the trash, instead of the documents outside it
     top_level: bool = False  # only what came in on its own: no attachments, no members
+    correspondent: int | None = None  # a correspondent's id
 
 
 def passage_matches(
@@ -115,6 +116,7 @@ def document_listing(
                 tags=filters.tags,
                 trashed=filters.trashed,
                 top_level=filters.top_level,
+                correspondent=filters.correspondent,
             )
 
         if not (filters.search or filters.similar):

@@ -44,6 +44,7 @@ from docintel.worker.content import (
 from docintel.worker.guard import FIRST_RUN, run_step
 from docintel.worker.indexing import IndexLock, index_pending, pending_count
 from docintel.worker.labels import task_label
+from docintel.worker.organising import organise_finished
 from docintel.worker.profiles import save_profile_fields
 from docintel.worker.queues import QUEUES
 from docintel.worker.recovery import documents_waiting
@@ -261,6 +262,7 @@ def _finalize(task: StepTask, s: Session, doc: Document, sha256: str) -> Callabl
     # on the loaded row: written in the one UPDATE of the document at commit
     doc.status = Status.done.value
     doc.finished_at = doc.updated_at = utcnow()
+    organise_finished(s, current().settings, doc, sha256)  # correspondent, tags by rule
     audit(
         s,
         run=sha256,

@@ -33,10 +33,12 @@ function rowFor(doc) {
   if (row) return row;
   tbody.querySelector("tr.empty")?.remove();
   const parent = doc.parent_id && tbody.querySelector(`tr[data-id="${doc.parent_id}"]`);
+  const pick = document.getElementById("pick-all")
+    ? [el("input", { type: "checkbox", class: "pick", value: doc.id, "aria-label": `Select document ${doc.id}` }), " "] : [];
   row = el("tr", parent ? { "data-id": doc.id, "data-parent": doc.parent_id, class: "child" } : { "data-id": doc.id },
-    el("td", {}, String(doc.id)),
+    el("td", {}, ...pick, String(doc.id)),
     el("td", { class: "name" }, el("a", { href: "/documents/" + doc.id }, doc.name || "")),
-    el("td", {}, doc.kind || ""), el("td", {}, doc.doc_type || ""),
+    el("td", {}, doc.kind || ""), el("td", {}, doc.doc_type || ""), el("td", { class: "from" }, ""),
     el("td", {}, statusBadge(doc.status)), el("td", {}, "just now"));
   if (parent) parent.after(row); else tbody.prepend(row);  // an attachment under its e-mail
   return row;
@@ -83,8 +85,11 @@ function setUpInbox() {
   for (const type of ["dragleave", "drop"])
     drop.addEventListener(type, (e) => { e.preventDefault(); drop.classList.remove("over"); });
   drop.addEventListener("drop", (e) => [...e.dataTransfer.files].forEach(upload));
+  const trashView = new URLSearchParams(location.search).get("trash") === "true";
   listen((doc) => {
     const row = document.querySelector(`#docs tr[data-id="${doc.id}"]`);
+    // a document put in the trash (or taken out) leaves the view it no longer belongs in
+    if (Boolean(doc.trashed) !== trashView) { row?.remove(); return; }
     const filtered = new URLSearchParams(location.search).toString() !== "";
     if (row || !filtered) setRowStatus(doc);
   });
