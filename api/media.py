@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import os
+import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from docintel.config import Settings
 from docintel.pipeline.audio.signal import decode
@@ -13,6 +15,9 @@ from docintel.pipeline.errors import DocumentError
 from docintel.pipeline.pages.images import page_images
 from docintel.pipeline.types import AUDIO_RATE
 from docintel.store.schema import Document
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 VIEW_DPI = 110  # sharp on a screen beside the text; a page is ~150 KB
 
@@ -32,10 +37,7 @@ def page_png(settings: Settings, doc: Document, number: int) -> Path:
     except (DocumentError, IndexError, EOFError, OSError) as exc:
         raise ValueError(f"page {number} of document {doc.id} could not be drawn: {exc}") from exc
     cache.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(f".{os.getpid()}.tmp")
-    image.save(tmp, format="PNG", optimize=False)
-    os.replace(tmp, target)  # two requests at once never serve half a file
-    return target
+    return saved_png(image, target, optimize=False)
 
 
 def has_page_image(doc: Document, number: int) -> bool:
@@ -103,7 +105,20 @@ def thumbnail_png(settings: Settings, doc: Document) -> Path:
     image = image.convert("RGB")
     image.thumbnail((THUMB_PX, THUMB_PX), Image.Resampling.LANCZOS)
     cache.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(f".{os.getpid()}.tmp")
-    image.save(tmp, format="PNG", optimize=True)
-    os.replace(tmp, target)  # two requests at once never serve half a file
+    return saved_png(image, target, optimize=True)
+
+
+def saved_png(image: Image.Image, target: Path, *, optimize: bool) -> Path:
+    """``image`` written to ``target`` whole or not at all: two requests drawing the same
+    page at once never serve half a file. The temporary name is unique to the call, not to
+    the process: the API serves requests on threads, and two threads of one process sharing
+    a name made one's rename fail (FileNotFoundError, a 500)."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            image.save(out, format="PNG", optimize=optimize)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return target

@@ -258,3 +258,39 @@ def test_a_table_is_shown_once_rendered_and_a_workbook_summary_is_words(api_sett
     page = invoice[invoice.index('<section class="page" id="page-1">') :]
     page = page[: page.index("</section>")]
     assert "| Steel bolts" not in page and page.count("Steel bolts M8, box of 200") == 1
+
+
+def test_threads_drawing_the_same_page_at_once_all_get_it(embedded, tmp_path):
+    """The API draws page images on threads; the temporary file was named by process, so
+    two threads drawing one page at once shared it and one's rename failed (a 500)."""
+    import threading
+
+    from sqlalchemy import select
+
+    from docintel.api.media import page_png, thumbnail_png
+    from docintel.store.db import session_scope
+    from docintel.store.schema import Document
+    from tests.helpers import process
+    from tests.test_api import SAMPLES
+
+    doc_id = process(SAMPLES / "invoice.pdf", embedded)["document"]["id"]
+    with session_scope(embedded.db_url) as s:
+        doc = s.scalar(select(Document).where(Document.id == doc_id))
+        s.expunge(doc)
+    errors: list[BaseException] = []
+    for draw in (lambda: page_png(embedded, doc, 1), lambda: thumbnail_png(embedded, doc)):
+        for _ in range(3):
+            start = threading.Barrier(6)
+
+            def run(draw=draw, start=start) -> None:
+                start.wait()
+                try:
+                    draw().unlink(missing_ok=True)  # the next thread draws it again
+                except BaseException as exc:  # noqa: BLE001 (collected, asserted below)
+                    errors.append(exc)
+
+            threads = [threading.Thread(target=run) for _ in range(6)]
+            [t.start() for t in threads]
+            [t.join() for t in threads]
+    assert errors == []
+    assert not list((tmp_path).rglob("*.tmp"))
