@@ -28,3 +28,5 @@ class EngineConfig:
     openai_model: str = ""
     openai_timeout: float = 120.0
     openai_concurrency: int = 8
+    openai_server: str = "vllm"  # vllm, transformers: where the visual budget goes
+    openai_extra_body: str = ""  # a JSON object merged into every request's body

@@ -217,6 +217,17 @@ class Settings(BaseSettings):
     )
     openai_timeout: float = Field(default=120.0, description="Seconds per HTTP request.")
     openai_concurrency: int = Field(default=8, description="Requests in flight per worker.")
+    openai_server: Literal["vllm", "transformers"] = Field(
+        default="vllm",
+        description="The server's dialect: vllm (visual budget in mm_processor_kwargs, "
+        "JSON-schema output) or transformers (`transformers serve`: visual budget through "
+        "the chat template's processor_kwargs; it does not constrain output to a schema).",
+    )
+    openai_extra_body: str = Field(
+        default="",
+        description="A JSON object merged into every request's body (the server's own "
+        'parameters, e.g. {"top_k": 64} for vLLM); empty for none.',
+    )
 
     # --- flower --------------------------------------------------------------------------
     flower_basic_auth: str = Field(
@@ -429,6 +440,8 @@ class Settings(BaseSettings):
             openai_model=self.openai_model,
             openai_timeout=self.openai_timeout,
             openai_concurrency=self.openai_concurrency,
+            openai_server=self.openai_server,
+            openai_extra_body=self.openai_extra_body,
         )
 
     @property

@@ -5,8 +5,19 @@ Gemma 4 with continuous batching and prefix caching. Start one with:
         --limit-mm-per-prompt '{"image": 4, "audio": 1}' --max-model-len 16384 \
         --reasoning-parser gemma4 --enable-auto-tool-choice --tool-call-parser gemma4
 
+or transformers' own server on a local checkpoint folder (``openai_server="transformers"``)::
+
+    transformers serve /path/to/gemma-4-E2B-it --host 127.0.0.1 --port 8000
+
+The two differ in what they take beyond the OpenAI schema: vLLM reads the visual budget from
+``mm_processor_kwargs`` and constrains output to ``response_format``'s JSON schema;
+``transformers serve`` refuses unknown fields (422), hands ``chat_template_kwargs`` to the
+processor (the budget goes in its ``processor_kwargs``) and ignores ``response_format`` (the
+agent validates what comes back either way).
+
 A batch of requests is sent concurrently (``openai_concurrency`` in flight) so the server's
-batch stays full; 429 and 5xx answers are retried with exponential backoff.
+batch stays full; 429 and 5xx answers, refused connections and a server that dies mid-answer
+are retried with exponential backoff, then raise: the task that asked is retried.
 """
 
 from __future__ import annotations
@@ -27,6 +38,7 @@ from docintel.models.thinking import should_think
 from docintel.models.types import AudioPart, ImagePart, Request, Result, TextPart
 
 RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
+SERVERS = ("vllm", "transformers")
 
 
 class OpenAIEngine:
@@ -37,6 +49,12 @@ class OpenAIEngine:
         self.model = config.openai_model or config.model
         self.max_retries = max_retries
         self.backoff = backoff
+        if config.openai_server not in SERVERS:
+            raise ValueError(
+                f"DOCINTEL_OPENAI_SERVER must be one of {', '.join(SERVERS)}, "
+                f"got {config.openai_server!r}"
+            )
+        self.extra_body = _extra_body(config.openai_extra_body)
         self.client = httpx.Client(
             base_url=config.openai_base_url.rstrip("/"),
             timeout=httpx.Timeout(config.openai_timeout, connect=10.0),
@@ -74,17 +92,27 @@ class OpenAIEngine:
             "top_p": request.top_p,
             "chat_template_kwargs": {"enable_thinking": think},
         }
+        vllm = self.config.openai_server == "vllm"
         if request.max_soft_tokens:
-            body["mm_processor_kwargs"] = {"max_soft_tokens": request.max_soft_tokens}
+            budget = {"max_soft_tokens": request.max_soft_tokens}
+            if vllm:
+                body["mm_processor_kwargs"] = budget
+            else:  # transformers serve passes the template's kwargs on to the processor
+                body["chat_template_kwargs"]["processor_kwargs"] = budget
         if request.tools:
             body["tools"] = [
                 t if "function" in t else {"type": "function", "function": t} for t in request.tools
             ]
-        if request.response_schema:
+        if request.response_schema and vllm:
             body["response_format"] = {
                 "type": "json_schema",
                 "json_schema": {"name": "output", "schema": request.response_schema},
             }
+        for key, value in self.extra_body.items():  # a dict of ours is added to, not replaced
+            mine = body.get(key)
+            body[key] = (
+                {**mine, **value} if isinstance(mine, dict) and isinstance(value, dict) else value
+            )
         return body
 
     def generate(self, requests: list[Request]) -> list[Result]:
@@ -151,7 +179,7 @@ class OpenAIEngine:
                 if response.status_code not in RETRY_STATUS:
                     raise RuntimeError(
                         f"{self.config.openai_base_url} answered "
-                        f"{response.status_code}: {response.text[:300]}"
+                        f"{response.status_code}: {response.text[:300]}{_hint(response.text)}"
                     )
                 last = RuntimeError(f"HTTP {response.status_code}: {response.text[:200]}")
             if attempt < self.max_retries:
@@ -160,6 +188,25 @@ class OpenAIEngine:
             f"{self.config.openai_base_url} did not answer after "
             f"{self.max_retries + 1} tries: {last}"
         )
+
+
+def _hint(answer: str) -> str:
+    """What to change when the server refused a field of another server's dialect."""
+    if "mm_processor_kwargs" in answer:
+        return " (a `transformers serve` server? set DOCINTEL_OPENAI_SERVER=transformers)"
+    return ""
+
+
+def _extra_body(text: str) -> dict[str, Any]:
+    if not text.strip():
+        return {}
+    try:
+        extra = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"DOCINTEL_OPENAI_EXTRA_BODY is not JSON: {exc}") from None
+    if not isinstance(extra, dict):
+        raise ValueError('DOCINTEL_OPENAI_EXTRA_BODY must be a JSON object, e.g. {"top_k": 64}')
+    return extra
 
 
 def _history_message(turn: dict[str, Any]) -> dict[str, Any]:

@@ -48,10 +48,12 @@ class Stack:
         self.procs[name] = proc
         return proc
 
-    def start_worker(self, name: str = "worker") -> None:
+    def start_worker(self, name: str = "worker", *options: str) -> None:
+        """`docintel worker` with ``options`` (default: one process on every queue)."""
         log = self.home / f"{name}.log"
         seen = log.read_text(errors="replace").count(" ready.") if log.exists() else 0
-        self._start(name, "worker", "--concurrency", "1", "--name", f"{name}-{time.time_ns()}@%h")
+        options = options or ("--concurrency", "1")
+        self._start(name, "worker", *options, "--name", f"{name}-{time.time_ns()}@%h")
         self.wait(
             lambda: log.exists() and log.read_text(errors="replace").count(" ready.") > seen,
             60,

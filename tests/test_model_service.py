@@ -6,6 +6,7 @@ own caller."""
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pymupdf
@@ -225,3 +226,72 @@ def test_a_gpu_worker_on_the_model_queues_runs_threads_sharing_one_model():
     assert worker_pool(Settings(engine="openai"), 0, gpu_queues) == ("prefork", 1)
     off = Settings(engine="gemma", model_service=False)
     assert worker_pool(off, 0, gpu_queues) == ("prefork", 1)
+
+
+@pytest.mark.slow
+def test_a_gpu_worker_killed_mid_batch_loses_nothing(tmp_path, pg_url, redis_url, tiny_model):
+    """A GPU worker (threads sharing the model service) is SIGKILLed while its service runs
+    a batch of page tasks of several documents: those tasks were taken but not acknowledged
+    (acks_late), a new GPU worker puts them back as it starts (reject_on_worker_lost and the
+    orphan sweep), and every document ends done with each page once."""
+    from sqlalchemy import func, select
+
+    from docintel import migrations
+    from docintel.store.db import session_scope
+    from docintel.store.schema import Document, Page, StepRun
+    from tests.stack import Stack
+
+    migrations.upgrade(pg_url)
+    stack = Stack(
+        tmp_path / "home",
+        pg_url,
+        redis_url,
+        DOCINTEL_ENGINE="gemma",
+        DOCINTEL_MODEL=str(tiny_model),
+        DOCINTEL_MAX_NEW_TOKENS="16",
+        DOCINTEL_JSON_RETRIES="0",
+        DOCINTEL_AGENT_MAX_TURNS="1",
+        DOCINTEL_AGENT_MAX_INVALID="0",
+        DOCINTEL_BATCH_WINDOW_MS="200",  # the documents' page tasks meet in one batch
+        # what is under test is the broker's redelivery, not the watcher's resending of
+        # documents it finds no task for (tests/test_distributed.py has that)
+        DOCINTEL_ORPHAN_GRACE_SECONDS="600",
+    )
+    gpu = ("--gpu", "0", "--queues", "page,audio,agent")  # no CUDA here: the CPU, same pool
+
+    def pages_in_flight() -> list[int]:
+        with session_scope(pg_url) as s:
+            rows = s.scalars(
+                select(StepRun.document_id).where(
+                    StepRun.step.like("page:%"), StepRun.finished_at.is_(None)
+                )
+            )
+            return sorted(set(rows))
+
+    try:
+        src = tmp_path / "src"
+        src.mkdir()
+        files = [_scan(src / f"scan-{n}.pdf", 1, 150 + 20 * n) for n in range(3)]
+        stack.start_worker("cpu", "--queues", "cpu", "--concurrency", "1")
+        stack.start_worker("gpu1", *gpu)
+        stack.start_watcher()
+        for f in files:
+            (stack.inbox / f.name).write_bytes(f.read_bytes())
+        stack.wait(lambda: len(pages_in_flight()) >= 2, 120, "no page tasks met in the service")
+        time.sleep(1.0)  # past the batch window: the service is in generate() with them
+        held = pages_in_flight()
+        stack.kill("gpu1")  # SIGKILL to its process group, mid-batch
+        assert len(held) >= 2 and stack.counts().get("done", 0) < 3
+        stack.start_worker("gpu2", *gpu)
+        stack.wait(lambda: stack.counts().get("done", 0) == 3, 180, "documents were lost")
+        with session_scope(pg_url) as s:
+            assert {d.status for d in s.scalars(select(Document))} == {"done"}
+            assert s.scalar(select(func.count()).select_from(Page)) == 3
+            again = s.scalars(
+                select(StepRun).where(StepRun.document_id.in_(held), StepRun.step.like("page:%"))
+            ).all()
+            # the killed worker's page tasks ran again, and only those documents' pages
+            assert {r.document_id for r in again if r.attempts == 2} == set(held)
+            assert all(r.finished_at is not None for r in again)
+    finally:
+        stack.stop()

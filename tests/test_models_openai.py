@@ -196,3 +196,51 @@ def test_unreachable_server_says_so(tmp_path):
     )
     with pytest.raises(RuntimeError, match="did not answer after 2 tries"):
         engine.generate([Request([TextPart("hi")])])
+
+
+def test_transformers_dialect_sends_the_visual_budget_through_the_template(server):
+    """`transformers serve` refuses `mm_processor_kwargs` (422) and ignores `response_format`:
+    the budget goes in the chat template's processor_kwargs, and no schema is sent."""
+    s = server([(200, completion("x"))])
+    engine = _engine(s.url, openai_server="transformers")
+    img = Image.fromarray(np.zeros((40, 30, 3), dtype="uint8"))
+    engine.generate(
+        [Request([ImagePart(img)], max_soft_tokens=280, response_schema={"type": "object"})]
+    )
+    body = s.requests[0][2]
+    assert "mm_processor_kwargs" not in body and "response_format" not in body
+    assert body["chat_template_kwargs"] == {
+        "enable_thinking": False,
+        "processor_kwargs": {"max_soft_tokens": 280},
+    }
+
+
+def test_extra_body_is_merged_into_every_request(server):
+    s = server([(200, completion("x"))])
+    extra = '{"top_k": 64, "chat_template_kwargs": {"custom": 1}}'
+    _engine(s.url, openai_extra_body=extra).generate([Request([TextPart("hi")])])
+    body = s.requests[0][2]
+    assert body["top_k"] == 64
+    assert body["chat_template_kwargs"] == {"enable_thinking": False, "custom": 1}
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"openai_extra_body": "{top_k: 64"}, "DOCINTEL_OPENAI_EXTRA_BODY is not JSON"),
+        ({"openai_extra_body": "[1]"}, "must be a JSON object"),
+        ({"openai_server": "tgi"}, "DOCINTEL_OPENAI_SERVER must be one of vllm, transformers"),
+    ],
+)
+def test_bad_server_settings_say_which_setting(setting, message):
+    with pytest.raises(ValueError, match=message):
+        _engine("http://127.0.0.1:9/v1", **setting)
+
+
+def test_a_refused_vllm_field_says_which_setting_to_change(server):
+    detail = {"detail": "Unexpected fields in the request: {'mm_processor_kwargs'}"}
+    s = server([(422, detail)])
+    img = Image.fromarray(np.zeros((40, 30, 3), dtype="uint8"))
+    with pytest.raises(RuntimeError, match="set DOCINTEL_OPENAI_SERVER=transformers"):
+        _engine(s.url).generate([Request([ImagePart(img)], max_soft_tokens=280)])
+    assert len(s.requests) == 1  # a 422 is not retried
