@@ -183,6 +183,8 @@ class Reader:
         ("Google INVOICE")."""
         if _unit_start(cell.text[: m.start()]):
             return True
+        if cell.ocr and _speck(cell.text[: m.start()]):
+            return True  # "y Payé 9,50€": a speck of dirt read as a letter before the label
         after = cell.text[m.end() :]
         if re.match(r"\s*:", after):
             return True
@@ -502,6 +504,13 @@ def _unit_start(before: str) -> bool:
     """A label begins a unit at a cell's start (markup aside) or after a separator."""
     stripped = before.rstrip()
     return not stripped.strip(" |-*#>") or stripped.endswith((":", ";", "|", ")", "/", ","))
+
+
+def _speck(before: str) -> bool:
+    """What OCR makes of a speck or a stain before a line: one character, no figure (a
+    figure may be a quantity, "2 Total")."""
+    mark = before.strip()
+    return len(mark) == 1 and not mark.isdigit()
 
 
 def _looks_like_money(value: Value) -> bool:
