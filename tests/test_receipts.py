@@ -59,3 +59,22 @@ def test_a_speck_before_a_receipt_s_label_is_no_word_of_it(embedded, tmp_path):
     assert result["profile"]["doc_type"] == "receipt"
     got = fields(result)
     assert (got["total"], got["date"], got["currency"]) == ("9.50", "2022-12-11", "EUR")
+
+
+def test_a_shop_s_legal_form_in_capitals_names_it_and_a_malay_street_does_not(embedded, tmp_path):
+    """A till prints 'SDN BHD' in capitals, and the legal form was only known as written
+    ('Sdn Bhd'): a neighbourhood printed twice in the address won over the company's name.
+    'JALAN KAPAR' (Kapar Street) is an address line, no shop (receipts: merchant F1 0.43)."""
+    company = write_doc(
+        tmp_path / "book.pdf",
+        ["BOOK TA.K (TAMAN DAYA) SDN BHD", "F J, JALAN SAGU 18,", "TAMAN DAYA,",
+         "81100 JOHOR BAHRU, JOHOR.", "CASH BILL 25/12/2018", "KF MODELLING CLAY 9.00",
+         "TOTAL 9.00"],
+    )  # fmt: skip
+    assert fields(process(company, embedded))["merchant"] == "BOOK TA.K (TAMAN DAYA) SDN BHD"
+    street = write_doc(
+        tmp_path / "mart.pdf",
+        ["KEDAI RUNCIT MAJU", "NO.23 BATU 10, TAMAN SENTOSA", "JALAN KAPAR, 42200 KLANG, SELANGOR",
+         "RECEIPT 22/12/2017", "DELICIA CHOCOLATE 3.55", "TOTAL 3.55"],
+    )  # fmt: skip
+    assert fields(process(street, embedded))["merchant"] == "KEDAI RUNCIT MAJU"

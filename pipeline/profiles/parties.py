@@ -23,6 +23,20 @@ LEGAL_FORM = re.compile(
     r"SPRL|S\.L\.U?\.?|S\.L\.|SL|S\.p\.A\.|SpA|S\.r\.l\.|Srl|SRL|S\.n\.c\.|Oy|AB|A/S|ApS|AS|"
     r"Sp\.\s?z\s?o\.o\.|Pty\.?|Sdn\.?\s?Bhd\.?|Bhd\.?|Pte\.?\s?Ltd\.?)(?![\w])"
 )
+# The forms no word of a language spells, written in capitals too ("SDN BHD", "GMBH", "LTD"
+# on a till's receipt); "AG", "SA", "CO" in capitals are often words or abbreviations.
+LEGAL_FORM_CAPS = re.compile(
+    r"(?<![\w])(?:G?GMBH|MBH|KGAA|LTD\.?|LIMITED|LLC|LLP|INC\.?|INCORPORATED|CORP\.?|"
+    r"CORPORATION|PLC|SARL|EURL|BVBA|SPRL|S\.P\.A\.|SRL|SDN\.?\s?BHD\.?|BHD\.?|"
+    r"PTE\.?\s?LTD\.?|PTY\.?)(?![\w])"
+)
+
+
+def legal_form(text: str) -> re.Match[str] | None:
+    """The legal form in ``text``, as written or in capitals."""
+    return LEGAL_FORM.search(text) or LEGAL_FORM_CAPS.search(text)
+
+
 # Where the addressee's block begins, in the six languages.
 ADDRESSEE = re.compile(
     r"^(?:bill(?:ed)?\s+to|invoice\s+to|invoiced\s+to|sold\s+to|ship(?:ped)?\s+to|deliver(?:ed)?"
@@ -45,7 +59,7 @@ TITLE = re.compile(
 ADDRESS = re.compile(
     r"\b\d{1,5}\s*[a-z]?\s*(?:,|$)|\b(?:str(?:aße|asse|\.)|weg|platz|allee|gasse|road|rd\.|"
     r"street|st\.|avenue|ave\.?|lane|drive|blvd|rue|chemin|boulevard|place|straat|laan|"
-    r"plein|calle|avenida|via|piazza|corso|viale)\b|\b\d{4,5}\s+[A-ZÄÖÜ][a-zäöü]+|"
+    r"plein|calle|avenida|via|piazza|corso|viale|jalan|jln|lorong)\b|\b\d{4,5}\s+[A-ZÄÖÜ][a-zäöü]+|"
     r"\b[A-Z]{1,2}\d{1,2}\s?\d[A-Z]{2}\b|\bP\.?O\.?\s*Box\b|\bpostfach\b",
     re.IGNORECASE,
 )
@@ -110,13 +124,13 @@ def _score(
     low_text: str,
 ) -> tuple[float, list[str]]:
     score, why = 0.0, []
-    if LEGAL_FORM.search(name):
+    if legal_form(name):
         score, why = score + 3.0, [*why, "a legal form"]
-    elif LEGAL_FORM.search(cell.text[:120]) or LEGAL_WORDS.search(cell.text[:160]):
+    elif legal_form(cell.text[:120]) or LEGAL_WORDS.search(cell.text[:160]):
         score, why = score + 2.0, [*why, "a legal form beside it"]
     if low_text.count(name.lower()) >= 2:
         # a single short word printed twice is often a term (an Incoterm, a product)
-        weight = 2.0 if len(name.split()) >= 2 or LEGAL_FORM.search(name) else 1.0
+        weight = 2.0 if len(name.split()) >= 2 or legal_form(name) else 1.0
         score, why = score + weight, [*why, "printed again"]
         if cell.line in foot or low_text.rfind(name.lower()) > len(low_text) * 0.7:
             score, why = score + 1.0, [*why, "in the footer"]
@@ -168,7 +182,8 @@ def _name(text: str) -> str | None:
     first = re.split(r"\s*[|·•]\s*|\s{2,}|\s+[-–—]\s+", text.strip(), maxsplit=1)[0]
     name, _, after = first.partition(",")
     # "LG Electronics MobileComm U.S.A., Inc.": a legal form after a comma is the name's own
-    first = f"{name},{after}" if LEGAL_FORM.match(after.strip()) else name
+    own_form = LEGAL_FORM.match(after.strip()) or LEGAL_FORM_CAPS.match(after.strip())
+    first = f"{name},{after}" if own_form else name
     first = first.strip(" :-*#")
     if first.endswith(".") and not re.search(r"(?:\b\w\.){2,}$|\b(?:Ltd|Inc|Corp|Co)\.$", first):
         first = first.rstrip(".")  # a full stop, not an abbreviation's ("B.V.", "Ltd.")
@@ -180,7 +195,7 @@ def _name(text: str) -> str | None:
         return None  # "SASU au capital de ...": a company's legal notice, not its name
     if TITLE.match(first) or CONTACT.search(first) or ADDRESSEE.match(first):
         return None
-    if sum(ch.isdigit() for ch in first) > 3 and not LEGAL_FORM.search(first):
+    if sum(ch.isdigit() for ch in first) > 3 and not legal_form(first):
         return None  # a phone, a number, a date, a postcode and town
     if re.search(r":\s*\S", first) or first.endswith(":"):
         return None  # a label and its value
