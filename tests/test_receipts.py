@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typer.testing import CliRunner
+
 from docintel.pipeline.profiles.country import countries_of
 from docintel.pipeline.profiles.locale import document_currency
 from tests.helpers import process
@@ -78,3 +80,56 @@ def test_a_shop_s_legal_form_in_capitals_names_it_and_a_malay_street_does_not(em
          "RECEIPT 22/12/2017", "DELICIA CHOCOLATE 3.55", "TOTAL 3.55"],
     )  # fmt: skip
     assert fields(process(street, embedded))["merchant"] == "KEDAI RUNCIT MAJU"
+
+
+def test_the_words_before_a_corrected_reference_teach_the_correspondent_s_other_layout(
+    embedded, tmp_path
+):
+    """An energy supplier's two layouts share the words before the bill's number ('facture
+    du <date> n°'), not its place; and the corrected number, '12 345 678 901', was first
+    found inside the meter's longer one ('12 345 678 901 234'), which taught nothing that
+    carried (--learn: the second layout's number stayed wrong)."""
+    from docintel.cli import app
+
+    first = write_doc(
+        tmp_path / "bill-a.pdf",
+        ["ELECTRA ENERGIE SA", "FACTURE", "Compteur n° 12 345 678 901 234",
+         "Facture du 11/12/2022", "Détail de la facture du 11/12/2022 N° 12 345 678 901",
+         "Facture TTC 62,86 EUR"],
+    )  # fmt: skip
+    result = process(first, embedded)
+    doc = str(result["document"]["id"])
+    out = CliRunner().invoke(app, ["set", doc, "invoice_number=12 345 678 901"])
+    assert out.exit_code == 0, out.output
+    other = write_doc(
+        tmp_path / "bill-b.pdf",
+        ["ELECTRA ENERGIE SA", "FACTURE", "Votre interlocuteur", "Facture du 29/01/2021",
+         "n° 1234567890", "Compte de facturation : 1234567890",
+         "Détail de votre facture du 29/01/2021 n° 10123590373", "Montant total 1 479,85 EUR"],
+    )  # fmt: skip
+    got = process(other, embedded)["profile"]["fields"]["invoice_number"]
+    assert (got["value"], got["engine"]) == ("10123590373", "rules+correction")
+
+
+def test_a_correspondent_is_known_where_ocr_misread_a_letter_of_its_name(embedded, tmp_path):
+    """'TED HENG STATIONERY' on the next receipt is the 'TEO HENG STATIONERY' a person
+    corrected: its hints apply, and its name is the one the person gave."""
+    from docintel.cli import app
+
+    def receipt(path: Path, name: str, total: str) -> Path:
+        return write_doc(
+            path,
+            [name, "NO. 53, JALAN BESAR, 45600 BATANG BERJUNTAI", "RECEIPT",
+             "Date: 17/01/2018", "CASH", "LAMINATING FILM 26.00", f"Jumlah dibayar : {total}"],
+        )  # fmt: skip
+
+    first = process(receipt(tmp_path / "a.pdf", "TEO HENG STATIONERY & BOOKS", "27.55"), embedded)
+    assert first["profile"]["doc_type"] == "receipt"
+    doc = str(first["document"]["id"])
+    out = CliRunner().invoke(
+        app, ["set", doc, "merchant=TEO HENG STATIONERY & BOOKS", "total=27.55"]
+    )
+    assert out.exit_code == 0, out.output
+    misread = receipt(tmp_path / "b.pdf", "TED HENG STATIONERY & BOOKS", "55.10")
+    got = fields(process(misread, embedded))
+    assert (got["merchant"], got["total"]) == ("TEO HENG STATIONERY & BOOKS", "55.10")

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from docintel.pipeline.profiles.correspondents import fold, names
 from docintel.pipeline.profiles.layout import Cell, Layout, layout_of
 from docintel.pipeline.profiles.locale import day_first, document_currency, language_of
 from docintel.pipeline.profiles.parties import issuer
@@ -283,12 +284,14 @@ class Reader:
                 if found is not None:
                     out.append(found)
                 continue
-            label = hint.label.lower()
+            label, near = hint.label.lower(), _near_words(hint.label)
             for cell in self.layout.cells:
-                text = cell.text.lower()
-                if not text.startswith(label):
+                if cell.text.lower().startswith(label):
+                    rest = cell.text[len(hint.label) :]
+                elif hint.place == "same" and near and (m := near.search(cell.text)):
+                    rest = cell.text[m.end() :]  # the words before the value, elsewhere
+                else:
                     continue
-                rest = cell.text[len(hint.label) :]
                 got = self._at(spec, cell, rest, hint.place)
                 if got is not None:
                     value, where = got
@@ -300,9 +303,9 @@ class Reader:
 
     def _named(self, spec: FieldSpec, hint: Hint) -> Candidate | None:
         """The correspondent a person named, where its name stands on this document."""
-        key = " ".join(re.findall(r"\w+", hint.example.lower()))
+        key = fold(hint.example)
         for cell in self.layout.cells:
-            if key and key in " ".join(re.findall(r"\w+", cell.text.lower())):
+            if names(key, fold(cell.text)):  # as written, or a letter misread by OCR
                 source = f" of document {hint.document_id}" if hint.document_id else ""
                 how = f"learned from a correction{source}: the correspondent's name"
                 return Candidate(spec, Value(hint.example, cell.text), cell, 2.0, how)
@@ -456,6 +459,22 @@ class Reader:
             engine="rules+correction" if taught else "rules",
             note=c.how,
         )
+
+
+# a taught label's open places (``teach.abstract``): any date, any figure
+_OPEN = {"{date}": r".{1,30}?", "{n}": r"\d[\d\s.,/-]*?"}
+
+
+@lru_cache(maxsize=256)
+def _near_words(label: str) -> re.Pattern[str] | None:
+    """The last words of a taught label, found anywhere in a cell ("facture du {date} n°" in
+    "Détail de votre facture du 29/01/2021 n° 1012"): the words a correspondent prints
+    before a value on each of its layouts; None where they are too few to be told apart."""
+    words = label.split()[-4:]
+    if sum(1 for w in words if re.search(r"[^\W\d_]{2}", w)) < 2:
+        return None
+    parts = [_OPEN.get(w) or re.escape(w) for w in words]
+    return re.compile(r"(?<!\w)" + r"\s*".join(parts), re.IGNORECASE)
 
 
 @dataclass(frozen=True)
