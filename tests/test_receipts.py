@@ -133,3 +133,33 @@ def test_a_correspondent_is_known_where_ocr_misread_a_letter_of_its_name(embedde
     misread = receipt(tmp_path / "b.pdf", "TED HENG STATIONERY & BOOKS", "55.10")
     got = fields(process(misread, embedded))
     assert (got["merchant"], got["total"]) == ("TEO HENG STATIONERY & BOOKS", "55.10")
+
+
+def test_the_issuer_is_not_a_misread_label_a_title_a_signature_or_the_buyer(embedded, tmp_path):
+    """Four causes of a wrong vendor on real invoices: an OCR-misspelt 'Tota' counted as
+    printed again inside every 'Total'; a heading 'Brightwave INVOICE' kept its title; a
+    signature's surname outscored the letterhead's full name; the buyer's legal form beat
+    the seller whose mail address stands in the footer's contact block (vendor F1 0.83)."""
+    titled = write_doc(
+        tmp_path / "titled.pdf",
+        ["Brightwave INVOICE", "# 23413561D", "Date: Sep 24, 2019", "Bill To:",
+         "Jane Doe, 1600 Harbor Road"],
+        [["Subtota'", "$22,379.39"], ["Tota", "$19,647.68"], ["Amount Paid", "$15,000.00"]],
+    )  # fmt: skip
+    assert fields(process(titled, embedded))["vendor"] == "Brightwave"
+    signed = write_doc(
+        tmp_path / "signed.pdf",
+        ["John Smith", "4490 Oak Drive, Albany, NY 12210", "INVOICE INT-001",
+         "Invoice Date: 11/02/2019", "TOTAL $204.75"],
+        [], ["Terms & Conditions", "Payment is due within 15 days", "Smith"],
+    )  # fmt: skip
+    assert fields(process(signed, embedded))["vendor"] == "John Smith"
+    footer = write_doc(
+        tmp_path / "footer.pdf",
+        ["Invoice 103767", "February 17, 2026", "Page 1 / 1"],
+        [["Adatum Corporation", "CRONUS DE"], ["Station Road, 21", "Hofstraße 12"],
+         ["48436 Düsseldorf", "20097 Hamburg"], ["Subtotal", "573.00"],
+         ["Total EUR", "681.87"]],
+        ["VAT Registration No. DE777777777", "Email: info@cronus.com"],
+    )  # fmt: skip
+    assert fields(process(footer, embedded))["vendor"] == "CRONUS DE"

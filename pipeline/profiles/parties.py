@@ -94,9 +94,10 @@ def issuer(layout: Layout, text: str, titles: tuple[str, ...] = ()) -> tuple[Cel
     head, foot = set(lines[:HEAD_LINES]), set(lines[-FOOT_LINES:])
     addressee = _addressee(layout, lines)
     marks = {line for line, t in layout.lines() if ISSUER_MARKS.search(t)}
-    domains = {_plain(d.lower()) for d in re.findall(r"(?:www\.|@)([\w-]+)\.", text)}
+    foot_text = "\n".join(layout.line_text(line) for line in lines[-FOOT_LINES:])
+    domains = (_domains(text), _domains(foot_text))
     low_text = text.lower()
-    best: tuple[float, int, Cell, str, list[str]] | None = None
+    named: list[tuple[Cell, str]] = []
     for cell in layout.cells:
         if cell.line not in head and cell.line not in foot:
             continue
@@ -104,6 +105,11 @@ def issuer(layout: Layout, text: str, titles: tuple[str, ...] = ()) -> tuple[Cel
         if name is None or _is_own(name, own):
             continue
         if (cell.line, None) in addressee or (cell.line, cell.col) in addressee:
+            continue
+        named.append((cell, _untitled(name)))
+    best: tuple[float, int, Cell, str, list[str]] | None = None
+    for cell, name in named:
+        if _shortened(name, cell, named):
             continue
         score, why = _score(name, cell, lines, foot, marks, domains, low_text)
         if best is None or score > best[0] or (score == best[0] and cell.line < best[1]):
@@ -120,19 +126,22 @@ def _score(
     lines: list[int],
     foot: set[int],
     marks: set[int],
-    domains: set[str],
+    domains: tuple[set[str], set[str]],
     low_text: str,
 ) -> tuple[float, list[str]]:
+    """The name's score as the issuer's, and why; ``domains`` are the web and mail
+    addresses' names in the whole text and in its foot."""
     score, why = 0.0, []
     if legal_form(name):
         score, why = score + 3.0, [*why, "a legal form"]
     elif legal_form(cell.text[:120]) or LEGAL_WORDS.search(cell.text[:160]):
         score, why = score + 2.0, [*why, "a legal form beside it"]
-    if low_text.count(name.lower()) >= 2:
+    if _printed(name, low_text) >= 2:
         # a single short word printed twice is often a term (an Incoterm, a product)
         weight = 2.0 if len(name.split()) >= 2 or legal_form(name) else 1.0
         score, why = score + weight, [*why, "printed again"]
-        if cell.line in foot or low_text.rfind(name.lower()) > len(low_text) * 0.7:
+        last = max(m.start() for m in _whole(name).finditer(low_text))
+        if cell.line in foot or last > len(low_text) * 0.7:
             score, why = score + 1.0, [*why, "in the footer"]
     position = lines.index(cell.line)
     if position < 3:
@@ -143,9 +152,12 @@ def _score(
         score, why = score + 1.5, [*why, "the sender line"]
     if any(abs(cell.line - m) <= 3 for m in marks):
         score, why = score + 1.0, [*why, "beside its tax id or bank account"]
-    words = {_plain(w) for w in re.findall(r"\w{4,}", name.lower())}
-    if any(w in d for w in words for d in domains):
+    words = {_plain(w) for w in re.findall(r"\w{3,}", name.lower())}
+    if _named_by(words, domains[0]):
         score, why = score + 2.0, [*why, "its web or mail address"]
+        if _named_by(words, domains[1]):
+            # the contact block at the page's foot is the issuer's, whoever else is named
+            score, why = score + 1.5, [*why, "in its footer's contact block"]
     if ADDRESS.search(name):
         score -= 2.0
     if name.islower():
@@ -155,6 +167,26 @@ def _score(
     if len(name.split()) > 6:
         score -= 1.0
     return score, why
+
+
+def _domains(text: str) -> set[str]:
+    """The names of the web and mail addresses in ``text`` ("cronus" of info@cronus.com)."""
+    return {_plain(d.lower()) for d in re.findall(r"(?:www\.|@)([\w-]+)\.", text)}
+
+
+def _named_by(words: set[str], domains: set[str]) -> bool:
+    """Whether a domain is the name's word ("edf" of edf.fr), or holds a long one."""
+    return any(w == d or (len(w) >= 4 and w in d) for w in words for d in domains)
+
+
+def _whole(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(name.lower())}(?!\w)")
+
+
+def _printed(name: str, low_text: str) -> int:
+    """How often the name is printed as words of its own ("Tota" is not printed again in
+    every "Total")."""
+    return len(_whole(name).findall(low_text))
 
 
 @lru_cache(maxsize=1)
@@ -202,6 +234,24 @@ def _name(text: str) -> str | None:
     return first
 
 
+def _shortened(name: str, cell: Cell, named: list[tuple[Cell, str]]) -> bool:
+    """A one-word name that is a word of a name printed above it (a signature's "Smith"
+    under the letterhead's "John Smith"): the same party, whose full name stands."""
+    if " " in name:
+        return False
+    word = _whole(name)
+    return any(
+        other.line < cell.line and " " in full and word.search(full.lower())
+        for other, full in named
+    )
+
+
+def _untitled(name: str) -> str:
+    """A heading's name without the document's title after it ("Google INVOICE")."""
+    head, _, last = name.rpartition(" ")
+    return head if head and len(head) >= 2 and TITLE.match(last) else name
+
+
 def _is_own(name: str, own: set[str]) -> bool:
     """A title or a label of the profile, alone or before a figure ("TVA 20%")."""
     low = " ".join(name.lower().split())
@@ -238,7 +288,7 @@ def _addressee(layout: Layout, lines: list[int]) -> set[tuple[int, int | None]]:
             out.add((cell.line, cell.col))
             below = cell
             for _ in range(6):
-                below = layout.below(below, reach=1)
+                below = layout.below(below, reach=2)  # past a row blank in this column
                 if below is None:
                     break
                 out.add((below.line, below.col))
