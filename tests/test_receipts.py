@@ -163,3 +163,22 @@ def test_the_issuer_is_not_a_misread_label_a_title_a_signature_or_the_buyer(embe
         ["VAT Registration No. DE777777777", "Email: info@cronus.com"],
     )  # fmt: skip
     assert fields(process(footer, embedded))["vendor"] == "CRONUS DE"
+
+
+def test_the_addressee_s_column_runs_past_a_blank_cell():
+    """'Bill To' / 'Ship To' columns with a blank row in them: the town below the blank was
+    taken for the issuer ('New York', printed in both columns)."""
+    from docintel.pipeline.profiles.layout import layout_of
+    from docintel.pipeline.profiles.parties import issuer
+    from docintel.pipeline.types import DocumentContent, PageResult
+
+    page = (
+        "John Smith\n\n4490 Oak Drive\n\n"
+        "| Bill To | Ship To | Invoice # | INT-001 |\n| --- | --- | --- | --- |\n"
+        "| Jessie M Horne | Jessie M Horne | Invoice Date | 11/02/2019 |\n"
+        "| 4312 Wood Road | 2019 Redbud Drive |  |  |\n|  |  | P.O# | 2412/2019 |\n"
+        "| New York, NY 10031 | New York, NY 10011 |  |  |\n"
+    )
+    layout = layout_of(DocumentContent("bill.png", pages=[PageResult(1, "done", markdown=page)]))
+    found = issuer(layout, "\n".join(text for _, text in layout.lines()))
+    assert found is not None and found[1] == "John Smith"
