@@ -182,3 +182,24 @@ def test_the_addressee_s_column_runs_past_a_blank_cell():
     layout = layout_of(DocumentContent("bill.png", pages=[PageResult(1, "done", markdown=page)]))
     found = issuer(layout, "\n".join(text for _, text in layout.lines()))
     assert found is not None and found[1] == "John Smith"
+
+
+def test_a_direct_debit_s_date_is_the_bill_s_due_date(embedded, tmp_path):
+    """A bill paid by direct debit says when it is taken, not when it is due: 'sera
+    prélevé le 28/12/2022', 'Montant prélevé le 16 novembre 2019' (an energy supplier's and
+    a telecom's French bills: due date missed; PDF/photo due date F1 0.82)."""
+    french = write_doc(
+        tmp_path / "prelevement.pdf",
+        ["Electra Energie SA", "FACTURE", "Facture du 11/12/2022", "N° 12 345 678 901",
+         "Facture TTC 62,86 EUR", "Prélèvement automatique",
+         "Le montant de 62,86 EUR sera prélevé le 28/12/2022 sur le compte ci-dessous"],
+    )  # fmt: skip
+    got = fields(process(french, embedded))
+    assert (got["issue_date"], got["due_date"]) == ("2022-12-11", "2022-12-28")
+    german = write_doc(
+        tmp_path / "lastschrift.pdf",
+        ["Stadtwerke Nord GmbH", "RECHNUNG", "Rechnungsnummer: 2021-0042",
+         "Rechnungsdatum: 29.01.2021", "Gesamtbetrag: 1.479,85 EUR",
+         "Abbuchung am 15.02.2021 von Ihrem Konto"],
+    )  # fmt: skip
+    assert fields(process(german, embedded))["due_date"] == "2021-02-15"
