@@ -203,3 +203,22 @@ def test_a_direct_debit_s_date_is_the_bill_s_due_date(embedded, tmp_path):
          "Abbuchung am 15.02.2021 von Ihrem Konto"],
     )  # fmt: skip
     assert fields(process(german, embedded))["due_date"] == "2021-02-15"
+
+
+def test_a_due_date_under_its_header_among_other_headers_is_read():
+    """'Your Reference | Salesperson | Due Date | Payment Terms' over one row of values: the
+    due date under its header was not taken, the other headers being no labels of the
+    profile (mustangproject's invoice, its XML removed: due date missed)."""
+    from docintel.pipeline.profiles import load_profiles
+    from docintel.pipeline.profiles.reader import Reader
+    from docintel.pipeline.types import DocumentContent, PageResult
+
+    page = (
+        "Invoice 103767\n\nFebruary 17, 2026\n\n"
+        "| Your Reference | Salesperson | Due Date | Payment Terms |\n| --- | --- | --- | --- |\n"
+        "|  | Detlef Hembrock | March 3, 2026 | 14 days |\n"
+        "| Order No. | Shipment Method | Payment Method |  |\n| 101628 |  |  |  |\n"
+    )
+    content = DocumentContent("invoice.png", pages=[PageResult(1, "done", markdown=page)])
+    read = {f.field: f.normalized for f in Reader(load_profiles(None)["invoice"], content).read()}
+    assert read["due_date"] == "2026-03-03"

@@ -235,7 +235,9 @@ class Reader:
         below = self.layout.below(cell)
         if below is not None and (below.line, below.col) not in label_cells:
             value = self._value(spec, below.text, beside=False)
-            if value is not None and self._below_is_a_value(cell):
+            if value is not None and (
+                self._below_is_a_value(cell) or spec.type == "date" and self._lone_date(below)
+            ):
                 out.append(Candidate(spec, value, below, weight * BELOW, f"below '{label}'"))
                 return out
         if self.layout.right(cell) is None:
@@ -269,6 +271,13 @@ class Reader:
         row = [c for c in self.layout.rows[cell.line] if c.text]
         labelled = sum(1 for c in row if self.labels.pattern.match(c.text))
         return not cell.table or labelled >= max(2, len(row) - 1) or len(row) <= 2
+
+    def _lone_date(self, cell: Cell) -> bool:
+        """A date under a date's label in a header row of other words ("Your Reference |
+        Salesperson | Due Date"), with no date under it: the row's value, not a column of
+        dates (a schedule, a statement's lines)."""
+        under = self.layout.below(cell, reach=1)
+        return under is None or parse_date(under.text, day_first=self.day_first) is None
 
     def _taught(self) -> list[Candidate]:
         """A person's corrections of this correspondent's documents: the value at the same
