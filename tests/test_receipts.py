@@ -33,6 +33,9 @@ def test_a_receipt_s_bare_amounts_are_in_the_currency_of_its_country(embedded, t
     # an EU VAT id that validates names its country: Austria's amounts are in euros
     assert countries_of("Bergbahn Alpen\nUID: ATU13585627\nSumme 12,00") == {"AT"}
     assert document_currency("Bergbahn Alpen\nUID: ATU13585627\nSumme 12,00\n$ 3") == "EUR"
+    # a buyer's address abroad leaves the issuer's legal form to name the currency
+    buyer_abroad = "Bergmann GmbH\nLieferung an: Kunz AG, 8001 Zürich, Schweiz\nSumme 12,00"
+    assert document_currency(buyer_abroad) == "EUR"
     # a country's name in a sentence or an item is no address; a US receipt stays in dollars
     assert countries_of("Turkey sandwich with cheese 4.50\nMade in China for you") == set()
     assert document_currency("Logans 354\nSUBTOTAL $48.50\nTOTAL $53.82") == "USD"

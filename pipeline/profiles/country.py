@@ -115,6 +115,7 @@ def territory_currency(code: str) -> str | None:
 
 
 def legal_form_currencies(text: str) -> set[str]:
+    """The currencies the legal forms of the companies on the document name."""
     return {
         code
         for form, code in LEGAL_FORMS
@@ -123,8 +124,20 @@ def legal_form_currencies(text: str) -> set[str]:
 
 
 def country_currency(text: str) -> str | None:
-    """The currency of the country the document's tax ids, addresses and legal forms name,
-    where they name one currency only."""
-    found = {territory_currency(code) for code in countries_of(text)} - {None}
-    found |= legal_form_currencies(text)
-    return found.pop() if len(found) == 1 else None  # type: ignore[return-value]
+    """The currency of the country the document comes from, where the evidence names one:
+    its tax ids first (the strongest: a number only that country issues), then its legal
+    forms and addresses together, then its legal forms alone (a buyer's address abroad
+    leaves the issuer's legal form to say it)."""
+    forms = legal_form_currencies(text)
+    for found in (
+        _currencies(tax_countries(text)),
+        forms | _currencies(address_countries(text)),
+        forms,
+    ):
+        if len(found) == 1:
+            return found.pop()
+    return None
+
+
+def _currencies(countries: set[str]) -> set[str]:
+    return {c for c in map(territory_currency, countries) if c is not None}
