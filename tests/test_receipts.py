@@ -89,29 +89,35 @@ def test_the_words_before_a_corrected_reference_teach_the_correspondent_s_other_
     embedded, tmp_path
 ):
     """An energy supplier's two layouts share the words before the bill's number ('facture
-    du <date> n°'), not its place; and the corrected number, '12 345 678 901', was first
-    found inside the meter's longer one ('12 345 678 901 234'), which taught nothing that
-    carried (--learn: the second layout's number stayed wrong)."""
+    du <date> n°') and its debit's date, not their places; and the corrected number, '12 345
+    678 901', was first found inside the meter's longer one ('12 345 678 901 234'), which
+    taught nothing that carried (--learn: the second layout's number stayed wrong)."""
     from docintel.cli import app
 
     first = write_doc(
         tmp_path / "bill-a.pdf",
         ["ELECTRA ENERGIE SA", "FACTURE", "Compteur n° 12 345 678 901 234",
          "Facture du 11/12/2022", "Détail de la facture du 11/12/2022 N° 12 345 678 901",
-         "Facture TTC 62,86 EUR"],
+         "Facture TTC 62,86 EUR", "Votre paiement de 62,86€ partira le 28/12/2022"],
     )  # fmt: skip
     result = process(first, embedded)
     doc = str(result["document"]["id"])
-    out = CliRunner().invoke(app, ["set", doc, "invoice_number=12 345 678 901"])
+    out = CliRunner().invoke(
+        app, ["set", doc, "invoice_number=12 345 678 901", "due_date=2022-12-28"]
+    )
     assert out.exit_code == 0, out.output
     other = write_doc(
         tmp_path / "bill-b.pdf",
         ["ELECTRA ENERGIE SA", "FACTURE", "Votre interlocuteur", "Facture du 29/01/2021",
          "n° 1234567890", "Compte de facturation : 1234567890",
-         "Détail de votre facture du 29/01/2021 n° 10123590373", "Montant total 1 479,85 EUR"],
+         "Détail de votre facture du 29/01/2021 n° 10123590373", "Montant total 1 479,85 EUR",
+         "Votre paiement de 1 479,85€ partira le 15/02/2021"],
     )  # fmt: skip
-    got = process(other, embedded)["profile"]["fields"]["invoice_number"]
-    assert (got["value"], got["engine"]) == ("10123590373", "rules+correction")
+    got = process(other, embedded)["profile"]["fields"]
+    number, due = got["invoice_number"], got["due_date"]
+    assert (number["value"], number["engine"]) == ("10123590373", "rules+correction")
+    # the amount before the date is left open too, the sign joined to it: "de {n}€ partira"
+    assert (due["value"], due["engine"]) == ("2021-02-15", "rules+correction")
 
 
 def test_a_correspondent_is_known_where_ocr_misread_a_letter_of_its_name(embedded, tmp_path):

@@ -482,8 +482,16 @@ def _near_words(label: str) -> re.Pattern[str] | None:
     words = label.split()[-4:]
     if sum(1 for w in words if re.search(r"[^\W\d_]{2}", w)) < 2:
         return None
-    parts = [_OPEN.get(w) or re.escape(w) for w in words]
+    parts = [_opened(w) for w in words]
     return re.compile(r"(?<!\w)" + r"\s*".join(parts), re.IGNORECASE)
+
+
+def _opened(word: str) -> str:
+    """A taught label's word as a pattern, its open places ("{n}€") open."""
+    pattern = re.escape(word)
+    for place, open_pattern in _OPEN.items():
+        pattern = pattern.replace(re.escape(place), open_pattern)
+    return pattern
 
 
 @dataclass(frozen=True)
