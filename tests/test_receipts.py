@@ -231,3 +231,21 @@ def test_a_due_date_under_its_header_among_other_headers_is_read():
     content = DocumentContent("invoice.png", pages=[PageResult(1, "done", markdown=page)])
     read = {f.field: f.normalized for f in Reader(load_profiles(None)["invoice"], content).read()}
     assert read["due_date"] == "2026-03-03"
+
+
+def test_the_shop_a_receipt_thanks_you_for_visiting_is_its_merchant(embedded, tmp_path):
+    """A pub's receipt names itself once, under 'Thank you for visiting': no merchant was
+    read (receipts: merchant F1 0.52); 'Merci de votre visite chez' says it on its line."""
+    pub = write_doc(
+        tmp_path / "pub.pdf",
+        ["6 Feb 2016", "Acc No: 1532", "2 Meantime Pale 10.20", "Total 10.20",
+         "Payment Receipt", "Card Payment GBP 10.20", "Thank you for visiting", "Clachan",
+         "TEL: 0207 494 0834"],
+    )  # fmt: skip
+    assert fields(process(pub, embedded))["merchant"] == "Clachan"
+    cafe = write_doc(
+        tmp_path / "cafe.pdf",
+        ["TICKET", "12/03/2024 09h14", "2 Cafe creme 7,00 EUR", "Total 7,00 EUR",
+         "Merci de votre visite chez Le Petit Zinc"],
+    )  # fmt: skip
+    assert fields(process(cafe, embedded))["merchant"] == "Le Petit Zinc"

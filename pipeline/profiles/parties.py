@@ -81,6 +81,18 @@ LEGAL_WORDS = re.compile(
     r"stammkapital|handelsregister|kvk|capitale\s+sociale|capital\s+social)\b",
     re.IGNORECASE,
 )
+# A receipt thanks its customer for the visit, naming the shop ("Thank you for visiting /
+# Clachan", "Merci de votre visite chez ..."), in the six languages.
+THANKS = re.compile(
+    r"(?:thank\s*you\s+for\s+(?:visiting|shopping\s+(?:at|with)|choosing|dining\s+(?:at|with))|"
+    r"welcome\s+to|merci\s+de\s+votre\s+visite(?:\s+(?:chez|[àa]))?|bienvenue\s+(?:chez|[àa])|"
+    r"danke\s+f[üu]r\s+ihren\s+(?:besuch|einkauf)(?:\s+(?:bei|im))?|willkommen\s+(?:bei|im)|"
+    r"bedankt\s+voor\s+uw\s+(?:bezoek|aankoop)(?:\s+(?:bij|aan))?|welkom\s+bij|"
+    r"gracias\s+por\s+su\s+(?:visita|compra)(?:\s+(?:en|a))?|bienvenidos?\s+a|"
+    r"grazie\s+per\s+(?:la\s+visita|l'acquisto|aver\s+scelto)|benvenuti\s+(?:da|a|in))"
+    r"[\s:,.!]*",
+    re.IGNORECASE,
+)
 HEAD_LINES, FOOT_LINES = 25, 15
 
 
@@ -98,6 +110,7 @@ def issuer(layout: Layout, text: str, titles: tuple[str, ...] = ()) -> tuple[Cel
     domains = (_domains(text), _domains(foot_text))
     low_text = text.lower()
     named: list[tuple[Cell, str]] = []
+    thanked = _thanked(layout, lines)
     for cell in layout.cells:
         if cell.line not in head and cell.line not in foot:
             continue
@@ -106,12 +119,16 @@ def issuer(layout: Layout, text: str, titles: tuple[str, ...] = ()) -> tuple[Cel
             continue
         if (cell.line, None) in addressee or (cell.line, cell.col) in addressee:
             continue
+        if cell.line in thanked and (m := THANKS.search(cell.text)):
+            name = _name(cell.text[m.end() :]) or name  # "Welcome to Clachan"
         named.append((cell, _untitled(name)))
     best: tuple[float, int, Cell, str, list[str]] | None = None
     for cell, name in named:
         if _shortened(name, cell, named):
             continue
         score, why = _score(name, cell, lines, foot, marks, domains, low_text)
+        if cell.line in thanked:
+            score, why = score + 2.5, [*why, "the shop it thanks you for visiting"]
         if best is None or score > best[0] or (score == best[0] and cell.line < best[1]):
             best = (score, cell.line, cell, name, why)
     if best is None or best[0] < 1.0:
@@ -232,6 +249,21 @@ def _name(text: str) -> str | None:
     if re.search(r":\s*\S", first) or first.endswith(":"):
         return None  # a label and its value
     return first
+
+
+def _thanked(layout: Layout, lines: list[int]) -> set[int]:
+    """The lines that name the shop a receipt thanks its customer for visiting: the thanks'
+    own line where the name follows it, else the next line."""
+    out: set[int] = set()
+    for line, text in layout.lines():
+        m = THANKS.search(text)
+        if m is None:
+            continue
+        if text[m.end() :].strip(" |"):
+            out.add(line)
+        elif lines.index(line) + 1 < len(lines):
+            out.add(lines[lines.index(line) + 1])
+    return out
 
 
 def _shortened(name: str, cell: Cell, named: list[tuple[Cell, str]]) -> bool:
