@@ -249,3 +249,15 @@ def test_the_shop_a_receipt_thanks_you_for_visiting_is_its_merchant(embedded, tm
          "Merci de votre visite chez Le Petit Zinc"],
     )  # fmt: skip
     assert fields(process(cafe, embedded))["merchant"] == "Le Petit Zinc"
+
+
+def test_a_receipt_s_date_is_the_one_printed_with_the_sale_s_time(embedded, tmp_path):
+    """A petrol station's ticket prints another date first (a card's, an offer's end) and
+    the sale's date with its time lower down: the first was taken (receipts: date F1
+    0.64, the naive reader's too)."""
+    ticket = write_doc(
+        tmp_path / "ticket.pdf",
+        ["STATION SERVICE DU PONT", "TICKET", "MONTANT 21,74 EUR", "Valable jusqu'au 31/05/18",
+         "CARTES BANCAIRES", "07-04-2017 18:49 1618 1 1408110391", "Merci, bonne route"],
+    )  # fmt: skip
+    assert fields(process(ticket, embedded))["date"] == "2017-04-07"

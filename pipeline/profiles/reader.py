@@ -431,11 +431,22 @@ class Reader:
                     return Candidate(spec, value, cell, 0.5, "the currency of the amounts")
             return None
         if spec.fallback == "first_date":
-            for cell in self.layout.cells:
-                value = parse_date(cell.text, day_first=self.day_first)
-                if value is not None:
-                    return Candidate(spec, value, cell, 0.3, "the document's first date")
+            return self._first_date(spec)
         return None
+
+    def _first_date(self, spec: FieldSpec) -> Candidate | None:
+        """The first date with its time beside it (when a till printed the sale: another
+        date on a receipt may be a card's expiry or an offer's end), else the first date."""
+        first: Candidate | None = None
+        for cell in self.layout.cells:
+            value = parse_date(cell.text, day_first=self.day_first)
+            if value is None:
+                continue
+            after = cell.text[cell.text.find(value.text) + len(value.text) :]
+            if _TIMED.match(after):
+                return Candidate(spec, value, cell, 0.3, "the date the sale was made at")
+            first = first or Candidate(spec, value, cell, 0.3, "the document's first date")
+        return first
 
     def _first_line(self, spec: FieldSpec) -> Candidate | None:
         """A letterhead's or a title's line: the first of the first five that is no label
@@ -540,6 +551,10 @@ def _unit_start(before: str) -> bool:
     """A label begins a unit at a cell's start (markup aside) or after a separator."""
     stripped = before.rstrip()
     return not stripped.strip(" |-*#>") or stripped.endswith((":", ";", "|", ")", "/", ","))
+
+
+# a time of day after a date: "07-04-2017 18:49", "11/12/2022 12h42", "19/10/2018 20:49:59"
+_TIMED = re.compile(r"[\s,|-]{1,4}(?:[01]?\d|2[0-3])[:h][0-5]\d\b")
 
 
 def _speck(before: str) -> bool:
