@@ -261,3 +261,22 @@ def test_a_receipt_s_date_is_the_one_printed_with_the_sale_s_time(embedded, tmp_
          "CARTES BANCAIRES", "07-04-2017 18:49 1618 1 1408110391", "Merci, bonne route"],
     )  # fmt: skip
     assert fields(process(ticket, embedded))["date"] == "2017-04-07"
+
+
+def test_what_a_card_paid_is_a_receipt_s_total_where_no_total_label_holds_it(embedded, tmp_path):
+    """A pub's receipt prints 'Total' alone on its line and the sum on 'Card Payment
+    £10.20': no total was read. A card pays the whole sum; a labelled total still comes
+    first where there is one."""
+    pub = write_doc(
+        tmp_path / "pub.pdf",
+        ["Clachan", "6 Feb 2016", "2 Meantime Pale", "Total", "Payment Receipt",
+         "Card Payment GBP 10.20", "20% VAT included GBP 1.70"],
+    )  # fmt: skip
+    got = fields(process(pub, embedded))
+    assert (got["total"], got["payment_method"]) == ("10.20", "card")
+    both = write_doc(
+        tmp_path / "both.pdf",
+        ["Clachan", "RECEIPT 6 Feb 2016", "Total: GBP 10.20", "Card Payment GBP 12.20",
+         "Cashback GBP 2.00"],
+    )  # fmt: skip
+    assert fields(process(both, embedded))["total"] == "10.20"
