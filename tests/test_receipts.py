@@ -280,3 +280,15 @@ def test_what_a_card_paid_is_a_receipt_s_total_where_no_total_label_holds_it(emb
          "Cashback GBP 2.00"],
     )  # fmt: skip
     assert fields(process(both, embedded))["total"] == "10.20"
+
+
+def test_a_french_bill_s_facture_ttc_is_its_total(embedded, tmp_path):
+    """'Facture TTC 62,86 €' is what a French utility bill comes to; a section's 'Total
+    Abonnement (dont acheminement 13,28 €)' was taken instead (PDF/photo total F1 0.80)."""
+    bill = write_doc(
+        tmp_path / "edf.pdf",
+        ["Electra Energie SA", "FACTURE", "Facture du 11/12/2022", "N° 12 345 678 901",
+         "Electricité 54,87 EUR", "TVA 7,99 EUR", "Facture TTC 62,86 EUR",
+         "Total Abonnement (dont acheminement 13,28 EUR)"],
+    )  # fmt: skip
+    assert fields(process(bill, embedded))["total"] == "62.86"
