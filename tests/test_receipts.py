@@ -292,3 +292,15 @@ def test_a_french_bill_s_facture_ttc_is_its_total(embedded, tmp_path):
          "Total Abonnement (dont acheminement 13,28 EUR)"],
     )  # fmt: skip
     assert fields(process(bill, embedded))["total"] == "62.86"
+
+
+def test_a_sentence_cut_at_its_line_s_end_is_no_merchant(embedded, tmp_path):
+    """A photographed US receipt's top lines were 'Gratuity not' / 'Thank you for you' (the
+    shop's name cut off): the first was taken for the merchant. A wrong name is worse than
+    none."""
+    receipt = write_doc(
+        tmp_path / "cut.pdf",
+        ["972-", "Gratuity not", "Thank you for you", "VISA 0000 X56", "AUTH 287522 TBL 44",
+         "SUBTOTAL 48.50", "TOTAL 53.82", "CUSTOMER COPY"],
+    )  # fmt: skip
+    assert fields(process(receipt, embedded)).get("merchant") is None

@@ -179,6 +179,8 @@ def _score(
         score -= 2.0
     if name.islower():
         score -= 0.5  # a note written on the page, or a misread line
+    elif len(name.split()) >= 2 and name.split()[-1].islower():
+        score -= 1.0  # a sentence cut at the line's end ("Gratuity not / included")
     elif name.isupper() and len(name.split()) >= 2 and position < 5:
         score += 0.5  # a shop's name in capitals at the top of its receipt
     if len(name.split()) > 6:
