@@ -91,7 +91,8 @@ def test_the_words_before_a_corrected_reference_teach_the_correspondent_s_other_
     """An energy supplier's two layouts share the words before the bill's number ('facture
     du <date> n°') and its debit's date, not their places; and the corrected number, '12 345
     678 901', was first found inside the meter's longer one ('12 345 678 901 234'), which
-    taught nothing that carried (--learn: the second layout's number stayed wrong)."""
+    taught nothing that carried (--learn: the second layout's number stayed wrong). The
+    vendor a person leaves as read while correcting the rest is confirmed, and kept."""
     from docintel.cli import app
 
     first = write_doc(
@@ -108,7 +109,7 @@ def test_the_words_before_a_corrected_reference_teach_the_correspondent_s_other_
     assert out.exit_code == 0, out.output
     other = write_doc(
         tmp_path / "bill-b.pdf",
-        ["ELECTRA ENERGIE SA", "FACTURE", "Votre interlocuteur", "Facture du 29/01/2021",
+        ["FICTIOCORP", "FACTURE", "Votre interlocuteur ELECTRA ENERGIE SA", "Facture du 29/01/2021",
          "n° 1234567890", "Compte de facturation : 1234567890",
          "Détail de votre facture du 29/01/2021 n° 10123590373", "Montant total 1 479,85 EUR",
          "Votre paiement de 1 479,85€ partira le 15/02/2021"],
@@ -118,6 +119,8 @@ def test_the_words_before_a_corrected_reference_teach_the_correspondent_s_other_
     assert (number["value"], number["engine"]) == ("10123590373", "rules+correction")
     # the amount before the date is left open too, the sign joined to it: "de {n}€ partira"
     assert (due["value"], due["engine"]) == ("2021-02-15", "rules+correction")
+    # the vendor the person left as read on the first bill names the second one
+    assert got["vendor"]["value"] == "ELECTRA ENERGIE SA"
 
 
 def test_a_correspondent_is_known_where_ocr_misread_a_letter_of_its_name(embedded, tmp_path):
