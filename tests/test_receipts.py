@@ -307,3 +307,19 @@ def test_a_sentence_cut_at_its_line_s_end_is_no_merchant(embedded, tmp_path):
          "SUBTOTAL 48.50", "TOTAL 53.82", "CUSTOMER COPY"],
     )  # fmt: skip
     assert fields(process(receipt, embedded)).get("merchant") is None
+
+
+def test_the_issuer_is_the_word_its_web_address_is_named_after_not_the_sentence():
+    """'Votre interlocuteur EDF' (your contact, EDF) on a bill from edf.fr: the sentence was
+    taken for the vendor's name."""
+    from docintel.pipeline.profiles.layout import layout_of
+    from docintel.pipeline.profiles.parties import issuer
+    from docintel.pipeline.types import DocumentContent, PageResult
+
+    page = (
+        "Votre interlocuteur ELECTRA\n\nRC PME - Professionnels\n\nFacture du 29/01/2021\n\n"
+        "Par internet\ne-mail : service@electra.fr\nwww.electra.fr/entreprises\n"
+    )
+    layout = layout_of(DocumentContent("bill.pdf", pages=[PageResult(1, "done", markdown=page)]))
+    found = issuer(layout, "\n".join(text for _, text in layout.lines()))
+    assert found is not None and found[1] == "ELECTRA"

@@ -134,7 +134,17 @@ def issuer(layout: Layout, text: str, titles: tuple[str, ...] = ()) -> tuple[Cel
     if best is None or best[0] < 1.0:
         return None
     score, _, cell, name, why = best
-    return cell, name, "the issuer: " + ", ".join(why)
+    return cell, _from_domain_word(name, domains[0]), "the issuer: " + ", ".join(why)
+
+
+def _from_domain_word(name: str, domains: set[str]) -> str:
+    """The name from the word its web or mail address is named after, where words of a
+    sentence come before it ("Votre interlocuteur EDF", edf.fr: "EDF")."""
+    words = name.split()
+    for n, word in enumerate(words[1:], start=1):
+        if _plain(word.lower()) in domains and any(w.islower() for w in words[:n]):
+            return " ".join(words[n:])
+    return name
 
 
 def _score(
