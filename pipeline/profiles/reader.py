@@ -25,6 +25,7 @@ from docintel.pipeline.profiles.layout import Cell, Layout, layout_of
 from docintel.pipeline.profiles.locale import day_first, document_currency, language_of
 from docintel.pipeline.profiles.parties import issuer
 from docintel.pipeline.profiles.spec import FieldSpec, Profile
+from docintel.pipeline.profiles.taught import near_words
 from docintel.pipeline.profiles.values import Value, parse, parse_date, parse_money
 from docintel.pipeline.types import DocumentContent, FieldValue
 
@@ -293,7 +294,7 @@ class Reader:
                 if found is not None:
                     out.append(found)
                 continue
-            label, near = hint.label.lower(), _near_words(hint.label)
+            label, near = hint.label.lower(), near_words(hint.label)
             for cell in self.layout.cells:
                 if cell.text.lower().startswith(label):
                     rest = cell.text[len(hint.label) :]
@@ -479,30 +480,6 @@ class Reader:
             engine="rules+correction" if taught else "rules",
             note=c.how,
         )
-
-
-# a taught label's open places (``teach.abstract``): any date, any figure
-_OPEN = {"{date}": r".{1,30}?", "{n}": r"\d[\d\s.,/-]*?"}
-
-
-@lru_cache(maxsize=256)
-def _near_words(label: str) -> re.Pattern[str] | None:
-    """The last words of a taught label, found anywhere in a cell ("facture du {date} n°" in
-    "Détail de votre facture du 29/01/2021 n° 1012"): the words a correspondent prints
-    before a value on each of its layouts; None where they are too few to be told apart."""
-    words = label.split()[-4:]
-    if sum(1 for w in words if re.search(r"[^\W\d_]{2}", w)) < 2:
-        return None
-    parts = [_opened(w) for w in words]
-    return re.compile(r"(?<!\w)" + r"\s*".join(parts), re.IGNORECASE)
-
-
-def _opened(word: str) -> str:
-    """A taught label's word as a pattern, its open places ("{n}€") open."""
-    pattern = re.escape(word)
-    for place, open_pattern in _OPEN.items():
-        pattern = pattern.replace(re.escape(place), open_pattern)
-    return pattern
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from docintel.pipeline.profiles.correspondents import fold, names
 from docintel.pipeline.profiles.layout import Cell, Layout
 from docintel.pipeline.profiles.reader import Hint, View
 from docintel.pipeline.profiles.spec import FieldSpec, Profile
+from docintel.pipeline.profiles.taught import abstract, worded
 from docintel.pipeline.profiles.values import MONEY, date_patterns, decimal_of, parse
 from docintel.pipeline.types import DocumentContent
 
@@ -60,7 +61,7 @@ def _places(
     label = before.strip(" :#=-–\t")
     if _stable(label):
         return [(0, Hint(field, before, "same", None, profile))]
-    if _stable_tail(abstract(label)):
+    if worded(abstract(label)):
         return [(1, Hint(field, abstract(before), "same", None, profile))]
     for place, other in (
         ("right", _left(layout, cell)),
@@ -70,25 +71,6 @@ def _places(
         if other is not None and _stable(other.text):
             return [(2, Hint(field, other.text, place, None, profile, value))]
     return []
-
-
-def abstract(label: str) -> str:
-    """A label with its dates and figures left open: 'Détail de la facture du 11/12/2022
-    N°' is 'Détail de la facture du {date} N°' on each of the correspondent's bills."""
-    for _kind, pattern in date_patterns()[:4]:
-        label = pattern.sub(DATE, label)
-    return re.sub(r"\d(?:[\d.,/-]|\s(?=\d))*", FIGURE, label)
-
-
-def _stable_tail(label: str) -> bool:
-    """Whether the words nearest the value, figures left open, are words enough to find
-    again: two of the last four."""
-    words = label.split()[-TAIL_WORDS:]
-    return sum(1 for w in words if re.search(r"[^\W\d_]{2}", w)) >= 2
-
-
-DATE, FIGURE = "{date}", "{n}"  # a taught label's open places
-TAIL_WORDS = 4
 
 
 def _stable(label: str) -> bool:
