@@ -323,3 +323,14 @@ def test_the_issuer_is_the_word_its_web_address_is_named_after_not_the_sentence(
     layout = layout_of(DocumentContent("bill.pdf", pages=[PageResult(1, "done", markdown=page)]))
     found = issuer(layout, "\n".join(text for _, text in layout.lines()))
     assert found is not None and found[1] == "ELECTRA"
+
+
+def test_a_house_number_in_its_street_is_no_invoice_number():
+    """'No. 53, JALAN BESAR' heads Malaysian shops' receipts and invoices: 'No.' is a label
+    of the invoice number, and 53 was read as one."""
+    from docintel.pipeline.profiles.reader import reference
+
+    assert reference("53, JALAN BESAR, 45600 BATANG BERJUNTAI") is None
+    assert reference("12, Harbour Road, Bristol") is None
+    assert reference("INV-2026-0193, dated 2 November") is not None
+    assert reference("4711") is not None

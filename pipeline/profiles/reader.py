@@ -23,7 +23,7 @@ from functools import lru_cache
 from docintel.pipeline.profiles.correspondents import fold, names
 from docintel.pipeline.profiles.layout import Cell, Layout, layout_of
 from docintel.pipeline.profiles.locale import day_first, document_currency, language_of
-from docintel.pipeline.profiles.parties import issuer
+from docintel.pipeline.profiles.parties import ADDRESS, issuer
 from docintel.pipeline.profiles.spec import FieldSpec, Profile
 from docintel.pipeline.profiles.taught import near_words
 from docintel.pipeline.profiles.values import Value, parse, parse_date, parse_money
@@ -568,6 +568,8 @@ def reference(text: str) -> Value | None:
         return None
     if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})*[.,]\d{2}", token):
         return None  # an amount
+    if tokens[0].endswith(",") and ADDRESS.search(" ".join(tokens[1:4])):
+        return None  # "No. 53, Jalan Besar": a house's number in its street
     return Value(token, token)
 
 
