@@ -334,3 +334,11 @@ def test_a_house_number_in_its_street_is_no_invoice_number():
     assert reference("12, Harbour Road, Bristol") is None
     assert reference("INV-2026-0193, dated 2 November") is not None
     assert reference("4711") is not None
+
+
+def test_the_written_out_country_names_are_babels():
+    """pipeline/profiles/countries.py holds CLDR's country names so that reading a document
+    whose amounts name no currency loads no Babel locale data; they must stay Babel's."""
+    from docintel.pipeline.profiles.country import cldr_country_names, country_names
+
+    assert country_names() == cldr_country_names()

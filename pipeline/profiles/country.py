@@ -94,8 +94,21 @@ def address_countries(text: str) -> set[str]:
 
 @lru_cache(maxsize=1)
 def country_names() -> dict[str, str]:
-    """Country names in the six languages, lower case, to their ISO 3166 code (CLDR's, by
-    Babel): regions ("Europe", "001") are left out."""
+    """Country names in the six languages, lower case, to their ISO 3166 code (CLDR's,
+    written out in ``countries``)."""
+    from docintel.pipeline.profiles.countries import NAMES
+
+    names: dict[str, str] = {}
+    for line in NAMES.strip().splitlines():
+        code, _, listed = line.partition(" ")
+        for name in listed.split("|"):
+            names.setdefault(name, code)
+    return names
+
+
+def cldr_country_names() -> dict[str, str]:
+    """``country_names`` from Babel's CLDR data: what ``countries`` holds, and a test checks;
+    regions ("Europe", "001") left out."""
     from babel import Locale
 
     names: dict[str, str] = {}
@@ -107,11 +120,13 @@ def country_names() -> dict[str, str]:
 
 
 def territory_currency(code: str) -> str | None:
-    """The currency a country's amounts are in today (CLDR's first tender, by Babel)."""
-    from babel.numbers import get_territory_currencies
+    """The currency a country's amounts are in today: CLDR's first tender in use (Babel's
+    global data, which loads no locale)."""
+    from babel.core import get_global
 
-    found = get_territory_currencies(code)
-    return found[0] if found else None
+    current = [c for c, _start, end, tender in get_global("territory_currencies").get(code, ())
+               if end is None and tender]  # fmt: skip
+    return current[0] if current else None
 
 
 def legal_form_currencies(text: str) -> set[str]:
