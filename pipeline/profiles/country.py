@@ -14,8 +14,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from docintel.pipeline.profiles.locale import LANGUAGES
-
 # A legal form that one country's law (or one currency area) uses: "Ltd", "AG", "AB" are
 # left out. The currency, not the country: an area's forms ("GmbH", "B.V.") share it.
 LEGAL_FORMS = (
@@ -106,13 +104,13 @@ def country_names() -> dict[str, str]:
     return names
 
 
-def cldr_country_names() -> dict[str, str]:
-    """``country_names`` from Babel's CLDR data: what ``countries`` holds, and a test checks;
-    regions ("Europe", "001") left out."""
+def cldr_country_names(languages: tuple[str, ...]) -> dict[str, str]:
+    """``country_names`` from Babel's CLDR data in ``languages`` (``locale.LANGUAGES``):
+    what ``countries`` holds, and a test checks; regions ("Europe", "001") left out."""
     from babel import Locale
 
     names: dict[str, str] = {}
-    for language in LANGUAGES:
+    for language in languages:
         for code, name in Locale(language).territories.items():
             if len(code) == 2 and code.isalpha() and code not in ("EU", "EZ", "UN", "ZZ"):
                 names.setdefault(name.lower(), code)

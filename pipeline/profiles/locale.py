@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from docintel.pipeline.profiles.country import country_currency
+
 LANGUAGES = ("en", "de", "fr", "nl", "es", "it")
 
 # Words that only (or nearly only) one of the languages prints on a business document.
@@ -163,8 +165,6 @@ def document_currency(text: str, language: str = "en") -> str | None:
     best = max(weights, key=lambda c: weights[c]) if weights else None
     if best is not None and weights[best] >= 2.0:
         return best
-    from docintel.pipeline.profiles.country import country_currency  # it reads LANGUAGES
-
     return country_currency(text) or best
 
 
