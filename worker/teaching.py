@@ -25,7 +25,28 @@ def learn_from_corrections(
     profiles, _ = profiles_for(settings)
     party = party_field(profiles[doc.doc_type]) if doc.doc_type in profiles else None
     ordered = sorted(pairs, key=lambda pair: party is None or pair[0] != party.name)
-    return [learn_from_correction(s, doc, field, value, settings) for field, value in ordered]
+    said = [learn_from_correction(s, doc, field, value, settings) for field, value in ordered]
+    if party is not None and pairs and party.name not in {field for field, _ in pairs}:
+        said += _confirmed_name(s, doc, party.name, settings)
+    return said
+
+
+def _confirmed_name(s: Session, doc: Document, field: str, settings: Settings) -> list[str]:
+    """A person who corrects a document's other fields and leaves its correspondent's name
+    confirms it: the name is kept as written there, so that the correspondent's next
+    documents are named so where another layout shows another name first. A name a person
+    gave before is kept."""
+    who = _party_value(s, doc.id, field)
+    if not who or not fold(who):
+        return []
+    kept = s.scalar(
+        select(LayoutHint).where(
+            LayoutHint.correspondent == fold(who)[:200],
+            LayoutHint.profile == doc.doc_type,
+            LayoutHint.field == field,
+        )
+    )
+    return [] if kept is not None else [learn_from_correction(s, doc, field, who, settings)]
 
 
 def learn_from_correction(

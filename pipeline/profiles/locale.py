@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from docintel.pipeline.profiles.country import country_currency
+
 LANGUAGES = ("en", "de", "fr", "nl", "es", "it")
 
 # Words that only (or nearly only) one of the languages prints on a business document.
@@ -129,8 +131,10 @@ def currency_code(token: str, language: str = "en") -> str | None:
 
 _TOKEN = r"[A-Z]{3}|€|\$|£|¥|₹|₩|₺|₽|₪|RM|Euro|EUR|Fr\.|kr|zł|Kč|Ft"
 _AMOUNT = r"\d[\d.,' \u00a0]*\d|\d"
+_HEADING = re.compile(rf"\(\s*({_TOKEN})\s*\)")
+# beside its amount on the same line: a "$" that starts the next line is not this amount's
 _BESIDE = re.compile(
-    rf"(?<![A-Za-z])({_TOKEN})\s?(?:{_AMOUNT})|(?:{_AMOUNT})\s?({_TOKEN})(?![A-Za-z])"
+    rf"(?<![A-Za-z])({_TOKEN})[ \u00a0]?(?:{_AMOUNT})|(?:{_AMOUNT})[ \u00a0]?({_TOKEN})(?![A-Za-z])"
 )
 
 
@@ -138,8 +142,13 @@ def document_currency(text: str, language: str = "en") -> str | None:
     """The currency a document writes its amounts in: the one beside its amounts most often
     (a price with decimals weighs most), or named in a heading ("Amount (EUR)"); where only
     weak signs say one (a symbol beside a whole number, a lone "$" or "£" that OCR may have
-    made of a stain), the legal form of a company on it ("SDN BHD") says it first."""
+    made of a stain), the country its tax ids, address or legal form name says it first
+    (``country``)."""
     weights: dict[str, float] = {}
+    for m in _HEADING.finditer(text):
+        code = currency_code(m.group(1), language)
+        if code is not None and (len(m.group(1)) != 3 or m.group(1) in _COMMON):
+            weights[code] = weights.get(code, 0.0) + 2.0  # "Amount (RM)": the column's unit
     for m in _BESIDE.finditer(text):
         token = m.group(1) or m.group(2)
         code = currency_code(token, language)
@@ -156,34 +165,7 @@ def document_currency(text: str, language: str = "en") -> str | None:
     best = max(weights, key=lambda c: weights[c]) if weights else None
     if best is not None and weights[best] >= 2.0:
         return best
-    return currency_of_legal_form(text) or best
-
-
-# A company's legal form names the country it is registered in, and so the currency its
-# receipts are written in where no amount says it ("... SDN BHD", "... GmbH"). Only forms
-# that one country's law (or one currency area) uses: "Ltd", "AG", "AB" are left out.
-_LEGAL_FORMS = (
-    (r"sdn\.? ?bhd\.?|berhad", "MYR"),
-    (r"pte\.? ?ltd\.?", "SGD"),
-    (r"pty\.? ?ltd\.?", "AUD"),
-    (r"gmbh|e\.\s?k\.|ohg|s\.?a\.?r\.?l\.?|s\.a\.s\.|b\.v\.|s\.r\.l\.|s\.p\.a\.|"
-     r"s\.l\.u?\.", "EUR"),
-    (r"sp\. z o\.o\.", "PLN"),
-    (r"kft\.?", "HUF"),
-    (r"aps|a/s", "DKK"),
-    (r"llc|inc\.", "USD"),
-)  # fmt: skip
-
-
-def currency_of_legal_form(text: str) -> str | None:
-    """The currency of the country whose legal form a company on the document bears, where
-    the forms found name one currency only."""
-    found = {
-        code
-        for form, code in _LEGAL_FORMS
-        if re.search(rf"(?<![\w.])(?:{form})(?![\w])", text, re.IGNORECASE)
-    }
-    return found.pop() if len(found) == 1 else None
+    return country_currency(text) or best
 
 
 # three-letter codes common enough to trust without an amount beside them

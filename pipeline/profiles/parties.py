@@ -23,6 +23,20 @@ LEGAL_FORM = re.compile(
     r"SPRL|S\.L\.U?\.?|S\.L\.|SL|S\.p\.A\.|SpA|S\.r\.l\.|Srl|SRL|S\.n\.c\.|Oy|AB|A/S|ApS|AS|"
     r"Sp\.\s?z\s?o\.o\.|Pty\.?|Sdn\.?\s?Bhd\.?|Bhd\.?|Pte\.?\s?Ltd\.?)(?![\w])"
 )
+# The forms no word of a language spells, written in capitals too ("SDN BHD", "GMBH", "LTD"
+# on a till's receipt); "AG", "SA", "CO" in capitals are often words or abbreviations.
+LEGAL_FORM_CAPS = re.compile(
+    r"(?<![\w])(?:G?GMBH|MBH|KGAA|LTD\.?|LIMITED|LLC|LLP|INC\.?|INCORPORATED|CORP\.?|"
+    r"CORPORATION|PLC|SARL|EURL|BVBA|SPRL|S\.P\.A\.|SRL|SDN\.?\s?BHD\.?|BHD\.?|"
+    r"PTE\.?\s?LTD\.?|PTY\.?)(?![\w])"
+)
+
+
+def legal_form(text: str) -> re.Match[str] | None:
+    """The legal form in ``text``, as written or in capitals."""
+    return LEGAL_FORM.search(text) or LEGAL_FORM_CAPS.search(text)
+
+
 # Where the addressee's block begins, in the six languages.
 ADDRESSEE = re.compile(
     r"^(?:bill(?:ed)?\s+to|invoice\s+to|invoiced\s+to|sold\s+to|ship(?:ped)?\s+to|deliver(?:ed)?"
@@ -45,7 +59,7 @@ TITLE = re.compile(
 ADDRESS = re.compile(
     r"\b\d{1,5}\s*[a-z]?\s*(?:,|$)|\b(?:str(?:aße|asse|\.)|weg|platz|allee|gasse|road|rd\.|"
     r"street|st\.|avenue|ave\.?|lane|drive|blvd|rue|chemin|boulevard|place|straat|laan|"
-    r"plein|calle|avenida|via|piazza|corso|viale)\b|\b\d{4,5}\s+[A-ZÄÖÜ][a-zäöü]+|"
+    r"plein|calle|avenida|via|piazza|corso|viale|jalan|jln|lorong)\b|\b\d{4,5}\s+[A-ZÄÖÜ][a-zäöü]+|"
     r"\b[A-Z]{1,2}\d{1,2}\s?\d[A-Z]{2}\b|\bP\.?O\.?\s*Box\b|\bpostfach\b",
     re.IGNORECASE,
 )
@@ -67,6 +81,18 @@ LEGAL_WORDS = re.compile(
     r"stammkapital|handelsregister|kvk|capitale\s+sociale|capital\s+social)\b",
     re.IGNORECASE,
 )
+# A receipt thanks its customer for the visit, naming the shop ("Thank you for visiting /
+# Clachan", "Merci de votre visite chez ..."), in the six languages.
+THANKS = re.compile(
+    r"(?:thank\s*you\s+for\s+(?:visiting|shopping\s+(?:at|with)|choosing|dining\s+(?:at|with))|"
+    r"welcome\s+to|merci\s+de\s+votre\s+visite(?:\s+(?:chez|[àa]))?|bienvenue\s+(?:chez|[àa])|"
+    r"danke\s+f[üu]r\s+ihren\s+(?:besuch|einkauf)(?:\s+(?:bei|im))?|willkommen\s+(?:bei|im)|"
+    r"bedankt\s+voor\s+uw\s+(?:bezoek|aankoop)(?:\s+(?:bij|aan))?|welkom\s+bij|"
+    r"gracias\s+por\s+su\s+(?:visita|compra)(?:\s+(?:en|a))?|bienvenidos?\s+a|"
+    r"grazie\s+per\s+(?:la\s+visita|l'acquisto|aver\s+scelto)|benvenuti\s+(?:da|a|in))"
+    r"[\s:,.!]*",
+    re.IGNORECASE,
+)
 HEAD_LINES, FOOT_LINES = 25, 15
 
 
@@ -80,9 +106,11 @@ def issuer(layout: Layout, text: str, titles: tuple[str, ...] = ()) -> tuple[Cel
     head, foot = set(lines[:HEAD_LINES]), set(lines[-FOOT_LINES:])
     addressee = _addressee(layout, lines)
     marks = {line for line, t in layout.lines() if ISSUER_MARKS.search(t)}
-    domains = {_plain(d.lower()) for d in re.findall(r"(?:www\.|@)([\w-]+)\.", text)}
+    foot_text = "\n".join(layout.line_text(line) for line in lines[-FOOT_LINES:])
+    domains = (_domains(text), _domains(foot_text))
     low_text = text.lower()
-    best: tuple[float, int, Cell, str, list[str]] | None = None
+    named: list[tuple[Cell, str]] = []
+    thanked = _thanked(layout, lines)
     for cell in layout.cells:
         if cell.line not in head and cell.line not in foot:
             continue
@@ -91,13 +119,32 @@ def issuer(layout: Layout, text: str, titles: tuple[str, ...] = ()) -> tuple[Cel
             continue
         if (cell.line, None) in addressee or (cell.line, cell.col) in addressee:
             continue
+        if cell.line in thanked and (m := THANKS.search(cell.text)):
+            name = _name(cell.text[m.end() :]) or name  # "Welcome to Clachan"
+        named.append((cell, _untitled(name)))
+    best: tuple[float, int, Cell, str, list[str]] | None = None
+    for cell, name in named:
+        if _shortened(name, cell, named):
+            continue
         score, why = _score(name, cell, lines, foot, marks, domains, low_text)
+        if cell.line in thanked:
+            score, why = score + 2.5, [*why, "the shop it thanks you for visiting"]
         if best is None or score > best[0] or (score == best[0] and cell.line < best[1]):
             best = (score, cell.line, cell, name, why)
     if best is None or best[0] < 1.0:
         return None
     score, _, cell, name, why = best
-    return cell, name, "the issuer: " + ", ".join(why)
+    return cell, _from_domain_word(name, domains[0]), "the issuer: " + ", ".join(why)
+
+
+def _from_domain_word(name: str, domains: set[str]) -> str:
+    """The name from the word its web or mail address is named after, where words of a
+    sentence come before it ("Votre interlocuteur EDF", edf.fr: "EDF")."""
+    words = name.split()
+    for n, word in enumerate(words[1:], start=1):
+        if _plain(word.lower()) in domains and any(w.islower() for w in words[:n]):
+            return " ".join(words[n:])
+    return name
 
 
 def _score(
@@ -106,19 +153,22 @@ def _score(
     lines: list[int],
     foot: set[int],
     marks: set[int],
-    domains: set[str],
+    domains: tuple[set[str], set[str]],
     low_text: str,
 ) -> tuple[float, list[str]]:
+    """The name's score as the issuer's, and why; ``domains`` are the web and mail
+    addresses' names in the whole text and in its foot."""
     score, why = 0.0, []
-    if LEGAL_FORM.search(name):
+    if legal_form(name):
         score, why = score + 3.0, [*why, "a legal form"]
-    elif LEGAL_FORM.search(cell.text[:120]) or LEGAL_WORDS.search(cell.text[:160]):
+    elif legal_form(cell.text[:120]) or LEGAL_WORDS.search(cell.text[:160]):
         score, why = score + 2.0, [*why, "a legal form beside it"]
-    if low_text.count(name.lower()) >= 2:
+    if _printed(name, low_text) >= 2:
         # a single short word printed twice is often a term (an Incoterm, a product)
-        weight = 2.0 if len(name.split()) >= 2 or LEGAL_FORM.search(name) else 1.0
+        weight = 2.0 if len(name.split()) >= 2 or legal_form(name) else 1.0
         score, why = score + weight, [*why, "printed again"]
-        if cell.line in foot or low_text.rfind(name.lower()) > len(low_text) * 0.7:
+        last = max(m.start() for m in _whole(name).finditer(low_text))
+        if cell.line in foot or last > len(low_text) * 0.7:
             score, why = score + 1.0, [*why, "in the footer"]
     position = lines.index(cell.line)
     if position < 3:
@@ -129,18 +179,43 @@ def _score(
         score, why = score + 1.5, [*why, "the sender line"]
     if any(abs(cell.line - m) <= 3 for m in marks):
         score, why = score + 1.0, [*why, "beside its tax id or bank account"]
-    words = {_plain(w) for w in re.findall(r"\w{4,}", name.lower())}
-    if any(w in d for w in words for d in domains):
+    words = {_plain(w) for w in re.findall(r"\w{3,}", name.lower())}
+    if _named_by(words, domains[0]):
         score, why = score + 2.0, [*why, "its web or mail address"]
+        if _named_by(words, domains[1]):
+            # the contact block at the page's foot is the issuer's, whoever else is named
+            score, why = score + 1.5, [*why, "in its footer's contact block"]
     if ADDRESS.search(name):
         score -= 2.0
     if name.islower():
         score -= 0.5  # a note written on the page, or a misread line
+    elif len(name.split()) >= 2 and name.split()[-1].islower():
+        score -= 1.0  # a sentence cut at the line's end ("Gratuity not / included")
     elif name.isupper() and len(name.split()) >= 2 and position < 5:
         score += 0.5  # a shop's name in capitals at the top of its receipt
     if len(name.split()) > 6:
         score -= 1.0
     return score, why
+
+
+def _domains(text: str) -> set[str]:
+    """The names of the web and mail addresses in ``text`` ("cronus" of info@cronus.com)."""
+    return {_plain(d.lower()) for d in re.findall(r"(?:www\.|@)([\w-]+)\.", text)}
+
+
+def _named_by(words: set[str], domains: set[str]) -> bool:
+    """Whether a domain is the name's word ("edf" of edf.fr), or holds a long one."""
+    return any(w == d or (len(w) >= 4 and w in d) for w in words for d in domains)
+
+
+def _whole(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(name.lower())}(?!\w)")
+
+
+def _printed(name: str, low_text: str) -> int:
+    """How often the name is printed as words of its own ("Tota" is not printed again in
+    every "Total")."""
+    return len(_whole(name).findall(low_text))
 
 
 @lru_cache(maxsize=1)
@@ -168,7 +243,8 @@ def _name(text: str) -> str | None:
     first = re.split(r"\s*[|·•]\s*|\s{2,}|\s+[-–—]\s+", text.strip(), maxsplit=1)[0]
     name, _, after = first.partition(",")
     # "LG Electronics MobileComm U.S.A., Inc.": a legal form after a comma is the name's own
-    first = f"{name},{after}" if LEGAL_FORM.match(after.strip()) else name
+    own_form = LEGAL_FORM.match(after.strip()) or LEGAL_FORM_CAPS.match(after.strip())
+    first = f"{name},{after}" if own_form else name
     first = first.strip(" :-*#")
     if first.endswith(".") and not re.search(r"(?:\b\w\.){2,}$|\b(?:Ltd|Inc|Corp|Co)\.$", first):
         first = first.rstrip(".")  # a full stop, not an abbreviation's ("B.V.", "Ltd.")
@@ -180,11 +256,44 @@ def _name(text: str) -> str | None:
         return None  # "SASU au capital de ...": a company's legal notice, not its name
     if TITLE.match(first) or CONTACT.search(first) or ADDRESSEE.match(first):
         return None
-    if sum(ch.isdigit() for ch in first) > 3 and not LEGAL_FORM.search(first):
+    if sum(ch.isdigit() for ch in first) > 3 and not legal_form(first):
         return None  # a phone, a number, a date, a postcode and town
     if re.search(r":\s*\S", first) or first.endswith(":"):
         return None  # a label and its value
     return first
+
+
+def _thanked(layout: Layout, lines: list[int]) -> set[int]:
+    """The lines that name the shop a receipt thanks its customer for visiting: the thanks'
+    own line where the name follows it, else the next line."""
+    out: set[int] = set()
+    for line, text in layout.lines():
+        m = THANKS.search(text)
+        if m is None:
+            continue
+        if text[m.end() :].strip(" |"):
+            out.add(line)
+        elif lines.index(line) + 1 < len(lines):
+            out.add(lines[lines.index(line) + 1])
+    return out
+
+
+def _shortened(name: str, cell: Cell, named: list[tuple[Cell, str]]) -> bool:
+    """A one-word name that is a word of a name printed above it (a signature's "Smith"
+    under the letterhead's "John Smith"): the same party, whose full name stands."""
+    if " " in name:
+        return False
+    word = _whole(name)
+    return any(
+        other.line < cell.line and " " in full and word.search(full.lower())
+        for other, full in named
+    )
+
+
+def _untitled(name: str) -> str:
+    """A heading's name without the document's title after it ("Google INVOICE")."""
+    head, _, last = name.rpartition(" ")
+    return head if head and len(head) >= 2 and TITLE.match(last) else name
 
 
 def _is_own(name: str, own: set[str]) -> bool:
@@ -223,7 +332,7 @@ def _addressee(layout: Layout, lines: list[int]) -> set[tuple[int, int | None]]:
             out.add((cell.line, cell.col))
             below = cell
             for _ in range(6):
-                below = layout.below(below, reach=1)
+                below = layout.below(below, reach=2)  # past a row blank in this column
                 if below is None:
                     break
                 out.add((below.line, below.col))

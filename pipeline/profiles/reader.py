@@ -20,10 +20,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from docintel.pipeline.profiles.correspondents import fold, names
 from docintel.pipeline.profiles.layout import Cell, Layout, layout_of
 from docintel.pipeline.profiles.locale import day_first, document_currency, language_of
-from docintel.pipeline.profiles.parties import issuer
+from docintel.pipeline.profiles.parties import ADDRESS, issuer
 from docintel.pipeline.profiles.spec import FieldSpec, Profile
+from docintel.pipeline.profiles.taught import near_words
 from docintel.pipeline.profiles.values import Value, parse, parse_date, parse_money
 from docintel.pipeline.types import DocumentContent, FieldValue
 
@@ -183,6 +185,8 @@ class Reader:
         ("Google INVOICE")."""
         if _unit_start(cell.text[: m.start()]):
             return True
+        if cell.ocr and _speck(cell.text[: m.start()]):
+            return True  # "y Payé 9,50€": a speck of dirt read as a letter before the label
         after = cell.text[m.end() :]
         if re.match(r"\s*:", after):
             return True
@@ -232,7 +236,9 @@ class Reader:
         below = self.layout.below(cell)
         if below is not None and (below.line, below.col) not in label_cells:
             value = self._value(spec, below.text, beside=False)
-            if value is not None and self._below_is_a_value(cell):
+            if value is not None and (
+                self._below_is_a_value(cell) or spec.type == "date" and self._lone_date(below)
+            ):
                 out.append(Candidate(spec, value, below, weight * BELOW, f"below '{label}'"))
                 return out
         if self.layout.right(cell) is None:
@@ -267,6 +273,13 @@ class Reader:
         labelled = sum(1 for c in row if self.labels.pattern.match(c.text))
         return not cell.table or labelled >= max(2, len(row) - 1) or len(row) <= 2
 
+    def _lone_date(self, cell: Cell) -> bool:
+        """A date under a date's label in a header row of other words ("Your Reference |
+        Salesperson | Due Date"), with no date under it: the row's value, not a column of
+        dates (a schedule, a statement's lines)."""
+        under = self.layout.below(cell, reach=1)
+        return under is None or parse_date(under.text, day_first=self.day_first) is None
+
     def _taught(self) -> list[Candidate]:
         """A person's corrections of this correspondent's documents: the value at the same
         place beside the same label, first."""
@@ -281,12 +294,14 @@ class Reader:
                 if found is not None:
                     out.append(found)
                 continue
-            label = hint.label.lower()
+            label, near = hint.label.lower(), near_words(hint.label)
             for cell in self.layout.cells:
-                text = cell.text.lower()
-                if not text.startswith(label):
+                if cell.text.lower().startswith(label):
+                    rest = cell.text[len(hint.label) :]
+                elif hint.place == "same" and near and (m := near.search(cell.text)):
+                    rest = cell.text[m.end() :]  # the words before the value, elsewhere
+                else:
                     continue
-                rest = cell.text[len(hint.label) :]
                 got = self._at(spec, cell, rest, hint.place)
                 if got is not None:
                     value, where = got
@@ -298,9 +313,9 @@ class Reader:
 
     def _named(self, spec: FieldSpec, hint: Hint) -> Candidate | None:
         """The correspondent a person named, where its name stands on this document."""
-        key = " ".join(re.findall(r"\w+", hint.example.lower()))
+        key = fold(hint.example)
         for cell in self.layout.cells:
-            if key and key in " ".join(re.findall(r"\w+", cell.text.lower())):
+            if names(key, fold(cell.text)):  # as written, or a letter misread by OCR
                 source = f" of document {hint.document_id}" if hint.document_id else ""
                 how = f"learned from a correction{source}: the correspondent's name"
                 return Candidate(spec, Value(hint.example, cell.text), cell, 2.0, how)
@@ -417,11 +432,22 @@ class Reader:
                     return Candidate(spec, value, cell, 0.5, "the currency of the amounts")
             return None
         if spec.fallback == "first_date":
-            for cell in self.layout.cells:
-                value = parse_date(cell.text, day_first=self.day_first)
-                if value is not None:
-                    return Candidate(spec, value, cell, 0.3, "the document's first date")
+            return self._first_date(spec)
         return None
+
+    def _first_date(self, spec: FieldSpec) -> Candidate | None:
+        """The first date with its time beside it (when a till printed the sale: another
+        date on a receipt may be a card's expiry or an offer's end), else the first date."""
+        first: Candidate | None = None
+        for cell in self.layout.cells:
+            value = parse_date(cell.text, day_first=self.day_first)
+            if value is None:
+                continue
+            after = cell.text[cell.text.find(value.text) + len(value.text) :]
+            if _TIMED.match(after):
+                return Candidate(spec, value, cell, 0.3, "the date the sale was made at")
+            first = first or Candidate(spec, value, cell, 0.3, "the document's first date")
+        return first
 
     def _first_line(self, spec: FieldSpec) -> Candidate | None:
         """A letterhead's or a title's line: the first of the first five that is no label
@@ -504,6 +530,17 @@ def _unit_start(before: str) -> bool:
     return not stripped.strip(" |-*#>") or stripped.endswith((":", ";", "|", ")", "/", ","))
 
 
+# a time of day after a date: "07-04-2017 18:49", "11/12/2022 12h42", "19/10/2018 20:49:59"
+_TIMED = re.compile(r"[\s,|-]{1,4}(?:[01]?\d|2[0-3])[:h][0-5]\d\b")
+
+
+def _speck(before: str) -> bool:
+    """What OCR makes of a speck or a stain before a line: one character, no figure (a
+    figure may be a quantity, "2 Total")."""
+    mark = before.strip()
+    return len(mark) == 1 and not mark.isdigit()
+
+
 def _looks_like_money(value: Value) -> bool:
     return (
         value.currency is not None
@@ -531,6 +568,8 @@ def reference(text: str) -> Value | None:
         return None
     if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})*[.,]\d{2}", token):
         return None  # an amount
+    if tokens[0].endswith(",") and ADDRESS.search(" ".join(tokens[1:4])):
+        return None  # "No. 53, Jalan Besar": a house's number in its street
     return Value(token, token)
 
 

@@ -11,16 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from docintel.pipeline.profiles.layout import Cell
+from docintel.pipeline.profiles.correspondents import fold, names
+from docintel.pipeline.profiles.layout import Cell, Layout
 from docintel.pipeline.profiles.reader import Hint, View
 from docintel.pipeline.profiles.spec import FieldSpec, Profile
+from docintel.pipeline.profiles.taught import abstract, worded
 from docintel.pipeline.profiles.values import MONEY, date_patterns, decimal_of, parse
 from docintel.pipeline.types import DocumentContent
-
-
-def fold(text: str) -> str:
-    """A name as it is looked for: lower case, its words only."""
-    return " ".join(re.findall(r"\w+", text.lower()))
 
 
 def party_field(profile: Profile) -> FieldSpec | None:
@@ -29,10 +26,10 @@ def party_field(profile: Profile) -> FieldSpec | None:
 
 
 def mentioned(keys: list[str], text: str) -> list[str]:
-    """The correspondents (folded names) whose name the document's text holds, the longest
-    first."""
-    folded = f" {fold(text)} "
-    return sorted((k for k in keys if k and f" {k} " in folded), key=len, reverse=True)
+    """The correspondents (folded names) whose name the document's text holds, as written
+    or as OCR misread it by a letter, the longest first."""
+    folded = fold(text)
+    return sorted((k for k in keys if names(k, folded)), key=len, reverse=True)
 
 
 def hint_for(profile: Profile, content: DocumentContent, field: str, value: str) -> Hint | None:
@@ -45,20 +42,35 @@ def hint_for(profile: Profile, content: DocumentContent, field: str, value: str)
         return Hint(field, "", "name", None, profile.name, value.strip())
     view = View.of(content)
     want = parse(spec.type, value, day_first=view.day_first, values=spec.values)
-    layout = view.layout
-    for cell in layout.cells:
+    found: list[tuple[int, Hint]] = []
+    for cell in view.layout.cells:
         for start in _occurrences(spec, cell.text, value, want, view.day_first):
-            label = cell.text[:start].strip(" :#=-–\t")
-            if _stable(label):
-                return Hint(field, cell.text[:start].rstrip(" \t"), "same", None, profile.name)
-            for place, other in (
-                ("right", _left(layout, cell)),
-                ("below", _above(layout, cell)),
-                ("next_line", _previous_line(layout, cell)),
-            ):
-                if other is not None and _stable(other.text):
-                    return Hint(field, other.text, place, None, profile.name, value)
-    return None
+            found += _places(view.layout, cell, start, field, profile.name, value)
+    # the words printed before the value carry to the correspondent's other layouts; a
+    # place beside another cell only to the same layout: the first of the best kind
+    return min(found, key=lambda ranked: ranked[0])[1] if found else None
+
+
+def _places(
+    layout: Layout, cell: Cell, start: int, field: str, profile: str, value: str
+) -> list[tuple[int, Hint]]:
+    """The hints one occurrence of the value gives, ranked: the words before it in its cell
+    (0), those words with their dates and figures left open (1), a label in the cell left
+    of it, above it or on the line before (2)."""
+    before = cell.text[:start].rstrip(" \t")
+    label = before.strip(" :#=-–\t")
+    if _stable(label):
+        return [(0, Hint(field, before, "same", None, profile))]
+    if worded(abstract(label)):
+        return [(1, Hint(field, abstract(before), "same", None, profile))]
+    for place, other in (
+        ("right", _left(layout, cell)),
+        ("below", _above(layout, cell)),
+        ("next_line", _previous_line(layout, cell)),
+    ):
+        if other is not None and _stable(other.text):
+            return [(2, Hint(field, other.text, place, None, profile, value))]
+    return []
 
 
 def _stable(label: str) -> bool:
@@ -88,9 +100,20 @@ def _occurrences(
                 if found is not None and found.normalized == target:
                     yield m.start()
         return
-    at = text.lower().find(value.strip().lower())
-    if at >= 0:
-        yield at
+    for m in _written(value).finditer(text):
+        yield m.start()
+
+
+def _written(value: str) -> re.Pattern[str]:
+    """A reference as printed: its characters with or without the spaces, dots or dashes
+    that group them ("12 345 678 901", "12345678901"), not part of a longer number (a
+    meter's "12 345 678 901 234")."""
+    text = value.strip()
+    chars = [re.escape(ch) for ch in text if ch not in " .-"] or [re.escape(text)]
+    body = r"[\s.-]?".join(chars)
+    before = r"(?<!\w)" + (r"(?<!\d[\s.-])" if text[:1].isdigit() else "")
+    after = r"(?!\w)" + (r"(?![\s.-]\d)" if text[-1:].isdigit() else "")
+    return re.compile(before + f"(?:{body})" + after, re.IGNORECASE)
 
 
 def _left(layout, cell: Cell) -> Cell | None:  # type: ignore[no-untyped-def]
