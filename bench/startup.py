@@ -3,7 +3,9 @@ and, with ``--against REF``, against the same command of another commit, side by
 
     python bench/startup.py [--repeats 5] [--against main]
 
-Prints the median wall time and the peak memory (RSS) of each, and their ratios. Each run is
+Prints the median and the least wall time, the median CPU time (user + system, the child's
+own: on a machine shared with other work the wall time is noisy, the CPU time much less so)
+and the peak memory (RSS) of each, and their ratios. Each run is
 a fresh process; "first run" makes a new embedded database, "later run" adds a new file to
 it. Runs are interleaved (this checkout, REF, the csv module, in turn), so that load from
 other work on the machine falls on each alike. ``--against`` checks REF out in a temporary
@@ -14,6 +16,7 @@ from the installed package.
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import statistics
 import tempfile
@@ -35,6 +38,18 @@ PLAIN = (
 )
 
 
+def timed(
+    code: str, path: Path, home: Path, tree: Path | None = None
+) -> tuple[float, float, float]:
+    """(wall seconds, peak MiB, CPU seconds) of one fresh process; its CPU time is what the
+    finished children used, before and after (runs are one at a time)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, mib = run_measured(code, path, home, tree)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, mib, cpu
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=5)
@@ -46,7 +61,7 @@ def main() -> None:
     sides = {"this checkout": checkout_tree(ROOT, "", folder / "this")}
     if args.against:
         sides[args.against] = checkout_tree(ROOT, args.against, folder / "against")
-    runs: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    runs: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
     plain = []
     try:
         for i in range(args.repeats):  # interleaved
@@ -54,33 +69,46 @@ def main() -> None:
                 home = folder / f"home-{i}-{len(runs)}"
                 for label in ("first run", "later run"):  # the first makes the database
                     path.write_text(path.read_text() + f"E{i}{label[0]},1,1.00\n")  # new content
-                    runs.setdefault((side, label), []).append(
-                        run_measured(DOCINTEL, path, home, tree)
-                    )
-            plain.append(run_measured(PLAIN, path, folder / f"plain{i}"))
+                    runs.setdefault((side, label), []).append(timed(DOCINTEL, path, home, tree))
+            plain.append(timed(PLAIN, path, folder / f"plain{i}"))
     finally:
         drop_checkout(ROOT, folder / "against")
         shutil.rmtree(folder, ignore_errors=True)
-    t_plain = statistics.median(t for t, _ in plain)
-    m_plain = max(m for _, m in plain)
-    print(f"`docintel process` of a 4-row CSV, medians of {args.repeats} interleaved runs")
-    print(f"{'python csv module':44s} {t_plain:6.2f} s   peak {m_plain:6.1f} MiB")
+    t_plain = _median(plain, 0)
+    print(f"`docintel process` of a 4-row CSV, {args.repeats} interleaved runs each:")
+    print(f"{'':44s} {'median':>7s} {'least':>7s} {'CPU':>7s}")
+    print(f"{'python csv module':44s} {line(plain)}")
     for label in ("first run", "later run"):
         figures = {}
         for side in sides:
             found = runs[(side, label)]
-            figures[side] = (statistics.median(t for t, _ in found), max(m for _, m in found))
-            t, m = figures[side]
+            figures[side] = found
             print(
                 f"{side + ', ' + label + (', new database' if label[0] == 'f' else ''):44s} "
-                f"{t:6.2f} s   peak {m:6.1f} MiB   ({t / t_plain:.0f}x the csv module's time)"
+                f"{line(found)}   "
+                f"({_median(found, 0) / t_plain:.0f}x the csv module's time)"
             )
         if args.against:
-            (t_new, m_new), (t_old, m_old) = figures["this checkout"], figures[args.against]
+            new, old = figures["this checkout"], figures[args.against]
             print(
-                f"  {label}: this checkout ÷ {args.against}: {t_new / t_old:.2f}x the time, "
-                f"{m_new / m_old:.2f}x the memory"
+                f"  {label}: this checkout ÷ {args.against}: "
+                f"{_median(new, 0) / _median(old, 0):.2f}x the wall time, "
+                f"{_median(new, 2) / _median(old, 2):.2f}x the CPU time, "
+                f"{max(m for _, m, _ in new) / max(m for _, m, _ in old):.2f}x the memory"
             )
+
+
+def _median(found: list[tuple[float, float, float]], index: int) -> float:
+    return statistics.median(f[index] for f in found)
+
+
+def line(found: list[tuple[float, float, float]]) -> str:
+    """Median and least wall time, median CPU time, peak memory."""
+    least = min(t for t, _, _ in found)
+    peak = max(m for _, m, _ in found)
+    return (
+        f"{_median(found, 0):6.2f}s {least:6.2f}s {_median(found, 2):6.2f}s   peak {peak:6.1f} MiB"
+    )
 
 
 if __name__ == "__main__":
