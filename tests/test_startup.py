@@ -53,6 +53,9 @@ NOT_FOR_A_CSV = (
     "docintel.pipeline.audio.asr",
     "docintel.pipeline.pages.cpu",
     "docintel.models.gemma",
+    # the model engine's tool loop and its pydantic schemas: the rules read a CSV
+    "docintel.pipeline.agent.loop",
+    "docintel.pipeline.profiles.model",
 )
 
 RUN = """
