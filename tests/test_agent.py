@@ -362,6 +362,39 @@ def test_the_pypi_copy_is_the_official_en_core_web_sm_3_8_0():
     assert "ExplosionAI GmbH" in licence and "Permission is hereby granted" in licence
 
 
+def test_the_small_models_known_wrong_spans_are_dropped():
+    """What en_core_web_sm was seen to get wrong on invoices, contracts and forms (before
+    these checks its spans took the labelled documents' precision from 1.00 to 0.64)."""
+    from docintel.pipeline.agent.ner import merge_entities, plausible
+
+    kept = [("organization", "Harbor Compliance Partners", ""), ("person", "Maria Lopez", ""),
+            ("date", "12 September", ""), ("location", "Hamburg", "\n")]  # fmt: skip
+    dropped = [
+        ("organization", "Northwind Traders Ltd\nInvoice", ""),  # across lines
+        ("person", "Email", ":"),  # a label
+        ("organization", "IBAN", ""),  # a code
+        ("organization", "3704 0044 0532", ""),  # figures read as a name
+        ("person", "rotterdam", ""),  # a lower-case word
+        ("date", "two years", ""),  # a duration
+        ("date", "30 days", ""),
+        ("date", "2004 1010 0505 0001", ""),  # an account number
+    ]
+    assert all(plausible(kind, name, after) for kind, name, after in kept)
+    assert not any(plausible(kind, name, after) for kind, name, after in dropped)
+    rules = [
+        {"name": "INV-2026-7468", "type": "invoice_number", "pages": [1]},
+        {"name": "Initech LLC", "type": "organization", "pages": [1]},
+        {"name": "Name: John Smith", "type": "form_field", "pages": [1]},
+    ]
+    ner = {
+        ("organization", "INVOICE INV-2026-7468"): {1},  # holds a rule's match
+        ("organization", "LLC"): {1},  # a part of one
+        ("person", "John Smith"): {1},  # a form field's value: the model's to find
+    }
+    added = [e["name"] for e in merge_entities(rules, ner) if e.get("source") == "ner"]
+    assert added == ["John Smith"]
+
+
 def test_a_sheet_is_read_by_the_rules_without_loading_ner(embedded, tmp_path):
     from docintel.pipeline.agent.ner import load_ner
 
