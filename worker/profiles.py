@@ -5,6 +5,7 @@ a second of audio again."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,7 +13,6 @@ from sqlalchemy.orm import Session
 from docintel.config import Settings
 from docintel.models.embedding import embedder_for
 from docintel.models.runtime import Engine
-from docintel.pipeline.agent.loop import Retrieve
 from docintel.pipeline.profiles import profiles_for, read_profile_fields
 from docintel.pipeline.types import Classification, DocumentContent
 from docintel.store.db import session_scope
@@ -20,6 +20,9 @@ from docintel.store.records import add_warnings, audit, save_fields
 from docintel.store.schema import Document, Status
 from docintel.worker.content import document_content
 from docintel.worker.teaching import taught_hints
+
+if TYPE_CHECKING:
+    from docintel.pipeline.agent.loop import Retrieve
 
 # (embedder, text) -> vector: the profiles' descriptions are embedded once per process
 _VECTORS: dict[tuple[str, str], list[float]] = {}

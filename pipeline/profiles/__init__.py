@@ -7,13 +7,12 @@ from __future__ import annotations
 import time
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from docintel.config import Settings
 from docintel.models.runtime import Engine, uses_model
-from docintel.pipeline.agent.loop import Retrieve
 from docintel.pipeline.profiles.checks import apply_checks, flag_missing
 from docintel.pipeline.profiles.classify import classify
-from docintel.pipeline.profiles.model import classify_with_model, fields_with_model
 from docintel.pipeline.profiles.reader import Hint
 from docintel.pipeline.profiles.rules import extract_fields
 from docintel.pipeline.profiles.similarity import Embed
@@ -25,6 +24,9 @@ from docintel.pipeline.profiles.structured import (
     merge_with_page,
 )
 from docintel.pipeline.types import AuditEntry, Classification, DocumentContent, FieldValue
+
+if TYPE_CHECKING:
+    from docintel.pipeline.agent.loop import Retrieve
 
 __all__ = [
     "OTHER",
@@ -81,6 +83,8 @@ def read_profile_fields(
     if stated is not None:
         found = stated
     elif on_model:
+        from docintel.pipeline.profiles.model import classify_with_model  # as fields below
+
         found, turns = classify_with_model(engine, content, profiles, _none(retrieve), settings)
         events += turns
     how = stated_how if stated else (last_engine(events) or "model") if found else "rules"
@@ -91,6 +95,10 @@ def read_profile_fields(
     profile = profiles.get(found.doc_type)
     fields: list[FieldValue] | None = None
     if profile and on_model:
+        # the model's tool loop builds its pydantic schemas as it is imported: only a model
+        # engine's documents need it, not the rules' (a CPU command's)
+        from docintel.pipeline.profiles.model import fields_with_model
+
         fields, turns = fields_with_model(engine, content, profile, _none(retrieve), settings)
         events += turns
     fields_how = (last_engine(events) or "model") if fields is not None else "rules"
