@@ -328,7 +328,7 @@ def test_the_issuer_is_the_word_its_web_address_is_named_after_not_the_sentence(
 def test_a_house_number_in_its_street_is_no_invoice_number():
     """'No. 53, JALAN BESAR' heads Malaysian shops' receipts and invoices: 'No.' is a label
     of the invoice number, and 53 was read as one."""
-    from docintel.pipeline.profiles.reader import reference
+    from docintel.pipeline.profiles.identifiers import reference
 
     assert reference("53, JALAN BESAR, 45600 BATANG BERJUNTAI") is None
     assert reference("12, Harbour Road, Bristol") is None

@@ -18,21 +18,33 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from docintel.pipeline.profiles.correspondents import fold, names
+from docintel.pipeline.profiles.identifiers import (
+    LEAD,
+    looks_like_money,
+    party_name,
+    reference,
+    tax_or_bank_id,
+)
+from docintel.pipeline.profiles.labels import (
+    COUNTED,
+    TIMED,
+    label_index,
+    label_key,
+    label_weight,
+    speck,
+    unit_start,
+)
 from docintel.pipeline.profiles.layout import Cell, Layout, layout_of
 from docintel.pipeline.profiles.locale import day_first, document_currency, language_of
-from docintel.pipeline.profiles.parties import ADDRESS, issuer
+from docintel.pipeline.profiles.parties import issuer
 from docintel.pipeline.profiles.spec import FieldSpec, Profile
 from docintel.pipeline.profiles.taught import near_words
 from docintel.pipeline.profiles.values import Value, parse, parse_date, parse_money
 from docintel.pipeline.types import DocumentContent, FieldValue
 
 SAME, RIGHT, BELOW, NEXT_LINE = 1.0, 0.95, 0.85, 0.7
-_LEAD = re.compile(r"^[\s:#.=\-–—>|*]+")
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./\\-]*[A-Za-z0-9]|[0-9]")
-_PHONE = re.compile(r"^\+\d[\d\s()/.-]{6,}$")
 MONEY_NAMES = ("total", "net", "tax")
 
 
@@ -94,7 +106,7 @@ class Reader:
         self.language, self.currency, self.day_first = view.language, view.currency, view.day_first
         self.hints = hints
         self.scalars = [f for f in profile.fields if f.type != "table"]
-        self.labels = _label_index(tuple(self.scalars))
+        self.labels = label_index(tuple(self.scalars))
         self.titles = profile.titles
         self._titles = {t.lower() for t in profile.titles}
         self._found: list[Candidate] = []
@@ -134,21 +146,21 @@ class Reader:
             # its colon starts another ("Invoice date: 2026-11-02 Due date: 2026-12-02").
             units = units[:1] + [m for m in units[1:] if re.match(r"\s*:", cell.text[m.end() :])]
             hits = [
-                (m.group(0), _label_key(m.group(0)), m.end(), 1.0, nxt.start() if nxt else None)
+                (m.group(0), label_key(m.group(0)), m.end(), 1.0, nxt.start() if nxt else None)
                 for m, nxt in zip(units, [*units[1:], None], strict=False)
             ]
             if not hits and cell.ocr:
                 hits = [(*h, None) for h in self._misread_label(cell)]
             for n, (label, key, end, trust, stop) in enumerate(hits):
                 rest = cell.text[end:stop]
-                if n and not _LEAD.sub("", rest).strip():
+                if n and not LEAD.sub("", rest).strip():
                     continue  # labels stacked in a cell: which value beside is whose is unknown
-                counted = _COUNTED.match(rest) is not None
+                counted = COUNTED.match(rest) is not None
                 titled = ":" not in cell.text and key in self._titles and not rest.strip()
                 for spec, rank in self.labels.fields[key]:
                     if counted and spec.type == "money":
                         continue  # "Total Qty", "Gesamt Menge": a count, not an amount
-                    weight = _label_weight(rank, key) * trust
+                    weight = label_weight(rank, key) * trust
                     if titled and spec.type == "string" and not spec.format:
                         # a title word in a heading ("SERVICES AGREEMENT"): the heading is
                         # the value, not whatever line follows it
@@ -183,14 +195,14 @@ class Reader:
         anywhere where a colon follows it (columns run together in a scan's line: "Mountain
         View, CA 94043 Balance Due: $4,647.68"); and a title word anywhere in a heading
         ("Google INVOICE")."""
-        if _unit_start(cell.text[: m.start()]):
+        if unit_start(cell.text[: m.start()]):
             return True
-        if cell.ocr and _speck(cell.text[: m.start()]):
+        if cell.ocr and speck(cell.text[: m.start()]):
             return True  # "y Payé 9,50€": a speck of dirt read as a letter before the label
         after = cell.text[m.end() :]
         if re.match(r"\s*:", after):
             return True
-        if any(spec.type == "date" for spec, _ in self.labels.fields[_label_key(m.group(0))]):
+        if any(spec.type == "date" for spec, _ in self.labels.fields[label_key(m.group(0))]):
             # "... ist zahlbar zum 25.02.2025": a date label with its date right after it
             found = parse_date(after[:40], day_first=self.day_first)
             if found is not None and after.lstrip(" :").startswith(found.text):
@@ -204,7 +216,7 @@ class Reader:
         out = set()
         for cell in self.layout.cells:
             m = self.labels.pattern.match(cell.text)
-            if m and not _LEAD.sub("", cell.text[m.end() :]).strip():
+            if m and not LEAD.sub("", cell.text[m.end() :]).strip():
                 out.add((cell.line, cell.col))
         return out
 
@@ -222,7 +234,7 @@ class Reader:
         out = []
         if spec.format == "party" and rest.strip() and not re.match(r"\s*[:=\-–]", rest):
             return out  # "Seller Company": a name that starts with a label's word
-        rest = _LEAD.sub("", rest)
+        rest = LEAD.sub("", rest)
         if rest.strip():
             value = self._value(spec, rest)
             if value is not None:
@@ -323,7 +335,7 @@ class Reader:
 
     def _at(self, spec: FieldSpec, cell: Cell, rest: str, place: str) -> tuple[Value, Cell] | None:
         target: Cell | None = cell
-        text = _LEAD.sub("", rest)
+        text = LEAD.sub("", rest)
         if place == "right":
             target = self.layout.right(cell)
         elif place == "below":
@@ -347,7 +359,7 @@ class Reader:
             return parse_date(text, day_first=self.day_first)
         if spec.type == "money":
             value = parse_money(text)
-            if value is not None and not beside and not _looks_like_money(value):
+            if value is not None and not beside and not looks_like_money(value):
                 return None
             if value is not None and value.currency is None and self.currency:
                 value = Value(value.normalized, value.text, value.number, self.currency)
@@ -444,7 +456,7 @@ class Reader:
             if value is None:
                 continue
             after = cell.text[cell.text.find(value.text) + len(value.text) :]
-            if _TIMED.match(after):
+            if TIMED.match(after):
                 return Candidate(spec, value, cell, 0.3, "the date the sale was made at")
             first = first or Candidate(spec, value, cell, 0.3, "the document's first date")
         return first
@@ -480,122 +492,3 @@ class Reader:
             engine="rules+correction" if taught else "rules",
             note=c.how,
         )
-
-
-@dataclass(frozen=True)
-class _Labels:
-    pattern: re.Pattern[str]
-    fields: dict[str, list[tuple[FieldSpec, int]]]  # label, lower case -> (field, its rank)
-    long: tuple[str, ...]  # the labels long enough to be told apart when misspelt
-
-
-# A money label qualified by a count noun labels a count ("Total Qty: 2", "Summe Artikel 3").
-_COUNTED = re.compile(
-    r"\s*(?:qty|quantity|items?|units?|pcs|pieces|articles?|menge|anzahl|stück|artikel|"
-    r"qté|quantité|nombre|aantal|stuks|cantidad|unidades|quantità|pezzi)\b",
-    re.IGNORECASE,
-)
-
-
-@lru_cache(maxsize=32)
-def _label_index(specs: tuple[FieldSpec, ...]) -> _Labels:
-    """One pattern of all the fields' labels, the longest first; a label shared by two
-    fields leads to both."""
-    fields: dict[str, list[tuple[FieldSpec, int]]] = {}
-    for spec in specs:
-        for rank, label in enumerate(spec.labels):
-            fields.setdefault(_label_key(label), []).append((spec, rank))
-    alternatives = sorted(fields, key=len, reverse=True)
-    # a space in a label is a space or a hyphen in the document: "Invoice-ID", "Rechnungs Nr."
-    body = "|".join(re.escape(label).replace(r"\ ", r"[\s\-]+") for label in alternatives)
-    body = body or "(?!)"
-    pattern = re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.IGNORECASE)
-    return _Labels(pattern, fields, tuple(label for label in fields if len(label) >= 5))
-
-
-def _label_key(text: str) -> str:
-    """A label as looked up: lower case, its words apart by one space whatever joined them."""
-    return re.sub(r"(?<=\w)[\s\-]+(?=\w)|\s+", " ", text.lower()).strip()
-
-
-def _label_weight(rank: int, label: str) -> float:
-    """A label's weight: the profile lists the specific ones first; a label of several
-    words is more specific than one word ("Numéro de facture" beats "Numéro")."""
-    return round(1.0 - min(0.45, 0.012 * rank) + (0.05 if " " in label else 0.0), 3)
-
-
-def _unit_start(before: str) -> bool:
-    """A label begins a unit at a cell's start (markup aside) or after a separator."""
-    stripped = before.rstrip()
-    return not stripped.strip(" |-*#>") or stripped.endswith((":", ";", "|", ")", "/", ","))
-
-
-# a time of day after a date: "07-04-2017 18:49", "11/12/2022 12h42", "19/10/2018 20:49:59"
-_TIMED = re.compile(r"[\s,|-]{1,4}(?:[01]?\d|2[0-3])[:h][0-5]\d\b")
-
-
-def _speck(before: str) -> bool:
-    """What OCR makes of a speck or a stain before a line: one character, no figure (a
-    figure may be a quantity, "2 Total")."""
-    mark = before.strip()
-    return len(mark) == 1 and not mark.isdigit()
-
-
-def _looks_like_money(value: Value) -> bool:
-    return (
-        value.currency is not None
-        and any(ch in value.text for ch in "€$£¥₹")
-        or bool(re.search(r"[.,]\d{2}\b", value.text))
-    )
-
-
-_PREFIX = re.compile(r"^(?:n[°ºo]\.?|nr\.?|no\.?|num\.?|#|:)$", re.IGNORECASE)
-
-
-def reference(text: str) -> Value | None:
-    """A document's reference: the token right after its label (past a 'No.', '#' or
-    'n°'), with a digit, and not a date, an amount or a phone number."""
-    tokens = _LEAD.sub("", text).split()
-    while tokens and _PREFIX.match(tokens[0]):
-        tokens = tokens[1:]
-    if not tokens:
-        return None
-    token = tokens[0].strip(".,;:()[]")
-    token = re.sub(r"^(?:n[°ºo]\.?|nr\.?|no\.|#)", "", token, flags=re.IGNORECASE)
-    if not _ID.fullmatch(token) or len(token) > 40 or not any(ch.isdigit() for ch in token):
-        return None
-    if parse_date(token) is not None or _PHONE.match(token):
-        return None
-    if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})*[.,]\d{2}", token):
-        return None  # an amount
-    if tokens[0].endswith(",") and ADDRESS.search(" ".join(tokens[1:4])):
-        return None  # "No. 53, Jalan Besar": a house's number in its street
-    return Value(token, token)
-
-
-_NOT_A_NAME = re.compile(r"^[\d\s\W]+$|@|^https?:|^tel\b|^fax\b|^phone\b", re.IGNORECASE)
-
-
-def party_name(text: str) -> str | None:
-    """An organisation's name as written: the text before its address or contact."""
-    name = re.split(r"\s*[|,;·•]\s*|\s{2,}", _LEAD.sub("", text).strip(), maxsplit=1)[0]
-    name = name.strip(" .:-")
-    if len(name) < 2 or len(name) > 80 or _NOT_A_NAME.search(name) or name[0].isdigit():
-        return None
-    return name
-
-
-def tax_or_bank_id(text: str, kind: str) -> Value | None:
-    """An IBAN or a VAT id that validates (python-stdnum), as written compactly."""
-    from stdnum import iban
-    from stdnum.eu import vat
-
-    candidates = re.findall(r"[A-Z]{2}[0-9A-Z ]{6,40}", text.upper())
-    for raw in candidates:
-        compact = raw.replace(" ", "")
-        for end in range(len(compact), 7, -1):
-            piece = compact[:end]
-            ok = iban.is_valid(piece) if kind == "iban" else vat.is_valid(piece)
-            if ok:  # an IBAN in its print form (groups of four), a VAT id compact
-                return Value(iban.format(piece) if kind == "iban" else piece, raw.strip())
-    return None
