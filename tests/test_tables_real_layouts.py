@@ -1,0 +1,49 @@
+"""Table layouts met in the real table corpora (``bench/fidelity.py --real-set DIR --classes
+tables``), each on a small PDF made here with PyMuPDF: text drawn twice, a grid ruled by
+rows whose columns are the text's own, and others the bench's worst files showed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pymupdf
+
+from docintel.config import Settings
+from docintel.pipeline.route import route_file
+
+ROWS = [
+    ["Company", "Product", "Maturity", "Yield", "Moisture", "Income"],
+    ["Kruger", "K2 1901", "1.9", "56.4", "7.6", "$846"],
+    ["Stine", "19RA02", "1.9", "55.3", "7.6", "$830"],
+    ["Wensman", "W 3190NR2", "1.9", "54.5", "7.6", "$818"],
+    ["Hefty", "H17Y12", "1.7", "53.7", "7.7", "$806"],
+]
+XS = [72, 160, 250, 320, 390, 460]
+
+
+def _grid(path: Path) -> list[list[str]]:
+    (table,) = route_file(path, Settings()).tables
+    return [table.headers, *table.rows]
+
+
+def test_text_drawn_again_offset_or_in_pieces_is_read_once(tmp_path):
+    """A report writer's second text layer: each word painted again half a point off (fake
+    bold), or only some of its glyphs painted again over it ('K' over 'Kruger', '7' and
+    '6' over '7.6': camelot's birdisland.pdf). Before, the copies were words of their own:
+    'Kruger Kruger', '7 6 7.6'."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    for r, row in enumerate(ROWS):
+        y = 120 + 16 * r
+        for x, cell in zip(XS, row, strict=True):
+            page.insert_text((x, y), cell, fontsize=9)
+            if r and x == XS[0]:  # fake bold, offset
+                page.insert_text((x + 0.6, y + 0.3), cell, fontsize=9)
+            elif r:  # the first and last glyphs drawn again, apart: a word in pieces
+                last = pymupdf.get_text_length(cell[:-1], fontsize=9)
+                page.insert_text((x, y), cell[0], fontsize=9)
+                page.insert_text((x + last, y), cell[-1], fontsize=9)
+    path = tmp_path / "twice.pdf"
+    doc.save(path)
+    assert _grid(path) == ROWS
+
