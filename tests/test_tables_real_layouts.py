@@ -47,3 +47,22 @@ def test_text_drawn_again_offset_or_in_pieces_is_read_once(tmp_path):
     doc.save(path)
     assert _grid(path) == ROWS
 
+
+def test_a_grid_ruled_by_rows_with_text_in_columns_of_its_own_is_read_by_them(tmp_path):
+    """Shaded row bands and a few rules make PyMuPDF's finder a grid of three wide 'columns'
+    each holding two of the text's columns on every line ('7.6 0 126.3 $846' in one cell):
+    the text's own columns are the table's."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    left, right = XS[0] - 4, XS[-1] + 50
+    for r, row in enumerate(ROWS):
+        top = 108 + 16 * r
+        shade = (0.85, 0.85, 0.85) if r % 2 else (1, 1, 1)
+        page.draw_rect(pymupdf.Rect(left, top, right, top + 16), color=(0, 0, 0), fill=shade)
+        for x, cell in zip(XS, row, strict=True):
+            page.insert_text((x, top + 12), cell, fontsize=9)
+    for x in (XS[2] - 4, XS[4] - 4):  # rules between every second column only
+        page.draw_line((x, 108), (x, 108 + 16 * len(ROWS)))
+    path = tmp_path / "bands.pdf"
+    doc.save(path)
+    assert _grid(path) == ROWS

@@ -90,7 +90,9 @@ def _framed(tab: Any, words: list[Word]) -> bool:
     four lines or more (a few rows of giant cells; a real grid's cells hold a line or
     three), or, in a grid mostly empty, a quarter of it on lines that a cell holds across
     what the line's own spacing says are columns (a form drawn in a few boxes: 'BILL TO
-    ... Invoice No:' in one cell, its value in another)."""
+    ... Invoice No:' in one cell, its value in another), or, in any grid, half of it on such
+    lines: rows drawn (shaded bands, rules) but the text's columns not, so that each 'cell'
+    holds two of them on every line ('7.6  0  126.3  $846')."""
     held = deep = joined = cells = empty = 0
     for row in tab.rows:
         for bbox in row.cells:
@@ -104,7 +106,11 @@ def _framed(tab: Any, words: list[Word]) -> bool:
                 deep += len(inner)
             joined += sum(len(ws) for *_, ws in lines if len(line_cells(ws)) >= 2)
     boxes = empty >= cells / 2  # a few boxes drawn around a form, most of the 'grid' empty
-    return held > 0 and (deep >= 0.5 * held or (boxes and joined >= held / 4))
+    spanned = joined >= SPANNED * held  # most lines cut across by the text's own columns
+    return held > 0 and (deep >= 0.5 * held or (boxes and joined >= held / 4) or spanned)
+
+
+SPANNED = 0.5  # of a grid's words on lines its cells hold across columns: the text's grid
 
 
 def _text_just_above(row: Any, words: list[Word]) -> bool:
