@@ -66,3 +66,25 @@ def test_a_grid_ruled_by_rows_with_text_in_columns_of_its_own_is_read_by_them(tm
     path = tmp_path / "bands.pdf"
     doc.save(path)
     assert _grid(path) == ROWS
+
+
+def test_a_listing_of_long_names_and_short_prices_is_a_table(tmp_path):
+    """A price list: names of six words or more, each with its price far to the right.
+    Before, cells of more than four words on average were taken for prose and the list was
+    no table (camelot's detect_vertical_false.pdf, a wine list)."""
+    listing = [
+        ["Domaine de la Guicharde « Autour de la chapelle » 2016", "8 EUR"],
+        ["Domaine de Montvac « Melodine » 2016", "10 EUR"],
+        ["Villa Tempora « Un temps pour elle » 2014", "9 EUR"],
+        ["Château Grand Boise « Sainte Victoire » 2017", "9 EUR"],
+        ["Domaine Monier Perréol « Châtelet » 2015", "13 EUR"],
+    ]
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 80), "Wines by the glass", fontsize=14)
+    for r, (name, price) in enumerate(listing):
+        page.insert_text((72, 120 + 17 * r), name, fontsize=11)
+        page.insert_text((500, 120 + 17 * r), price, fontsize=11)
+    path = tmp_path / "wines.pdf"
+    doc.save(path)
+    assert _grid(path) == listing

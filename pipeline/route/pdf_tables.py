@@ -293,10 +293,19 @@ def _grid(run: list[Line]) -> TableData | None:
         return None
     filled = sum(1 for row in rows for cell in row if cell) / (len(rows) * len(columns))
     words_per_cell = statistics.mean(len(c.split()) for row in rows for c in row if c)
-    if filled < 0.6 or words_per_cell > 4:
+    if filled < 0.6 or (words_per_cell > 4 and not _listing(rows)):
         return None
     bbox = (columns[0][0], run[0][0], columns[-1][1], run[-1][1])
     return TableData(headers=grid[0], rows=grid[1:], bbox=bbox)
+
+
+def _listing(rows: list[list[str]]) -> bool:
+    """Whether long cells stand beside a last column of short values, each row holding one:
+    a price list, a listing of names and figures ('Domaine de la Florane « A fleur de Pampre »
+    2016 ... 8 €'). Two columns of prose hold long text in both; a line-numbered page holds
+    its short figures first."""
+    last = [row[-1] for row in rows]
+    return all(last) and statistics.mean(len(c.split()) for c in last) <= 2
 
 
 def _pieces(words: list[Word], gap: float, rivers: list[tuple[float, float]]) -> list[list[Word]]:
