@@ -88,3 +88,31 @@ def test_a_listing_of_long_names_and_short_prices_is_a_table(tmp_path):
     path = tmp_path / "wines.pdf"
     doc.save(path)
     assert _grid(path) == listing
+
+
+def test_a_dense_table_of_figures_is_cut_at_gaps_narrower_than_a_line_s_height(tmp_path):
+    """Figures set a dozen points apart in a font whose word boxes are tall (camelot's
+    health.pdf, Calibri: boxes 14 pt high, columns 13 pt apart): the gap between two columns
+    is less than the 1.2 line heights that ended a cell, but four times the words' own
+    spaces. Before, each row's figures were one cell ('47,824,589 9,967,837')."""
+    rows = [
+        ["State", "Revenue", "Welfare", "Capital", "Total"],
+        ["Andhra Pradesh", "47,824,589", "9,967,837", "1,275,000", "59,082,426"],
+        ["Arunachal Pradesh", "2,241,609", "107,549", "23,000", "2,372,158"],
+        ["Assam", "14,874,821", "2,554,197", "161,600", "17,590,618"],
+        ["Himachal Pradesh", "8,647,229", "1,331,529", "580,800", "10,559,558"],
+    ]
+    doc = pymupdf.open()
+    page = doc.new_page()
+    widths = [max(pymupdf.get_text_length(r[c], fontsize=9) for r in rows) for c in range(5)]
+    for r, row in enumerate(rows):
+        y, right = 120 + 14 * r, 72 + widths[0] + 30
+        page.insert_text((72, y), row[0], fontsize=9)
+        for c, cell in enumerate(row[1:], start=1):  # right-aligned, 12 pt between columns
+            right += widths[c] if c == 1 else widths[c] + 12
+            page.insert_text(
+                (right - pymupdf.get_text_length(cell, fontsize=9), y), cell, fontsize=9
+            )
+    path = tmp_path / "figures.pdf"
+    doc.save(path)
+    assert _grid(path) == rows

@@ -181,8 +181,22 @@ def visual_lines(words: list[Word]) -> list[tuple[float, float, list[Word]]]:
 
 
 def cell_gap(words: list[Word]) -> float:
-    """How wide a space between two words of a line must be to end a cell."""
-    return max(6.0, 1.2 * statistics.median(w[3] - w[1] for w in words))
+    """How wide a space between two words of a line must be to end a cell: more than a
+    line's height, or, where the words show their own spaces (the gaps between the words of
+    one of PyMuPDF's lines), a few of those, if less (a dense table in a font with tall
+    boxes sets its columns a height apart or closer)."""
+    gap = max(6.0, 1.2 * statistics.median(w[3] - w[1] for w in words))
+    spaces = [
+        b[0] - a[2]
+        for a, b in zip(words, words[1:], strict=False)
+        if a[5:7] == b[5:7] and b[7] == a[7] + 1 and b[0] > a[2]
+    ]
+    if spaces:
+        gap = min(gap, max(6.0, SPACES * statistics.median(spaces)))
+    return gap
+
+
+SPACES = 4.0  # word spaces: a gap this many times the line's own spaces ends a cell
 
 
 def line_cells(words: list[Word]) -> list[Cell]:
