@@ -116,3 +116,42 @@ def test_a_dense_table_of_figures_is_cut_at_gaps_narrower_than_a_line_s_height(t
     path = tmp_path / "figures.pdf"
     doc.save(path)
     assert _grid(path) == rows
+
+
+def test_two_tables_side_by_side_are_two_tables(tmp_path):
+    """A long list continued in a second block to its right, as many columns each, far
+    apart (tabula-java's MultiColumn.pdf). Before, the blocks were one table of twice the
+    columns, each row pairing two items that have nothing to do with each other."""
+    left = [["Code", "Item", "Stock"]] + [[f"A{i}", f"bolt {i}", str(10 * i)] for i in range(1, 6)]
+    right = [["Code", "Item", "Stock"]] + [[f"B{i}", f"nut {i}", str(7 * i)] for i in range(1, 5)]
+    doc = pymupdf.open()
+    page = doc.new_page()
+    for block, x0 in ((left, 60), (right, 330)):
+        for r, row in enumerate(block):
+            for x, cell in zip((x0, x0 + 50, x0 + 110), row, strict=True):
+                page.insert_text((x, 120 + 15 * r), cell, fontsize=10)
+    path = tmp_path / "two.pdf"
+    doc.save(path)
+    tables = route_file(path, Settings()).tables
+    assert [[t.headers, *t.rows] for t in tables] == [left, right]
+
+
+def test_a_form_s_label_value_pairs_side_by_side_stay_one_table(tmp_path):
+    """'Label value   label value' lines, the right pair on two lines only (a fund report's
+    key facts): the right half has no rows of a table of its own, so the form stays one."""
+    rows = [
+        ["Launched", "2019-03-01", "Size", "22 bn"],
+        ["Managers", "Lee, Heo", "Risk", "grade 4"],
+        ["Redemption", "none", "", ""],
+        ["Purchase", "before 17:00", "", ""],
+        ["Sale", "before 17:00", "", ""],
+    ]
+    doc = pymupdf.open()
+    page = doc.new_page()
+    for r, row in enumerate(rows):
+        for x, cell in zip((60, 130, 330, 380), row, strict=True):
+            if cell:
+                page.insert_text((x, 120 + 15 * r), cell, fontsize=10)
+    path = tmp_path / "facts.pdf"
+    doc.save(path)
+    assert _grid(path) == rows

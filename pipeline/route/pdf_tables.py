@@ -271,7 +271,11 @@ def _short(cells: list[Cell], run: list[Line]) -> bool:
 
 def _grids(run: list[Line]) -> list[TableData]:
     """The run as one table; where its lines do not share columns (a block of 'label
-    value' lines right above a table), each stretch of lines with as many cells."""
+    value' lines right above a table), each stretch of lines with as many cells; two
+    tables side by side, each on its own."""
+    sides = _side_by_side(run)
+    if sides:
+        return [table for side in sides for table in _grids(side)]
     table = _grid(run)
     if table is not None:
         return [table]
@@ -286,12 +290,45 @@ def _grids(run: list[Line]) -> list[TableData]:
     return found
 
 
+def _columns(run: list[Line]) -> tuple[float, list[tuple[float, float]]]:
+    """A run's cell gap and its columns (x0, x1), left to right."""
+    words = [w for *_, ws in run for w in ws]
+    gap = cell_gap(words)
+    return gap, columns_of(coverage(words), len(run), 0.8 * gap)
+
+
+def _side_by_side(run: list[Line]) -> tuple[list[Line], list[Line]] | None:
+    """The run cut in two where its columns are two tables of as many columns each, side by
+    side (a long list continued in a second block to its right): the gap between the two
+    halves is the widest, twice any other, and each half has the rows of a table. None
+    where the run is one table."""
+    _, columns = _columns(run)
+    half = len(columns) // 2
+    if half < 2 or len(columns) != 2 * half:
+        return None
+    gaps = [b[0] - a[1] for a, b in zip(columns, columns[1:], strict=False)]
+    middle = gaps.pop(half - 1)
+    if middle < SIDE_GAP * max(gaps):
+        return None
+    cut = columns[half][0]
+    sides: tuple[list[Line], list[Line]] = ([], [])
+    for top, bottom, _, ws in run:
+        for side, part in zip(
+            sides, ([w for w in ws if w[2] <= cut], [w for w in ws if w[2] > cut]), strict=True
+        ):
+            if part:
+                side.append((top, bottom, line_cells(part), part))
+    # each half a table by its own rows: a form's 'label value  label value' lines, the
+    # right pair on two of them only, is one table
+    return sides if all(_enough_rows(side) for side in sides) else None
+
+
+SIDE_GAP = 2.0  # the gap between two tables side by side, against those between columns
+
+
 def _grid(run: list[Line]) -> TableData | None:
     lines = [ws for *_, ws in run]
-    words = [w for ws in lines for w in ws]
-    gap = cell_gap(words)
-    stretches = coverage(words)
-    columns = columns_of(stretches, len(lines), 0.8 * gap)
+    gap, columns = _columns(run)
     if len(columns) < 2:
         return None
     rivers = [(a[1], b[0]) for a, b in zip(columns, columns[1:], strict=False)]
