@@ -1,8 +1,8 @@
 """Tables on digital PDF pages: ruled tables through PyMuPDF's table finder, and unruled
 ones (columns aligned with spaces, no lines: how most exported reports look) from the
-alignment of the words themselves (``pdf_aligned``; inside their rules, where only horizontal ones are
-drawn: ``pdf_bands``). Each cell's text is rebuilt from the words inside it,
-so values like '$ 10.000,00' or '20-27083460-5' stay whole."""
+alignment of the words themselves (``pdf_aligned``; inside their rules, where only
+horizontal ones are drawn: ``pdf_bands``). Each cell's text is rebuilt from the words
+inside it, so values like '$ 10.000,00' or '20-27083460-5' stay whole."""
 
 from __future__ import annotations
 
