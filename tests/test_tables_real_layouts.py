@@ -155,3 +155,32 @@ def test_a_form_s_label_value_pairs_side_by_side_stay_one_table(tmp_path):
     path = tmp_path / "facts.pdf"
     doc.save(path)
     assert _grid(path) == rows
+
+
+def test_a_label_s_leader_dots_end_its_cell_however_close_they_run_to_the_figure(tmp_path):
+    """'Burglary . . . . . . 240.9': dots lead from each label to its first figure and run
+    up to it (camelot's 12s0324.pdf). Before, the first figure joined the label's cell and
+    its column was lost."""
+    rows = [
+        ["Offense", "Total", "Under 18", "Adults"],
+        ["Robbery", "102.1", "25.5", "76.6"],
+        ["Burglary", "240.9", "60.3", "180.6"],
+        ["Larceny-theft", "1,080.1", "258.1", "822.0"],
+        ["Arson", "9.8", "4.3", "5.5"],
+    ]
+    doc = pymupdf.open()
+    page = doc.new_page()
+    for r, row in enumerate(rows):
+        y = 120 + 12 * r
+        page.insert_text((60, y), row[0], fontsize=9)
+        if r:  # dots from the label's end up to the first figure's column, a point short
+            x = 62 + pymupdf.get_text_length(row[0], fontsize=9)
+            while x < 150:
+                page.insert_text((x, y), ".", fontsize=9)
+                x += 5
+        for x, cell in zip((156, 210, 260), row[1:], strict=True):
+            page.insert_text((x, y), cell, fontsize=9)
+    path = tmp_path / "leaders.pdf"
+    doc.save(path)
+    grid = _grid(path)
+    assert [[cell.rstrip(" .") for cell in row] for row in grid] == rows

@@ -53,13 +53,27 @@ def line_cells(words: list[Word]) -> list[Cell]:
     gap = cell_gap(words)
     cells: list[Cell] = []
     for w in words:
-        if cells and w[0] - cells[-1][1] < gap:
+        if cells and w[0] - cells[-1][1] < gap and not _led(cells[-1][2].split(), w):
             x0, _, text = cells[-1]
             cells[-1] = (x0, w[2], f"{text} {w[4]}")
         else:
             cells.append((w[0], w[2], w[4]))
     return cells
 
+
+def _dots(text: str) -> bool:
+    return bool(text) and set(text) <= LEADER
+
+
+def _led(texts: list[str], word: Word) -> bool:
+    """Whether ``word`` follows a leader ('Burglary . . . . . 240.9', 'Total ..... 12'):
+    the dots lead the eye to the next cell, however close they run to it."""
+    if _dots(word[4]) or not texts or not _dots(texts[-1]):
+        return False
+    return len(texts[-1]) >= 3 or (len(texts) >= 2 and _dots(texts[-2]))
+
+
+LEADER = set(".·…")  # the characters of a leader's dots
 
 Line = tuple[float, float, list[Cell], list[Word]]  # top, bottom, cells, words
 
@@ -140,10 +154,12 @@ def _grids(run: list[Line]) -> list[TableData]:
 
 
 def _columns(run: list[Line]) -> tuple[float, list[tuple[float, float]]]:
-    """A run's cell gap and its columns (x0, x1), left to right."""
+    """A run's cell gap and its columns (x0, x1), left to right: where the words are, the
+    leaders' dots left out (they run up to the next column)."""
     words = [w for *_, ws in run for w in ws]
     gap = cell_gap(words)
-    return gap, columns_of(coverage(words), len(run), 0.8 * gap)
+    placed = [w for w in words if not _dots(w[4])] or words
+    return gap, columns_of(coverage(placed), len(run), 0.8 * gap)
 
 
 def _side_by_side(run: list[Line]) -> tuple[list[Line], list[Line]] | None:
@@ -217,6 +233,7 @@ def _pieces(words: list[Word], gap: float, rivers: list[tuple[float, float]]) ->
         if pieces:
             end = pieces[-1][-1][2]
             apart = w[0] - end >= gap or any(end <= a and b <= w[0] for a, b in rivers)
+            apart = apart or _led([v[4] for v in pieces[-1][-2:]], w)
             if not apart:
                 pieces[-1].append(w)
                 continue
