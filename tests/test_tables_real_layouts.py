@@ -184,3 +184,25 @@ def test_a_label_s_leader_dots_end_its_cell_however_close_they_run_to_the_figure
     doc.save(path)
     grid = _grid(path)
     assert [[cell.rstrip(" .") for cell in row] for row in grid] == rows
+
+
+def test_a_caption_just_above_a_ruled_grid_is_not_its_header(tmp_path):
+    """'Members appointed' printed right above a ruled grid whose first row holds the column
+    names: PyMuPDF's header finder takes the caption line for an external header of one
+    name (opendataloader's Korean committee minutes). A header names two columns or more;
+    the grid's own first row is the header."""
+    rows = [["Member", "Group", "Date"], ["Yang", "Independent", "2024-01-31"]]
+    rows += [["Kim", "People Power", "2024-04-30"]]
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((60, 132), "Members appointed", fontsize=10)
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            x, y = 60 + c * 110, 136 + r * 18
+            page.draw_rect(pymupdf.Rect(x, y, x + 110, y + 18))
+            page.insert_text((x + 4, y + 13), cell, fontsize=10)
+    path = tmp_path / "caption.pdf"
+    doc.save(path)
+    routed = route_file(path, Settings())
+    assert _grid(path) == rows
+    assert "Members appointed" in (routed.pages[0].markdown or "")

@@ -57,11 +57,11 @@ def ruled_tables(page: Any, words: list[Word]) -> list[TableData]:
             continue
         # PyMuPDF's header finder (30 ms a table) is asked only where a header above the
         # grid is possible at all.
+        headers, rows = grid[0], grid[1:]
         if _text_just_above(tab.rows[0].bbox, words) and tab.header.external:
-            headers = [_clean(h) for h in tab.header.names]
-            rows = grid
-        else:
-            headers, rows = grid[0], grid[1:]
+            names = [_clean(h) for h in tab.header.names]
+            if sum(1 for name in names if name) >= 2:  # one name over the grid: its caption
+                headers, rows = names, grid
         tables.append(TableData(headers=headers, rows=rows, bbox=tuple(tab.bbox)))
     return tables
 
