@@ -206,3 +206,26 @@ def test_a_caption_just_above_a_ruled_grid_is_not_its_header(tmp_path):
     routed = route_file(path, Settings())
     assert _grid(path) == rows
     assert "Members appointed" in (routed.pages[0].markdown or "")
+
+
+def test_a_grid_of_paragraphs_side_by_side_is_read_as_its_grid(tmp_path):
+    """A law's wording now and as amended, a paragraph in each of two ruled cells under
+    'Current' and 'Amended' (opendataloader's Korean bills). A cell of many lines of prose is
+    no frame around columns: before, the paragraphs' lines were read as rows of an aligned
+    table, the two versions cut into line-long pieces."""
+    old = "Article 15 (Committee) The committee shall hear the views of every group " * 3
+    new = "Article 15 (Committee) The committee shall hear the views of young people " * 3
+    doc = pymupdf.open()
+    page = doc.new_page()
+    top = 100
+    for c, (head, text) in enumerate((("Current", old), ("Amended", new))):
+        x = 72 + c * 230
+        page.draw_rect(pymupdf.Rect(x, top, x + 230, top + 20))
+        page.draw_rect(pymupdf.Rect(x, top + 20, x + 230, top + 160))
+        page.insert_text((x + 90, top + 14), head, fontsize=10)
+        page.insert_textbox(pymupdf.Rect(x + 5, top + 25, x + 225, top + 158), text, fontsize=10)
+    path = tmp_path / "bill.pdf"
+    doc.save(path)
+    (table,) = route_file(path, Settings()).tables
+    assert table.headers == ["Current", "Amended"]
+    assert [" ".join(c.split()) for c in table.rows[0]] == [old.strip(), new.strip()]

@@ -61,16 +61,16 @@ def line_cells(words: list[Word]) -> list[Cell]:
     return cells
 
 
-def _dots(text: str) -> bool:
+def dots_only(text: str) -> bool:
     return bool(text) and set(text) <= LEADER
 
 
 def _led(texts: list[str], word: Word) -> bool:
     """Whether ``word`` follows a leader ('Burglary . . . . . 240.9', 'Total ..... 12'):
     the dots lead the eye to the next cell, however close they run to it."""
-    if _dots(word[4]) or not texts or not _dots(texts[-1]):
+    if dots_only(word[4]) or not texts or not dots_only(texts[-1]):
         return False
-    return len(texts[-1]) >= 3 or (len(texts) >= 2 and _dots(texts[-2]))
+    return len(texts[-1]) >= 3 or (len(texts) >= 2 and dots_only(texts[-2]))
 
 
 LEADER = set(".·…")  # the characters of a leader's dots
@@ -158,7 +158,7 @@ def _columns(run: list[Line]) -> tuple[float, list[tuple[float, float]]]:
     leaders' dots left out (they run up to the next column)."""
     words = [w for *_, ws in run for w in ws]
     gap = cell_gap(words)
-    placed = [w for w in words if not _dots(w[4])] or words
+    placed = [w for w in words if not dots_only(w[4])] or words
     return gap, columns_of(coverage(placed), len(run), 0.8 * gap)
 
 

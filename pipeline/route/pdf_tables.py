@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from docintel.pipeline.route.pdf_aligned import Word, aligned_tables, line_cells, visual_lines
+from docintel.pipeline.route.pdf_aligned import (
+    Word,
+    aligned_tables,
+    dots_only,
+    line_cells,
+    visual_lines,
+)
 from docintel.pipeline.route.pdf_bands import rule_bands
 from docintel.pipeline.types import TableData
 
@@ -86,9 +92,10 @@ def _compact(grid: list[list[str]]) -> list[list[str]]:
 
 def _framed(tab: Any, words: list[Word]) -> bool:
     """Whether a ruled 'table' is a frame, not a grid: most of its text in cells that hold
-    four lines or more (a few rows of giant cells; a real grid's cells hold a line or
-    three), or, in a grid mostly empty, a quarter of it on lines that a cell holds across
-    what the line's own spacing says are columns (a form drawn in a few boxes: 'BILL TO
+    four lines or more, in columns of their own or a value a line (a few rows of giant
+    cells; a real grid's cells hold a line or three, or a paragraph: a law's old and new
+    wording side by side), or, in a grid mostly empty, a quarter of it on lines that a cell
+    holds across what the line's own spacing says are columns (a form drawn in a few boxes: 'BILL TO
     ... Invoice No:' in one cell, its value in another), or, in any grid, half of it on such
     lines: rows drawn (shaded bands, rules) but the text's columns not, so that each 'cell'
     holds two of them on every line ('7.6  0  126.3  $846')."""
@@ -97,13 +104,16 @@ def _framed(tab: Any, words: list[Word]) -> bool:
         for bbox in row.cells:
             if bbox is None:
                 continue
-            inner = [w for w in words if inside(w, bbox)]
+            # a leader's dots are no words: 'Burglary . . . . .' is one label a line
+            inner = [w for w in words if inside(w, bbox) and not dots_only(w[4])]
             held += len(inner)
             cells, empty = cells + 1, empty + (not inner)
             lines = visual_lines(inner)
-            if len(lines) >= 4 and len(tab.rows) <= 6:
+            split = sum(len(ws) for *_, ws in lines if len(line_cells(ws)) >= 2)
+            listed = len(inner) <= 1.5 * len(lines)  # a value a line: a column of a table
+            if len(lines) >= 4 and len(tab.rows) <= 6 and (split >= len(inner) / 4 or listed):
                 deep += len(inner)
-            joined += sum(len(ws) for *_, ws in lines if len(line_cells(ws)) >= 2)
+            joined += split
     boxes = empty >= cells / 2  # a few boxes drawn around a form, most of the 'grid' empty
     spanned = joined >= SPANNED * held  # most lines cut across by the text's own columns
     return held > 0 and (deep >= 0.5 * held or (boxes and joined >= held / 4) or spanned)
