@@ -199,16 +199,40 @@ def page_words(page: Any, textpage: Any) -> list[Any]:
 
 
 def once(words: list[Any]) -> list[Any]:
-    """Each word once: a word drawn twice at the same place (fake bold, a shadow: the same
-    glyphs painted again) is one word on the page, not 'Kruger Kruger'."""
-    seen: set[tuple[str, int, int, int]] = set()
-    out = []
-    for w in words:
-        key = (w[4], round(w[0]), round(w[1]), round(w[3]))
-        if key not in seen:
-            seen.add(key)
-            out.append(w)
-    return out
+    """Each word once: a word drawn twice at (nearly) the same place (fake bold, a shadow:
+    the same glyphs painted again, a little offset or not) is one word on the page, not
+    'Kruger Kruger'; so is a copy of some of its glyphs drawn over it ('K' over 'Kruger',
+    '7 6' over '7.6', as some report writers draw a text layer twice)."""
+    kept: dict[int, list[Any]] = {}  # the words kept, by band of the page's height
+    keep: set[int] = set()
+    for i in sorted(range(len(words)), key=lambda i: -len(words[i][4])):  # whole words first
+        w = words[i]
+        band, x = round((w[1] + w[3]) / 2 / COPY_BAND), w[0] + COPY_OFFSET * (w[3] - w[1])
+        near = (k for b in (band - 1, band, band + 1) for k in kept.get(b, ()) if k[0] <= x)
+        if any(_copy_of(w, k) for k in near if w[0] <= k[2]):
+            continue
+        kept.setdefault(band, []).append(w)
+        keep.add(i)
+    return [w for i, w in enumerate(words) if i in keep]
+
+
+COPY_BAND = 8.0  # pt: the bands words are looked up in; a copy is offset far less
+COPY_OFFSET = 0.35  # of the word's height: the most a copy stands off the word it repeats
+
+
+def _copy_of(word: Any, other: Any) -> bool:
+    """Whether ``word`` repeats ``other``: the same text, or some of its characters in their
+    order, drawn inside its box (give or take ``COPY_OFFSET`` of the height), on its line."""
+    height = min(word[3] - word[1], other[3] - other[1])
+    tol = COPY_OFFSET * height
+    if abs((word[1] + word[3]) - (other[1] + other[3])) / 2 > tol:
+        return False
+    if word[4] == other[4]:
+        return abs(word[0] - other[0]) <= tol
+    if word[0] < other[0] - tol or word[2] > other[2] + tol:
+        return False
+    rest = iter(other[4])
+    return all(char in rest for char in word[4])  # a subsequence of the other's text
 
 
 def reading_order(words: list[Any], tolerance: float = 3.0) -> list[Any]:
