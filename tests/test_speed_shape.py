@@ -177,7 +177,9 @@ def test_a_digital_document_on_the_cpu_is_one_task_and_few_round_trips(pg_url, t
     assert status == "done" and chunks > 0
     assert steps == ["route"]  # merge, agent and finalize ran inside it
     assert counts["transactions"] <= 4, counts  # ingest (2), claim, work
-    assert counts["statements"] <= 14, counts
+    # 13 to read and write the document, 1 for a correspondent's taught layout, and the
+    # organising step's reads as it finishes: the tag rules and the organisations it names
+    assert counts["statements"] <= 16, counts
     with session_scope(pg_url) as s:
         reset_steps(s, taken.document_id)
         set_status(s, taken.document_id, Status.queued)

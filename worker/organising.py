@@ -80,11 +80,16 @@ def _candidates(s: Session, settings: Settings, doc: Document) -> list[tuple[str
     profile = profiles_for(settings)[0].get(doc.doc_type or "")
     party = party_field(profile) if profile else None
     wanted = [party.name] if party else list(PARTY_NAMES)
-    rows = s.execute(
-        select(ProfileField.field, ProfileField.corrected, ProfileField.normalized)
-        .where(ProfileField.document_id == doc.id, ProfileField.row == 0)
-        .where(ProfileField.field.in_(wanted))
-    ).all()
+    # a document of no profile's type has no profile fields: no query to learn it
+    rows = (
+        s.execute(
+            select(ProfileField.field, ProfileField.corrected, ProfileField.normalized)
+            .where(ProfileField.document_id == doc.id, ProfileField.row == 0)
+            .where(ProfileField.field.in_(wanted))
+        ).all()
+        if profile is not None
+        else []
+    )
     by_field = {f: corrected or normalized for f, corrected, normalized in rows}
     found += [(by_field[f], f"the field {f}") for f in wanted if by_field.get(f)]
     if party is None:
