@@ -103,7 +103,9 @@ def _grids(
 ) -> list[list[list[str]]]:
     """The result's tables as grids (on ``page``; read by ``engine`` alone: an Office file's
     own tables, not those OCR found in its pictures, which its library cannot see)."""
-    tables = [t for p in result["pages"] for t in p.get("tables", [])] + result["tables"]
+    # a page's tables are listed under it and carry no page number of their own
+    tables = [{**t, "page": p["page"]} for p in result["pages"] for t in p.get("tables", [])]
+    tables += result["tables"]
     return [
         [t["headers"], *t["rows"]] if any(h for h in t["headers"]) else t["rows"]
         for t in tables
