@@ -101,3 +101,26 @@ def test_the_written_out_month_names_are_babels():
     locale data; they must stay what Babel says."""
     for language in LANGUAGES:
         assert month_names(language) == cldr_month_names(language), language
+
+
+NER_WITHOUT_TORCH = """
+import sys
+from docintel.pipeline.agent.ner import load_ner
+nlp, how = load_ner("en_core_web_sm")
+assert nlp is not None, how
+names = {(e.text, e.label_) for e in nlp("Maria Lopez signed in Hamburg.").ents}
+assert ("Maria Lopez", "PERSON") in names, names
+assert "torch" not in sys.modules, "spaCy's import brought torch"
+import torch  # the moment is over: torch imports as usual
+assert float(torch.ones(2).sum()) == 2.0
+print("ok")
+"""
+
+
+def test_spacy_is_loaded_without_torch_where_torch_is_installed():
+    """thinc imports torch wherever it is installed (1.7 s of spaCy's 2.5 s import in an
+    install with the models extra); en_core_web_sm needs numpy alone."""
+    out = subprocess.run(
+        [sys.executable, "-c", NER_WITHOUT_TORCH], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
