@@ -180,7 +180,8 @@ def axe_violations(browser) -> list:
 
 
 def test_axe_finds_no_serious_violation_and_pages_fit_a_phone(api_settings, browser):
-    """axe-core on the login, inbox (with a saved view), document, ask and users pages, at
+    """axe-core on the login, inbox (with a saved view), document, ask, users, organise and
+    mail pages, at
     1280 and 390 px; at 390 px no page scrolls sideways."""
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -200,7 +201,7 @@ def test_axe_finds_no_serious_violation_and_pages_fit_a_phone(api_settings, brow
             with served.client() as me:
                 me.cookies.update({k["name"]: k["value"] for k in browser.get_cookies()})
                 me.put("/v1/views/To pay", json={"filters": {"tag": "to pay"}})
-            for path in ("/", f"/documents/{doc_id}", "/ask", "/users"):
+            for path in ("/", f"/documents/{doc_id}", "/ask", "/users", "/organise", "/mail"):
                 browser.get(served.url + path)
                 WebDriverWait(browser, 30).until(
                     lambda d: d.execute_script("return document.readyState") == "complete"
