@@ -84,14 +84,19 @@ def with_children(
     with session_scope(settings.db_url) as s:
         for _ in range(MAX_DEPTH):
             counts = child_counts(s, [d["id"] for d in level], trashed)
-            level = []
-            for parent in (d for d in found if d["id"] in counts):
-                level += list_documents(
-                    s, parent=parent["id"], trashed=trashed, limit=CHILDREN_SHOWN
-                )
-                parent["more_children"] = max(0, counts[parent["id"]] - CHILDREN_SHOWN)
-            if not level:
+            if not counts:
                 break
+            for parent in level:
+                if parent["id"] in counts:
+                    parent["more_children"] = max(0, counts[parent["id"]] - CHILDREN_SHOWN)
+            # every parent's newest children in one query: one per level, not per parent
+            level = list_documents(
+                s,
+                parents=list(counts),
+                per_parent=CHILDREN_SHOWN,
+                trashed=trashed,
+                limit=len(counts) * CHILDREN_SHOWN,
+            )
             found += level
     return under_parents(found)
 

@@ -21,7 +21,13 @@ from docintel.store.profiles import ConditionError
 from docintel.store.queries import find_document
 from docintel.store.tag_rules import add_rule, all_rules, remove_rule, rule_dict
 from docintel.store.tokens import Caller
-from docintel.worker.workspace import BulkAction, bulk_edit, check_action, set_correspondent
+from docintel.worker.workspace import (
+    BulkAction,
+    bulk_edit,
+    check_action,
+    merge_correspondents,
+    set_correspondent,
+)
 
 router = APIRouter(tags=["organising"])
 CORR = "/v1/correspondents"
@@ -83,14 +89,16 @@ class MergeInto(BaseModel):
     into: str = Field(description="The correspondent (id or name) that stays.")
 
 
-@router.post(CORR + "/{ref}/merge", dependencies=[Depends(writer)], response_model=out.Merged)
-def merge_correspondent(request: Request, ref: str, body: MergeInto) -> dict[str, Any]:
-    """Merge ``ref`` into ``into``: its documents move there, its names become aliases
-    (a later document naming them is given ``into``)."""
+@router.post(CORR + "/{ref}/merge", response_model=out.Merged)
+def merge_correspondent(
+    request: Request, ref: str, body: MergeInto, who: Caller = Depends(writer)
+) -> dict[str, Any]:
+    """Merge ``ref`` into ``into``: its documents move there (each one's audit trail says
+    so), its names become aliases (a later document naming them is given ``into``)."""
     with session_scope(request.app.state.settings.db_url) as s:
         gone, kept = _one(s, ref), _one(s, body.into)
         try:
-            moved = corr.merge(s, gone, kept)
+            moved = merge_correspondents(s, gone, kept, person(who))
         except EditError as exc:
             raise _refused(exc) from exc
         return {"into": _listed(s, kept.id), "moved": moved}

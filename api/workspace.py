@@ -19,8 +19,8 @@ from docintel.config import Settings
 from docintel.store.db import session_scope
 from docintel.store.profiles import ConditionError
 from docintel.store.tokens import Caller
-from docintel.store.views import ViewError, list_views, remove_view, save_view
-from docintel.worker.listing import Filters, document_listing
+from docintel.store.views import ViewError, described, list_views, remove_view, save_view
+from docintel.worker.listing import Filters, document_count
 
 router = APIRouter(tags=["views"])
 # A view's count stops here ("500+"): the sidebar answers at once however big the inbox.
@@ -75,10 +75,11 @@ def counted_views(settings: Settings, owner: str) -> list[dict[str, Any]]:
         views = list_views(s, owner)
     for view in views:
         try:
-            docs, more = document_listing(settings, view_filters(view["filters"]), COUNT_CAP)
+            # a COUNT, not the summaries of up to COUNT_CAP documents per view per page load
+            count = document_count(settings, view_filters(view["filters"]), COUNT_CAP)
         except ConditionError:
-            docs, more = [], None
-        view["count"] = f"{len(docs)}+" if more else str(len(docs))
+            count = 0
+        view["count"] = f"{COUNT_CAP}+" if count > COUNT_CAP else str(count)
         view["url"] = view_url(view["filters"])
     return views
 
@@ -92,9 +93,7 @@ def sidebar_views(request: Request) -> list[dict[str, Any]]:
 
 class SavedViewOut(BaseModel):
     name: str
-    filters: dict[str, str] = Field(
-        description="the filters kept: q, mode, status, type, tag, trash"
-    )
+    filters: dict[str, str] = Field(description="the filters kept, any of: " + described())
     count: str = Field(description=f"documents in the view: a number, or {COUNT_CAP}+")
     url: str = Field(description="the inbox so filtered")
 
@@ -107,7 +106,7 @@ class SavedViewSaved(BaseModel):
 class ViewBody(BaseModel):
     filters: dict[str, Any] = Field(
         default_factory=dict,
-        description="any of q, mode (text or similar), status, type, tag, trash",
+        description="any of: " + described(),
     )
 
 

@@ -93,15 +93,15 @@ def corr_merge(
     into: Annotated[str, typer.Argument(help="The correspondent that stays (id or name).")],
 ) -> None:
     """Move every document of GONE to INTO; GONE's names become INTO's aliases."""
-    from docintel.store.correspondents import merge
     from docintel.store.db import session_scope
     from docintel.store.organise import EditError
+    from docintel.worker.workspace import merge_correspondents
 
     with session_scope(_database_settings().db_url) as s:
         a, b = _correspondent_or_exit(s, gone), _correspondent_or_exit(s, into)
         name = a.name
         try:
-            moved = merge(s, a, b)
+            moved = merge_correspondents(s, a, b, "a person")
         except EditError as exc:
             raise _fail(exc) from exc
         console.print(f"{safe(name)} merged into {safe(b.name)}: {moved} document(s) moved")

@@ -32,19 +32,56 @@ def clean_tag(text: str) -> str:
 
 
 def tag(s: Session, doc_id: int, text: str) -> str:
+    """Tag the document by hand (a rule may add it again, were it removed before)."""
     name = clean_tag(text)
     add_tags(s, doc_id, [name])
+    doc = s.get(Document, doc_id)
+    if doc is not None:
+        forget_removal(doc, "tags", name)
     return name
 
 
 def untag(s: Session, doc_id: int, text: str) -> bool:
-    """Whether the document had the tag."""
+    """Take a tag off by hand: whether the document had it. The removal is kept on the
+    document, so that no rule gives the tag back when the document is read again."""
+    name = clean_tag(text)
     done = s.execute(
-        delete(DocumentTag).where(
-            DocumentTag.document_id == doc_id, DocumentTag.tag == clean_tag(text)
-        )
+        delete(DocumentTag).where(DocumentTag.document_id == doc_id, DocumentTag.tag == name)
     )
+    doc = s.get(Document, doc_id)
+    if done.rowcount and doc is not None:
+        keep_removal(doc, "tags", name)
     return bool(done.rowcount)
+
+
+# What a person took off a document ({"tags": [...], "correspondents": [key, ...]}), in
+# its meta: a retry reads the document again and must not propose them again.
+REMOVED = "removed_by_person"
+
+
+def removed(doc: Document, what: str) -> list[str]:
+    """The tags (``what="tags"``) or correspondents' keys a person took off ``doc``."""
+    return list(((doc.meta or {}).get(REMOVED) or {}).get(what) or [])
+
+
+def keep_removal(doc: Document, what: str, value: str) -> None:
+    if value and value not in removed(doc, what):
+        _set_removed(doc, what, [*removed(doc, what), value])
+
+
+def forget_removal(doc: Document, what: str, *values: str) -> None:
+    """A person gave it back: a rule or a proposal may give it too."""
+    if set(values) & set(removed(doc, what)):
+        _set_removed(doc, what, [v for v in removed(doc, what) if v not in values])
+
+
+def _set_removed(doc: Document, what: str, values: list[str]) -> None:
+    meta = dict(doc.meta or {})  # a new dict: the JSON column sees the change
+    gone = {**(meta.get(REMOVED) or {}), what: values}
+    meta[REMOVED] = {k: v for k, v in gone.items() if v}
+    if not meta[REMOVED]:
+        del meta[REMOVED]
+    doc.meta = meta
 
 
 def tag_counts(s: Session) -> dict[str, int]:

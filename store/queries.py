@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from docintel.store.doc_filters import DocumentFilters, filtered
 from docintel.store.mail import tags_of
-from docintel.store.mail_schema import DocumentTag
 from docintel.store.organise import tags_by_document
-from docintel.store.profiles import Condition, profile_result, where_fields
+from docintel.store.profiles import profile_result
 from docintel.store.records import ATTEMPT_MARK
 from docintel.store.schema import (
     AudioSegment,
@@ -23,12 +23,6 @@ from docintel.store.schema import (
     Page,
     Relationship,
 )
-
-
-def like(text: str) -> str:
-    """A LIKE pattern matching ``text`` anywhere, its own ``%`` and ``_`` taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def find_document(session: Session, ref: str) -> Document | None:
@@ -54,88 +48,27 @@ def status_counts(session: Session) -> dict[str, int]:
 
 
 def list_documents(
-    session: Session,
-    *,
-    status: str | None = None,
-    kind: str | None = None,
-    name: str | None = None,
-    contains: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    limit: int = 100,
-    entity: str | None = None,
-    entity_type: str | None = None,
-    related_to: str | None = None,
-    ids: list[int] | None = None,
-    doc_type: str | None = None,
-    where: list[Condition] | None = None,
-    parent: int | None = None,
-    before: int | None = None,
-    tags: list[str] | None = None,
-    trashed: bool = False,
-    top_level: bool = False,
-    parents: list[int] | None = None,
-    correspondent: int | None = None,
+    session: Session, *, limit: int = 100, **filters: Unpack[DocumentFilters]
 ) -> list[dict[str, Any]]:
-    """Summaries, newest first; ``before`` (an id) continues a listing where its last page
-    ended. Rows, not ORM objects: a listing of 50 spent more time building objects than the
-    database spent finding them (bench/api.py). ``tags``: carrying every one of them;
-    ``trashed``: the trash instead of the documents outside it; ``top_level``: only the
-    documents that came in on their own (no attachments, no archive members); ``parents``:
-    the children of these documents. Each summary names its parent (``parent_name``)."""
+    """Summaries, newest first, of the documents ``filters`` let through (``doc_filters``).
+    Rows, not ORM objects: a listing of 50 spent more time building objects than the
+    database spent finding them (bench/api.py). Each summary names its parent
+    (``parent_name``)."""
     query = select(*SUMMARY_COLUMNS).order_by(Document.id.desc()).limit(limit)
-    gone = Document.deleted_at.is_not(None)
-    query = query.where(gone if trashed else ~gone)
-    for wanted in tags or []:  # not `name`: that is the name filter
-        query = query.where(
-            Document.id.in_(select(DocumentTag.document_id).where(DocumentTag.tag == wanted))
-        )
-    if correspondent is not None:
-        query = query.where(Document.correspondent_id == correspondent)
-    if before is not None:
-        query = query.where(Document.id < before)
-    if parent is not None:
-        query = query.where(Document.parent_id == parent)
-    if top_level:
-        query = query.where(Document.parent_id.is_(None))
-    if parents is not None:
-        query = query.where(Document.parent_id.in_(parents))
-    if doc_type or where:
-        query = where_fields(query, doc_type, where or [])
-    if ids is not None:
-        query = query.where(Document.id.in_(ids))
-    if entity or entity_type:
-        sub = select(Entity.document_id)
-        if entity:
-            sub = sub.where(Entity.name.ilike(like(entity), escape="\\"))
-        if entity_type:
-            sub = sub.where(Entity.type == entity_type)
-        query = query.where(Document.id.in_(sub))
-    if related_to:
-        named = or_(
-            Relationship.source.ilike(like(related_to), escape="\\"),
-            Relationship.target.ilike(like(related_to), escape="\\"),
-        )
-        query = query.where(Document.id.in_(select(Relationship.document_id).where(named)))
-    if status:
-        query = query.where(Document.status == status)
-    if kind:
-        query = query.where(or_(Document.kind == kind, Document.media_type.contains(kind)))
-    if name:
-        query = query.where(Document.name.ilike(like(name), escape="\\"))
-    if contains:
-        query = query.where(Document.markdown.ilike(like(contains), escape="\\"))
-    if since:
-        query = query.where(Document.created_at >= since)
-    if until:
-        query = query.where(Document.created_at < until)
-    docs = [_summary(row) for row in session.execute(query)]
+    docs = [_summary(row) for row in session.execute(filtered(query, filters))]
     tagged = tags_by_document(session, [d["id"] for d in docs])
     named = parent_names(session, {d["parent_id"] for d in docs if d["parent_id"]})
     for d in docs:
         d["tags"] = tagged[d["id"]]
         d["parent_name"] = named.get(d["parent_id"])
     return docs
+
+
+def count_documents(session: Session, *, cap: int, **filters: Unpack[DocumentFilters]) -> int:
+    """How many documents ``filters`` let through, counted up to ``cap`` + 1 (more than
+    ``cap``: the caller says "cap+"), in one statement however many there are."""
+    ids = filtered(select(Document.id), filters).limit(cap + 1).subquery()
+    return int(session.scalar(select(func.count()).select_from(ids)) or 0)
 
 
 def parent_names(session: Session, ids: set[int]) -> dict[int, str]:

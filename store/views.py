@@ -10,8 +10,26 @@ from sqlalchemy.orm import Session
 
 from docintel.store.users_schema import SavedView
 
-# The inbox's filters a view keeps, in the order its link carries them.
-KEYS = ("q", "mode", "status", "type", "tag", "correspondent", "trash")
+# The inbox's filters a view keeps, in the order its link carries them, with what each
+# means: the API's schemas describe a view's filters from this, so a key added here is
+# documented there too.
+FILTERS = {
+    "q": "the words searched for",
+    "mode": "how q is searched: text (the default) or similar (by meaning)",
+    "status": "the document's status (done, failed, queued, ...)",
+    "type": "the document's kind (pdf, image, audio, table, text, mail, archive, ...)",
+    "tag": "a tag the document carries",
+    "correspondent": "a correspondent's id",
+    "trash": "true: the documents in the trash instead",
+}
+KEYS = tuple(FILTERS)
+
+
+def described() -> str:
+    """Every filter a view keeps, with its meaning, in words (for the API's schemas)."""
+    return "; ".join(f"{key}: {meaning}" for key, meaning in FILTERS.items())
+
+
 NAME_MAX = 128  # saved_views.name
 
 

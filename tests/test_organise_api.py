@@ -150,3 +150,60 @@ def test_a_read_only_token_sees_no_organising_control_and_is_refused(api_setting
             ):
                 assert ro.request(method, url, json=body).status_code == 403, url
         assert c.get("/v1/documents").json()["documents"][0]["id"] == doc_id
+
+
+def test_a_persons_removals_stick_across_a_retry(api_settings):
+    """A person took the proposed correspondent and a rule's tag off an invoice; a retry
+    read it again and gave both back. Now the removals are kept on the document and the
+    retry's audit trail says why neither came back; given back by hand, they are the
+    person's again (the removal forgotten)."""
+    token = make_token(api_settings, "editor")
+    with serving(api_settings) as served, served.client(token) as c:
+        c.post("/v1/tag-rules", json={"name": "invoices", "tag": "approve", "doc_type": "invoice"})
+        invoice = upload(c, SAMPLES / "invoice.pdf").json()["id"]
+        first = finished(c, invoice)["document"]
+        assert (first["correspondent"], first["tags"]) == ("Acme Industrial GmbH", ["approve"])
+        c.patch(f"/v1/documents/{invoice}/correspondent", json={"name": None})
+        assert c.delete(f"/v1/documents/{invoice}/tags/approve").status_code == 200
+        assert c.post(f"/v1/documents/{invoice}/retry").status_code == 200
+        again = finished(c, invoice)
+        assert again["document"]["status"] == "done"
+        assert (again["document"]["correspondent"], again["document"]["tags"]) == (None, [])
+        said = [e["content"] for e in again["audit"] if e["step"] == "organise"]
+        assert any(
+            t.startswith("correspondent 'Acme Industrial GmbH' from the field")
+            and t.endswith("not proposed: a person removed it")
+            for t in said
+        ), said
+        assert any("tag 'approve' of rule 'invoices' not added: a person removed it" in t
+                   for t in said), said  # fmt: skip
+        c.put(f"/v1/documents/{invoice}/tags/approve")
+        c.patch(f"/v1/documents/{invoice}/correspondent", json={"name": "ACME Industrial"})
+        meta = c.get(f"/v1/documents/{invoice}").json()["document"]["meta"]
+        assert "removed_by_person" not in meta
+
+
+def test_a_merge_is_in_each_moved_documents_audit_trail(api_settings):
+    token = make_token(api_settings, "editor")
+    with serving(api_settings) as served, served.client(token) as c:
+        invoice = upload(c, SAMPLES / "invoice.pdf").json()["id"]
+        receipt = upload(c, SAMPLES / "receipt-scan.pdf").json()["id"]
+        for doc_id in (invoice, receipt):
+            finished(c, doc_id)
+        listed = {r["name"]: r["id"] for r in c.get("/v1/correspondents").json()}
+        merged = c.post(
+            f"/v1/correspondents/{listed['City Hardware']}/merge",
+            json={"into": str(listed["Acme Industrial GmbH"])},
+        )
+        assert merged.json()["moved"] == 1
+        trail = c.get(f"/v1/documents/{receipt}").json()["audit"]
+        [entry] = [e for e in trail if e["step"].startswith("correspondent:")]
+        assert entry["role"] == "user"
+        assert entry["content"] == (
+            "correspondent 'City Hardware' -> 'Acme Industrial GmbH' (merged by a person (editor))"
+        )
+        # the document that stayed did not move: nothing in its trail
+        assert not [
+            e for e in c.get(f"/v1/documents/{invoice}").json()["audit"]
+            if e["step"].startswith("correspondent:")
+        ]  # fmt: skip

@@ -9,6 +9,7 @@ import pytest
 
 from docintel.store import correspondents as corr
 from docintel.store.db import session_scope
+from docintel.store.mail import tags_of
 from docintel.store.notes import add_note, delete_note, notes_of
 from docintel.store.organise import EditError
 from docintel.store.profiles import ConditionError
@@ -174,3 +175,44 @@ def test_a_rule_matches_the_sender_of_the_mail_an_attachment_came_in(embedded):
         assert [r.name for r in matching_rules(s, attachment)[0]] == ["initech mail"]
         assert [r.name for r in matching_rules(s, mail)[0]] == ["initech mail"]
         assert matching_rules(s, other) == ([], {})
+
+
+def test_what_a_person_took_off_is_not_given_back_when_organised_again(embedded):
+    """On SQLite, the steps a retry runs again: a correspondent and a rule's tag taken off
+    by hand are not proposed again (nor the correspondent once merged into another), a
+    merge is in each moved document's audit trail, and what is given back by hand is the
+    person's again."""
+    from docintel.store.organise import tag, untag
+    from docintel.store.queries import audit_trail
+    from docintel.worker.organising import organise_finished
+    from docintel.worker.workspace import merge_correspondents, set_correspondent
+
+    with session_scope(embedded.db_url) as s:
+        d, other = doc(s, 1), doc(s, 2)
+        for x in (d, other):
+            x.doc_type = "invoice"
+            s.add(ProfileField(document_id=x.id, profile="invoice", field="vendor", row=0,
+                               column="", value="ACME GmbH", normalized="ACME GmbH"))  # fmt: skip
+        add_rule(s, "invoices", "approve", doc_type="invoice")
+        organise_finished(s, embedded, d, d.sha256)
+        organise_finished(s, embedded, other, other.sha256)
+        assert (d.correspondent, tags_of(s, d.id)) == ("ACME GmbH", ["approve"])
+        set_correspondent(s, d, None, "ann")
+        assert untag(s, d.id, "approve")
+        organise_finished(s, embedded, d, d.sha256)
+        assert (d.correspondent, tags_of(s, d.id)) == (None, [])
+        merge_correspondents(s, corr.find(s, "ACME"), corr.get_or_create(s, "Globex"), "ann")
+        organise_finished(s, embedded, d, d.sha256)  # ACME is an alias of Globex now
+        assert d.correspondent is None
+        assert other.correspondent == "Globex"
+        tag(s, d.id, "approve")
+        set_correspondent(s, d, "Acme", "ann")
+        assert "removed_by_person" not in d.meta
+        sha, other_sha = d.sha256, other.sha256
+    with session_scope(embedded.db_url) as s:
+        moved = [e["content"] for e in audit_trail(s, other_sha) if e["role"] == "user"]
+        assert moved == ["correspondent 'ACME GmbH' -> 'Globex' (merged by ann)"]
+        said = [e["content"] for e in audit_trail(s, sha) if e["step"] == "organise"]
+        assert said[-1] == (  # one organise step's events: the last run's overwrote them
+            "tag 'approve' of rule 'invoices' not added: a person removed it; type is invoice"
+        )

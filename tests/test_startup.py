@@ -124,3 +124,61 @@ def test_spacy_is_loaded_without_torch_where_torch_is_installed():
         [sys.executable, "-c", NER_WITHOUT_TORCH], capture_output=True, text=True, timeout=120
     )
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+# A stand-in spaCy whose import (as thinc's does) tries torch, then lets another thread
+# import torch while it is still being imported; torch a module of one line.
+FAKE_SPACY = """
+import threading
+import probe
+
+try:
+    import torch
+    saw_torch = True
+except ImportError:
+    saw_torch = False
+probe.inside.set()  # the other thread imports torch now, spaCy's import not over
+assert probe.other_done.wait(20)
+"""
+TORCH_IN_ANOTHER_THREAD = """
+import json, sys, threading
+sys.path.insert(0, sys.argv[1])
+import probe
+from docintel.pipeline.agent.ner import _spacy_without_torch
+
+seen = {}
+def other():
+    assert probe.inside.wait(20)
+    try:
+        import torch
+        seen["other"] = torch.NAME
+    except ImportError as exc:
+        seen["other"] = repr(exc)
+    probe.other_done.set()
+
+thread = threading.Thread(target=other)
+thread.start()
+spacy = _spacy_without_torch()
+thread.join()
+print(json.dumps({"spacy_saw_torch": spacy.saw_torch, "other": seen["other"]}))
+"""
+
+
+def test_spacys_torchless_import_leaves_other_threads_torch_alone(tmp_path):
+    """The moment spaCy is imported without torch was a None in sys.modules["torch"]: a
+    document read in another thread that imported torch then (the Gemma engine, the
+    embedder) failed with "import of torch halted". Now only spaCy's thread is refused."""
+    (tmp_path / "probe.py").write_text(
+        "import threading\ninside, other_done = threading.Event(), threading.Event()\n"
+    )
+    (tmp_path / "torch.py").write_text('NAME = "torch"\n')
+    (tmp_path / "spacy").mkdir()
+    (tmp_path / "spacy" / "__init__.py").write_text(FAKE_SPACY)
+    out = subprocess.run(
+        [sys.executable, "-c", TORCH_IN_ANOTHER_THREAD, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert json.loads(out.stdout) == {"spacy_saw_torch": False, "other": "torch"}

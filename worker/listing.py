@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy.orm import Session
 
 from docintel.config import Settings
 from docintel.models.embedding import embedder_for
 from docintel.store.db import session_scope
+from docintel.store.doc_filters import DocumentFilters
 from docintel.store.passages import passage
 from docintel.store.profiles import Condition
-from docintel.store.queries import list_documents
+from docintel.store.queries import count_documents, list_documents
 from docintel.store.retrieval import citation
 from docintel.store.search import Hit, text_search, vector_search
 from docintel.worker.indexing import index_pending
@@ -80,6 +81,44 @@ def near_enough(hits: list[Hit], minimum: float, relative: float) -> list[Hit]:
     return [h for h in hits if h.score >= floor]
 
 
+def store_filters(
+    filters: Filters, conditions: list[Condition], **more: Unpack[DocumentFilters]
+) -> DocumentFilters:
+    """The listing's filters as the store's WHERE clause takes them."""
+    return DocumentFilters(
+        status=filters.status,
+        kind=filters.kind,
+        name=filters.name,
+        contains=filters.contains,
+        since=filters.since,
+        until=filters.until,
+        entity=filters.entity,
+        entity_type=filters.entity_type,
+        related_to=filters.related_to,
+        doc_type=filters.doc_type,
+        where=conditions,
+        parent=filters.parent,
+        tags=filters.tags,
+        trashed=filters.trashed,
+        top_level=filters.top_level,
+        correspondent=filters.correspondent,
+        **more,
+    )
+
+
+def document_count(settings: Settings, filters: Filters, cap: int) -> int:
+    """How many documents the listing of ``filters`` holds, counted up to ``cap`` + 1.
+    Without a search, one COUNT over the listing's own WHERE clause; a search's matches
+    are what its ranking finds (passages read, a similarity cut), so they are listed and
+    counted. Raises ``ConditionError`` as the listing does."""
+    if filters.search or filters.similar:
+        docs, more = document_listing(settings, filters, cap)
+        return len(docs) + (1 if more is not None else 0)
+    conditions = [Condition.parse(w) for w in filters.where]
+    with session_scope(settings.db_url) as s:
+        return count_documents(s, cap=cap, **store_filters(filters, conditions))
+
+
 def document_listing(
     settings: Settings, filters: Filters, limit: int, before: int | None = None
 ) -> tuple[list[dict[str, Any]], int | None]:
@@ -97,26 +136,7 @@ def document_listing(
 
         def listed(limit: int, ids: list[int] | None, before: int | None) -> list[dict]:
             return list_documents(
-                s,
-                status=filters.status,
-                kind=filters.kind,
-                name=filters.name,
-                contains=filters.contains,
-                since=filters.since,
-                until=filters.until,
-                limit=limit,
-                entity=filters.entity,
-                entity_type=filters.entity_type,
-                related_to=filters.related_to,
-                ids=ids,
-                doc_type=filters.doc_type,
-                where=conditions,
-                parent=filters.parent,
-                before=before,
-                tags=filters.tags,
-                trashed=filters.trashed,
-                top_level=filters.top_level,
-                correspondent=filters.correspondent,
+                s, limit=limit, **store_filters(filters, conditions, ids=ids, before=before)
             )
 
         if not (filters.search or filters.similar):

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from docintel.config import Settings
 from docintel.pipeline.profiles import profiles_for
 from docintel.pipeline.profiles.teach import party_field
-from docintel.store.correspondents import assign, get_or_create, key_of
+from docintel.store.correspondents import assign, find, get_or_create, key_of
 from docintel.store.mail import add_tags, tags_of
-from docintel.store.organise import EditError
+from docintel.store.organise import EditError, removed
 from docintel.store.records import audit
 from docintel.store.schema import Document, Entity, ProfileField
 from docintel.store.tag_rules import matching_rules
@@ -31,10 +31,15 @@ def organise_finished(s: Session, settings: Settings, doc: Document, sha256: str
     rules, unreadable = matching_rules(s, doc)
     for name, why in unreadable.items():
         said.append((f"rule {name!r} skipped: {why}; correct it: `docintel tag-rules`", "warning"))
+    taken_off = removed(doc, "tags")
     for rule in rules:
+        when = _conditions(rule.doc_type, rule.condition, rule.correspondent)
+        if rule.tag in taken_off:  # a person's removal stands over a rule, retry or not
+            why = f"tag {rule.tag!r} of rule {rule.name!r} not added: a person removed it"
+            said.append((f"{why}; {'; '.join(when)}", "ok"))
+            continue
         had = rule.tag in tags_of(s, doc.id)
         add_tags(s, doc.id, [rule.tag])
-        when = _conditions(rule.doc_type, rule.condition, rule.correspondent)
         verb = "kept" if had else "added"
         said.append((f"tag {rule.tag!r} {verb} by rule {rule.name!r}; {'; '.join(when)}", "ok"))
     for n, (content, status) in enumerate(said):
@@ -62,9 +67,14 @@ def _conditions(doc_type: str | None, condition: str | None, who: str | None) ->
 
 
 def _propose_correspondent(s: Session, settings: Settings, doc: Document) -> str:
+    taken_off = set(removed(doc, "correspondents"))
     for name, source in _candidates(s, settings, doc):
+        known = find(s, name)
+        if taken_off & {key_of(name), known.key if known else ""}:
+            # a person took it off this document (by this name, or one merged into it)
+            return f"correspondent {name!r} from {source} not proposed: a person removed it"
         try:
-            found = get_or_create(s, name)
+            found = known or get_or_create(s, name)
         except EditError:
             continue  # no letters: the next candidate
         assign(s, doc, found)

@@ -8,12 +8,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from docintel.config import Settings
-from docintel.store.correspondents import assign, get_or_create
-from docintel.store.organise import EditError, from_trash, tag, to_trash, untag
-from docintel.store.organise_schema import Correspondent
+from docintel.store.correspondents import assign, get_or_create, merge
+from docintel.store.organise import (
+    EditError,
+    forget_removal,
+    from_trash,
+    keep_removal,
+    tag,
+    to_trash,
+    untag,
+)
+from docintel.store.organise_schema import Correspondent, CorrespondentAlias
 from docintel.store.records import audit, requeue
 from docintel.store.schema import IN_FLIGHT, Document
 from docintel.worker.editing import edit_step, set_type
@@ -34,6 +43,14 @@ def set_correspondent(s: Session, doc: Document, name: str | None, who: str) -> 
 
 def _assign(s: Session, doc: Document, found: Correspondent | None, who: str) -> None:
     before = doc.correspondent
+    taken_off = s.get(Correspondent, doc.correspondent_id) if doc.correspondent_id else None
+    if taken_off is not None and (found is None or found.id != taken_off.id):
+        keep_removal(doc, "correspondents", taken_off.key)  # not proposed again on a retry
+    if found is not None:  # given back by hand, by any of its names
+        aliases = select(CorrespondentAlias.key).where(
+            CorrespondentAlias.correspondent_id == found.id
+        )
+        forget_removal(doc, "correspondents", found.key, *s.scalars(aliases))
     assign(s, doc, found)
     audit(
         s,
@@ -43,6 +60,26 @@ def _assign(s: Session, doc: Document, found: Correspondent | None, who: str) ->
         role="user",
         content=f"correspondent {before!r} -> {doc.correspondent!r} (set by {who})",
     )
+
+
+def merge_correspondents(s: Session, gone: Correspondent, into: Correspondent, who: str) -> int:
+    """Merge ``gone`` into ``into`` (``correspondents.merge``), with an entry in each moved
+    document's audit trail that says from what to what and by whom; how many moved."""
+    query = select(Document.id, Document.sha256).where(Document.correspondent_id == gone.id)
+    moved = list(s.execute(query))
+    name = gone.name
+    count = merge(s, gone, into)
+    step = edit_step("correspondent")
+    for doc_id, sha256 in moved:
+        audit(
+            s,
+            run=sha256,
+            document_id=doc_id,
+            step=step,
+            role="user",
+            content=f"correspondent {name!r} -> {into.name!r} (merged by {who})",
+        )
+    return count
 
 
 @dataclass
