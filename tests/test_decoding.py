@@ -44,10 +44,23 @@ def test_compiled_decode_gives_the_eager_tokens(tiny_model, eager):
     # compiles only on accelerators unless told), with a backend that needs no C compiler.
     engine.decoding = Decoding("compiled", 256, "aot_eager", all_devices=True)
     torch._dynamo.reset()
-    for _ in range(2):  # the second call replays what the first compiled
-        assert [r.raw for r in engine.generate(REQUESTS)] == eager[0]
-    assert hasattr(engine.model, "_compiled_call")
-    assert torch._dynamo.utils.counters["stats"]["unique_graphs"] >= 1
+    counters = torch._dynamo.utils.counters
+    assert [r.raw for r in engine.generate(REQUESTS)] == eager[0]  # compiles
+    assert counters["stats"]["unique_graphs"] >= 1
+    compiled, frames, steps = engine.model._compiled_call, counters["frames"]["total"], []
+
+    def counted(*args, **kwargs):
+        steps.append(1)
+        return compiled(*args, **kwargs)
+
+    engine.model._compiled_call = counted
+    results = engine.generate(REQUESTS)
+    # The second call replays what the first compiled: the same tokens as eager, every
+    # decode step after the prefill through the compiled step, and nothing compiled again.
+    assert [r.raw for r in results] == eager[0]
+    assert len(steps) >= results[0].output_tokens - 1 > 0
+    assert engine.model._compiled_call is counted
+    assert counters["frames"]["total"] == frames
 
 
 def test_compiled_asked_on_cpu_runs_static_and_says_why(tiny_model):

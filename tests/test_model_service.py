@@ -77,12 +77,21 @@ def _page(seed):
     return Image.fromarray((rng.random((300, 220, 3)) * 255).astype("uint8"))
 
 
-def _scan(path, pages, shade):
+def _scan(path, pages, shade, noise=False):
+    """A scanned PDF of flat grey pages; with ``noise`` each page is its own pattern of
+    blocks instead (coarse enough to survive the image processor's pooling), so no two pages
+    of the tests' documents read alike."""
     doc = pymupdf.open()
     for i in range(pages):
         page = doc.new_page()
-        pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 200, 260), False)
-        pix.clear_with(shade + 9 * i)
+        if noise:
+            rng = np.random.default_rng(1000 * shade + i)
+            blocks = rng.integers(0, 256, (5, 4, 3), dtype=np.uint8)
+            samples = blocks.repeat(52, axis=0).repeat(50, axis=1).tobytes()
+            pix = pymupdf.Pixmap(pymupdf.csRGB, 200, 260, samples, False)
+        else:
+            pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 200, 260), False)
+            pix.clear_with(shade + 9 * i)
         page.insert_image(page.rect, pixmap=pix)
     doc.save(path)
     return path
@@ -92,7 +101,7 @@ def test_sixteen_page_tasks_of_four_documents_share_calls_and_match_alone(engine
     from docintel.pipeline.pages.model import read_pages_with_model
 
     settings = Settings(home=tmp_path, json_retries=0, page_dpi=50, ocr_visual_tokens=140)
-    docs = [_scan(tmp_path / f"doc{d}.pdf", 4, 40 * d) for d in range(4)]
+    docs = [_scan(tmp_path / f"doc{d}.pdf", 4, 40 * d + 20, noise=True) for d in range(4)]
     tasks = [(doc, page) for doc in docs for page in (1, 2, 3, 4)]
 
     def read(task, on):
@@ -100,6 +109,8 @@ def test_sixteen_page_tasks_of_four_documents_share_calls_and_match_alone(engine
         return (page.page.kind, page.page.markdown, [a["content"] for a in page.audits])
 
     alone = [read(task, engine) for task in tasks]
+    # Every task's answer is its own: a result handed to another task could not go unseen.
+    assert len({repr(a) for a in alone}) == len(tasks)
     service, counting = _service(engine)
     try:
         together = _concurrently(lambda task: read(task, service), tasks)
