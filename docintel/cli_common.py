@@ -26,6 +26,21 @@ app.add_typer(dev_app, name="dev")
 console = Console()
 err = Console(stderr=True)
 
+
+@app.callback()
+def _each_command() -> None:
+    # The consoles are made at import and read COLUMNS then; a process that runs several
+    # commands (an embedding program, a test runner) may have a different width by the
+    # time this one runs, and a table drawn at a stale width cuts its columns.
+    fit_consoles(os.environ.get("COLUMNS", ""))
+
+
+def fit_consoles(columns: str) -> None:
+    """Both consoles at ``columns`` characters, or the terminal's width where it is unset."""
+    for each in (console, err):
+        each._width = int(columns) if columns.isdigit() else None  # None: ask the terminal
+
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 EngineOpt = Annotated[
     str | None, typer.Option("--engine", help="auto, gemma, openai or cpu (DOCINTEL_ENGINE).")
