@@ -169,37 +169,47 @@ def test_no_command_prints_a_password(tmp_path, redis_url, pg_url):
         "DOCINTEL_OPENAI_API_KEY": secret,
         "DOCINTEL_STABLE_SECONDS": "0.2",
     }
-    runs = []
-    for args in (["config"], ["config", "--json"], ["watch"]):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "docintel.cli", *args],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        if args == ["watch"]:
-            time.sleep(4)
-            proc.terminate()
-        out, err = proc.communicate(timeout=60)
-        runs.append(out + err)
+    runs = [_output_until(["config"], env), _output_until(["config", "--json"], env)]
+    runs.append(_output_until(["watch"], env, "watching"))
     with_password = pg_url.replace("://postgres@", f"://postgres:{secret}@")
     assert secret in with_password
     up_env = {**env, "DOCINTEL_BROKER_URL": "", "DOCINTEL_DATABASE_URL": with_password}
-    up = subprocess.Popen(
-        [sys.executable, "-m", "docintel.cli", "up"],
-        env=up_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    time.sleep(5)
-    up.terminate()
-    out, err = up.communicate(timeout=60)
-    runs.append(out + err)
+    runs.append(_output_until(["up"], up_env, "watching"))
     assert "watching" in runs[2] and "watching" in runs[3], runs
     for text in runs:
         assert secret not in text
+
+
+def _output_until(args: list[str], env: dict[str, str], word: str | None = None) -> str:
+    """What `docintel ARGS` prints (stdout and stderr), to its end, or until it has printed
+    ``word`` and a moment more (then it is stopped): a long-running command is read until
+    it says it is up, however slow the machine, not for a fixed time."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "docintel.cli", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    seen = threading.Event()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if word and word in line:
+                seen.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    if word:
+        seen.wait(90)
+        time.sleep(1.0)  # what it prints right after
+        proc.terminate()
+    proc.wait(timeout=60)
+    reader.join(10)
+    return "".join(lines)
 
 
 def test_a_huge_table_is_indexed_within_bounds(embedded, tmp_path):
