@@ -20,13 +20,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from docintel.config.engine import EngineConfig
 from docintel.config.groups import (  # noqa: F401  (re-exported)
-    Agent,
-    Audio,
     Documents,
     Engine,
     Flower,
     MailIn,
-    Models,
     Places,
     Precision,
     Queue,
@@ -34,6 +31,7 @@ from docintel.config.groups import (  # noqa: F401  (re-exported)
     Watching,
     WebApi,
 )
+from docintel.config.reading import Agent, Audio, Models
 
 
 class Settings(
