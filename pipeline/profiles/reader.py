@@ -19,7 +19,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from docintel.pipeline.profiles.candidates import Candidate, Hint
 from docintel.pipeline.profiles.correspondents import fold, names
+from docintel.pipeline.profiles.fallbacks import fallback
 from docintel.pipeline.profiles.identifiers import (
     LEAD,
     looks_like_money,
@@ -29,7 +31,6 @@ from docintel.pipeline.profiles.identifiers import (
 )
 from docintel.pipeline.profiles.labels import (
     COUNTED,
-    TIMED,
     label_index,
     label_key,
     label_weight,
@@ -38,7 +39,6 @@ from docintel.pipeline.profiles.labels import (
 )
 from docintel.pipeline.profiles.layout import Cell, Layout, layout_of
 from docintel.pipeline.profiles.locale import day_first, document_currency, language_of
-from docintel.pipeline.profiles.parties import issuer
 from docintel.pipeline.profiles.spec import FieldSpec, Profile
 from docintel.pipeline.profiles.taught import near_words
 from docintel.pipeline.profiles.values import Value, parse, parse_date, parse_money
@@ -46,28 +46,6 @@ from docintel.pipeline.types import DocumentContent, FieldValue
 
 SAME, RIGHT, BELOW, NEXT_LINE = 1.0, 0.95, 0.85, 0.7
 MONEY_NAMES = ("total", "net", "tax")
-
-
-@dataclass(frozen=True)
-class Hint:
-    """Where a person's correction found a field's value on a correspondent's document: the
-    label beside it and the place from it."""
-
-    field: str
-    label: str
-    place: str  # same, right, below, next_line
-    document_id: int | None = None
-    profile: str = ""  # the profile the field is of ("" for any)
-    example: str = ""  # the corrected value (place "name": the correspondent's own name)
-
-
-@dataclass
-class Candidate:
-    spec: FieldSpec
-    value: Value
-    cell: Cell
-    score: float
-    how: str
 
 
 @dataclass(frozen=True)
@@ -127,7 +105,7 @@ class Reader:
         for spec in self.scalars:
             best = self._choose(spec, found[spec.name], chosen)
             if best is None:
-                best = self._fallback(spec, chosen)
+                best = fallback(self, spec, chosen)
             if best is not None:
                 chosen[spec.name] = best
         return [self._field(c) for c in chosen.values()]
@@ -418,61 +396,6 @@ class Reader:
 
     def _labelled_of(self, name: str) -> list[Candidate]:
         return [c for c in self._found if c.spec.name == name]
-
-    def _fallback(self, spec: FieldSpec, chosen: dict[str, Candidate]) -> Candidate | None:
-        if spec.fallback == "first_line":
-            return self._first_line(spec)
-        if spec.fallback == "issuer" or spec.format == "party":
-            columns = [c for f in self.profile.fields for c in f.columns]
-            # a title, a label or a column's header is no name
-            words = (
-                *self.titles,
-                *self.labels.fields,
-                *(lb.lower() for c in columns for lb in c.labels),
-            )
-            found = issuer(self.layout, self.text, words)
-            if found is not None:
-                cell, name, reason = found
-                return Candidate(spec, Value(name, cell.text), cell, 0.4, reason)
-            return None
-        if spec.fallback == "document_currency" and self.currency:
-            # the currency the amounts are written in, where no label names it: the first
-            # place it is written
-            for cell in self.layout.cells:
-                if document_currency(cell.text, self.language) == self.currency:
-                    value = Value(self.currency, cell.text)
-                    return Candidate(spec, value, cell, 0.5, "the currency of the amounts")
-            return None
-        if spec.fallback == "first_date":
-            return self._first_date(spec)
-        return None
-
-    def _first_date(self, spec: FieldSpec) -> Candidate | None:
-        """The first date with its time beside it (when a till printed the sale: another
-        date on a receipt may be a card's expiry or an offer's end), else the first date."""
-        first: Candidate | None = None
-        for cell in self.layout.cells:
-            value = parse_date(cell.text, day_first=self.day_first)
-            if value is None:
-                continue
-            after = cell.text[cell.text.find(value.text) + len(value.text) :]
-            if TIMED.match(after):
-                return Candidate(spec, value, cell, 0.3, "the date the sale was made at")
-            first = first or Candidate(spec, value, cell, 0.3, "the document's first date")
-        return first
-
-    def _first_line(self, spec: FieldSpec) -> Candidate | None:
-        """A letterhead's or a title's line: the first of the first five that is no label
-        and no number (its name before a comma)."""
-        lines = list(self.layout.lines())[:5]
-        for line, text in lines:
-            name = text.strip(" #*|").split(",", 1)[0].split(" | ")[0].strip()
-            if re.match(r"[^:]{1,30}:", name) or len(name) <= 2 or re.search(r"\d{3,}", name):
-                continue
-            if len(name.split()) <= 8:
-                cell = self.layout.rows[line][0]
-                return Candidate(spec, Value(name, name), cell, 0.4, "the first line")
-        return None
 
     def _field(self, c: Candidate) -> FieldValue:
         value = c.value
