@@ -4,17 +4,28 @@ first line, the issuer, the currency the amounts are written in, or the first da
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from docintel.pipeline.profiles.candidates import Candidate
-from docintel.pipeline.profiles.labels import TIMED
+from docintel.pipeline.profiles.labels import TIMED, Labels
+from docintel.pipeline.profiles.layout import Layout
 from docintel.pipeline.profiles.locale import document_currency
 from docintel.pipeline.profiles.parties import issuer
-from docintel.pipeline.profiles.spec import FieldSpec
+from docintel.pipeline.profiles.spec import FieldSpec, Profile
 from docintel.pipeline.profiles.values import Value, parse_date
 
-if TYPE_CHECKING:
-    from docintel.pipeline.profiles.reader import Reader
+
+class Reader(Protocol):
+    """What a fallback reads of the document and the profile (``reader.Reader`` has it)."""
+
+    profile: Profile
+    titles: tuple[str, ...]
+    labels: Labels
+    layout: Layout
+    text: str
+    language: str
+    currency: str | None
+    day_first: bool
 
 
 def fallback(r: Reader, spec: FieldSpec, chosen: dict[str, Candidate]) -> Candidate | None:
