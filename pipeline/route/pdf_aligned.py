@@ -153,7 +153,7 @@ def _grids(run: list[Line]) -> list[TableData]:
     return found
 
 
-def _columns(run: list[Line]) -> tuple[float, list[tuple[float, float]]]:
+def run_columns(run: list[Line]) -> tuple[float, list[tuple[float, float]]]:
     """A run's cell gap and its columns (x0, x1), left to right: where the words are, the
     leaders' dots left out (they run up to the next column)."""
     words = [w for *_, ws in run for w in ws]
@@ -167,7 +167,7 @@ def _side_by_side(run: list[Line]) -> tuple[list[Line], list[Line]] | None:
     side (a long list continued in a second block to its right): the gap between the two
     halves is the widest, twice any other, and each half has the rows of a table. None
     where the run is one table."""
-    _, columns = _columns(run)
+    _, columns = run_columns(run)
     half = len(columns) // 2
     if half < 2 or len(columns) != 2 * half:
         return None
@@ -193,15 +193,15 @@ SIDE_GAP = 2.0  # the gap between two tables side by side, against those between
 
 def _grid(run: list[Line]) -> TableData | None:
     lines = [ws for *_, ws in run]
-    gap, columns = _columns(run)
+    gap, columns = run_columns(run)
     if len(columns) < 2:
         return None
     rivers = [(a[1], b[0]) for a, b in zip(columns, columns[1:], strict=False)]
     grid: list[list[str]] = []
     for ws in lines:
         row: list[list[str]] = [[] for _ in columns]
-        for piece in _pieces(ws, gap, rivers):
-            row[_column_of(columns, piece[0][0], piece[-1][2])] += [w[4] for w in piece]
+        for piece in line_pieces(ws, gap, rivers):
+            row[column_of(columns, piece[0][0], piece[-1][2])] += [w[4] for w in piece]
         grid.append([" ".join(texts) for texts in row])
     # the one-cell lines a run holds (a cell's second line) are not judged as rows
     rows = [row for row, line in zip(grid, run, strict=True) if len(line[2]) >= 2]
@@ -224,15 +224,23 @@ def _listing(rows: list[list[str]]) -> bool:
     return all(last) and statistics.mean(len(c.split()) for c in last) <= 2
 
 
-def _pieces(words: list[Word], gap: float, rivers: list[tuple[float, float]]) -> list[list[Word]]:
+def line_pieces(
+    words: list[Word], gap: float, rivers: list[tuple[float, float]]
+) -> list[list[Word]]:
     """A line's cells, also cut where a gap between two columns (``rivers``) lies between
     two words (every row's '09/10/2013 EFECTIVO' spaced a little closer than a cell's gap
-    is two cells): a piece of a line goes to one column whole."""
+    is two cells), or across a river's middle where a word runs into it from the left (a
+    long word wider than its column: 'Parastratiosph' ending a point past its column's
+    edge, 'Says' in the next); a leader's dots run up to the next column, so across
+    them only a whole river cuts. A piece of a line goes to one column whole."""
     pieces: list[list[Word]] = []
     for w in words:
         if pieces:
             end = pieces[-1][-1][2]
-            apart = w[0] - end >= gap or any(end <= a and b <= w[0] for a, b in rivers)
+            across = any(end <= a and b <= w[0] for a, b in rivers)
+            if not across and not (dots_only(w[4]) or dots_only(pieces[-1][-1][4])):
+                across = any(end <= (a + b) / 2 <= w[0] for a, b in rivers)
+            apart = w[0] - end >= gap or across
             apart = apart or _led([v[4] for v in pieces[-1][-2:]], w)
             if not apart:
                 pieces[-1].append(w)
@@ -304,7 +312,7 @@ def _empty_gaps(
     return [(a, b) for a, b in gaps if b - a >= min_gap]
 
 
-def _column_of(columns: list[tuple[float, float]], x0: float, x1: float) -> int:
+def column_of(columns: list[tuple[float, float]], x0: float, x1: float) -> int:
     """The column a piece of a line from ``x0`` to ``x1`` overlaps most (a long name running
     into the next column, a header wider than its figures, a value that starts left of its
     column all stay in one), or the nearest."""

@@ -33,18 +33,21 @@ def horizontal_rules(page: Any) -> list[Rule]:
     pieces.sort(key=lambda r: (round(r[2]), r[0]))
     rules: list[Rule] = []
     for x0, x1, y in pieces:
-        if rules and abs(rules[-1][2] - y) < 1.0 and x0 - rules[-1][1] < 3.0:
-            last = rules[-1]
-            rules[-1] = (last[0], max(last[1], x1), last[2])
+        last = rules[-1] if rules else None
+        # pieces that touch (or overlap): two rules at nearly the same height side by side
+        # (two tables' header rules, 0.9 pt apart) sort by their rounded heights, not x
+        if last and abs(last[2] - y) < 1.0 and x0 - last[1] < 3.0 and last[0] - x1 < 3.0:
+            rules[-1] = (min(last[0], x0), max(last[1], x1), last[2])
         else:
             rules.append((x0, x1, y))
     return [r for r in rules if r[1] - r[0] >= MIN_RULE]
 
 
-def rule_bands(page: Any, words: list[Any], min_lines: int = 2) -> list[Box]:
+def rule_bands(page: Any, words: list[Any], min_lines: int = 2) -> list[tuple[Box, list[float]]]:
     """The boxes between the first and last of two or more rules of the same extent with
     ``min_lines`` lines of words or more between them, widest first, none overlapping
-    another (a page's header rule spans both columns and is not one of a table's)."""
+    another (a page's header rule spans both columns and is not one of a table's), each
+    with the heights of its rules, top to bottom."""
     groups: list[list[Rule]] = []
     for rule in sorted(horizontal_rules(page), key=lambda r: r[2]):
         for group in groups:
@@ -56,7 +59,7 @@ def rule_bands(page: Any, words: list[Any], min_lines: int = 2) -> list[Box]:
                 break
         else:
             groups.append([rule])
-    bands: list[Box] = []
+    bands: list[tuple[Box, list[float]]] = []
     for group in sorted(groups, key=lambda g: min(r[0] for r in g) - max(r[1] for r in g)):
         if len(group) < 2:
             continue
@@ -66,10 +69,10 @@ def rule_bands(page: Any, words: list[Any], min_lines: int = 2) -> list[Box]:
             max(r[1] for r in group) + 2,
             group[-1][2],
         )
-        if any(_overlap(box, other) for other in bands):
+        if any(_overlap(box, other) for other, _ in bands):
             continue
         if _line_count([w for w in words if _within(w, box)]) >= min_lines:
-            bands.append(box)
+            bands.append((box, [r[2] for r in group]))
     return bands
 
 

@@ -82,6 +82,4 @@ def _split(word: Any, chars: list[Char], cuts: list[tuple[float, float]]) -> lis
         if last and any(abs(x - (last[1] + c[0]) / 2) < 0.01 for x in inner):
             pieces.append([])
         pieces[-1].append(c)
-    return [
-        (p[0][0], y0, p[-1][1], y1, "".join(c[3] for c in p), *word[5:]) for p in pieces
-    ]
+    return [(p[0][0], y0, p[-1][1], y1, "".join(c[3] for c in p), *word[5:]) for p in pieces]

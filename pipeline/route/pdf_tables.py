@@ -16,6 +16,7 @@ from docintel.pipeline.route.pdf_aligned import (
     visual_lines,
 )
 from docintel.pipeline.route.pdf_bands import rule_bands
+from docintel.pipeline.route.pdf_rows import ruled_rows
 from docintel.pipeline.types import TableData
 
 __all__ = ["aligned_tables", "find_tables", "inside", "line_cells", "ruled_tables", "visual_lines"]
@@ -24,13 +25,15 @@ __all__ = ["aligned_tables", "find_tables", "inside", "line_cells", "ruled_table
 def find_tables(page: Any, words: list[Word]) -> list[TableData]:
     tables = ruled_tables(page, words)
     boxes = [t.bbox for t in tables if t.bbox]
-    for band in rule_bands(page, words):
+    for band, rules in rule_bands(page, words):
         # a table ruled by rows only: its words read apart from the prose beside it
         middle = ((band[0] + band[2]) / 2, (band[1] + band[3]) / 2)
         if any(inside((*middle, *middle, "", 0, 0, 0), b) for b in boxes):
             continue
-        inner = [w for w in words if inside(w, band) and not any(inside(w, b) for b in boxes)]
-        for table in aligned_tables(inner):
+        free = [w for w in words if not any(inside(w, b) for b in boxes)]
+        one = ruled_rows(free, band, rules)  # each ruled row one row, however many lines
+        inner = [w for w in free if inside(w, band)]
+        for table in [one] if one else aligned_tables(inner):
             tables.append(table)
             boxes.append(table.bbox)
     free = [w for w in words if not any(inside(w, b) for b in boxes)]
