@@ -95,3 +95,36 @@ def test_a_long_word_past_its_column_edge_keeps_to_its_column(tmp_path: Path) ->
     doc.save(path)
     (grid,) = _grids(path)
     assert grid[4] == ["Parastratiosphecomy", "Says", "bzzzzzzz"]
+
+
+def test_a_row_ruled_table_in_one_column_of_a_ruled_page_leaves_the_prose_beside_it(
+    tmp_path: Path,
+) -> None:
+    """A paper's page (gmft's Nature article): a rule across both columns over the table's
+    caption and one over the footer; in the left column a rule over the caption, one over
+    the header and one under each row; prose in the right column, a line beside each row.
+    Before, the page's two rules made the band (the widest taken first), every row read
+    with the prose line beside it; then the caption between the table's first two rules
+    was a row, its words across every column."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    rows = [["Zeolite", "Channels", "Ea1", "Ea2"], ["BEC", "12 x 12", "98", "35"]]
+    rows += [["BOG", "12 x 10", "75", "29"], ["IWR", "12 x 10", "71", "31"]]
+    rows += [["MOR", "12 x 8", "95", "33"]]
+    page.draw_line((40, 100), (560, 100))  # the page's rules, both columns wide
+    page.draw_line((40, 400), (560, 400))
+    page.draw_line((40, 110), (295, 110))
+    caption = ["Table 2 | Calculated activation barriers in kJ/mol for all the", "steps"]
+    for i, text in enumerate(caption):
+        page.insert_text((44, 124 + 11 * i), text, fontsize=8)
+    y = 142
+    page.draw_line((40, y), (295, y))
+    for r, row in enumerate(rows):
+        for x, cell in zip((44, 110, 190, 240), row, strict=True):
+            page.insert_text((x, y + 10), cell, fontsize=8)
+        page.insert_text((310, y + 10), f"prose of the other column, its line {r} here", fontsize=8)
+        y += 13
+        page.draw_line((40, y), (295, y))
+    path = tmp_path / "paper.pdf"
+    doc.save(path)
+    assert rows in _grids(path)

@@ -45,9 +45,11 @@ def horizontal_rules(page: Any) -> list[Rule]:
 
 def rule_bands(page: Any, words: list[Any], min_lines: int = 2) -> list[tuple[Box, list[float]]]:
     """The boxes between the first and last of two or more rules of the same extent with
-    ``min_lines`` lines of words or more between them, widest first, none overlapping
-    another (a page's header rule spans both columns and is not one of a table's), each
-    with the heights of its rules, top to bottom."""
+    ``min_lines`` lines of words or more between them, none overlapping another (a page's
+    header rule spans both columns and is not one of a table's), each with the heights of
+    its rules, top to bottom. The groups of most rules are taken first, then the widest: a
+    table ruled under each row in one column of a page whose two rules (under the figures,
+    over the footer) span both is that table, not the page's prose beside it."""
     groups: list[list[Rule]] = []
     for rule in sorted(horizontal_rules(page), key=lambda r: r[2]):
         for group in groups:
@@ -60,7 +62,9 @@ def rule_bands(page: Any, words: list[Any], min_lines: int = 2) -> list[tuple[Bo
         else:
             groups.append([rule])
     bands: list[tuple[Box, list[float]]] = []
-    for group in sorted(groups, key=lambda g: min(r[0] for r in g) - max(r[1] for r in g)):
+    for group in sorted(
+        groups, key=lambda g: (-len(g), min(r[0] for r in g) - max(r[1] for r in g))
+    ):
         if len(group) < 2:
             continue
         box = (

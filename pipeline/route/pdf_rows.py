@@ -36,6 +36,10 @@ def ruled_rows(words: list[Word], box: Box, rules: list[float]) -> TableData | N
     ]
     header = _header_above(inside, rules[0])
     bands = [b for b in [header, *bands] if b]
+    while bands and _prose(bands[0]):  # a caption between the table's first two rules
+        bands.pop(0)
+    while bands and _prose(bands[-1]):  # a note under its last row, ruled off
+        bands.pop()
     if len(bands) < 3:
         return None
     lines = [visual_lines(band) for band in bands]
@@ -80,6 +84,12 @@ def _wrapped(cells: list[list[list[str]]]) -> bool:
     return all(sum(1 for cell in line if cell) <= 1 for line in rest) and all(
         first[c] for c in range(width) if below[c]
     )
+
+
+def _prose(band: list[Word]) -> bool:
+    """Whether a band's lines are a sentence or more, each line one cell."""
+    lines = visual_lines(band)
+    return len(band) > MAX_HEADER_WORDS and all(len(line_cells(ws)) == 1 for *_, ws in lines)
 
 
 def _header_above(words: list[Word], rule: float) -> list[Word]:
