@@ -11,6 +11,7 @@ import pymupdf
 
 from docintel.config import Settings
 from docintel.pipeline.route import route_file
+from docintel.pipeline.route.pdf import page_words
 
 ROWS = [
     ["구분", "공포번호", "행정입법명"],
@@ -54,3 +55,24 @@ def test_cjk_words_set_apart_by_gaps_are_words_and_cells(tmp_path: Path) -> None
     assert "대기환경보전법 시행령" in routed.pages[0].markdown
     (table,) = routed.tables
     assert [table.headers, *table.rows] == ROWS
+
+
+def test_a_gap_between_two_spans_of_cjk_text_is_a_space() -> None:
+    """The two cells' words in two spans (another font or size: '령령' in one of a report's
+    Type3 fonts, '제34045호' in the next), 0.3 em apart on a line whose glyphs otherwise
+    touch: before, only gaps inside one span were looked at."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    font = pymupdf.Font("korea")
+    for r, (first, second) in enumerate([("대통령령", "제34045호"), ("부령", "제1068호")]):
+        y = 100 + 16 * r
+        writer = pymupdf.TextWriter(page.rect)
+        writer.append((72, y), first, font=font, fontsize=10)
+        writer.write_text(page)
+        writer = pymupdf.TextWriter(page.rect)
+        x = 72 + font.text_length(first, 10) + 3
+        writer.append((x, y), second, font=font, fontsize=10.5)
+        writer.write_text(page)
+    page = pymupdf.open("pdf", doc.tobytes())[0]  # as read from a file
+    words = [w[4] for w in page_words(page, page.get_textpage())]
+    assert words == ["대통령령", "제34045호", "부령", "제1068호"]

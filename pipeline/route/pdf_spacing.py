@@ -43,25 +43,30 @@ def spaced_words(textpage: Any, words: list[Any]) -> list[Any]:
 
 def _chars_and_cuts(textpage: Any) -> tuple[list[Char], list[tuple[float, float]]]:
     """Every character (x0, x1, middle, text), and every place (x, middle) where two
-    characters of a span stand a word space apart: their gap wider than the span's usual
-    one (its tracking, tight or loose) by ``GAP`` of its size."""
+    characters of a line stand a word space apart: their gap wider than the line's usual
+    one (its tracking, tight or loose) by ``GAP`` of the larger one's size. A line's spans
+    are taken together: a word's syllables set in two fonts ('령령' in one, '제' in the
+    next) are one span each."""
     chars: list[Char] = []
     cuts: list[tuple[float, float]] = []
     for block in textpage.extractRAWDICT()["blocks"]:
         for line in block.get("lines", ()):
-            for span in line["spans"]:
-                row = [
-                    (c["bbox"][0], c["bbox"][2], (c["bbox"][1] + c["bbox"][3]) / 2, c["c"])
-                    for c in span["chars"]
-                ]
-                chars += row
-                gaps = [b[0] - a[1] for a, b in zip(row, row[1:], strict=False)]
-                if not gaps:
-                    continue
-                usual = statistics.median(gaps)
-                for a, b, gap in zip(row, row[1:], gaps, strict=False):
-                    if gap - usual >= GAP * span["size"] and not (a[3] + b[3]).isspace():
-                        cuts.append(((a[1] + b[0]) / 2, (a[2] + b[2]) / 2))
+            row = [
+                (
+                    (c["bbox"][0], c["bbox"][2], (c["bbox"][1] + c["bbox"][3]) / 2, c["c"]),
+                    span["size"],
+                )
+                for span in line["spans"]
+                for c in span["chars"]
+            ]
+            chars += [c for c, _ in row]
+            gaps = [b[0][0] - a[0][1] for a, b in zip(row, row[1:], strict=False)]
+            if not gaps:
+                continue
+            usual = statistics.median(gaps)
+            for (a, size_a), (b, size_b), gap in zip(row, row[1:], gaps, strict=False):
+                if gap - usual >= GAP * max(size_a, size_b) and not (a[3] + b[3]).isspace():
+                    cuts.append(((a[1] + b[0]) / 2, (a[2] + b[2]) / 2))
     return chars, cuts
 
 
