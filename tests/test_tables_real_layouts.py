@@ -229,3 +229,31 @@ def test_a_grid_of_paragraphs_side_by_side_is_read_as_its_grid(tmp_path):
     (table,) = route_file(path, Settings()).tables
     assert table.headers == ["Current", "Amended"]
     assert [" ".join(c.split()) for c in table.rows[0]] == [old.strip(), new.strip()]
+
+
+def test_a_page_laid_out_in_boxes_is_no_grid_its_table_is(tmp_path):
+    """A fund's monthly report (opendataloader's Korean samples): the page drawn as boxes,
+    a third of them empty, most of its words paragraphs, one box holding a small table.
+    PyMuPDF's finder makes the boxes one grid, the small table a cell of it; the table the
+    box holds is the table."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    for y in (50, 200, 350, 500):
+        page.draw_line((50, y), (550, y))
+    for x in (50, 300, 550):
+        page.draw_line((x, 50), (x, 500))
+    prose = "Fund returns rose in the month as rates fell and markets recovered"
+    for x0, y0 in ((56, 66), (306, 66), (306, 366)):
+        for i in range(6):
+            page.insert_text((x0, y0 + 12 * i), prose[: 40 + i], fontsize=8)
+    rows = [["Class", "1 month", "3 months"], ["A", "-2.85", "-2.24"], ["BM", "-3.57", "-3.87"]]
+    for r, row in enumerate(rows):
+        for x, cell in zip((60, 130, 200), row, strict=True):
+            page.insert_text((x, 220 + 14 * r), cell, fontsize=9)
+    path = tmp_path / "boxes.pdf"
+    doc.save(path)
+    assert rows in _all_grids(path)
+
+
+def _all_grids(path: Path) -> list[list[list[str]]]:
+    return [[t.headers, *t.rows] for t in route_file(path, Settings()).tables]

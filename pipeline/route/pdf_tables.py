@@ -101,8 +101,10 @@ def _framed(tab: Any, words: list[Word]) -> bool:
     holds across what the line's own spacing says are columns (a form drawn in a few boxes: 'BILL TO
     ... Invoice No:' in one cell, its value in another), or, in any grid, half of it on such
     lines: rows drawn (shaded bands, rules) but the text's columns not, so that each 'cell'
-    holds two of them on every line ('7.6  0  126.3  $846')."""
-    held = deep = joined = cells = empty = 0
+    holds two of them on every line ('7.6  0  126.3  $846'), or a page laid out in boxes: a
+    third of its cells empty or more, half its words in paragraphs (cells of four lines or
+    more), a small table a box of it."""
+    held = deep = joined = cells = empty = paragraphs = 0
     for row in tab.rows:
         for bbox in row.cells:
             if bbox is None:
@@ -116,10 +118,15 @@ def _framed(tab: Any, words: list[Word]) -> bool:
             listed = len(inner) <= 1.5 * len(lines)  # a value a line: a column of a table
             if len(lines) >= 4 and len(tab.rows) <= 6 and (split >= len(inner) / 4 or listed):
                 deep += len(inner)
+            if len(lines) >= 4:
+                paragraphs += len(inner)
             joined += split
     boxes = empty >= cells / 2  # a few boxes drawn around a form, most of the 'grid' empty
     spanned = joined >= SPANNED * held  # most lines cut across by the text's own columns
-    return held > 0 and (deep >= 0.5 * held or (boxes and joined >= held / 4) or spanned)
+    # a page laid out in boxes: a third of its 'cells' empty, most of its words paragraphs
+    laid_out = empty >= cells / 3 and paragraphs >= 0.5 * held
+    framed = deep >= 0.5 * held or (boxes and joined >= held / 4) or spanned or laid_out
+    return held > 0 and framed
 
 
 SPANNED = 0.5  # of a grid's words on lines its cells hold across columns: the text's grid
