@@ -128,3 +128,25 @@ def test_a_row_ruled_table_in_one_column_of_a_ruled_page_leaves_the_prose_beside
     path = tmp_path / "paper.pdf"
     doc.save(path)
     assert rows in _grids(path)
+
+
+def test_a_word_overflowing_its_column_leaves_the_next_column_s_first_word(
+    tmp_path: Path,
+) -> None:
+    """Unruled (tabula-java's AnimalSounds.pdf): a name far wider than its column runs
+    most of the way to the next one, 'Says' 10 pt after it (closer than a cell's gap),
+    where that column's every word starts: 'Says' is the next column's."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    long = "Parastratiosphecomyiastratiosph"
+    says = 61 + pymupdf.get_text_length(long, fontsize=11) + 10
+    rows = [["Animal", "Action", "Result"], ["Cat", "Says", "Meow"], [long, "Says", "bzzzzzzz"]]
+    rows += [["Fox", "Says", "Ring"], ["Dog", "Says", "Woof"], ["Cow", "Says", "Moo"]]
+    for r, row in enumerate(rows):
+        y = 90 + 22 * r
+        for x, cell in zip((61, says, says + 160), row, strict=True):
+            page.insert_text((x, y), cell, fontsize=11)
+    path = tmp_path / "overflow.pdf"
+    doc.save(path)
+    (grid,) = _grids(path)
+    assert grid == rows

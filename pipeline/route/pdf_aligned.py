@@ -231,15 +231,20 @@ def line_pieces(
     two words (every row's '09/10/2013 EFECTIVO' spaced a little closer than a cell's gap
     is two cells), or across a river's middle where a word runs into it from the left (a
     long word wider than its column: 'Parastratiosph' ending a point past its column's
-    edge, 'Says' in the next); a leader's dots run up to the next column, so across
-    them only a whole river cuts. A piece of a line goes to one column whole."""
+    edge, 'Says' in the next), or before a word that starts where the next column starts
+    ('Parastratiosphecomyiastratiosph' run most of the way across, 'Says' where every
+    'Says' starts); a leader's dots run up to the next column, so across them only a whole
+    river cuts. A piece of a line goes to one column whole."""
     pieces: list[list[Word]] = []
     for w in words:
         if pieces:
             end = pieces[-1][-1][2]
             across = any(end <= a and b <= w[0] for a, b in rivers)
             if not across and not (dots_only(w[4]) or dots_only(pieces[-1][-1][4])):
-                across = any(end <= (a + b) / 2 <= w[0] for a, b in rivers)
+                across = any(
+                    end <= (a + b) / 2 <= w[0] or (end < b - 1 and b <= w[0] <= b + 1)
+                    for a, b in rivers
+                )
             apart = w[0] - end >= gap or across
             apart = apart or _led([v[4] for v in pieces[-1][-2:]], w)
             if not apart:
