@@ -257,3 +257,32 @@ def test_a_page_laid_out_in_boxes_is_no_grid_its_table_is(tmp_path):
 
 def _all_grids(path: Path) -> list[list[list[str]]]:
     return [[t.headers, *t.rows] for t in route_file(path, Settings()).tables]
+
+
+def test_a_listing_s_typed_rules_neither_end_it_nor_are_rows(tmp_path):
+    """A monospaced listing (tabula's monospaced_ascii_sep.pdf): '-----' typed under its
+    header and between its groups of rows. Before, each rule ended the table: three tables
+    of three rows, the header none of them."""
+    lines = [
+        "-" * 60,
+        "Column A          * ColB1     ColB2  ColB3   * Column C",
+        "-" * 60,
+        "Value 1           *  23.5      66.8   11.0   * Name 1",
+        "Value 2           *  33.2      56.3   12.0   * Name 2",
+        "-" * 60,
+        "Value 3           * 123.3     200.4  123.9   * Name 3",
+        "Value 4           *  24.5      66.8   11.0   * Name 1",
+        "-" * 60,
+    ]
+    doc = pymupdf.open()
+    page = doc.new_page()
+    for i, line in enumerate(lines):
+        page.insert_text((50, 100 + 11 * i), line, fontname="cour", fontsize=9)
+    path = tmp_path / "listing.pdf"
+    doc.save(path)
+    want = [["Column A", "* ColB1", "ColB2", "ColB3", "* Column C"]]
+    want += [["Value 1", "* 23.5", "66.8", "11.0", "* Name 1"]]
+    want += [["Value 2", "* 33.2", "56.3", "12.0", "* Name 2"]]
+    want += [["Value 3", "* 123.3", "200.4", "123.9", "* Name 3"]]
+    want += [["Value 4", "* 24.5", "66.8", "11.0", "* Name 1"]]
+    assert _all_grids(path) == [want]

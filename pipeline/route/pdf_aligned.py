@@ -82,15 +82,20 @@ def aligned_tables(words: list[Word]) -> list[TableData]:
     """Runs of three or more consecutive lines of two or more short cells whose cells fall
     into shared columns. Prose (one cell a line) and two-column text (long cells) are not
     tables; a few short one-cell lines between a table's rows (a cell's second line, a
-    row with one value) are rows of it, not its end."""
+    row with one value) are rows of it, not its end; nor is a rule typed in dashes between
+    them (a listing's '-----' under its header and between groups of rows)."""
     tables = []
     run: list[Line] = []
     held: list[Line] = []  # one-cell lines after the run's last row: in it if a row follows
+    rule = 0.0  # the bottom of a typed rule right after the run's last line
     for top, bottom, ws in [*visual_lines(words), (1e9, 1e9, [])]:
+        last = max((held or run)[-1][1], rule) if run else 0.0
+        adjacent = bool(run) and top - last < 1.6 * (bottom - top) + 2
+        if ws and _typed_rule(ws):
+            rule = bottom if adjacent else rule
+            continue
         cells = line_cells(ws) if ws else []
         tabular = len(cells) >= 2
-        last = (held or run)[-1][1] if run else 0.0
-        adjacent = bool(run) and top - last < 1.6 * (bottom - top) + 2
         if tabular and (not run or adjacent):
             run += [*held, (top, bottom, cells, ws)]
             held = []
@@ -102,7 +107,16 @@ def aligned_tables(words: list[Word]) -> list[TableData]:
             tables += _grids(run)
         run = [(top, bottom, cells, ws)] if tabular else []
         held = []
+        rule = 0.0
     return tables
+
+
+def _typed_rule(words: list[Word]) -> bool:
+    """Whether a line is a rule typed in characters ('-----', '=====', '+----+----+')."""
+    return all(set(w[4]) <= RULE for w in words) and sum(len(w[4]) for w in words) >= 10
+
+
+RULE = set("-=_+|~")  # the characters a typed rule is drawn with
 
 
 def _enough_rows(run: list[Line]) -> bool:
