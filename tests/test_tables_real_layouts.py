@@ -286,3 +286,27 @@ def test_a_listing_s_typed_rules_neither_end_it_nor_are_rows(tmp_path):
     want += [["Value 3", "* 123.3", "200.4", "123.9", "* Name 3"]]
     want += [["Value 4", "* 24.5", "66.8", "11.0", "* Name 1"]]
     assert _all_grids(path) == [want]
+
+
+def test_a_typed_rule_under_a_heading_after_the_rows_ends_the_table(tmp_path):
+    """An invoice typed on a line printer (mustangproject's ZUGFeRD sample): its label and
+    value lines, a heading ('Your details'), a rule, then the amounts. The rule under the
+    heading ends the table, as before: the amounts are no rows of the labels' table."""
+    lines = [
+        "Customer no.:       63/00987654",
+        "Invoice no.:        2015738820",
+        "Page:               1",
+        "Your details",
+        "-" * 60,
+        "Rate from 01.11.2024   to 30.11.2024",
+        "Net amount (plus VAT)                    376,37",
+    ]
+    doc = pymupdf.open()
+    page = doc.new_page()
+    for i, line in enumerate(lines):
+        page.insert_text((50, 100 + 11 * i), line, fontname="cour", fontsize=9)
+    path = tmp_path / "typed.pdf"
+    doc.save(path)
+    grids = _all_grids(path)
+    labels = [["Customer no.:", "63/00987654"], ["Invoice no.:", "2015738820"], ["Page:", "1"]]
+    assert labels in grids or [*labels, ["Your details", ""]] in grids

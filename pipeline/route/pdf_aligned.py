@@ -91,8 +91,10 @@ def aligned_tables(words: list[Word]) -> list[TableData]:
     for top, bottom, ws in [*visual_lines(words), (1e9, 1e9, [])]:
         last = max((held or run)[-1][1], rule) if run else 0.0
         adjacent = bool(run) and top - last < 1.6 * (bottom - top) + 2
-        if ws and _typed_rule(ws):
-            rule = bottom if adjacent else rule
+        if ws and adjacent and not held and _typed_rule(ws):
+            # right under a row (not under a heading held after the rows: 'Ihre Angaben'
+            # over a rule starts a section of its own, and the rule ends the table)
+            rule = bottom
             continue
         cells = line_cells(ws) if ws else []
         tabular = len(cells) >= 2
