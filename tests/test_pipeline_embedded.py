@@ -266,9 +266,10 @@ def test_unruled_table_on_a_digital_page_keeps_cells_whole(embedded, tmp_path):
 
 def test_unruled_columns_are_found_where_the_gaps_run_down_the_table(tmp_path):
     """As in a real donors' list (tabula-py's campaign_donors.pdf): a surname that runs into
-    the next column in two rows does not join the two columns (those rows keep their words
-    together), and 'Fecha' and 'Tipo', spaced a little closer than a cell's gap but at the
-    same place in every row, are two columns; '$ 10.000,00' stays one cell."""
+    the next column in two rows does not join the two columns (and where it ends before its
+    name, the name, starting where every name starts, is the next column's), and 'Fecha'
+    and 'Tipo', spaced a little closer than a cell's gap but at the same place in every
+    row, are two columns; '$ 10.000,00' stays one cell."""
     import pymupdf
 
     from docintel.pipeline.route.pdf_tables import aligned_tables, line_cells, visual_lines
@@ -295,10 +296,14 @@ def test_unruled_columns_are_found_where_the_gaps_run_down_the_table(tmp_path):
     (table,) = aligned_tables(words)
     found = [table.headers, *table.rows]
     assert found[:9] == grid[:9]
-    # an overflowing row keeps its words together, in order, in one of the two columns
-    for row, want in zip(found[9:], grid[9:], strict=True):
-        assert row[2:] == want[2:] and "" in row[:2]
-        assert " ".join(row[:2]).split() == " ".join(want[:2]).split()
+    # a surname drawn over the start of its name keeps its words together, in order, in
+    # one of the two columns
+    row, want = found[9], grid[9]
+    assert row[2:] == want[2:] and "" in row[:2]
+    assert " ".join(row[:2]).split() == " ".join(want[:2]).split()
+    # one that ends 4.5 pt before it, closer than a cell's gap, is a cell of its own: the name
+    # starts where every name starts (before, the two were one cell)
+    assert found[10] == grid[10]
 
 
 @pytest.mark.parametrize("gap", [2, 40])

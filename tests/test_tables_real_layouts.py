@@ -229,3 +229,84 @@ def test_a_grid_of_paragraphs_side_by_side_is_read_as_its_grid(tmp_path):
     (table,) = route_file(path, Settings()).tables
     assert table.headers == ["Current", "Amended"]
     assert [" ".join(c.split()) for c in table.rows[0]] == [old.strip(), new.strip()]
+
+
+def test_a_page_laid_out_in_boxes_is_no_grid_its_table_is(tmp_path):
+    """A fund's monthly report (opendataloader's Korean samples): the page drawn as boxes,
+    a third of them empty, most of its words paragraphs, one box holding a small table.
+    PyMuPDF's finder makes the boxes one grid, the small table a cell of it; the table the
+    box holds is the table."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    for y in (50, 200, 350, 500):
+        page.draw_line((50, y), (550, y))
+    for x in (50, 300, 550):
+        page.draw_line((x, 50), (x, 500))
+    prose = "Fund returns rose in the month as rates fell and markets recovered"
+    for x0, y0 in ((56, 66), (306, 66), (306, 366)):
+        for i in range(6):
+            page.insert_text((x0, y0 + 12 * i), prose[: 40 + i], fontsize=8)
+    rows = [["Class", "1 month", "3 months"], ["A", "-2.85", "-2.24"], ["BM", "-3.57", "-3.87"]]
+    for r, row in enumerate(rows):
+        for x, cell in zip((60, 130, 200), row, strict=True):
+            page.insert_text((x, 220 + 14 * r), cell, fontsize=9)
+    path = tmp_path / "boxes.pdf"
+    doc.save(path)
+    assert rows in _all_grids(path)
+
+
+def _all_grids(path: Path) -> list[list[list[str]]]:
+    return [[t.headers, *t.rows] for t in route_file(path, Settings()).tables]
+
+
+def test_a_listing_s_typed_rules_neither_end_it_nor_are_rows(tmp_path):
+    """A monospaced listing (tabula's monospaced_ascii_sep.pdf): '-----' typed under its
+    header and between its groups of rows. Before, each rule ended the table: three tables
+    of three rows, the header none of them."""
+    lines = [
+        "-" * 60,
+        "Column A          * ColB1     ColB2  ColB3   * Column C",
+        "-" * 60,
+        "Value 1           *  23.5      66.8   11.0   * Name 1",
+        "Value 2           *  33.2      56.3   12.0   * Name 2",
+        "-" * 60,
+        "Value 3           * 123.3     200.4  123.9   * Name 3",
+        "Value 4           *  24.5      66.8   11.0   * Name 1",
+        "-" * 60,
+    ]
+    doc = pymupdf.open()
+    page = doc.new_page()
+    for i, line in enumerate(lines):
+        page.insert_text((50, 100 + 11 * i), line, fontname="cour", fontsize=9)
+    path = tmp_path / "listing.pdf"
+    doc.save(path)
+    want = [["Column A", "* ColB1", "ColB2", "ColB3", "* Column C"]]
+    want += [["Value 1", "* 23.5", "66.8", "11.0", "* Name 1"]]
+    want += [["Value 2", "* 33.2", "56.3", "12.0", "* Name 2"]]
+    want += [["Value 3", "* 123.3", "200.4", "123.9", "* Name 3"]]
+    want += [["Value 4", "* 24.5", "66.8", "11.0", "* Name 1"]]
+    assert _all_grids(path) == [want]
+
+
+def test_a_typed_rule_under_a_heading_after_the_rows_ends_the_table(tmp_path):
+    """An invoice typed on a line printer (mustangproject's ZUGFeRD sample): its label and
+    value lines, a heading ('Your details'), a rule, then the amounts. The rule under the
+    heading ends the table, as before: the amounts are no rows of the labels' table."""
+    lines = [
+        "Customer no.:       63/00987654",
+        "Invoice no.:        2015738820",
+        "Page:               1",
+        "Your details",
+        "-" * 60,
+        "Rate from 01.11.2024   to 30.11.2024",
+        "Net amount (plus VAT)                    376,37",
+    ]
+    doc = pymupdf.open()
+    page = doc.new_page()
+    for i, line in enumerate(lines):
+        page.insert_text((50, 100 + 11 * i), line, fontname="cour", fontsize=9)
+    path = tmp_path / "typed.pdf"
+    doc.save(path)
+    grids = _all_grids(path)
+    labels = [["Customer no.:", "63/00987654"], ["Invoice no.:", "2015738820"], ["Page:", "1"]]
+    assert labels in grids or [*labels, ["Your details", ""]] in grids

@@ -14,6 +14,7 @@ from docintel.pipeline.errors import DocumentError
 from docintel.pipeline.route.einvoice import EInvoice, embedded_einvoice
 from docintel.pipeline.route.pdf_forms import form_widgets, widget_free
 from docintel.pipeline.route.pdf_rotation import upright
+from docintel.pipeline.route.pdf_spacing import spaced_words
 from docintel.pipeline.route.pdf_tables import find_tables, inside
 from docintel.pipeline.types import TableData, table_markdown
 
@@ -191,7 +192,7 @@ def page_words(page: Any, textpage: Any) -> list[Any]:
     """The page's words in reading order, each once, without the characters that take no
     room (``INVISIBLE``): kept, "\u00ad(m2" is not "(m2" and "INVOICE\u200b:" no label, so a
     search, a cell or a field would not match what a person reads."""
-    words = page.get_text("words", textpage=textpage)
+    words = spaced_words(textpage, page.get_text("words", textpage=textpage))
     if any(w[4].translate(INVISIBLE) != w[4] for w in words):
         words = [(*w[:4], w[4].translate(INVISIBLE), *w[5:]) for w in words]
         words = [w for w in words if w[4]]

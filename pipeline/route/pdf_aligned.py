@@ -82,15 +82,22 @@ def aligned_tables(words: list[Word]) -> list[TableData]:
     """Runs of three or more consecutive lines of two or more short cells whose cells fall
     into shared columns. Prose (one cell a line) and two-column text (long cells) are not
     tables; a few short one-cell lines between a table's rows (a cell's second line, a
-    row with one value) are rows of it, not its end."""
+    row with one value) are rows of it, not its end; nor is a rule typed in dashes between
+    them (a listing's '-----' under its header and between groups of rows)."""
     tables = []
     run: list[Line] = []
     held: list[Line] = []  # one-cell lines after the run's last row: in it if a row follows
+    rule = 0.0  # the bottom of a typed rule right after the run's last line
     for top, bottom, ws in [*visual_lines(words), (1e9, 1e9, [])]:
+        last = max((held or run)[-1][1], rule) if run else 0.0
+        adjacent = bool(run) and top - last < 1.6 * (bottom - top) + 2
+        if ws and adjacent and not held and _typed_rule(ws):
+            # right under a row (not under a heading held after the rows: 'Ihre Angaben'
+            # over a rule starts a section of its own, and the rule ends the table)
+            rule = bottom
+            continue
         cells = line_cells(ws) if ws else []
         tabular = len(cells) >= 2
-        last = (held or run)[-1][1] if run else 0.0
-        adjacent = bool(run) and top - last < 1.6 * (bottom - top) + 2
         if tabular and (not run or adjacent):
             run += [*held, (top, bottom, cells, ws)]
             held = []
@@ -102,7 +109,16 @@ def aligned_tables(words: list[Word]) -> list[TableData]:
             tables += _grids(run)
         run = [(top, bottom, cells, ws)] if tabular else []
         held = []
+        rule = 0.0
     return tables
+
+
+def _typed_rule(words: list[Word]) -> bool:
+    """Whether a line is a rule typed in characters ('-----', '=====', '+----+----+')."""
+    return all(set(w[4]) <= RULE for w in words) and sum(len(w[4]) for w in words) >= 10
+
+
+RULE = set("-=_+|~")  # the characters a typed rule is drawn with
 
 
 def _enough_rows(run: list[Line]) -> bool:
@@ -153,7 +169,7 @@ def _grids(run: list[Line]) -> list[TableData]:
     return found
 
 
-def _columns(run: list[Line]) -> tuple[float, list[tuple[float, float]]]:
+def run_columns(run: list[Line]) -> tuple[float, list[tuple[float, float]]]:
     """A run's cell gap and its columns (x0, x1), left to right: where the words are, the
     leaders' dots left out (they run up to the next column)."""
     words = [w for *_, ws in run for w in ws]
@@ -167,7 +183,7 @@ def _side_by_side(run: list[Line]) -> tuple[list[Line], list[Line]] | None:
     side (a long list continued in a second block to its right): the gap between the two
     halves is the widest, twice any other, and each half has the rows of a table. None
     where the run is one table."""
-    _, columns = _columns(run)
+    _, columns = run_columns(run)
     half = len(columns) // 2
     if half < 2 or len(columns) != 2 * half:
         return None
@@ -193,15 +209,15 @@ SIDE_GAP = 2.0  # the gap between two tables side by side, against those between
 
 def _grid(run: list[Line]) -> TableData | None:
     lines = [ws for *_, ws in run]
-    gap, columns = _columns(run)
+    gap, columns = run_columns(run)
     if len(columns) < 2:
         return None
     rivers = [(a[1], b[0]) for a, b in zip(columns, columns[1:], strict=False)]
     grid: list[list[str]] = []
     for ws in lines:
         row: list[list[str]] = [[] for _ in columns]
-        for piece in _pieces(ws, gap, rivers):
-            row[_column_of(columns, piece[0][0], piece[-1][2])] += [w[4] for w in piece]
+        for piece in line_pieces(ws, gap, rivers):
+            row[column_of(columns, piece[0][0], piece[-1][2])] += [w[4] for w in piece]
         grid.append([" ".join(texts) for texts in row])
     # the one-cell lines a run holds (a cell's second line) are not judged as rows
     rows = [row for row, line in zip(grid, run, strict=True) if len(line[2]) >= 2]
@@ -224,15 +240,28 @@ def _listing(rows: list[list[str]]) -> bool:
     return all(last) and statistics.mean(len(c.split()) for c in last) <= 2
 
 
-def _pieces(words: list[Word], gap: float, rivers: list[tuple[float, float]]) -> list[list[Word]]:
+def line_pieces(
+    words: list[Word], gap: float, rivers: list[tuple[float, float]]
+) -> list[list[Word]]:
     """A line's cells, also cut where a gap between two columns (``rivers``) lies between
     two words (every row's '09/10/2013 EFECTIVO' spaced a little closer than a cell's gap
-    is two cells): a piece of a line goes to one column whole."""
+    is two cells), or across a river's middle where a word runs into it from the left (a
+    long word wider than its column: 'Parastratiosph' ending a point past its column's
+    edge, 'Says' in the next), or before a word that starts where the next column starts
+    ('Parastratiosphecomyiastratiosph' run most of the way across, 'Says' where every
+    'Says' starts); a leader's dots run up to the next column, so across them only a whole
+    river cuts. A piece of a line goes to one column whole."""
     pieces: list[list[Word]] = []
     for w in words:
         if pieces:
             end = pieces[-1][-1][2]
-            apart = w[0] - end >= gap or any(end <= a and b <= w[0] for a, b in rivers)
+            across = any(end <= a and b <= w[0] for a, b in rivers)
+            if not across and not (dots_only(w[4]) or dots_only(pieces[-1][-1][4])):
+                across = any(
+                    end <= (a + b) / 2 <= w[0] or (end < b - 1 and b <= w[0] <= b + 1)
+                    for a, b in rivers
+                )
+            apart = w[0] - end >= gap or across
             apart = apart or _led([v[4] for v in pieces[-1][-2:]], w)
             if not apart:
                 pieces[-1].append(w)
@@ -304,7 +333,7 @@ def _empty_gaps(
     return [(a, b) for a, b in gaps if b - a >= min_gap]
 
 
-def _column_of(columns: list[tuple[float, float]], x0: float, x1: float) -> int:
+def column_of(columns: list[tuple[float, float]], x0: float, x1: float) -> int:
     """The column a piece of a line from ``x0`` to ``x1`` overlaps most (a long name running
     into the next column, a header wider than its figures, a value that starts left of its
     column all stay in one), or the nearest."""

@@ -33,18 +33,23 @@ def horizontal_rules(page: Any) -> list[Rule]:
     pieces.sort(key=lambda r: (round(r[2]), r[0]))
     rules: list[Rule] = []
     for x0, x1, y in pieces:
-        if rules and abs(rules[-1][2] - y) < 1.0 and x0 - rules[-1][1] < 3.0:
-            last = rules[-1]
-            rules[-1] = (last[0], max(last[1], x1), last[2])
+        last = rules[-1] if rules else None
+        # pieces that touch (or overlap): two rules at nearly the same height side by side
+        # (two tables' header rules, 0.9 pt apart) sort by their rounded heights, not x
+        if last and abs(last[2] - y) < 1.0 and x0 - last[1] < 3.0 and last[0] - x1 < 3.0:
+            rules[-1] = (min(last[0], x0), max(last[1], x1), last[2])
         else:
             rules.append((x0, x1, y))
     return [r for r in rules if r[1] - r[0] >= MIN_RULE]
 
 
-def rule_bands(page: Any, words: list[Any], min_lines: int = 2) -> list[Box]:
+def rule_bands(page: Any, words: list[Any], min_lines: int = 2) -> list[tuple[Box, list[float]]]:
     """The boxes between the first and last of two or more rules of the same extent with
-    ``min_lines`` lines of words or more between them, widest first, none overlapping
-    another (a page's header rule spans both columns and is not one of a table's)."""
+    ``min_lines`` lines of words or more between them, none overlapping another (a page's
+    header rule spans both columns and is not one of a table's), each with the heights of
+    its rules, top to bottom. The groups of most rules are taken first, then the widest: a
+    table ruled under each row in one column of a page whose two rules (under the figures,
+    over the footer) span both is that table, not the page's prose beside it."""
     groups: list[list[Rule]] = []
     for rule in sorted(horizontal_rules(page), key=lambda r: r[2]):
         for group in groups:
@@ -56,8 +61,10 @@ def rule_bands(page: Any, words: list[Any], min_lines: int = 2) -> list[Box]:
                 break
         else:
             groups.append([rule])
-    bands: list[Box] = []
-    for group in sorted(groups, key=lambda g: min(r[0] for r in g) - max(r[1] for r in g)):
+    bands: list[tuple[Box, list[float]]] = []
+    for group in sorted(
+        groups, key=lambda g: (-len(g), min(r[0] for r in g) - max(r[1] for r in g))
+    ):
         if len(group) < 2:
             continue
         box = (
@@ -66,10 +73,10 @@ def rule_bands(page: Any, words: list[Any], min_lines: int = 2) -> list[Box]:
             max(r[1] for r in group) + 2,
             group[-1][2],
         )
-        if any(_overlap(box, other) for other in bands):
+        if any(_overlap(box, other) for other, _ in bands):
             continue
         if _line_count([w for w in words if _within(w, box)]) >= min_lines:
-            bands.append(box)
+            bands.append((box, [r[2] for r in group]))
     return bands
 
 

@@ -16,6 +16,7 @@ from docintel.pipeline.route.pdf_aligned import (
     visual_lines,
 )
 from docintel.pipeline.route.pdf_bands import rule_bands
+from docintel.pipeline.route.pdf_rows import ruled_rows
 from docintel.pipeline.types import TableData
 
 __all__ = ["aligned_tables", "find_tables", "inside", "line_cells", "ruled_tables", "visual_lines"]
@@ -24,13 +25,15 @@ __all__ = ["aligned_tables", "find_tables", "inside", "line_cells", "ruled_table
 def find_tables(page: Any, words: list[Word]) -> list[TableData]:
     tables = ruled_tables(page, words)
     boxes = [t.bbox for t in tables if t.bbox]
-    for band in rule_bands(page, words):
+    for band, rules in rule_bands(page, words):
         # a table ruled by rows only: its words read apart from the prose beside it
         middle = ((band[0] + band[2]) / 2, (band[1] + band[3]) / 2)
         if any(inside((*middle, *middle, "", 0, 0, 0), b) for b in boxes):
             continue
-        inner = [w for w in words if inside(w, band) and not any(inside(w, b) for b in boxes)]
-        for table in aligned_tables(inner):
+        free = [w for w in words if not any(inside(w, b) for b in boxes)]
+        one = ruled_rows(free, band, rules)  # each ruled row one row, however many lines
+        inner = [w for w in free if inside(w, band)]
+        for table in [one] if one else aligned_tables(inner):
             tables.append(table)
             boxes.append(table.bbox)
     free = [w for w in words if not any(inside(w, b) for b in boxes)]
@@ -98,8 +101,10 @@ def _framed(tab: Any, words: list[Word]) -> bool:
     holds across what the line's own spacing says are columns (a form drawn in a few boxes: 'BILL TO
     ... Invoice No:' in one cell, its value in another), or, in any grid, half of it on such
     lines: rows drawn (shaded bands, rules) but the text's columns not, so that each 'cell'
-    holds two of them on every line ('7.6  0  126.3  $846')."""
-    held = deep = joined = cells = empty = 0
+    holds two of them on every line ('7.6  0  126.3  $846'), or a page laid out in boxes: a
+    third of its cells empty or more, half its words in paragraphs (cells of four lines or
+    more), a small table a box of it."""
+    held = deep = joined = cells = empty = paragraphs = 0
     for row in tab.rows:
         for bbox in row.cells:
             if bbox is None:
@@ -113,10 +118,15 @@ def _framed(tab: Any, words: list[Word]) -> bool:
             listed = len(inner) <= 1.5 * len(lines)  # a value a line: a column of a table
             if len(lines) >= 4 and len(tab.rows) <= 6 and (split >= len(inner) / 4 or listed):
                 deep += len(inner)
+            if len(lines) >= 4:
+                paragraphs += len(inner)
             joined += split
     boxes = empty >= cells / 2  # a few boxes drawn around a form, most of the 'grid' empty
     spanned = joined >= SPANNED * held  # most lines cut across by the text's own columns
-    return held > 0 and (deep >= 0.5 * held or (boxes and joined >= held / 4) or spanned)
+    # a page laid out in boxes: a third of its 'cells' empty, most of its words paragraphs
+    laid_out = empty >= cells / 3 and paragraphs >= 0.5 * held
+    framed = deep >= 0.5 * held or (boxes and joined >= held / 4) or spanned or laid_out
+    return held > 0 and framed
 
 
 SPANNED = 0.5  # of a grid's words on lines its cells hold across columns: the text's grid
