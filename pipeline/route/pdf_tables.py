@@ -55,7 +55,8 @@ def ruled_tables(page: Any, words: list[Word], drawings: Any = None) -> list[Tab
     for tab in found.tables:
         # the words of the grid's cells, once: each cell's are looked for among these, not
         # among the whole page's
-        held = [w for w in words if inside(w, _cells_box(tab.cells))] if tab.cells else []
+        box = _cells_box(tab.cells) if tab.cells else None
+        held = [w for w in words if inside(w, box)] if box else []
         grid = [[_cell_text(cell, held) for cell in row.cells] for row in tab.rows]
         grid = _compact([row for row in grid if any(row)])
         if len(grid) < 2 or max(len(r) for r in grid) < 2:
