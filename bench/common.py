@@ -8,6 +8,33 @@ import sys
 import time
 from pathlib import Path
 
+# The fair bare loop: what docintel's reading of a digital page does with PyMuPDF and no
+# more (pipeline/route/pdf_tables.py): every page's text, and the table finder only where
+# three strokes or more are drawn, clipped to them (widened to the page's width, a few lines
+# above and below). It defines ``read(page) -> characters``. The unfair one asks the table
+# finder on every page over the whole page.
+FAIR_READ = """
+def read(page):
+    chars = len(page.get_text('text'))
+    strokes, top, bottom = 0, float('inf'), float('-inf')
+    for path in page.get_cdrawings():
+        n = sum(1 for item in path.get('items', ()) if item[0] in ('l', 're', 'qu'))
+        if n:
+            strokes += n
+            top, bottom = min(top, path['rect'][1]), max(bottom, path['rect'][3])
+    if strokes >= 3:
+        r = page.rect
+        clip = (r.x0, max(r.y0, top - 38), r.x1, min(r.y1, bottom + 38))
+        page.find_tables(use_layout=False, clip=clip)
+    return chars
+"""
+BARE_READ = """
+def read(page):
+    chars = len(page.get_text('text'))
+    page.find_tables(use_layout=False)
+    return chars
+"""
+
 
 def engines_to_run(choice: str) -> list[str]:
     """``cpu``, ``gemma`` or ``all``; gemma only where its weights are on this machine (the

@@ -1,11 +1,17 @@
-"""Full digital pages through one `docintel process` command, beside a bare PyMuPDF loop
-doing the same reading and the tools a user would pick instead (unstructured's fast
-strategy, pymupdf4llm), each a whole command over the same files.
+"""Full digital pages through one `docintel process` command, beside bare PyMuPDF loops and
+the tools a user would pick instead (unstructured's fast strategy, pymupdf4llm), each a
+whole command over the same files. The fair bare loop does docintel's reading and no more
+(every page's text, `find_tables` only where rules are drawn, clipped to them:
+``common.FAIR_READ``); the other asks `find_tables` of every whole page.
 
-    python bench/digital.py [--docs 20] [--pages 5] [--peer-python /path/to/python]
+    python bench/digital.py [--docs 20] [--pages 5] [--repeats 1] [--peer-python PY]
+
+With ``--repeats N`` every command runs N times, interleaved, and the median is shown (a
+shared machine's load moves single runs by half), with the load average.
 
 docintel's home is set up first by a command on a 4-row CSV, timed apart (a new home
-migrates its database once), so the figure is that of every later command.
+migrates its database once), so the figure is that of every later command; each run has a
+home of its own (a file already in a home is a duplicate, not read again).
 The peers run with ``--peer-python`` (a venv that has them; they are not docintel's
 dependencies); a peer that cannot be imported there, or that extracts no text, is reported
 and not timed. Prints pages/s and characters extracted of each, and the ratios.
@@ -23,6 +29,7 @@ import argparse
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,6 +37,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from common import BARE_READ, FAIR_READ  # noqa: E402
 
 from docintel.testkit.samples import (  # noqa: E402
     PdfSpec,
@@ -42,15 +51,16 @@ from docintel.testkit.samples import (  # noqa: E402
 # Each reader prints how many characters it extracted: a peer that runs but reads nothing
 # (unstructured 0.27 without its spaCy model logs "PDF text extraction failed" and returns
 # no elements) is reported, not timed.
-BARE = (
+LOOP = (
     "import sys, pymupdf\n"
     "n = 0\n"
     "for f in sys.argv[1:]:\n"
     "    with pymupdf.open(f) as doc:\n"
     "        for page in doc:\n"
-    "            n += len(page.get_text('text')); page.find_tables(use_layout=False)\n"
+    "            n += read(page)\n"
     "print('CHARS', n)\n"
 )
+FAIR, BARE = FAIR_READ + LOOP, BARE_READ + LOOP
 PEERS = {
     "unstructured (fast)": (
         "import sys\nfrom unstructured.partition.pdf import partition_pdf\nn = 0\n"
@@ -80,6 +90,14 @@ def timed(argv: list[str], env: dict[str, str]) -> tuple[float, int] | str:
     return took, chars
 
 
+def _median(runs: list[tuple[float, int] | str]) -> tuple[float, int] | str:
+    """The median time of the runs that counted (their characters agree), else why not."""
+    done = [r for r in runs if not isinstance(r, str)]
+    if not done:
+        return runs[0]
+    return statistics.median(t for t, _ in done), done[0][1]
+
+
 def _chars(stdout: str) -> int:
     if stdout.lstrip().startswith("["):  # docintel process --json: each document's Markdown
         return sum(len(r.get("markdown") or "") for r in json.loads(stdout))
@@ -94,6 +112,7 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=20)
     ap.add_argument("--pages", type=int, default=5)
     ap.add_argument("--table-every", type=int, default=5)
+    ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--peer-python", default="")
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="docintel-digital-"))
@@ -104,21 +123,30 @@ def main() -> None:
         tables = {i: invoice_grid(rng, rows=6) for i in range(0, args.pages, args.table_every)}
         files.append(write_pdf(folder / f"d{d:03d}.pdf", PdfSpec(pages, tables)))
     names = [str(f) for f in files]
-    env = {**os.environ, "DOCINTEL_HOME": str(folder / "home"), "DOCINTEL_BROKER_URL": ""}
-    env.pop("DOCINTEL_DATABASE_URL", None)
     total = args.docs * args.pages
     small = write_csv(folder / "setup.csv", [["sku", "qty"], ["A1", "3"], ["B2", "5"], ["C3", "1"]])
-    setup = timed([sys.executable, "-m", "docintel.cli", "process", "--json", str(small)], env)
-    results: dict[str, tuple[float, int] | str] = {
-        "bare PyMuPDF text + find_tables": timed([sys.executable, "-c", BARE, *names], env),
-        "docintel process": timed(
-            [sys.executable, "-m", "docintel.cli", "process", "--json", *names], env
-        ),
+    docintel = [sys.executable, "-m", "docintel.cli", "process", "--json"]
+    commands = {
+        "fair bare loop (rules: find_tables)": [sys.executable, "-c", FAIR, *names],
+        "bare text + find_tables every page": [sys.executable, "-c", BARE, *names],
+        "docintel process": [*docintel, *names],
     }
     if args.peer_python:
         for name, code in PEERS.items():
-            results[name] = timed([args.peer_python, "-c", code, *names], env)
-    print(f"{args.docs} documents x {args.pages} full pages = {total} pages, one command each")
+            commands[name] = [args.peer_python, "-c", code, *names]
+    runs: dict[str, list[tuple[float, int] | str]] = {name: [] for name in commands}
+    setup: tuple[float, int] | str = "not run"
+    for r in range(args.repeats):
+        env = {**os.environ, "DOCINTEL_HOME": str(folder / f"home{r}"), "DOCINTEL_BROKER_URL": ""}
+        env.pop("DOCINTEL_DATABASE_URL", None)
+        setup = timed([*docintel, str(small)], env)
+        for name, argv in commands.items():
+            runs[name].append(timed(argv, env))
+    results = {name: _median(done) for name, done in runs.items()}
+    print(
+        f"{args.docs} documents x {args.pages} full pages = {total} pages, one command each;"
+        f" medians of {args.repeats}, load {os.getloadavg()[0]:.1f}"
+    )
     if not isinstance(setup, str):
         print(f"(docintel's first command in a new home, a 4-row CSV: {setup[0]:.2f} s)")
     ours = results["docintel process"]

@@ -328,6 +328,37 @@ def test_the_default_model_name_finds_the_pypi_copy_of_en_core_web_sm(embedded, 
     load_ner.cache_clear()
 
 
+def test_only_the_recognizer_runs_and_finds_what_the_whole_pipeline_finds(tmp_path):
+    """en_core_web_sm's recognizer has a tok2vec of its own and reads the words' own forms:
+    the tagger, the attribute ruler and the shared tok2vec are not run for entities, and the
+    entities are those of the whole pipeline, pages given a batch at a time. A pipeline with
+    an entity ruler (whose patterns may read a tagger's POS) is run whole."""
+    import spacy
+
+    from docintel.pipeline.agent import ner
+
+    ner.load_ner.cache_clear()
+    nlp, how = ner.load_ner("en_core_web_sm")
+    assert nlp is not None, how
+    assert nlp.pipe_names == ["ner"] and "tagger" in nlp.disabled
+    whole = spacy.load(ner._data_folder(ner.PYPI_COPY["en_core_web_sm"]))
+    assert "tagger" in whole.pipe_names and "attribute_ruler" in whole.pipe_names
+    from docintel.pipeline.route.pdf import read_pdf
+
+    docs = labelled_documents(tmp_path / "docs", count=9)
+    pages = [(p.page, p.markdown) for d in docs for p in read_pdf(d.path).pages]
+    found = ner.ner_entities(nlp, pages)
+    assert len(found) >= 9 and found == ner.ner_entities(whole, pages)
+
+    ruled = spacy.blank("en")
+    ruled.add_pipe("sentencizer")
+    ruled.add_pipe("entity_ruler").add_patterns([{"label": "ORG", "pattern": "Initech"}])
+    ruled.to_disk(tmp_path / "ruled")
+    loaded, _ = ner.load_ner(str(tmp_path / "ruled"))
+    assert loaded.pipe_names == ["sentencizer", "entity_ruler"]
+    ner.load_ner.cache_clear()
+
+
 # The official en_core_web_sm 3.8.0's meta (explosion/spacy-models, meta/en_core_web_sm-3.8.0
 # .json): what PyPI's copy must match to be depended on as the same files.
 OFFICIAL = {

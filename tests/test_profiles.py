@@ -502,3 +502,32 @@ def test_a_long_document_is_typed_from_its_opening_pages_and_rows():
     assert len(opening(book).sheets[0].rows) == OPENING_ROWS and len(sheet.rows) == 5000
     short = DocumentContent("note.pdf", pages=pages[:3])
     assert opening(short) is short  # nothing cut, nothing copied
+
+
+def test_profile_vectors_survive_the_cache_filling_up():
+    """The cache of profile vectors is emptied when full; a call that fills it still gets
+    every vector it asked for (before, the 257th distinct text emptied the cache in the
+    middle of the call, and reading back its own vectors raised KeyError: embedded `up`
+    failed documents after ~250 files), and the profiles' descriptions are embedded again
+    only after the cache was emptied."""
+    from docintel.worker import profiles as worker_profiles
+
+    class Counting:
+        name = "counting"
+
+        def __init__(self) -> None:
+            self.asked: list[str] = []
+
+        def embed(self, texts: list[str]) -> list[list[float]]:
+            self.asked += texts
+            return [[float(len(t)), float(sum(map(ord, t)))] for t in texts]
+
+    worker_profiles._VECTORS.clear()
+    embedder = Counting()
+    descriptions = [f"profile {i} description" for i in range(7)]
+    for n in range(300):
+        texts = [f"opening of document {n}", *descriptions]
+        assert worker_profiles.kept_vectors(embedder, texts) == Counting().embed(texts)
+    fills = 300 // (worker_profiles.KEPT_VECTORS - len(descriptions)) + 1
+    assert embedder.asked.count(descriptions[0]) <= fills
+    worker_profiles._VECTORS.clear()

@@ -297,3 +297,34 @@ def test_a_worker_imports_before_it_forks_and_opens_nothing(pg_url):
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [True, True, 0]
+
+
+def test_image_coverage_is_measured_only_on_pages_with_few_characters(tmp_path):
+    """A page's image coverage costs a textpage of its own, and decides only where the page
+    has fewer than IMAGE_PAGE_CHARS characters (a scan with a stamp's words drawn over it
+    goes to OCR): a page of text is not measured, the sparse one still is and still goes
+    to OCR, and a page of text over a full-page image keeps its text layer."""
+    import pymupdf
+
+    from docintel.config import Settings
+    from docintel.pipeline.route import route_file
+    from docintel.pipeline.route.pdf import IMAGE_PAGE_CHARS, read_pdf
+
+    picture = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 60, 80), False)
+    picture.set_rect(picture.irect, (200, 210, 220))
+    prose = " ".join(f"word{i}" for i in range(80))  # well over IMAGE_PAGE_CHARS
+    doc = pymupdf.open()
+    for words, image in (("PAID 12.03.2026 by transfer", True), (prose, False), (prose, True)):
+        page = doc.new_page()
+        if image:
+            page.insert_image(page.rect, pixmap=picture)
+        page.insert_textbox(pymupdf.Rect(40, 40, 560, 800), words, fontsize=11)
+    doc.save(tmp_path / "mixed.pdf")
+
+    sparse, text, text_on_image = read_pdf(tmp_path / "mixed.pdf").pages
+    assert sparse.chars < IMAGE_PAGE_CHARS and sparse.image_coverage > 0.9
+    assert text.chars >= IMAGE_PAGE_CHARS and text.image_coverage is None
+    assert text_on_image.image_coverage is None
+    routed = route_file(tmp_path / "mixed.pdf", Settings(home=tmp_path / "h"))
+    assert [p.status for p in routed.pages] == ["needs_ocr", "done", "done"]
+    assert "mostly image" in routed.pages[0].decision

@@ -5,7 +5,7 @@ a second of audio again."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +26,22 @@ if TYPE_CHECKING:
 
 # (embedder, text) -> vector: the profiles' descriptions are embedded once per process
 _VECTORS: dict[tuple[str, str], list[float]] = {}
+KEPT_VECTORS = 256  # then the cache starts again (each document's opening is one more)
+
+
+def kept_vectors(embedder: Any, texts: list[str]) -> list[list[float]]:
+    """The vectors of ``texts``, those embedded before taken from the cache. The answer is
+    built from what this call found and embedded, never read back from the cache: the cache
+    is emptied when it is full (after ~250 documents in one process), which may happen in
+    the middle of a call or in another thread's call (embedded ``up`` runs several)."""
+    found = {t: _VECTORS.get((embedder.name, t)) for t in texts}
+    missing = [t for t, vector in found.items() if vector is None]
+    if missing:
+        if len(_VECTORS) + len(missing) > KEPT_VECTORS:
+            _VECTORS.clear()
+        for text, vector in zip(missing, embedder.embed(missing), strict=True):
+            _VECTORS[(embedder.name, text)] = found[text] = vector
+    return [found[t] for t in texts]  # type: ignore[misc]
 
 
 def save_profile_fields(
@@ -47,13 +63,7 @@ def save_profile_fields(
 
     def embed(texts: list[str]) -> list[list[float]]:
         # loaded only when the words leave a doubt; the profiles' own vectors are kept
-        embedder = embedder_for(settings)
-        missing = [t for t in texts if (embedder.name, t) not in _VECTORS]
-        for text, vector in zip(missing, embedder.embed(missing) if missing else [], strict=True):
-            if len(_VECTORS) > 256:
-                _VECTORS.clear()
-            _VECTORS[(embedder.name, text)] = vector
-        return [_VECTORS[(embedder.name, t)] for t in texts]
+        return kept_vectors(embedder_for(settings), texts)
 
     text = "\n".join(p.markdown or "" for p in content.pages) or content.markdown
     hints = taught_hints(s, text)  # a person's corrections of this correspondent first

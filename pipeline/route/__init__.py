@@ -286,7 +286,7 @@ def _text_layer_decision(page: PageText, settings: Settings) -> tuple[str, str |
             None,
             f"{page.bad_glyph_ratio:.0%} of the text layer is unmapped glyphs",
         )
-    from docintel.pipeline.route.pdf import GARBAGE_WORDLIKE
+    from docintel.pipeline.route.pdf import GARBAGE_WORDLIKE, IMAGE_PAGE_CHARS
 
     if (page.invisible_ratio or 0.0) > 0.8 and page.wordlike_ratio < GARBAGE_WORDLIKE:
         return (
@@ -295,7 +295,7 @@ def _text_layer_decision(page: PageText, settings: Settings) -> tuple[str, str |
             f"a scan with an invisible OCR layer that reads as garbage "
             f"({page.wordlike_ratio:.0%} word-like)",
         )
-    if page.image_coverage > 0.6 and page.chars < 200:
+    if page.chars < IMAGE_PAGE_CHARS and (page.image_coverage or 0.0) > 0.6:
         return (
             "needs_ocr",
             None,

@@ -22,6 +22,9 @@ _PAGES_COUNT = re.compile(rb"/Type\s*/Pages\b[^>]{0,400}?/Count\s+(\d+)")
 
 
 GARBAGE_WORDLIKE = 0.6  # below this share of word-like tokens, a text layer reads as garbage
+# below this many characters, a page mostly covered by images is a scan with a few words
+# drawn over it (a stamp, a header): the only pages whose image coverage is asked
+IMAGE_PAGE_CHARS = 200
 
 
 @dataclass
@@ -30,7 +33,9 @@ class PageText:
     markdown: str
     chars: int
     bad_glyph_ratio: float
-    image_coverage: float
+    # the share of the page images cover; None: not measured, as the page has
+    # IMAGE_PAGE_CHARS characters or more (a textpage of its own, 0.4 ms a page)
+    image_coverage: float | None
     width: float
     height: float
     tables: list[TableData] = field(default_factory=list)
@@ -171,7 +176,7 @@ def _read_page(doc: Any, index: int) -> PageText:
         markdown=markdown,
         chars=len(visible),
         bad_glyph_ratio=bad / len(visible) if visible else 0.0,
-        image_coverage=_image_coverage(page),
+        image_coverage=_image_coverage(page) if len(visible) < IMAGE_PAGE_CHARS else None,
         width=page.rect.width,
         height=page.rect.height,
         tables=tables,
@@ -264,7 +269,7 @@ def page_markdown(words: list[Any], tables: list[TableData], fields: dict[str, s
     boxes = [t.bbox for t in tables if t.bbox]
     blocks: dict[int, dict[int, list[Any]]] = {}
     for w in words:
-        if not any(inside(w, b) for b in boxes):
+        if not boxes or not any(inside(w, b) for b in boxes):
             blocks.setdefault(w[5], {}).setdefault(w[6], []).append(w)
     parts: list[tuple[float, str]] = []
     for lines in blocks.values():

@@ -16,11 +16,12 @@ SAME_EXTENT = 0.9  # rules of one table span (nearly) the same columns
 MAX_GAP = 400.0  # consecutive rules of one table are closer than this
 
 
-def horizontal_rules(page: Any) -> list[Rule]:
+def horizontal_rules(page: Any, drawings: Any = None) -> list[Rule]:
     """Every horizontal stroke (a line, or a rectangle thinner than 2.5 pt), with
-    collinear pieces that touch joined: a rule drawn cell by cell is one rule."""
+    collinear pieces that touch joined: a rule drawn cell by cell is one rule.
+    ``drawings``: the page's ``get_cdrawings()``, where read already."""
     pieces: list[Rule] = []
-    for path in page.get_cdrawings():
+    for path in page.get_cdrawings() if drawings is None else drawings:
         for item in path.get("items", ()):
             if item[0] == "l":
                 (x0, y0), (x1, y1) = item[1], item[2]
@@ -43,7 +44,9 @@ def horizontal_rules(page: Any) -> list[Rule]:
     return [r for r in rules if r[1] - r[0] >= MIN_RULE]
 
 
-def rule_bands(page: Any, words: list[Any], min_lines: int = 2) -> list[tuple[Box, list[float]]]:
+def rule_bands(
+    page: Any, words: list[Any], min_lines: int = 2, drawings: Any = None
+) -> list[tuple[Box, list[float]]]:
     """The boxes between the first and last of two or more rules of the same extent with
     ``min_lines`` lines of words or more between them, none overlapping another (a page's
     header rule spans both columns and is not one of a table's), each with the heights of
@@ -51,7 +54,7 @@ def rule_bands(page: Any, words: list[Any], min_lines: int = 2) -> list[tuple[Bo
     table ruled under each row in one column of a page whose two rules (under the figures,
     over the footer) span both is that table, not the page's prose beside it."""
     groups: list[list[Rule]] = []
-    for rule in sorted(horizontal_rules(page), key=lambda r: r[2]):
+    for rule in sorted(horizontal_rules(page, drawings), key=lambda r: r[2]):
         for group in groups:
             x0, x1 = min(r[0] for r in group), max(r[1] for r in group)
             shared = min(x1, rule[1]) - max(x0, rule[0])

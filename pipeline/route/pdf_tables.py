@@ -23,9 +23,10 @@ __all__ = ["aligned_tables", "find_tables", "inside", "line_cells", "ruled_table
 
 
 def find_tables(page: Any, words: list[Word]) -> list[TableData]:
-    tables = ruled_tables(page, words)
+    drawings = page.get_cdrawings()  # once: both kinds of rules are read from them
+    tables = ruled_tables(page, words, drawings)
     boxes = [t.bbox for t in tables if t.bbox]
-    for band, rules in rule_bands(page, words):
+    for band, rules in rule_bands(page, words, drawings=drawings):
         # a table ruled by rows only: its words read apart from the prose beside it
         middle = ((band[0] + band[2]) / 2, (band[1] + band[3]) / 2)
         if any(inside((*middle, *middle, "", 0, 0, 0), b) for b in boxes):
@@ -36,12 +37,12 @@ def find_tables(page: Any, words: list[Word]) -> list[TableData]:
         for table in [one] if one else aligned_tables(inner):
             tables.append(table)
             boxes.append(table.bbox)
-    free = [w for w in words if not any(inside(w, b) for b in boxes)]
+    free = [w for w in words if not any(inside(w, b) for b in boxes)] if boxes else words
     return sorted(tables + aligned_tables(free), key=lambda t: t.bbox[1] if t.bbox else 0.0)
 
 
-def ruled_tables(page: Any, words: list[Word]) -> list[TableData]:
-    ruled = ruling_box(page)
+def ruled_tables(page: Any, words: list[Word], drawings: Any = None) -> list[TableData]:
+    ruled = ruling_box(page, drawings=drawings)
     if ruled is None:
         return []  # the table finder costs time; a page with no rules has no grid
     try:
@@ -55,11 +56,15 @@ def ruled_tables(page: Any, words: list[Word]) -> list[TableData]:
         return []
     tables: list[TableData] = []
     for tab in found.tables:
-        grid = [[_cell_text(cell, words) for cell in row.cells] for row in tab.rows]
+        # the words of the grid's cells, once: each cell's are looked for among these, not
+        # among the whole page's
+        box = _cells_box(tab.cells) if tab.cells else None
+        held = [w for w in words if inside(w, box)] if box else []
+        grid = [[_cell_text(cell, held) for cell in row.cells] for row in tab.rows]
         grid = _compact([row for row in grid if any(row)])
         if len(grid) < 2 or max(len(r) for r in grid) < 2:
             continue
-        if _framed(tab, words):
+        if _framed(tab, held):
             # a frame, not a grid: a few cells each holding many lines in columns of their
             # own; the word-alignment reader reads what the frame holds
             tables += aligned_tables([w for w in words if inside(w, tuple(tab.bbox))])
@@ -80,6 +85,16 @@ def _around(
 ) -> tuple[float, float, float, float]:
     """The ruled box widened to the page's width and a few lines up and down."""
     return (page.x0, max(page.y0, box[1] - lines), page.x1, min(page.y1, box[3] + lines))
+
+
+def _cells_box(cells: list[Any]) -> tuple[float, float, float, float]:
+    """The box around a grid's cells (the table's own may be set apart from them)."""
+    return (
+        min(c[0] for c in cells),
+        min(c[1] for c in cells),
+        max(c[2] for c in cells),
+        max(c[3] for c in cells),
+    )
 
 
 def _compact(grid: list[list[str]]) -> list[list[str]]:
@@ -146,13 +161,16 @@ def _text_just_above(row: Any, words: list[Word]) -> bool:
     return top - nearest[3] < 1.25 * (nearest[3] - nearest[1])
 
 
-def ruling_box(page: Any, margin: float = 2.0) -> tuple[float, float, float, float] | None:
-    """The box around every line and rectangle drawn on the page (a little wider, for
-    strokes' widths), or None where there are fewer than three: no grid."""
+def ruling_box(
+    page: Any, margin: float = 2.0, drawings: Any = None
+) -> tuple[float, float, float, float] | None:
+    """The box around every line and rectangle drawn on the page (``drawings``: its
+    ``get_cdrawings()``, where read already), a little wider, for strokes' widths, or None
+    where there are fewer than three: no grid."""
     strokes = 0
     x0 = y0 = float("inf")
     x1 = y1 = float("-inf")
-    for path in page.get_cdrawings():
+    for path in page.get_cdrawings() if drawings is None else drawings:
         if not any(item[0] in ("l", "re", "qu") for item in path.get("items", ())):
             continue
         strokes += sum(1 for item in path["items"] if item[0] in ("l", "re", "qu"))
