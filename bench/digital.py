@@ -2,7 +2,10 @@
 the tools a user would pick instead (unstructured's fast strategy, pymupdf4llm), each a
 whole command over the same files. The fair bare loop does docintel's reading and no more
 (every page's text, `find_tables` only where rules are drawn, clipped to them:
-``common.FAIR_READ``); the other asks `find_tables` of every whole page.
+``common.FAIR_READ``); the same with spaCy's entities adds the named entities docintel finds
+on every page with the same model and settings (``common.FAIR_NER_READ``); the other asks
+`find_tables` of every whole page. Not matched on the bare side: docintel's typing (a
+similarity embedder on the opening), its rules' fields and entities, and the database.
 
     python bench/digital.py [--docs 20] [--pages 5] [--repeats 1] [--peer-python PY]
 
@@ -38,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import BARE_READ, FAIR_READ  # noqa: E402
+from common import BARE_READ, FAIR_NER_READ, FAIR_READ  # noqa: E402
 
 from docintel.testkit.samples import (  # noqa: E402
     PdfSpec,
@@ -61,6 +64,17 @@ LOOP = (
     "print('CHARS', n)\n"
 )
 FAIR, BARE = FAIR_READ + LOOP, BARE_READ + LOOP
+FAIR_NER = FAIR_NER_READ + (
+    "import sys, pymupdf\n"
+    "n = 0\n"
+    "for f in sys.argv[1:]:\n"
+    "    with pymupdf.open(f) as doc:\n"
+    "        TEXTS.clear()\n"
+    "        for page in doc:\n"
+    "            n += read(page)\n"
+    "        entities(TEXTS)\n"
+    "print('CHARS', n)\n"
+)
 PEERS = {
     "unstructured (fast)": (
         "import sys\nfrom unstructured.partition.pdf import partition_pdf\nn = 0\n"
@@ -128,6 +142,7 @@ def main() -> None:
     docintel = [sys.executable, "-m", "docintel.cli", "process", "--json"]
     commands = {
         "fair bare loop (rules: find_tables)": [sys.executable, "-c", FAIR, *names],
+        "fair bare loop + spaCy's entities": [sys.executable, "-c", FAIR_NER, *names],
         "bare text + find_tables every page": [sys.executable, "-c", BARE, *names],
         "docintel process": [*docintel, *names],
     }
@@ -152,11 +167,11 @@ def main() -> None:
     ours = results["docintel process"]
     for name, result in results.items():
         if isinstance(result, str):
-            print(f"{name:34s} not run: {result}")
+            print(f"{name:36s} not run: {result}")
             continue
         took, chars = result
         ratio = f"   docintel ÷ this {ours[0] / took:5.2f}x time" if isinstance(ours, tuple) else ""
-        print(f"{name:34s} {total / took:7.2f} pages/s  ({took:6.2f} s, {chars:8d} chars){ratio}")
+        print(f"{name:36s} {total / took:7.2f} pages/s  ({took:6.2f} s, {chars:8d} chars){ratio}")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,13 @@
 """A large digital PDF through the whole `docintel process` command, against bare PyMuPDF
 loops: the fair one does docintel's reading and no more (every page's text, `find_tables`
-only where rules are drawn, clipped to them: ``common.FAIR_READ``), the other asks
-`find_tables` of every whole page.
+only where rules are drawn, clipped to them: ``common.FAIR_READ``), the same with the
+named entities docintel finds on every page by the same model and settings
+(``common.FAIR_NER_READ``), and one that asks `find_tables` of every whole page.
 
     python bench/large_pdf.py [--pages 500] [--table-every 5] [--repeats 1]
 
 Prints wall time and peak memory (RSS) of each, medians of ``--repeats`` interleaved runs
-(a shared machine's load moves single runs by half), and docintel's ratios to both loops.
+(a shared machine's load moves single runs by half), and docintel's ratios to the loops.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import BARE_READ, FAIR_READ, run_measured  # noqa: E402
+from common import BARE_READ, FAIR_NER_READ, FAIR_READ, run_measured  # noqa: E402
 
 from docintel.testkit.samples import PdfSpec, invoice_grid, paragraph, write_pdf  # noqa: E402
 
@@ -33,6 +34,7 @@ LOOP = (
     "print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
 )
 FAIR, BARE = FAIR_READ + LOOP, BARE_READ + LOOP
+FAIR_NER = FAIR_NER_READ + LOOP.replace("print('RSS'", "entities(TEXTS)\nprint('RSS'", 1)
 OURS = (
     "import resource, sys, atexit; from docintel.cli import app\n"
     "atexit.register(lambda: print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
@@ -52,9 +54,10 @@ def main() -> None:
     pages = [" ".join(paragraph(rng, 60) for _ in range(5)) for _ in range(args.pages)]
     tables = {i: invoice_grid(rng, rows=6) for i in range(0, args.pages, args.table_every)}
     path = write_pdf(folder / "large.pdf", PdfSpec(pages, tables))
-    runs: dict[str, list[tuple[float, float]]] = {"fair": [], "bare": [], "ours": []}
+    runs: dict[str, list[tuple[float, float]]] = {"fair": [], "ner": [], "bare": [], "ours": []}
     for r in range(args.repeats):
         runs["fair"].append(run_measured(FAIR, path, folder / "fair"))
+        runs["ner"].append(run_measured(FAIR_NER, path, folder / "ner"))
         runs["bare"].append(run_measured(BARE, path, folder / "bare"))
         # a new home each time: the same file in the same home is a duplicate, not read
         runs["ours"].append(run_measured(OURS, path, folder / f"home{r}"))
@@ -64,12 +67,13 @@ def main() -> None:
     print(f"{args.pages} pages, {len(tables)} tables; medians of {args.repeats}, load {load:.1f}")
     names = {
         "fair": "fair bare loop (rules: find_tables)",
+        "ner": "fair bare loop + spaCy's entities",
         "bare": "bare text + find_tables every page",
         "ours": "docintel process (whole command)",
     }
     for key, name in names.items():
         print(f"{name:36s} {took[key]:7.2f} s   peak {peak[key]:7.1f} MiB")
-    for key in ("fair", "bare"):
+    for key in ("fair", "ner", "bare"):
         ratio = f"{took['ours'] / took[key]:5.2f}x time, {peak['ours'] / peak[key]:.2f}x memory"
         print(f"docintel ÷ {key:25s} {ratio}")
 
