@@ -259,10 +259,13 @@ def whisper_model_folder() -> str:
 
 
 def bare_transcript(path: Path) -> str:
+    """faster-whisper on the whole file, beam 5, given its samples: a path is opened by
+    faster-whisper's own decoder, which fails under PyAV 19 (``samples16k``)."""
     from faster_whisper import WhisperModel
+    from samples16k import load_16k
 
     model = WhisperModel(whisper_model_folder(), device="cpu", compute_type="int8")
-    segments, _ = model.transcribe(str(path), beam_size=5)
+    segments, _ = model.transcribe(load_16k(path), beam_size=5)
     return " ".join(s.text.strip() for s in segments)
 
 

@@ -1,7 +1,8 @@
 """Fidelity on real files, per class: the pipeline against the library it uses, read plainly,
 on the same files (``bench/fidelity.py --real-set DIR``).
 
-DIR holds one folder per class (email, docx, pptx, xlsx, forms, tables, other; ``bench/real``
+DIR holds one folder per class (email, docx, pptx, xlsx, forms, tables, other, recordings;
+``bench/real``
 holds their manifests and the scripts that rebuild them), each with a
 ``manifest.jsonl``: a file's source (repository, path and commit, or a PyPI sdist), its
 licence, and its reference as the plain library reads it (or, for tables, the grid its
@@ -29,6 +30,10 @@ What each class measures, the library's own reading being 1.00 by definition unl
 - tables: cell adjacency F1 (each cell with its right and lower neighbour) of the best
   table on the expected page, the pipeline against PyMuPDF's ``find_tables`` unclipped.
 - other: typed ``other``.
+- recordings: speech WER against the reference transcript, docintel's and faster-whisper's
+  run bare on the whole file (same model, beam 5, VAD off and on), accuracy (1 - WER)
+  relative to bare's, and how often each sentence said more than once is found
+  (``bench/fidelity_speech.py``, which says how the words are normalised).
 """
 
 from __future__ import annotations
@@ -40,7 +45,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-CLASSES = ("email", "docx", "pptx", "xlsx", "forms", "tables", "other")
+from fidelity_speech import score_recordings, summary
+
+CLASSES = ("email", "docx", "pptx", "xlsx", "forms", "tables", "other", "recordings")
+# per-file figures that are no score out of 1.00 (lower is better, or the library's own):
+# never listed among the worst files
+NOT_SCORES = ("repeated", "bare find_tables", "WER", "bare WER", "bare VAD WER")
 
 
 def words(text: str) -> Counter[str]:
@@ -442,6 +452,7 @@ SCORERS = {
     "forms": score_forms,
     "tables": score_tables,
     "other": score_other,
+    "recordings": score_recordings,
 }
 
 
@@ -468,9 +479,12 @@ def run(folder: Path, classes: list[str], show: int = 12) -> None:
             n += 1
             for key, value in got.items():
                 sums.setdefault(key, []).append(value)
-                if value < 0.999 and key not in ("repeated", "bare find_tables"):
+                if value < 0.999 and key not in NOT_SCORES:
                     worst.append((value, item["file"], key))
         cells = "  ".join(f"{k} {sum(v) / len(v):.3f}" for k, v in sums.items())
         print(f"{name:8s} {n:3d}  {cells}")
+        if name == "recordings":  # the set's WER over all its words, and the repeats
+            for line in summary(getattr(sc, "heard", [])):
+                print(f"           {line}")
         for value, file, key in sorted(worst)[:show]:
             print(f"           {value:.2f} {key}: {file}")
