@@ -128,7 +128,11 @@ def forms_reference(path: Path) -> dict[str, Any]:
             "pages": [
                 {
                     "widgets": [
-                        {"field_value": w.field_value, "field_type": w.field_type_string}
+                        {
+                            "field_name": w.field_name,
+                            "field_value": w.field_value,
+                            "field_type": w.field_type_string,
+                        }
                         for w in page.widgets()
                     ]
                 }

@@ -463,6 +463,9 @@ def run(folder: Path, classes: list[str], show: int = 12) -> None:
     sc = Scorer(work)
     print(f"{'class':8s} {'n':>3s}  measure: docintel (library read plainly = 1.00 unless given)")
     for name in classes:
+        if not (folder / name / "manifest.jsonl").is_file():
+            print(f"{name:8s}   -  no files of this class in {folder}")
+            continue
         lines = (folder / name / "manifest.jsonl").read_text().splitlines()
         sums: dict[str, list[float]] = {}
         worst: list[tuple[float, str, str]] = []
