@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from docintel import _cli_env  # noqa: F401  (first: before pydantic makes a model)
 from docintel.cli_common import (
     EngineOpt,
     JsonOpt,

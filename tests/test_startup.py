@@ -182,3 +182,37 @@ def test_spacys_torchless_import_leaves_other_threads_torch_alone(tmp_path):
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert json.loads(out.stdout) == {"spacy_saw_torch": False, "other": "torch"}
+
+
+PLUGIN_SCAN = """
+import importlib.metadata as metadata, sys
+scans = []
+distributions = metadata.distributions
+metadata.distributions = lambda *a, **k: (scans.append(1), distributions(*a, **k))[1]
+import importlib
+importlib.import_module(sys.argv[1])
+from docintel.config import Settings
+Settings()
+print(len(scans))
+"""
+
+
+def _plugin_scans(module: str, **env: str) -> int:
+    environ = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    run = subprocess.run(
+        [sys.executable, "-c", PLUGIN_SCAN, module],
+        env={**environ, **env},
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    return int(run.stdout.split()[-1])
+
+
+def test_the_command_skips_pydantics_plugin_search_unless_asked():
+    """pydantic looks through every installed distribution for plugins when the first model
+    is made (~50 ms of a CSV's 0.5 s command): the command turns that off, a person's own
+    PYDANTIC_DISABLE_PLUGINS stands, and importing docintel as a library changes nothing."""
+    assert _plugin_scans("docintel.cli") == 0
+    assert _plugin_scans("docintel.cli", PYDANTIC_DISABLE_PLUGINS="") > 0
+    assert _plugin_scans("docintel.config") > 0
