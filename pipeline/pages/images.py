@@ -39,7 +39,7 @@ def page_images(
     page would exceed the pixel limit), or the image's frames. ``native``: a scanned page is
     rendered at its scan's own resolution where that is lower than ``dpi`` (upsampling
     adds pixels to read, not detail). A PDF page's image declares the DPI it was made at."""
-    from PIL import Image
+    from PIL import Image, ImageOps
 
     if kind == "pdf":
         from docintel.pipeline.mupdf import pymupdf as load_pymupdf
@@ -66,13 +66,18 @@ def page_images(
         from docintel.pipeline.route.office import office_images
 
         first, blobs = office_images(path)
-        return {n: Image.open(io.BytesIO(blobs[n - first])).convert("RGB") for n in pages}
+        return {
+            n: ImageOps.exif_transpose(Image.open(io.BytesIO(blobs[n - first]))).convert("RGB")
+            for n in pages
+        }
     image_info(path, settings)
     image = Image.open(path)
     frames = {}
     for number in pages:
         image.seek(number - 1)
-        frames[number] = image.convert("RGB")
+        # a phone keeps the pixels as the sensor took them and says in EXIF how to turn
+        # them for a person to read (every viewer does): read the page as it is seen
+        frames[number] = ImageOps.exif_transpose(image).convert("RGB")
     return frames
 
 

@@ -114,6 +114,57 @@ def ocr_words(
     return words
 
 
+# Below this share of its letters in words Tesseract is sure of (confidence 60 or more), a
+# reading is asked whether the page is turned: an upright page reads ~0.7-1.0, a page on
+# its side or upside down ~0.1
+SURE_SHARE = 0.4
+SURE_CONF = 60.0
+
+
+def sure_letters(words: list[Word]) -> int:
+    """The letters of the words Tesseract is sure of: what two readings are compared by."""
+    return sum(len(w.text) for w in words if w.conf >= SURE_CONF)
+
+
+def reads_poorly(words: list[Word]) -> bool:
+    letters = sum(len(w.text) for w in words)
+    return letters > 0 and sure_letters(words) < SURE_SHARE * letters
+
+
+def turn_needed(image: Any, dpi: int | None = None) -> int:
+    """Degrees (90, 180, 270) to turn ``image`` clockwise for its text to stand upright, as
+    Tesseract's orientation detection (``--psm 0``) says with some confidence; 0 where it
+    is upright, unsure, or cannot tell (no osd.traineddata, too little text)."""
+    exe = shutil.which("tesseract")
+    if exe is None:
+        return 0
+    buf = io.BytesIO()
+    image.convert("L").save(buf, format="PPM")
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    resolution = str(page_dpi(image, dpi))
+    out = subprocess.run(
+        [exe, "stdin", "stdout", "--psm", "0", "--dpi", resolution],
+        input=buf.getvalue(),
+        capture_output=True,
+        timeout=120,
+        env=env,
+    )
+    said = dict(
+        (key.strip(), value.strip())
+        for key, _, value in (
+            line.partition(":") for line in out.stdout.decode(errors="replace").splitlines()
+        )
+    )
+    try:
+        turn, sure = int(said.get("Rotate", "0")), float(said.get("Orientation confidence", "0"))
+    except ValueError:
+        return 0
+    return turn if turn in (90, 180, 270) and sure >= OSD_SURE else 0
+
+
+OSD_SURE = 2.0  # Tesseract's orientation confidence below which a guess is left alone
+
+
 def words_markdown(words: list[Word]) -> str:
     """Paragraphs as Tesseract found them, lines kept, a blank line between paragraphs."""
     paragraphs: dict[tuple[int, int], dict[int, list[str]]] = {}
