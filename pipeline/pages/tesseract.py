@@ -73,19 +73,7 @@ def ocr_words(
             "tesseract-ocr), or set DOCINTEL_OCR_ENGINE=auto or rapidocr to read scans with the "
             "bundled RapidOCR."
         )
-    # Raw greyscale PNM: no compression to spend time on (Tesseract reads grey anyway).
-    buf = io.BytesIO()
-    image.convert("L").save(buf, format="PPM")
-    # One thread per call: Tesseract's OpenMP threads make it ~7x slower on small machines.
-    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-    resolution = str(page_dpi(image, dpi))
-    out = subprocess.run(
-        [exe, "stdin", "stdout", "-l", language, "--psm", str(psm), "--dpi", resolution, "tsv"],
-        input=buf.getvalue(),
-        capture_output=True,
-        timeout=300,
-        env=env,
-    )
+    out = _tesseract(exe, image, dpi, ["-l", language, "--psm", str(psm)], ["tsv"], 300)
     if out.returncode != 0:
         raise RuntimeError(f"tesseract failed: {out.stderr.decode(errors='replace')[:300]}")
     words = []
@@ -119,6 +107,7 @@ def ocr_words(
 # its side or upside down ~0.1
 SURE_SHARE = 0.4
 SURE_CONF = 60.0
+OSD_SURE = 2.0  # Tesseract's orientation confidence below which a guess is left alone
 
 
 def sure_letters(words: list[Word]) -> int:
@@ -138,17 +127,7 @@ def turn_needed(image: Any, dpi: int | None = None) -> int:
     exe = shutil.which("tesseract")
     if exe is None:
         return 0
-    buf = io.BytesIO()
-    image.convert("L").save(buf, format="PPM")
-    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-    resolution = str(page_dpi(image, dpi))
-    out = subprocess.run(
-        [exe, "stdin", "stdout", "--psm", "0", "--dpi", resolution],
-        input=buf.getvalue(),
-        capture_output=True,
-        timeout=120,
-        env=env,
-    )
+    out = _tesseract(exe, image, dpi, ["--psm", "0"], [], 120)
     said = dict(
         (key.strip(), value.strip())
         for key, _, value in (
@@ -162,7 +141,22 @@ def turn_needed(image: Any, dpi: int | None = None) -> int:
     return turn if turn in (90, 180, 270) and sure >= OSD_SURE else 0
 
 
-OSD_SURE = 2.0  # Tesseract's orientation confidence below which a guess is left alone
+def _tesseract(
+    exe: str, image: Any, dpi: int | None, options: list[str], configs: list[str], timeout: int
+) -> subprocess.CompletedProcess[bytes]:
+    """One Tesseract run on ``image``, given as raw greyscale PNM on stdin (no compression to
+    spend time on; Tesseract reads grey anyway), told the page's resolution, on one thread:
+    its OpenMP threads make it ~7x slower on small machines."""
+    buf = io.BytesIO()
+    image.convert("L").save(buf, format="PPM")
+    resolution = str(page_dpi(image, dpi))
+    return subprocess.run(
+        [exe, "stdin", "stdout", *options, "--dpi", resolution, *configs],
+        input=buf.getvalue(),
+        capture_output=True,
+        timeout=timeout,
+        env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+    )
 
 
 def words_markdown(words: list[Word]) -> str:
