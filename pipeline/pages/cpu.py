@@ -33,7 +33,8 @@ def read_page_cpu(path: Path, kind: str, page: int, settings: Settings) -> PageR
         height=float(image.height),
     )
     read = PageRead(result)
-    blank = tess.is_blank(image)
+    view = tess.overview(image)  # the blank and chart checks' page: shrunk once
+    blank = tess.is_blank(view)
     turned = 0
     words: list[tess.Word] = []
     grids: list[tess.Grid] = []
@@ -49,9 +50,10 @@ def read_page_cpu(path: Path, kind: str, page: int, settings: Settings) -> PageR
         )
         if reader != "rapidocr" and tess.reads_poorly(words):
             image, level, words, turned = _upright(image, level, words, settings, dpi)
+            view = tess.overview(image) if turned else view
             result.width, result.height = float(image.width), float(image.height)
         grids = tess.ruled_grids(level)
-    page_kind = "blank" if blank else tess.classify_page(image, words, grids)
+    page_kind = "blank" if blank else tess.classify_page(view, words, grids)
     # Tables come from where they are on the page, in addition to the text: every word
     # outside them stays in reading order around them.
     placed: list[tuple[int, str]] = []

@@ -323,28 +323,38 @@ def page_markdown(words: list[Word], placed: list[tuple[int, str]]) -> str:
     return "\n\n".join(parts).strip()
 
 
+OVERVIEW = 800  # pixels a side: enough to tell a blank page or a chart
+
+
+def overview(image: Any) -> Any:
+    """The page in colour at most ``OVERVIEW`` pixels a side: what the blank and chart checks
+    look at. Made once per page; each check used to shrink the whole page itself (~0.1 s of
+    a 300 dpi page's 1.6 s)."""
+    small = image.convert("RGB")
+    small.thumbnail((OVERVIEW, OVERVIEW))
+    return small
+
+
 def is_blank(image: Any) -> bool:
     """Next to no ink: nothing to read."""
     import numpy as np
 
     small = image.convert("L")
-    small.thumbnail((800, 800))
+    small.thumbnail((OVERVIEW, OVERVIEW))
     return bool((np.asarray(small, dtype=np.uint8) < 160).mean() < 0.002)
 
 
 def classify_page(image: Any, words: list[Word] | None, grids: list[Grid] | None = None) -> str:
-    """The page's main kind (blank, table, chart, form or text) from pixels and OCR words;
-    what is read from the page does not depend on it: text always, tables and fields
-    wherever they are."""
+    """The page's main kind (blank, table, chart, form or text) from pixels (the page or its
+    ``overview``) and OCR words; what is read from the page does not depend on it: text
+    always, tables and fields wherever they are."""
     import numpy as np
 
     if is_blank(image):
         return "blank"
     if grids if grids is not None else ruled_grids(image):
         return "table"
-    small = image.convert("RGB")
-    small.thumbnail((800, 800))
-    rgb = np.asarray(small, dtype=np.int16)
+    rgb = np.asarray(overview(image), dtype=np.int16)
     saturation = (rgb.max(axis=2) - rgb.min(axis=2)) > 60
     chars = sum(len(w.text) for w in words or [])
     if saturation.mean() > 0.003 and chars < 400:
