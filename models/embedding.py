@@ -8,12 +8,12 @@ import hashlib
 import logging
 import math
 import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
 from docintel.config import Settings
 from docintel.config.settings import default_model_cache
+from docintel.models.once import loaded_once
 
 log = logging.getLogger("docintel.models")
 
@@ -79,7 +79,7 @@ class HashingEmbedder:
         return out
 
 
-@lru_cache(maxsize=4)
+@loaded_once(maxsize=4)
 def get_embedder(
     model: str = "",
     allow_download: bool = False,

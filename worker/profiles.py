@@ -4,6 +4,7 @@ a second of audio again."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -13,8 +14,8 @@ from sqlalchemy.orm import Session
 from docintel.config import Settings
 from docintel.models.embedding import embedder_for
 from docintel.models.runtime import Engine
-from docintel.pipeline.profiles import profiles_for, read_profile_fields
-from docintel.pipeline.types import Classification, DocumentContent
+from docintel.pipeline.profiles import Profile, profiles_for, read_profile_fields
+from docintel.pipeline.types import AuditEntry, Classification, DocumentContent, FieldValue
 from docintel.store.db import session_scope
 from docintel.store.records import add_warnings, audit, save_fields
 from docintel.store.schema import Document, Status
@@ -57,6 +58,26 @@ def save_profile_fields(
 ) -> None:
     """Classify ``doc``, extract its profile's fields and write both, with the audit; on
     ``engine`` where it is a model, by the rules otherwise."""
+    write_profile_fields(
+        s, doc, profile_reading(s, doc, settings, content, engine, retrieve)(), run, replace
+    )
+
+
+ProfileRead = tuple[Classification, Profile | None, list[FieldValue], list[AuditEntry]]
+
+
+def profile_reading(
+    s: Session,
+    doc: Document,
+    settings: Settings,
+    content: DocumentContent,
+    engine: Engine | None = None,
+    retrieve: Retrieve | None = None,
+) -> Callable[[], ProfileRead]:
+    """What the document's type and fields are read from, gathered from the database now
+    (the profiles, a person's corrections, a preset type), and the reading itself to call:
+    it touches no session, so the agent step runs it on another thread beside the
+    entities (``tasks._agent``)."""
     profiles, broken = profiles_for(settings)
     if broken:
         add_warnings(s, doc, [broken])
@@ -67,9 +88,20 @@ def save_profile_fields(
 
     text = "\n".join(p.markdown or "" for p in content.pages) or content.markdown
     hints = taught_hints(s, text)  # a person's corrections of this correspondent first
-    found, profile, fields, events = read_profile_fields(
-        content, profiles, doc.kind or "", engine, retrieve, settings, embed, hints, preset(doc)
-    )
+    kind, set_type = doc.kind or "", preset(doc)
+
+    def read() -> ProfileRead:
+        return read_profile_fields(
+            content, profiles, kind, engine, retrieve, settings, embed, hints, set_type
+        )
+
+    return read
+
+
+def write_profile_fields(
+    s: Session, doc: Document, read: ProfileRead, run: str, replace: bool = True
+) -> None:
+    found, profile, fields, events = read
     doc.doc_type, doc.doc_type_confidence = found.doc_type, found.confidence
     save_fields(
         s,

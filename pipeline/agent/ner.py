@@ -25,9 +25,10 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from docintel.models.once import loaded_once
 
 # spaCy's OntoNotes labels -> our entity types (the rest are not kept)
 LABELS = {
@@ -50,7 +51,7 @@ MAX_CHARS = 200_000  # per document: a huge sheet is read by the rules up to the
 BATCH = 8
 
 
-@lru_cache(maxsize=4)
+@loaded_once(maxsize=4)
 def load_ner(name: str) -> tuple[Any | None, str]:
     """(the pipeline, how it was loaded) or (None, why not) — a person can act on the why."""
     if not name:

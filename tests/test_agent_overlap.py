@@ -1,0 +1,88 @@
+"""The agent's CPU models are loaded once per process whichever thread asks first, loaded
+beside the pages in-process, and the document's type is read beside the entities, with the
+same result as one after the other."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from docintel.models.once import loaded_once
+from docintel.testkit.samples import PdfSpec, write_csv, write_pdf
+from tests.helpers import process
+
+
+def test_two_threads_asking_at_once_load_once_and_both_get_the_load():
+    calls = []
+
+    @loaded_once()
+    def load(name: str) -> object:
+        calls.append(name)
+        time.sleep(0.2)  # long enough for the other thread to ask meanwhile
+        return object()
+
+    got: list[object] = []
+    threads = [threading.Thread(target=lambda: got.append(load("m"))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert calls == ["m"] and got[0] is got[1]
+    assert load.cache_info().misses == 1 and load.cache_info().hits == 1
+    load.cache_clear()
+    load("m")
+    assert calls == ["m", "m"]
+
+
+def test_cache_clear_waits_for_a_load_in_flight():
+    started = threading.Event()
+
+    @loaded_once()
+    def load(name: str) -> str:
+        started.set()
+        time.sleep(0.2)
+        return name
+
+    loader = threading.Thread(target=load, args=("m",))
+    loader.start()
+    started.wait(5)
+    load.cache_clear()  # cleared after the load, so nothing is left behind it
+    assert load.cache_info().currsize == 0
+    loader.join()
+
+
+def test_a_pdf_warms_the_agents_models_on_a_thread_and_a_sheet_does_not(embedded, tmp_path):
+    from docintel.pipeline.agent.ner import load_ner
+    from docintel.worker import warming
+
+    warming._started.clear()
+    load_ner.cache_clear()
+    sheet = write_csv(tmp_path / "s.csv", [["sku", "qty"], ["A1", "3"]])
+    assert warming.warm_agent_models(sheet, embedded) is None
+    assert load_ner.cache_info().currsize == 0
+    pdf = write_pdf(tmp_path / "d.pdf", PdfSpec(["Maria Lopez moved to Rotterdam in May."]))
+    thread = warming.warm_agent_models(pdf, embedded)
+    assert thread is not None and thread.name == "docintel-warm-agent"
+    assert warming.warm_agent_models(pdf, embedded) is None  # once per process and settings
+    thread.join(60)
+    assert load_ner.cache_info().currsize == 1
+    nlp, how = load_ner(embedded.ner_model)
+    assert nlp is not None and load_ner.cache_info().hits >= 1  # the agent step's is that one
+
+
+def test_the_type_is_read_on_another_thread_beside_the_entities(embedded, tmp_path, monkeypatch):
+    from docintel.worker import profiles
+
+    threads: list[str] = []
+    reading = profiles.read_profile_fields
+
+    def spy(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return reading(*args, **kwargs)
+
+    monkeypatch.setattr(profiles, "read_profile_fields", spy)
+    text = "INVOICE\nInvoice number: INV-2041\nDate: 2026-03-02\nTotal due: EUR 1,250.00"
+    result = process(write_pdf(tmp_path / "i.pdf", PdfSpec([text])), embedded)
+    assert threads and threads[0].startswith("docintel-typing")
+    assert result["document"]["doc_type"] == "invoice"
+    assert result["extraction"]["status"] == "complete"

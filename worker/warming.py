@@ -1,0 +1,76 @@
+"""The agent's CPU models (spaCy's recognizer, the typing embedder) loaded on a thread of
+their own while a document's pages are read, in-process (``docintel process``, embedded
+``up``) on the CPU engine: the agent step then finds them loaded instead of spending ~1.1 s
+on them after the last page (bench/digital.py, bench/scans.py). The pages leave a core
+free for it: a digital PDF is read on one thread, and Tesseract waits on its pipes.
+
+On Celery workers the agent runs in another process (its own queue), which loads them
+when its first document comes: nothing is warmed there. Loads are ``models.once``: an
+agent step that asks while the thread loads waits for that load, never makes a second."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from docintel.config import Settings
+
+log = logging.getLogger("docintel.worker")
+
+# kinds whose agent step reads entities from text: a sheet's cells are typed by the rules
+# alone, an archive is its members, and speech keeps every core for its own decoder
+NEEDS_NER = frozenset({"pdf", "image", "text", "mail"})
+
+_started: set[tuple[object, ...]] = set()
+_lock = threading.Lock()
+_threads: list[threading.Thread] = []
+
+
+def warm_agent_models(path: Path, settings: Settings) -> threading.Thread | None:
+    """Start loading what the rules' agent step will load for ``path``, once per process
+    and settings; the thread (None where nothing is to be loaded, or it was started
+    before)."""
+    from docintel.pipeline.route.sniff import sniff_file
+
+    try:
+        kind = sniff_file(path).kind
+    except OSError:
+        return None  # route says what is wrong with the file
+    if kind not in NEEDS_NER:
+        return None
+    key = (
+        settings.ner_model,
+        settings.embedding_model,
+        settings.allow_download,
+        settings.embedding_threads,
+        settings.embedding_runtime,
+        settings.model_cache_dir,
+    )
+    with _lock:
+        if key in _started:
+            return None
+        _started.add(key)
+    # imported here first: numpy is what both this thread's and the pages' imports start
+    # with, and two threads importing one package's modules in turn can deadlock
+    import numpy  # noqa: F401
+
+    # not a daemon: an interpreter that exits mid-import (a command whose only document
+    # failed early) waits the second it takes instead of dying in spaCy's import
+    thread = threading.Thread(
+        target=_load, args=(settings,), name="docintel-warm-agent", daemon=False
+    )
+    thread.start()
+    _threads.append(thread)
+    return thread
+
+
+def _load(settings: Settings) -> None:
+    from docintel.models.embedding import embedder_for
+    from docintel.pipeline.agent.ner import load_ner
+
+    try:
+        load_ner(settings.ner_model)
+        embedder_for(settings)
+    except Exception:  # noqa: BLE001 - the agent step loads them again and says why
+        log.debug("warming the agent's models failed; the agent step loads them", exc_info=True)
