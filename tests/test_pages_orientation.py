@@ -53,3 +53,32 @@ def test_a_page_upside_down_or_on_its_side_is_turned_and_read(embedded, tmp_path
         assert accuracy(truth.text, page["markdown"]) >= accuracy(
             truth.text, upright["markdown"]
         ) - 0.01
+
+
+def test_a_large_page_is_levelled_by_opencv_as_pillow_would_level_it():
+    """The fast turn of a page of 4 megapixels or more has Pillow's centre, direction and
+    size: a turn the wrong way or about another point moves every rule by pixels."""
+    import numpy as np
+    from PIL import ImageDraw
+
+    from docintel.pipeline.pages import tesseract as tess
+
+    page = Image.new("L", (2000, 2600), 255)
+    draw = ImageDraw.Draw(page)
+    for y in range(100, 2500, 60):
+        draw.line((100, y, 1900, y + 30), fill=0, width=3)
+    for angle in (1.5, -1.5):
+        pillow = np.asarray(page.rotate(angle, resample=Image.BICUBIC, fillcolor=255), dtype=int)
+        fast = tess._turned_by_opencv(page, angle)
+        assert fast.size == page.size and fast.mode == "L"
+        assert np.abs(np.asarray(fast, dtype=int) - pillow).mean() < 1.0  # the wrong way: ~14
+
+
+def test_a_tilted_300_dpi_scan_is_levelled_and_read_whole(embedded, tmp_path):
+    page, truth = text_page(random.Random(5), dpi=300)
+    tilted = scanned(page, random.Random(6), quality=80)
+    assert tilted.width * tilted.height >= 4_000_000  # the fast turn's pages
+    path = tmp_path / "tilted.png"
+    tilted.save(path, dpi=(300, 300))
+    read = process(path, embedded)["pages"][0]["markdown"]
+    assert jiwer.cer(" ".join(truth.text.split()), " ".join(read.split())) < 0.01
