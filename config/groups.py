@@ -219,6 +219,12 @@ class WebApi(BaseModel):
         description="Highest rasterization DPI for Tesseract (CPU OCR); a scan is read at its "
         "own resolution where that is lower (never below 150).",
     )
+    pdf_split_pages: int = Field(
+        default=400,
+        description="From this many pages up, a PDF's text layer is read by one process per "
+        "core (PyMuPDF holds the interpreter, so threads cannot share the work); 0: one "
+        "process always. Not in a Celery pool worker, whose processes may not have children.",
+    )
     ocr_language: str = Field(default="eng", description="Tesseract language(s), e.g. eng+deu.")
     ocr_engine: Literal["auto", "tesseract", "rapidocr"] = Field(
         default="auto",

@@ -195,7 +195,7 @@ def _route_pdf(path: Path, settings: Settings, media_type: str) -> Routed:
     started = time.perf_counter()
     from docintel.pipeline.route.pdf import read_pdf
 
-    pdf = read_pdf(path)
+    pdf = read_pdf(path, settings.pdf_split_pages)
     routed = Routed("pdf", media_type, warnings=list(pdf.warnings), page_count=len(pdf.pages))
     for page in pdf.pages:
         status, source, reason = (

@@ -15,6 +15,7 @@ from docintel.pipeline.route.einvoice import EInvoice, embedded_einvoice
 from docintel.pipeline.route.pdf_forms import form_widgets, widget_free
 from docintel.pipeline.route.pdf_rotation import upright
 from docintel.pipeline.route.pdf_spacing import spaced_words
+from docintel.pipeline.route.pdf_split import read_split
 from docintel.pipeline.route.pdf_tables import find_tables, inside
 from docintel.pipeline.types import TableData, table_markdown
 
@@ -56,7 +57,9 @@ class PdfText:
     einvoice: EInvoice | None = None  # the Factur-X / ZUGFeRD / XRechnung XML it carries
 
 
-def read_pdf(path: Path) -> PdfText:
+def read_pdf(path: Path, split_pages: int = 0) -> PdfText:
+    """The PDF's pages read, with what was damaged or lost; from ``split_pages`` pages up
+    (0: never) by one process per core (``pdf_split``)."""
     from docintel.pipeline.mupdf import pymupdf as load_pymupdf
 
     pymupdf = load_pymupdf()
@@ -82,6 +85,10 @@ def read_pdf(path: Path) -> PdfText:
                 f"{path.name} is a damaged PDF: no page could be recovered; export it again."
             )
         pymupdf.TOOLS.mupdf_warnings()
+        # a repaired file's warnings are told apart page by page: it is read here alone
+        split = None if doc.is_repaired else read_split(path, doc, split_pages, _read_page)
+        if split is not None:
+            return _finished(doc, data, split, [], [], declared)
         pages, lost, partial = [], [], []
         for i in range(doc.page_count):
             page = _read_page(doc, i)
@@ -94,22 +101,30 @@ def read_pdf(path: Path) -> PdfText:
                     lost.append(page.page)
                 elif "premature end" in complaints or "Length incorrect" in complaints:
                     partial.append(page.page)
-            elif page.error:
-                lost.append(page.page)
-        if declared and declared > doc.page_count:
-            lost += list(range(doc.page_count + 1, declared + 1))
-        einvoice = embedded_einvoice(doc)
-        read = {einvoice.source} if einvoice else set()
-        warnings = _damage_warnings(doc.is_repaired, lost, partial) + active_content(
-            doc, data, read
-        )
-        return PdfText(
-            pages=pages,
-            warnings=warnings,
-            declared_pages=declared,
-            lost_pages=set(lost),
-            einvoice=einvoice,
-        )
+        return _finished(doc, data, pages, lost, partial, declared)
+
+
+def _finished(
+    doc: Any,
+    data: bytes,
+    pages: list[PageText],
+    lost: list[int],
+    partial: list[int],
+    declared: int | None,
+) -> PdfText:
+    lost = lost + [p.page for p in pages if p.error and p.page not in lost]  # garbage pages
+    if declared and declared > doc.page_count:
+        lost += list(range(doc.page_count + 1, declared + 1))
+    einvoice = embedded_einvoice(doc)
+    read = {einvoice.source} if einvoice else set()
+    warnings = _damage_warnings(doc.is_repaired, lost, partial) + active_content(doc, data, read)
+    return PdfText(
+        pages=pages,
+        warnings=warnings,
+        declared_pages=declared,
+        lost_pages=set(lost),
+        einvoice=einvoice,
+    )
 
 
 def _has_contents(doc: Any, index: int) -> bool:
