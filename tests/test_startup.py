@@ -56,6 +56,9 @@ NOT_FOR_A_CSV = (
     # the model engine's tool loop and its pydantic schemas: the rules read a CSV
     "docintel.pipeline.agent.loop",
     "docintel.pipeline.profiles.model",
+    # the PostgreSQL dialect and its drivers' modules: the embedded database is SQLite
+    # (store/base.py makes the JSONB type and the partial indexes' PostgreSQL options lazily)
+    "sqlalchemy.dialects.postgresql",
 )
 
 RUN = """
