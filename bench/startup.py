@@ -34,12 +34,12 @@ DOCINTEL = (
     "import atexit; atexit.register(lambda: print('RSS', "
     "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)); app()"
 )
-# The floor: the libraries the command cannot do without for a CSV (the store, its schema's
-# dialects, the settings, the CLI and its panels, the profiles' YAML), imported and nothing
-# else. What the command costs above this is docintel's own modules and its work.
+# The floor: the libraries the command cannot do without for a CSV (the store and its
+# SQLite dialect, the settings, the CLI and its panels, the profiles' YAML), imported and
+# nothing else. What the command costs above this is docintel's own modules and its work.
 LIBRARIES = (
     "import resource, sys; import sqlalchemy.orm, sqlalchemy.dialects.sqlite, "
-    "sqlalchemy.dialects.postgresql, pydantic_settings, typer, rich.console, rich.panel, yaml; "
+    "pydantic_settings, typer, rich.console, rich.panel, yaml; "
     "print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
 )
 PLAIN = (
@@ -64,12 +64,16 @@ def compiled(tree: Path) -> Path:
     """``tree`` with its modules' bytecode written, as an install leaves them (pip compiles
     on install): a run that compiles ~90 modules from source (PYTHONDONTWRITEBYTECODE, or a
     fresh checkout) costs ~0.1 s more CPU and measures the compiler, not the start-up.
-    ``compile_dir`` does not follow links, so each linked layer folder is compiled."""
+    ``compile_dir`` does not follow links, so each linked layer folder is compiled. A linked
+    module of ``docintel`` itself (``cli.py``...) is compiled where it is imported from: its
+    bytecode is looked for beside the link, not beside its target, and where
+    PYTHONDONTWRITEBYTECODE is set no run writes it there (each compiled ``cli.py`` and the
+    rest again, ~20 ms)."""
     for entry in (tree / "docintel").iterdir():
         if entry.is_dir():
             compileall.compile_dir(entry.resolve(), quiet=1)
         elif entry.suffix == ".py":
-            compileall.compile_file(entry.resolve(), quiet=1)
+            compileall.compile_file(entry, quiet=1)
     return tree
 
 

@@ -4,6 +4,9 @@ read results live in ``docintel.cli_read``."""
 
 from __future__ import annotations
 
+# First: before pydantic makes a model, and the collector off while the modules are imported.
+from docintel import _cli_env  # isort: skip
+
 import os
 import time
 from collections.abc import Iterator
@@ -13,7 +16,6 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from docintel import _cli_env  # noqa: F401  (first: before pydantic makes a model)
 from docintel.cli_common import (
     EngineOpt,
     JsonOpt,
@@ -419,6 +421,8 @@ import docintel.cli_read  # noqa: E402,F401  (status, query, show, ask, config)
 import docintel.cli_serve  # noqa: E402,F401  (serve, token)
 import docintel.cli_users  # noqa: E402,F401  (users, views)
 import docintel.cli_workspace  # noqa: E402,F401  (correspondents, notes, tag-rules, bulk)
+
+_cli_env.imported()  # the collector back on (off while the modules above were imported)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

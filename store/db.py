@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from docintel.store.schema import Base
@@ -122,8 +121,13 @@ def insert_stmt(session: Session, model: type[Base]) -> Any:
 
 
 def _dialect_insert(dialect: str) -> Any:
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-    if insert is None:
+    # The dialect's module is imported here, by the dialect in use: an SQLite command does
+    # not pay for PostgreSQL's (issue 32); the engine has imported it already.
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
         raise RuntimeError(f"unsupported database dialect {dialect!r}: use PostgreSQL or SQLite")
     return insert
 

@@ -13,7 +13,6 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
-    Index,
     Integer,
     String,
     Text,
@@ -22,7 +21,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from docintel.store.base import NAMING, Base, Json, utcnow  # noqa: F401  (re-exported)
+from docintel.store.base import (  # noqa: F401  (re-exported)
+    NAMING,
+    Base,
+    Json,
+    PartialIndex,
+    utcnow,
+)
 
 # The mail-in tables share this metadata: imported here so that whoever imports the schema
 # (Alembic's env, the drift test) sees every table.
@@ -59,12 +64,11 @@ class Document(Base):
     __table_args__ = (
         # One original per content; duplicate drops get rows of their own (status
         # 'duplicate', pointing at the original), so the uniqueness is partial.
-        Index(
+        PartialIndex(
             "uq_documents_sha256_original",
             "sha256",
             unique=True,
-            postgresql_where=text("status <> 'duplicate'"),
-            sqlite_where=text("status <> 'duplicate'"),
+            where=text("status <> 'duplicate'"),
         ),
     )
 
@@ -316,12 +320,7 @@ class Chunk(Base):
     __table_args__ = (
         UniqueConstraint("document_id", "index"),
         # The index step reads the oldest pending chunks: only they are in this index.
-        Index(
-            "ix_chunks_pending",
-            "id",
-            postgresql_where=text("embedding IS NULL"),
-            sqlite_where=text("embedding IS NULL"),
-        ),
+        PartialIndex("ix_chunks_pending", "id", where=text("embedding IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

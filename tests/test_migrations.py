@@ -102,6 +102,43 @@ def test_postgresql_upgrade_downgrade_upgrade_without_drift(pg_url):
     assert type(columns["fields"]["type"]).__name__ == "JSONB"
 
 
+def test_the_models_postgresql_ddl_has_jsonb_and_the_partial_indexes(pg_url):
+    """The models' own PostgreSQL schema (``create_all``): their JSON columns JSONB and their
+    partial indexes partial, though neither imports the PostgreSQL dialect until it is used
+    (store/base.py: ``Json``, ``PartialIndex``), and the drift check above compares neither
+    a partial index's WHERE nor JSON with JSONB."""
+    from sqlalchemy import JSON, text
+
+    from docintel.store.db import create_all
+
+    create_all(pg_url)
+    json_columns = {
+        (table.name, column.name)
+        for table in Base.metadata.tables.values()
+        for column in table.columns
+        if isinstance(column.type, JSON)
+    }
+    engine = create_engine(pg_url)
+    with engine.connect() as conn:
+        types = dict(
+            ((table, column), kind)
+            for table, column, kind in conn.execute(
+                text(
+                    "SELECT table_name, column_name, data_type FROM information_schema.columns"
+                    " WHERE table_schema = 'public'"
+                )
+            )
+        )
+        indexes = dict(conn.execute(text("SELECT indexname, indexdef FROM pg_indexes")).fetchall())
+    engine.dispose()
+    assert len(json_columns) > 10
+    assert {types[key] for key in json_columns} == {"jsonb"}
+    assert indexes["uq_documents_sha256_original"].endswith(
+        "(sha256) WHERE ((status)::text <> 'duplicate'::text)"
+    )
+    assert indexes["ix_chunks_pending"].endswith("(id) WHERE (embedding IS NULL)")
+
+
 def migrated_url(backend: str, tmp_path, request) -> str:
     """A fresh database of either kind, at head."""
     url = (
