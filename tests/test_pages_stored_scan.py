@@ -1,0 +1,63 @@
+"""A scanned page that is one JPEG at the resolution it is read at is decoded as stored,
+not drawn: the same pixels (two JPEG decoders apart), and the same reading; a page where
+drawing changes something (a stamp over it, another resolution) is drawn."""
+
+from __future__ import annotations
+
+import random
+
+import jiwer
+import numpy as np
+import pymupdf
+from PIL import Image
+
+from docintel.config import get_settings
+from docintel.pipeline.pages.images import page_images
+from docintel.testkit.page_samples import images_to_pdf, scanned, text_page
+from tests.helpers import process
+
+
+def _scan(tmp_path, dpi=300, name="scan.pdf"):
+    page, truth = text_page(random.Random(11), dpi=dpi)
+    return images_to_pdf(tmp_path / name, [scanned(page, random.Random(12))], dpi=dpi), truth
+
+
+def _drawn(path, dpi):
+    with pymupdf.open(path) as doc:
+        pix = doc[0].get_pixmap(dpi=dpi, colorspace=pymupdf.csRGB)
+    return Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
+
+
+def test_a_jpeg_scan_at_its_resolution_is_decoded_with_the_pixels_drawing_gives(tmp_path):
+    path, _ = _scan(tmp_path)
+    image = page_images(path, "pdf", [1], 300, get_settings(), native=True)[1]
+    assert image.info["drawn"] == "decoded" and image.info["dpi"] == (300, 300)
+    drawn = _drawn(path, 300)
+    assert image.size == drawn.size and image.mode == "RGB"
+    assert np.abs(np.asarray(image, dtype=int) - np.asarray(drawn, dtype=int)).mean() < 1.0
+
+
+def test_a_stamp_over_the_scan_or_another_resolution_is_drawn(tmp_path):
+    path, _ = _scan(tmp_path)
+    with pymupdf.open(path) as doc:
+        doc[0].insert_text((72, 72), "PAID", fontsize=30, color=(1, 0, 0))
+        doc.save(tmp_path / "stamped.pdf")
+    settings = get_settings()
+    stamped = page_images(tmp_path / "stamped.pdf", "pdf", [1], 300, settings, native=True)[1]
+    assert stamped.info["drawn"] == "rendered"
+    # read at 200 dpi, a 300 dpi scan is resampled: MuPDF draws it
+    lower = page_images(path, "pdf", [1], 200, settings, native=True)[1]
+    assert lower.info["drawn"] == "rendered" and lower.info["dpi"] == (200, 200)
+
+
+def test_a_decoded_scan_reads_as_the_drawn_one(embedded, tmp_path):
+    path, truth = _scan(tmp_path)
+    drawn = tmp_path / "drawn.png"
+    _drawn(path, 300).save(drawn, dpi=(300, 300))
+    decoded = process(path, embedded)["pages"][0]
+    assert "read by Tesseract at 300 dpi" in decoded["decision"]
+    other = process(drawn, embedded)["pages"][0]["markdown"]
+    flat = " ".join(truth.text.split())
+    for read in (decoded["markdown"], other):
+        assert jiwer.cer(flat, " ".join(read.split())) < 0.01
+    assert jiwer.cer(" ".join(other.split()), " ".join(decoded["markdown"].split())) < 0.005
