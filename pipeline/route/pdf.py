@@ -127,6 +127,26 @@ def _finished(
     )
 
 
+def read_run(path: str, start: int, stop: int) -> list[PageText]:
+    """Pages ``start``..``stop - 1`` of the PDF at ``path``, as ``read_pdf`` reads them."""
+    from docintel.pipeline.mupdf import pymupdf as load_pymupdf
+
+    with load_pymupdf().open(path) as doc:
+        if doc.needs_pass:
+            doc.authenticate("")
+        return [_read_page(doc, i) for i in range(start, stop)]
+
+
+def serve_pages() -> None:
+    """A ``pdf_split`` helper: ``path start stop`` on its command line, the pages pickled
+    on stdout."""
+    import pickle
+    import sys
+
+    path, start, stop = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    sys.stdout.buffer.write(pickle.dumps(read_run(path, start, stop)))
+
+
 def _has_contents(doc: Any, index: int) -> bool:
     try:
         return bool(doc.load_page(index).get_contents())

@@ -2,7 +2,7 @@
 while it works (two threads read 200 pages in the time one does), so a 1000-page report
 read its text layer on one core while the other waited. From ``DOCINTEL_PDF_SPLIT_PAGES``
 pages up, the pages are cut into one contiguous run per core: this process reads the first
-run, a helper per other core (a fresh interpreter running ``read_run``: forking a process
+run, a helper per other core (a fresh interpreter running ``pdf.serve_pages``: forking a process
 whose other threads may hold a lock is unsafe, and multiprocessing's spawn re-imports the
 caller's main script, which a notebook or ``python -`` does not have) opens the same file
 and reads another, and hands its pages back pickled; the runs are put back in order. Not
@@ -20,16 +20,17 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
-if TYPE_CHECKING:
-    from docintel.pipeline.route.pdf import PageText
+Page = TypeVar("Page")  # a page as pdf.py reads it: this module is below pdf.py, its caller
 
 log = logging.getLogger("docintel.pipeline")
 
 # -P: the working directory is not put on the path (a checkout's own ``docintel`` folder
 # there is not the installed package)
-HELPER = [sys.executable, "-P", "-c", "from docintel.pipeline.route.pdf_split import main; main()"]
+# (``pdf.serve_pages``: ``path start stop`` in, the pages pickled out)
+SERVE = "from docintel.pipeline.route.pdf import serve_pages; serve_pages()"
+HELPER = [sys.executable, "-P", "-c", SERVE]
 
 
 def runs_of(count: int, parts: int) -> list[range]:
@@ -52,8 +53,8 @@ def helpers_allowed() -> int:
 
 
 def read_split(
-    path: Path, doc: Any, split_pages: int, read_page: Callable[[Any, int], PageText]
-) -> list[PageText] | None:
+    path: Path, doc: Any, split_pages: int, read_page: Callable[[Any, int], Page]
+) -> list[Page] | None:
     """Every page of ``doc`` (opened from ``path``), read by this process and its helpers;
     None where the document is too short to split (``split_pages`` pages; 0: never) or no
     helper may run, so the caller reads it alone."""
@@ -83,7 +84,7 @@ def _start(path: Path, run: range) -> subprocess.Popen[bytes] | None:
         return None
 
 
-def _pages_of(helper: subprocess.Popen[bytes] | None, run: range) -> list[PageText] | None:
+def _pages_of(helper: subprocess.Popen[bytes] | None, run: range) -> list[Any] | None:
     """The pages a helper read, None where it failed (said in the log)."""
     if helper is None:
         return None
@@ -99,21 +100,3 @@ def _pages_of(helper: subprocess.Popen[bytes] | None, run: range) -> list[PageTe
         log.warning("pages %d-%d read here: their helper failed (%s)", run.start + 1,
                     run.stop, exc)  # fmt: skip
         return None
-
-
-def read_run(path: str, start: int, stop: int) -> list[PageText]:
-    """Pages ``start``..``stop - 1`` of the PDF at ``path``, as this process reads them."""
-    from docintel.pipeline.mupdf import pymupdf as load_pymupdf
-    from docintel.pipeline.route.pdf import _read_page
-
-    pymupdf = load_pymupdf()
-    with pymupdf.open(path) as doc:
-        if doc.needs_pass:
-            doc.authenticate("")
-        return [_read_page(doc, i) for i in range(start, stop)]
-
-
-def main() -> None:
-    """A helper: ``path start stop`` on the command line, the pages pickled on stdout."""
-    path, start, stop = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    sys.stdout.buffer.write(pickle.dumps(read_run(path, start, stop)))
