@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from docintel.models.embedding import embedder_for
 from docintel.models.runtime import uses_model
-from docintel.pipeline.agent import extract_document, injection_warning
+from docintel.pipeline.agent import extract_document, injection_warning, is_sheet
 from docintel.pipeline.agent.chunks import document_chunks, table_chunk_warnings
+from docintel.pipeline.agent.ner import load_ner
 from docintel.pipeline.merge import merge as merge_content
 from docintel.pipeline.pages import keep_form_fields, read_pages, unreadable_warnings
 from docintel.pipeline.route import route_file
@@ -249,10 +250,16 @@ def _agent(s: Session, doc: Document, rt: Runtime, content: DocumentContent, sha
 
     reading = profile_reading(s, doc, settings, content, engine, retrieve)
     # By the rules, the document's type (its opening embedded on onnxruntime, which lets go
-    # of the interpreter) is read on another core while spaCy finds the entities here: a
-    # digital PDF's agent step 1.7 s shorter per 20 documents (bench/digital.py). A model's
-    # turns share one engine and its retrieve shares this session: they run in turn.
-    typing = None if uses_model(engine) else _beside(reading)
+    # of the interpreter) is read on another core while spaCy finds the entities here
+    # (bench/digital.py). A model's turns share one engine and its retrieve shares this
+    # session, and a sheet has no entities to wait for: they run in turn.
+    typing = None
+    if not uses_model(engine) and not is_sheet(content):
+        # spaCy (and numpy with it) is loaded here before the other thread starts: two
+        # threads importing numpy for the first time at once leave it half-imported
+        # ("cannot load module more than once per process") for the process's life
+        load_ner(settings.ner_model)
+        typing = _beside(reading)
     extraction, events = extract_document(content, settings, engine, retrieve)
     save_extraction(
         s,

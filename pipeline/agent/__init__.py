@@ -43,6 +43,11 @@ def extract_document(
     return _with_rules(content, engine_reason(engine), settings.ner_model)
 
 
+def is_sheet(content: DocumentContent) -> bool:
+    """A CSV's or a workbook's content: cells, no pages; its entities come from the rules."""
+    return not content.pages and bool(content.tables)
+
+
 def _with_rules(
     content: DocumentContent, why: str, ner_model: str
 ) -> tuple[Extraction, list[AuditEntry]]:
@@ -56,7 +61,7 @@ def _with_rules(
     fields = [(p.page, p.fields) for p in content.pages if p.fields]
     tables = [(t.page, t.headers, t.rows) for t in content.tables]
     output = extract(content.name, pages, fields, tables)
-    sheet = not content.pages and bool(content.tables)
+    sheet = is_sheet(content)
     # a sheet's cells are read by the rules alone: loading spaCy (numpy, thinc, torch where
     # installed) would cost a CSV command seconds for names a column header already types
     nlp, ner_said = (None, "") if sheet else load_ner(ner_model)
