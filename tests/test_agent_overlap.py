@@ -86,3 +86,16 @@ def test_the_type_is_read_on_another_thread_beside_the_entities(embedded, tmp_pa
     assert threads and threads[0].startswith("docintel-typing")
     assert result["document"]["doc_type"] == "invoice"
     assert result["extraction"]["status"] == "complete"
+
+
+def test_import_first_imports_here_and_leaves_a_missing_module_to_its_thread():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from docintel.pipeline.imports import PAGE_READER, import_first; "
+        "import_first(*PAGE_READER, 'no_such_module_here'); "
+        "print(all(m in sys.modules for m in PAGE_READER))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "True", out.stderr

@@ -38,9 +38,9 @@ class Counting:
 
 @pytest.fixture(scope="module")
 def engine(tiny_model):
-    from docintel.models.gemma import GemmaEngine
-
     import torch
+
+    from docintel.models.gemma import GemmaEngine
 
     engine = GemmaEngine(
         EngineConfig(model=str(tiny_model), max_new_tokens=16, thinking="never", batch_size=16)

@@ -50,9 +50,10 @@ def test_a_page_upside_down_or_on_its_side_is_turned_and_read(embedded, tmp_path
         page = process(tmp_path / name, embedded)["pages"][0]
         assert f"turned {turn} degrees clockwise" in page["decision"], page["decision"]
         assert accuracy(truth.text, page["markdown"]) >= BAR, name
-        assert accuracy(truth.text, page["markdown"]) >= accuracy(
-            truth.text, upright["markdown"]
-        ) - 0.01
+        assert (
+            accuracy(truth.text, page["markdown"])
+            >= accuracy(truth.text, upright["markdown"]) - 0.01
+        )
 
 
 def test_a_large_page_is_levelled_by_opencv_as_pillow_would_level_it():

@@ -40,6 +40,7 @@ from typing import Any
 from docintel.config import Settings
 from docintel.models.runtime import Engine
 from docintel.pipeline.errors import DocumentFailed
+from docintel.pipeline.imports import PAGE_READER, import_first
 from docintel.worker.queues import ENTRY_TASK, PRIORITY_INDEX, PRIORITY_NEW, TASKS
 from docintel.worker.runtime import Runtime, injected
 from docintel.worker.steps import (
@@ -177,6 +178,8 @@ class LocalQueues:
 
     def start(self) -> LocalQueues:
         load_steps()  # registers the task functions, once, here
+        # the lanes' first documents would otherwise import these side by side
+        import_first(*PAGE_READER)
         lanes = [(LIGHT, HEAVY)] * self.workers + [(LIGHT,)]
         for number, taken in enumerate(lanes):
             name = f"docintel-{'core' if len(taken) > 1 else 'light'}-{number}"

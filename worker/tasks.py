@@ -21,6 +21,7 @@ from docintel.models.runtime import uses_model
 from docintel.pipeline.agent import extract_document, injection_warning, is_sheet
 from docintel.pipeline.agent.chunks import document_chunks, table_chunk_warnings
 from docintel.pipeline.agent.ner import load_ner
+from docintel.pipeline.imports import import_first
 from docintel.pipeline.merge import merge as merge_content
 from docintel.pipeline.pages import keep_form_fields, read_pages, unreadable_warnings
 from docintel.pipeline.route import route_file
@@ -259,6 +260,7 @@ def _agent(s: Session, doc: Document, rt: Runtime, content: DocumentContent, sha
         # threads importing numpy for the first time at once leave it half-imported
         # ("cannot load module more than once per process") for the process's life
         load_ner(settings.ner_model)
+        import_first("numpy")  # where no NER model is installed, the embedder still wants it
         typing = _beside(reading)
     extraction, events = extract_document(content, settings, engine, retrieve)
     save_extraction(

@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 from docintel.config import Settings
+from docintel.pipeline.imports import import_first
 
 log = logging.getLogger("docintel.worker")
 
@@ -51,9 +52,7 @@ def warm_agent_models(path: Path, settings: Settings) -> threading.Thread | None
         if key in _started:
             return None
         _started.add(key)
-    # imported here first: numpy is what both this thread's and the pages' imports start
-    # with, and two threads importing one package's modules in turn can deadlock
-    import numpy  # noqa: F401
+    import_first("numpy")  # what this thread's imports and the pages' share
 
     # not a daemon: an interpreter that exits mid-import (a command whose only document
     # failed early) waits the second it takes instead of dying in spaCy's import

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from docintel.config import Settings
 from docintel.models.runtime import Engine, uses_model
+from docintel.pipeline.imports import PAGE_READER, import_first
 from docintel.pipeline.types import PageRead
 
 
@@ -95,5 +96,6 @@ def _in_parallel(read: Callable[[int], PageRead], pages: list[int]) -> list[Page
     workers = min(len(pages), os.cpu_count() or 1)
     if workers <= 1:
         return [read(p) for p in pages]
+    import_first(*PAGE_READER)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="docintel-page") as pool:
         return list(pool.map(read, pages))
