@@ -120,6 +120,10 @@ class OnnxEmbedder:
             # like torch's, onnxruntime's threads collapse when another process wants the
             # same cores (DOCINTEL_EMBEDDING_THREADS)
             options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+        # a thread that waits for work sleeps instead of spinning: the embedding runs
+        # beside spaCy's entities (the agent step's typing thread), and spinning threads
+        # took the core those were using
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
         wanted = {i.name for i in self.session.get_inputs()}
         self.inputs = [name for name in INPUTS if name in wanted]
