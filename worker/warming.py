@@ -25,7 +25,6 @@ NEEDS_NER = frozenset({"pdf", "image", "text", "mail"})
 
 _started: set[tuple[object, ...]] = set()
 _lock = threading.Lock()
-_threads: list[threading.Thread] = []
 
 
 def warm_agent_models(path: Path, settings: Settings) -> threading.Thread | None:
@@ -60,7 +59,6 @@ def warm_agent_models(path: Path, settings: Settings) -> threading.Thread | None
         target=_load, args=(settings,), name="docintel-warm-agent", daemon=False
     )
     thread.start()
-    _threads.append(thread)
     return thread
 
 
