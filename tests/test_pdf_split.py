@@ -8,6 +8,8 @@ import multiprocessing
 import random
 import sys
 
+from pymupdf import open as pymupdf_open
+
 from docintel.pipeline.route import pdf_split
 from docintel.pipeline.route.pdf import read_pdf
 from docintel.testkit.samples import PdfSpec, invoice_grid, paragraph, write_pdf
@@ -64,3 +66,23 @@ def test_a_daemon_process_reads_alone():
     child.start()
     assert queue.get(timeout=60) == 0
     child.join(10)
+
+
+def test_a_read_stopped_midway_leaves_no_helper_behind(tmp_path, monkeypatch):
+    """A step's time limit stops the read in this process: its helpers are ended too."""
+    import subprocess
+
+    import pytest
+
+    monkeypatch.setattr(pdf_split, "helpers_allowed", lambda: 1)
+    monkeypatch.setattr(pdf_split, "HELPER", [sys.executable, "-c", "import time; time.sleep(60)"])
+    started: list[subprocess.Popen] = []
+    start = pdf_split._start
+    monkeypatch.setattr(pdf_split, "_start", lambda *a: started.append(start(*a)) or started[-1])
+
+    def stopped(doc, index):
+        raise TimeoutError("the step's time limit")
+
+    with pymupdf_open(_long_pdf(tmp_path)) as doc, pytest.raises(TimeoutError):
+        pdf_split.read_split(tmp_path / "long.pdf", doc, 5, stopped)
+    assert started and all(p.poll() is not None for p in started)

@@ -64,9 +64,15 @@ def read_split(
         return None
     runs = runs_of(count, helpers + 1)
     started = [(run, _start(path, run)) for run in runs[1:]]
-    pages = [read_page(doc, i) for i in runs[0]]
-    for run, helper in started:
-        pages += _pages_of(helper, run) or [read_page(doc, i) for i in run]
+    try:
+        pages = [read_page(doc, i) for i in runs[0]]
+        for run, helper in started:
+            pages += _pages_of(helper, run) or [read_page(doc, i) for i in run]
+    finally:  # a step stopped mid-read (its time limit) leaves no helper behind
+        for _, helper in started:
+            if helper is not None and helper.poll() is None:
+                helper.kill()
+                helper.wait()
     return pages
 
 
