@@ -99,3 +99,21 @@ def test_import_first_imports_here_and_leaves_a_missing_module_to_its_thread():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip() == "True", out.stderr
+
+
+def test_the_command_warms_for_its_first_file_that_needs_the_models(embedded, tmp_path):
+    from docintel.worker import warming
+
+    sheet = write_csv(tmp_path / "s.csv", [["sku", "qty"], ["A1", "3"]])
+    pdf = write_pdf(tmp_path / "d.pdf", PdfSpec(["Maria Lopez moved to Rotterdam."]))
+    warming._started.clear()
+    warming.warm_for_files([sheet], embedded)
+    assert not warming._started  # a sheet's cells need neither model
+    on_model = embedded.model_copy(update={"engine": "gemma"})
+    warming.warm_for_files([sheet, pdf], on_model)
+    assert not warming._started  # a model engine's agent loads neither
+    warming.warm_for_files([sheet, pdf], embedded)
+    assert len(warming._started) == 1
+    for thread in threading.enumerate():
+        if thread.name == "docintel-warm-agent":
+            thread.join(60)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from docintel.config import Settings
@@ -60,6 +61,19 @@ def warm_agent_models(path: Path, settings: Settings) -> threading.Thread | None
     )
     thread.start()
     return thread
+
+
+def warm_for_files(files: Sequence[Path], settings: Settings) -> None:
+    """``docintel process``: warm for the first of ``files`` that needs the models, as the
+    command starts (before the database's check and the first file's ingest), where its
+    engine is the CPU's."""
+    from docintel.models.runtime import MODEL_ENGINES, choose_engine
+
+    if choose_engine(settings.engine_config()).name in MODEL_ENGINES:
+        return
+    for path in files:
+        if warm_agent_models(path, settings) is not None:
+            return
 
 
 def _load(settings: Settings) -> None:
