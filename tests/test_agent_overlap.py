@@ -117,3 +117,12 @@ def test_the_command_warms_for_its_first_file_that_needs_the_models(embedded, tm
     for thread in threading.enumerate():
         if thread.name == "docintel-warm-agent":
             thread.join(60)
+
+
+def test_an_empty_file_is_left_to_route_to_refuse(embedded, tmp_path):
+    from docintel.worker import warming
+
+    empty = tmp_path / "b.pdf"
+    empty.write_bytes(b"")
+    assert warming.needs_models(empty) is False  # route says it is empty, once
+    warming.warm_for_files([empty], embedded)

@@ -32,14 +32,20 @@ def warm_agent_models(path: Path, settings: Settings) -> threading.Thread | None
     """Start loading what the rules' agent step will load for ``path``, once per process
     and settings; the thread (None where nothing is to be loaded, or it was started
     before)."""
+    return _start(settings) if needs_models(path) else None
+
+
+def needs_models(path: Path) -> bool:
+    """Whether the agent step will read entities from ``path``'s text (by its bytes)."""
     from docintel.pipeline.route.sniff import sniff_file
 
     try:
-        kind = sniff_file(path).kind
-    except OSError:
-        return None  # route says what is wrong with the file
-    if kind not in NEEDS_NER:
-        return None
+        return sniff_file(path).kind in NEEDS_NER
+    except Exception:  # noqa: BLE001 - an empty or unreadable file: route says what is wrong
+        return False
+
+
+def _start(settings: Settings) -> threading.Thread | None:
     key = (
         settings.ner_model,
         settings.embedding_model,
@@ -71,9 +77,8 @@ def warm_for_files(files: Sequence[Path], settings: Settings) -> None:
 
     if choose_engine(settings.engine_config()).name in MODEL_ENGINES:
         return
-    for path in files:
-        if warm_agent_models(path, settings) is not None:
-            return
+    if any(needs_models(path) for path in files):
+        _start(settings)
 
 
 def _load(settings: Settings) -> None:
