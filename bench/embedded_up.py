@@ -9,8 +9,8 @@ each CSV's wait from the drop to `done` (median and worst; all files are dropped
 one at a time, a file is taken in only when the one before it is done), and the time the scans
 alone take one after another divided by the cores (the issue's floor for the whole drop: "the
 heavy work spread over the cores"), and every file's one after another divided by the cores
-(the floor with the CSVs' own work counted too). Files are taken in by ``ingest`` in this process, as the
-watcher does, so the watcher's stability delay is not in the figures.
+(the floor with the CSVs' own work counted too). Files are taken in by ``ingest`` in this
+process, as the watcher does, so the watcher's stability delay is not in the figures.
 """
 
 from __future__ import annotations
