@@ -259,6 +259,16 @@ def _all_grids(path: Path) -> list[list[list[str]]]:
     return [[t.headers, *t.rows] for t in route_file(path, Settings()).tables]
 
 
+def _typed(path: Path, lines: list[str]) -> Path:
+    """A page typed line by line in Courier, as a line printer or a report writer does."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    for i, line in enumerate(lines):
+        page.insert_text((50, 100 + 11 * i), line, fontname="cour", fontsize=9)
+    doc.save(path)
+    return path
+
+
 def test_a_listing_s_typed_rules_neither_end_it_nor_are_rows(tmp_path):
     """A monospaced listing (tabula's monospaced_ascii_sep.pdf): '-----' typed under its
     header and between its groups of rows. Before, each rule ended the table: three tables
@@ -274,12 +284,7 @@ def test_a_listing_s_typed_rules_neither_end_it_nor_are_rows(tmp_path):
         "Value 4           *  24.5      66.8   11.0   * Name 1",
         "-" * 60,
     ]
-    doc = pymupdf.open()
-    page = doc.new_page()
-    for i, line in enumerate(lines):
-        page.insert_text((50, 100 + 11 * i), line, fontname="cour", fontsize=9)
-    path = tmp_path / "listing.pdf"
-    doc.save(path)
+    path = _typed(tmp_path / "listing.pdf", lines)
     want = [["Column A", "* ColB1", "ColB2", "ColB3", "* Column C"]]
     want += [["Value 1", "* 23.5", "66.8", "11.0", "* Name 1"]]
     want += [["Value 2", "* 33.2", "56.3", "12.0", "* Name 2"]]
@@ -301,12 +306,7 @@ def test_a_typed_rule_under_a_heading_after_the_rows_ends_the_table(tmp_path):
         "Rate from 01.11.2024   to 30.11.2024",
         "Net amount (plus VAT)                    376,37",
     ]
-    doc = pymupdf.open()
-    page = doc.new_page()
-    for i, line in enumerate(lines):
-        page.insert_text((50, 100 + 11 * i), line, fontname="cour", fontsize=9)
-    path = tmp_path / "typed.pdf"
-    doc.save(path)
+    path = _typed(tmp_path / "typed.pdf", lines)
     grids = _all_grids(path)
     labels = [["Customer no.:", "63/00987654"], ["Invoice no.:", "2015738820"], ["Page:", "1"]]
     assert labels in grids or [*labels, ["Your details", ""]] in grids

@@ -178,8 +178,9 @@ class LocalQueues:
 
     def start(self) -> LocalQueues:
         load_steps()  # registers the task functions, once, here
-        # the lanes' first documents would otherwise import these side by side
-        import_first(*PAGE_READER)
+        if not Runtime(self.settings, self.engine).answers_with_model():
+            # the lanes' first scans would otherwise import the CPU reader's side by side
+            import_first(*PAGE_READER)
         lanes = [(LIGHT, HEAVY)] * self.workers + [(LIGHT,)]
         for number, taken in enumerate(lanes):
             name = f"docintel-{'core' if len(taken) > 1 else 'light'}-{number}"

@@ -32,6 +32,8 @@ def warm_agent_models(path: Path, settings: Settings) -> threading.Thread | None
     """Start loading what the rules' agent step will load for ``path``, once per process
     and settings; the thread (None where nothing is to be loaded, or it was started
     before)."""
+    if _key(settings) in _started:
+        return None  # every later document: no need to read its first bytes again
     return _start(settings) if needs_models(path) else None
 
 
@@ -45,8 +47,9 @@ def needs_models(path: Path) -> bool:
         return False
 
 
-def _start(settings: Settings) -> threading.Thread | None:
-    key = (
+def _key(settings: Settings) -> tuple[object, ...]:
+    """What the loads depend on: one warm-up per process and value of these."""
+    return (
         settings.ner_model,
         settings.embedding_model,
         settings.allow_download,
@@ -54,6 +57,10 @@ def _start(settings: Settings) -> threading.Thread | None:
         settings.embedding_runtime,
         settings.model_cache_dir,
     )
+
+
+def _start(settings: Settings) -> threading.Thread | None:
+    key = _key(settings)
     with _lock:
         if key in _started:
             return None
@@ -77,7 +84,7 @@ def warm_for_files(files: Sequence[Path], settings: Settings) -> None:
 
     if choose_engine(settings.engine_config()).name in MODEL_ENGINES:
         return
-    if any(needs_models(path) for path in files):
+    if _key(settings) not in _started and any(needs_models(path) for path in files):
         _start(settings)
 
 

@@ -52,10 +52,11 @@ def page_images(
                 area = abs(page.rect) / 72 / 72  # square inches
                 fit = int((settings.max_image_pixels / max(area, 1e-6)) ** 0.5)
                 target, scan = dpi, None
-                if native and (scan := scan_resolution(page)):
+                infos = page.get_image_info() if native else []  # both below read them
+                if native and (scan := scan_resolution(page, infos)):
                     target = min(dpi, max(scan, MIN_NATIVE_DPI))
                 used = max(36, min(target, fit))
-                image = stored_scan(doc, page, used) if native and used == scan else None
+                image = stored_scan(doc, page, used, infos) if native and used == scan else None
                 if image is None:
                     pix = page.get_pixmap(dpi=used, colorspace=pymupdf.csRGB)
                     image = Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
@@ -88,12 +89,12 @@ def page_images(
 MIN_NATIVE_DPI = 150
 
 
-def scan_resolution(page: Any) -> int | None:
+def scan_resolution(page: Any, infos: list[dict[str, Any]] | None = None) -> int | None:
     """Pixels per inch of the largest image covering at least half of ``page`` (a scan),
-    None where no image does."""
+    None where no image does. ``infos``: the page's ``get_image_info()``, where read."""
     best = 0.0
     whole = abs(page.rect)
-    for info in page.get_image_info():
+    for info in page.get_image_info() if infos is None else infos:
         x0, y0, x1, y1 = info["bbox"]
         width, height = x1 - x0, y1 - y0
         if width <= 0 or height <= 0 or width * height < 0.5 * whole:
@@ -102,7 +103,9 @@ def scan_resolution(page: Any) -> int | None:
     return round(best) or None
 
 
-def stored_scan(doc: Any, page: Any, dpi: int) -> Any | None:
+def stored_scan(
+    doc: Any, page: Any, dpi: int, infos: list[dict[str, Any]] | None = None
+) -> Any | None:
     """The page's one JPEG scan, decoded as stored, where drawing the page at ``dpi`` would
     only copy its pixels (the page is that image, level and unmasked, at exactly that
     resolution, with nothing drawn over it): 40-60 ms for a 300 dpi letter page where
@@ -114,7 +117,9 @@ def stored_scan(doc: Any, page: Any, dpi: int) -> Any | None:
 
     if page.rotation:
         return None
-    infos, listed = page.get_image_info(), page.get_images(full=True)  # xrefs=True: decodes it
+    # the geometry without xrefs (xrefs=True decodes the image); the xref from the listing
+    infos = page.get_image_info() if infos is None else infos
+    listed = page.get_images(full=True)
     if len(infos) != 1 or len(listed) != 1:
         return None
     info, xref = infos[0], listed[0][0]
