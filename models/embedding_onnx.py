@@ -111,7 +111,9 @@ class OnnxEmbedder:
         graph = exported_graph(path, cache)
         self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_len)
-        self.tokenizer.enable_padding()
+        # each batch is padded here, to its own longest text, with the model's pad token
+        self.pad_id = int((self.tokenizer.padding or {}).get("pad_id", 0))
+        self.tokenizer.no_padding()
         options = ort.SessionOptions()
         # onnxruntime does not read OMP_NUM_THREADS, by which `docintel worker` shares the
         # cores between its processes
@@ -134,14 +136,15 @@ class OnnxEmbedder:
     def embed(self, texts: list[str]) -> list[list[float]]:
         import numpy as np
 
-        # longest first in batches of 32, as sentence-transformers does: less padding
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        encoded = self.tokenizer.encode_batch(texts)
         vectors: list[Any] = [None] * len(texts)
-        for start in range(0, len(order), 32):
-            batch = order[start : start + 32]
-            encoded = self.tokenizer.encode_batch([texts[i] for i in batch])
-            ids = np.array([e.ids for e in encoded], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+        for batch in length_batches([len(e.ids) for e in encoded]):
+            longest = len(encoded[batch[0]].ids)
+            ids = np.full((len(batch), longest), self.pad_id, dtype=np.int64)
+            mask = np.zeros((len(batch), longest), dtype=np.int64)
+            for row, i in enumerate(batch):
+                ids[row, : len(encoded[i].ids)] = encoded[i].ids
+                mask[row, : len(encoded[i].ids)] = 1
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": ids * 0}
             hidden = self.session.run(None, {k: feeds[k] for k in self.inputs})[0]
             if self.pooling == "mean":
@@ -153,3 +156,27 @@ class OnnxEmbedder:
             for i, vector in zip(batch, pooled, strict=True):
                 vectors[i] = [float(x) for x in vector]
         return vectors
+
+
+# A batch is padded to its longest text, and attention costs the square of that length: the
+# typing step's call (a document's 256-token opening and seven ~80-token profile
+# descriptions) took 0.40 s in one batch and 0.11 s in batches of like lengths. Past ~512
+# tokens a batch is slower per text on a CPU, not faster: 120 chunks of 30-256 tokens took
+# 4.89 s in batches of 32, 3.62 s within 512 tokens (bench/embedding.py).
+BATCH_TEXTS, BATCH_TOKENS, LIKE_LENGTH = 32, 512, 0.8
+
+
+def length_batches(lengths: list[int]) -> list[list[int]]:
+    """Indexes of texts of ``lengths`` (in tokens) in batches, longest first: a batch ends at
+    BATCH_TEXTS texts, at BATCH_TOKENS tokens once padded, or at a text shorter than
+    LIKE_LENGTH of the batch's first."""
+    batches: list[list[int]] = []
+    for i in sorted(range(len(lengths)), key=lambda i: -lengths[i]):
+        batch = batches[-1] if batches else []
+        longest = lengths[batch[0]] if batch else 0
+        full = len(batch) >= BATCH_TEXTS or (len(batch) + 1) * longest > BATCH_TOKENS
+        if not batch or full or lengths[i] < LIKE_LENGTH * longest:
+            batches.append([i])
+        else:
+            batch.append(i)
+    return batches

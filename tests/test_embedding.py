@@ -61,3 +61,20 @@ def test_a_model_onnx_cannot_run_says_which_setting_to_change(tmp_path):
     (folder / "modules.json").write_text(json.dumps(modules))
     with pytest.raises(RuntimeError, match="DOCINTEL_EMBEDDING_RUNTIME=torch"):
         get_embedder(str(folder), False, 1, "onnx", tmp_path / "cache")
+
+
+def test_batches_hold_texts_of_like_lengths_within_the_token_budget():
+    from docintel.models.embedding_onnx import BATCH_TEXTS, BATCH_TOKENS, length_batches
+
+    # a document's opening beside short descriptions: the opening alone, not padding them
+    assert length_batches([256, 81, 74, 46, 108]) == [[0], [4], [1, 2], [3]]
+    lengths = [256] * 5 + [10] * 100 + [200, 190]
+    batches = length_batches(lengths)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    for batch in batches:
+        longest = lengths[batch[0]]
+        assert all(lengths[i] <= longest for i in batch)
+        assert len(batch) == 1 or len(batch) * longest <= BATCH_TOKENS
+        assert len(batch) <= BATCH_TEXTS
+        assert all(lengths[i] >= 0.8 * longest for i in batch)
+    assert [len(b) for b in batches if lengths[b[0]] == 10] == [32, 32, 32, 4]
