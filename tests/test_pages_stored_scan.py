@@ -61,3 +61,18 @@ def test_a_decoded_scan_reads_as_the_drawn_one(embedded, tmp_path):
     for read in (decoded["markdown"], other):
         assert jiwer.cer(flat, " ".join(read.split())) < 0.01
     assert jiwer.cer(" ".join(other.split()), " ".join(decoded["markdown"].split())) < 0.005
+
+
+def test_a_grey_scan_is_decoded_grey_and_read_like_its_colour_twin(embedded, tmp_path):
+    page, truth = text_page(random.Random(11), dpi=300)
+    colour = scanned(page, random.Random(12))
+    path = images_to_pdf(tmp_path / "grey.pdf", [colour.convert("L")], dpi=300)
+    image = page_images(path, "pdf", [1], 300, get_settings(), native=True)[1]
+    # kept grey: made RGB, it was three times the pixels, turned grey again to be read
+    assert image.info["drawn"] == "decoded" and image.mode == "L"
+    drawn = _drawn(path, 300).convert("L")
+    assert np.abs(np.asarray(image, dtype=int) - np.asarray(drawn, dtype=int)).mean() < 1.0
+    read = process(path, embedded)["pages"][0]
+    assert read["kind"] == "text" and "read by Tesseract at 300 dpi" in read["decision"]
+    flat = " ".join(truth.text.split())
+    assert jiwer.cer(flat, " ".join(read["markdown"].split())) < 0.01

@@ -143,6 +143,8 @@ def stored_scan(
     image = Image.open(io.BytesIO(doc.xref_stream_raw(xref)))
     if image.mode not in ("RGB", "L"):
         return None  # CMYK and the like: MuPDF's colour conversion
-    image = image.convert("RGB")
+    # decoded as stored, in colour or grey: the reader turns it grey, and a grey scan made
+    # RGB was three times the pixels to decode into, convert and turn grey again
+    image.load()
     image.info["drawn"] = "decoded"
     return image
