@@ -34,12 +34,8 @@ def read(page):
 # 200,000 characters a document; thinc kept from importing torch (which it does wherever torch
 # is installed, 1.7 s, and the model does not need), as docintel keeps it. ``entities(texts)``
 # is called once a document; ``read`` keeps each page's text in TEXTS.
-FAIR_NER_READ = (
-    FAIR_READ.replace(
-        "    chars = len(page.get_text('text'))",
-        "    text = page.get_text('text')\n    TEXTS.append(text)\n    chars = len(text)",
-    )
-    + """
+# ``ENTITIES`` alone loads the model and defines ``entities``.
+ENTITIES = """
 import importlib.util, json, pathlib, sys
 TEXTS = []
 sys.modules['torch'] = None  # this script imports nothing else that wants it
@@ -61,6 +57,12 @@ def entities(texts):
         budget -= len(text)
     return sum(len(doc.ents) for doc in NLP.pipe(kept, batch_size=8))
 """
+FAIR_NER_READ = (
+    FAIR_READ.replace(
+        "    chars = len(page.get_text('text'))",
+        "    text = page.get_text('text')\n    TEXTS.append(text)\n    chars = len(text)",
+    )
+    + ENTITIES
 )
 BARE_READ = """
 def read(page):
