@@ -154,9 +154,11 @@ class Agent(BaseModel):
     )
     embedding_threads: int = Field(
         default=0,
-        description="threads of the process that embeds; 0 leaves the runtime's default "
-        "(a worker sets cores / processes). Measured with bench/throughput.py: 1 thread "
-        "embedded 16% slower than 2 on an otherwise idle 2-core machine.",
+        description="threads of the process that embed; 0: OMP_NUM_THREADS where set (a "
+        "worker sets cores / processes), else every core. On onnxruntime each runs one "
+        "batch on one thread, the batches side by side (bench/embedding.py --threads 2: 57 "
+        "chunks/s, where onnxruntime's own two threads a batch gave 46); on torch, torch's "
+        "threads.",
     )
     ner_model: str = Field(
         default="en_core_web_sm",

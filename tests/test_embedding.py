@@ -78,3 +78,29 @@ def test_batches_hold_texts_of_like_lengths_within_the_token_budget():
         assert len(batch) <= BATCH_TEXTS
         assert all(lengths[i] >= 0.8 * longest for i in batch)
     assert [len(b) for b in batches if lengths[b[0]] == 10] == [32, 32, 32, 4]
+
+
+def test_batches_run_side_by_side_and_give_the_vectors_one_thread_gives(tmp_path):
+    import threading
+
+    from docintel.models.embedding_onnx import OnnxEmbedder
+
+    folder, cache = default_model_path(), tmp_path / "cache"
+    one, two = OnnxEmbedder(folder, cache, threads=1), OnnxEmbedder(folder, cache, threads=2)
+    ran_on: set[str] = set()
+
+    class Recording:  # the session, noting which thread runs each batch
+        def __init__(self, session):
+            self.session = session
+
+        def run(self, *args):
+            ran_on.add(threading.current_thread().name)
+            return self.session.run(*args)
+
+    two.session = Recording(two.session)
+    # lengths from a word to the 256-token limit: batches of several lengths, out of order
+    texts = [" ".join(["invoice", "overdue", "Rotterdam"] * (1 + i * 9)) for i in range(12)]
+    texts.reverse()
+    assert two.embed(texts) == one.embed(texts)
+    assert len(ran_on) == 2 and all(name.startswith("docintel-embed") for name in ran_on)
+    assert two.embed([]) == []
