@@ -14,7 +14,7 @@ holds: it shares the cores for its short while instead.
 Threads, not processes: OCR runs in Tesseract processes and speech in CTranslate2, both
 outside the interpreter lock; a model engine is loaded once and shared, as in a worker; an
 injected engine (a test's) works as it does in-process. SQLite takes one writer at a time:
-the store's WAL and busy timeout (``store.db``) make the others wait, and every step writes
+the threads take turns on a lock of the process (``store.sqlite``), and every step writes
 in short transactions after its work, so a writer waits milliseconds.
 
 The canvas of ``worker.workflow`` maps onto three things here: a chain sends its next step
