@@ -68,7 +68,8 @@ class TakingTurns(sqlite3.Connection):
         try:
             super().close()
         finally:
-            self._holding = self._holding and self._release()
+            if self._holding:
+                self._holding = self._release()
 
     def _writing(self, statement: str) -> None:
         # past SQLite's own wait, the statement goes on and SQLite says what holds it
