@@ -77,3 +77,32 @@ def test_readers_do_not_wait_for_a_writer(impatient):
     assert seen == [0]  # WAL: the reader sees the last commit, without waiting
     session.rollback()
     session.close()
+
+
+def test_a_connection_dropped_mid_write_does_not_keep_the_turn(tmp_path):
+    import gc
+    import sqlite3
+
+    from docintel.store.sqlite import TakingTurns
+
+    path = tmp_path / "dropped.sqlite"
+    first = sqlite3.connect(path, factory=TakingTurns, check_same_thread=False)
+    first.execute("PRAGMA journal_mode=WAL")
+    first.execute("CREATE TABLE t (x INTEGER)")
+    first.execute("INSERT INTO t VALUES (1)")
+    assert first.in_transaction
+    del first  # never committed nor closed: SQLite lets go of its lock as it is freed
+    gc.collect()
+    said: list[int] = []
+
+    def second() -> None:
+        conn = sqlite3.connect(path, factory=TakingTurns, timeout=0)
+        conn.execute("INSERT INTO t VALUES (2)")
+        conn.commit()
+        said.extend(conn.execute("SELECT x FROM t").fetchone())
+        conn.close()
+
+    other = threading.Thread(target=second)
+    other.start()
+    other.join(5)  # the turn's wait is 30 s: a turn kept by the dropped one would still wait
+    assert said == [2]
