@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 
 # what the CPU page reader's threads import (the deskew, the grid search, the fast turn)
-PAGE_READER = ("numpy", "PIL.Image", "scipy.ndimage", "cv2")
+PAGE_READER = ("numpy", "PIL.Image", "cv2")
 
 
 def import_first(*names: str) -> None:
