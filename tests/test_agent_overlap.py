@@ -53,17 +53,22 @@ def test_cache_clear_waits_for_a_load_in_flight():
 
 def test_a_pdf_warms_the_agents_models_on_a_thread_and_a_sheet_does_not(embedded, tmp_path):
     from docintel.pipeline.agent.ner import load_ner
+    from docintel.pipeline.route import route_file
     from docintel.worker import warming
 
     warming._started.clear()
     load_ner.cache_clear()
     sheet = write_csv(tmp_path / "s.csv", [["sku", "qty"], ["A1", "3"]])
-    assert warming.warm_agent_models(sheet, embedded) is None
-    assert load_ner.cache_info().currsize == 0
     pdf = write_pdf(tmp_path / "d.pdf", PdfSpec(["Maria Lopez moved to Rotterdam in May."]))
-    thread = warming.warm_agent_models(pdf, embedded)
+    kinds: list[str] = []  # route tells the kind it sniffed, once, before reading the file
+    route_file(sheet, embedded, on_kind=kinds.append)
+    route_file(pdf, embedded, on_kind=kinds.append)
+    assert kinds == ["table", "pdf"]
+    assert warming.warm_agent_models("table", embedded) is None
+    assert load_ner.cache_info().currsize == 0
+    thread = warming.warm_agent_models("pdf", embedded)
     assert thread is not None and thread.name == "docintel-warm-agent"
-    assert warming.warm_agent_models(pdf, embedded) is None  # once per process and settings
+    assert warming.warm_agent_models("pdf", embedded) is None  # once per process and settings
     thread.join(60)
     assert load_ner.cache_info().currsize == 1
     nlp, how = load_ner(embedded.ner_model)

@@ -79,9 +79,13 @@ def _source(doc: Document) -> Path:
 def route(self: StepTask, sha256: str) -> None:
     def body(s: Session, doc: Document, rt: Runtime) -> Callable[[], None]:
         started = time.perf_counter()
+        warm = None
         if in_process(self.app) and not rt.answers_with_model():
-            warm_agent_models(_source(doc), rt.settings)  # beside the pages' reading
-        routed = route_file(_source(doc), rt.settings)
+
+            def warm(kind: str) -> None:  # beside the pages' reading
+                warm_agent_models(kind, rt.settings)
+
+        routed = route_file(_source(doc), rt.settings, on_kind=warm)
         doc.kind, doc.media_type = routed.kind, routed.media_type
         doc.page_count, doc.duration_s = routed.page_count, routed.duration_s
         if routed.einvoice is not None:

@@ -28,13 +28,13 @@ _started: set[tuple[object, ...]] = set()
 _lock = threading.Lock()
 
 
-def warm_agent_models(path: Path, settings: Settings) -> threading.Thread | None:
-    """Start loading what the rules' agent step will load for ``path``, once per process
-    and settings; the thread (None where nothing is to be loaded, or it was started
-    before)."""
+def warm_agent_models(kind: str, settings: Settings) -> threading.Thread | None:
+    """Start loading what the rules' agent step will load for a document of ``kind`` (as
+    route sniffed it), once per process and settings; the thread (None where nothing is to
+    be loaded, or it was started before)."""
     if _key(settings) in _started:
-        return None  # every later document: no need to read its first bytes again
-    return _start(settings) if needs_models(path) else None
+        return None
+    return _start(settings) if kind in NEEDS_NER else None
 
 
 def needs_models(path: Path) -> bool:
