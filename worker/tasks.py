@@ -79,13 +79,13 @@ def _source(doc: Document) -> Path:
 def route(self: StepTask, sha256: str) -> None:
     def body(s: Session, doc: Document, rt: Runtime) -> Callable[[], None]:
         started = time.perf_counter()
-        warm = None
-        if in_process(self.app) and not rt.answers_with_model():
-
-            def warm(kind: str) -> None:  # beside the pages' reading
-                warm_agent_models(kind, rt.settings)
-
-        routed = route_file(_source(doc), rt.settings, on_kind=warm)
+        # in-process, the agent's models load on a thread beside the pages' reading
+        warms = in_process(self.app) and not rt.answers_with_model()
+        routed = route_file(
+            _source(doc),
+            rt.settings,
+            on_kind=(lambda kind: warm_agent_models(kind, rt.settings)) if warms else None,
+        )
         doc.kind, doc.media_type = routed.kind, routed.media_type
         doc.page_count, doc.duration_s = routed.page_count, routed.duration_s
         if routed.einvoice is not None:
