@@ -33,8 +33,8 @@ def read(page):
 # does), its recognizer alone (what docintel runs), each page's text in batches of 8, up to
 # 200,000 characters a document; thinc kept from importing torch (which it does wherever torch
 # is installed, 1.7 s, and the model does not need), as docintel keeps it. ``entities(texts)``
-# is called once a document; ``read`` keeps each page's text in TEXTS.
-# ``ENTITIES`` alone loads the model and defines ``entities``.
+# is called once a document; ``read`` keeps each page's text in TEXTS. ``ENTITIES`` is the
+# model and ``entities`` alone (bench/scans.py adds them to Tesseract's text).
 ENTITIES = """
 import importlib.util, json, pathlib, sys
 TEXTS = []

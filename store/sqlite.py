@@ -101,7 +101,7 @@ class TakingTurns(sqlite3.Connection):
             super().close()
         finally:
             if self._holding:
-                self._holding = self._give_back()
+                self._give_back()
 
     def _writing(self, statement: str) -> None:
         # past SQLite's own wait, the statement goes on and SQLite says what holds it
@@ -110,11 +110,11 @@ class TakingTurns(sqlite3.Connection):
 
     def _ended(self) -> None:
         if self._holding and not self.in_transaction:
-            self._holding = self._give_back()
+            self._give_back()
 
-    def _give_back(self) -> bool:
+    def _give_back(self) -> None:
+        self._holding = False
         self._turn.give_back()
-        return False
 
 
 class _Cursor(sqlite3.Cursor):

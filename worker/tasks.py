@@ -79,8 +79,9 @@ def _source(doc: Document) -> Path:
 def route(self: StepTask, sha256: str) -> None:
     def body(s: Session, doc: Document, rt: Runtime) -> Callable[[], None]:
         started = time.perf_counter()
+        model = rt.answers_with_model()  # asked once: it looks for the model's weights
         # in-process, the agent's models load on a thread beside the pages' reading
-        warms = in_process(self.app) and not rt.answers_with_model()
+        warms = in_process(self.app) and not model
         routed = route_file(
             _source(doc),
             rt.settings,
@@ -118,7 +119,7 @@ def route(self: StepTask, sha256: str) -> None:
                 workflow.children_then_tail(self.app, children, child_labels, sha256, label(""))
 
             return attachments_first
-        if not (routed.model_pages or routed.audio_windows or rt.answers_with_model()):
+        if not (routed.model_pages or routed.audio_windows or model):
             # Nothing to fan out and no model to wait for (a digital PDF, a sheet, on the
             # CPU engine): the rest of the canvas runs here, in this unit of work, instead of
             # three more tasks, each a broker round trip and two transactions.

@@ -32,8 +32,6 @@ def warm_agent_models(kind: str, settings: Settings) -> threading.Thread | None:
     """Start loading what the rules' agent step will load for a document of ``kind`` (as
     route sniffed it), once per process and settings; the thread (None where nothing is to
     be loaded, or it was started before)."""
-    if _key(settings) in _started:
-        return None
     return _start(settings) if kind in NEEDS_NER else None
 
 

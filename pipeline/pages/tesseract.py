@@ -213,14 +213,14 @@ def deskew(image: Any) -> Any:
     return page.rotate(angle, resample=Image.BICUBIC, fillcolor=255)
 
 
-def _turned_by_opencv(grey: Any, angle: float) -> Any:
-    """``grey.rotate(angle, BICUBIC, fillcolor=255)`` as OpenCV draws it: the same centre,
-    direction and size."""
+def _turned_by_opencv(page: Any, angle: float) -> Any:
+    """``page.rotate(angle, BICUBIC, fillcolor=255)`` (a grey page) as OpenCV draws it: the
+    same centre, direction and size."""
     import cv2
     import numpy as np
     from PIL import Image
 
-    pixels = np.asarray(grey)
+    pixels = np.asarray(page)
     height, width = pixels.shape
     turn = cv2.getRotationMatrix2D(((width - 1) / 2, (height - 1) / 2), angle, 1.0)
     level = cv2.warpAffine(
@@ -412,7 +412,7 @@ def overview(image: Any) -> Any:
     look at. Made once per page; each check used to shrink the whole page itself (~0.1 s of
     a 300 dpi page's 1.6 s)."""
     small = shrunk(image, OVERVIEW)
-    return small if small is not image and small.mode == "RGB" else small.convert("RGB")
+    return small if small.mode == "RGB" else small.convert("RGB")
 
 
 def is_blank(image: Any) -> bool:
