@@ -12,8 +12,9 @@ import pymupdf
 from PIL import Image
 
 from docintel.config import get_settings
+from docintel.pipeline.pages import tesseract as tess
 from docintel.pipeline.pages.images import page_images
-from docintel.testkit.page_samples import images_to_pdf, scanned, text_page
+from docintel.testkit.page_samples import chart_page, images_to_pdf, scanned, text_page
 from tests.helpers import process
 
 
@@ -76,3 +77,36 @@ def test_a_grey_scan_is_decoded_grey_and_read_like_its_colour_twin(embedded, tmp
     assert read["kind"] == "text" and "read by Tesseract at 300 dpi" in read["decision"]
     flat = " ".join(truth.text.split())
     assert jiwer.cer(flat, " ".join(read["markdown"].split())) < 0.01
+
+
+def test_a_colour_scan_read_in_grey_is_decoded_grey_with_the_grey_its_colours_give(tmp_path):
+    path, _ = _scan(tmp_path)
+    settings = get_settings()
+    image = page_images(path, "pdf", [1], 300, settings, native=True, grey=True)[1]
+    # libjpeg's luma, where the colours were decoded and turned grey by Pillow before
+    assert image.info["drawn"] == "decoded" and image.info["decoded"] == "grey"
+    assert image.mode == "L" and image.size == _drawn(path, 300).size
+    colour = page_images(path, "pdf", [1], 300, settings, native=True)[1]
+    assert colour.mode == "RGB" and "decoded" not in colour.info
+    difference = np.abs(np.asarray(image, dtype=int) - np.asarray(colour.convert("L"), dtype=int))
+    assert difference.mean() < 0.05 and difference.max() <= 2
+
+
+def test_a_scanned_chart_read_in_grey_is_still_told_a_chart_by_its_colours(embedded, tmp_path):
+    chart, _ = chart_page(random.Random(2), dpi=150)
+    path = images_to_pdf(tmp_path / "chart.pdf", [chart], dpi=150)
+    assert page_images(path, "pdf", [1], 150, get_settings(), native=True, grey=True)[1].mode == "L"
+    page = process(path, embedded)["pages"][0]
+    assert page["kind"] == "chart" and page["chart"]["read"] is False
+
+
+def test_the_colours_of_a_page_full_of_text_are_not_asked_for():
+    words = [tess.Word("word" * 25, 90.0, 0, 20 * i, 10, 10, 1, 1, i) for i in range(5)]
+    page = Image.new("RGB", (800, 1000), "white")
+    page.paste((200, 30, 30), (100, 100, 300, 300))  # a strong colour, as on a chart
+
+    def colours():
+        raise AssertionError("a page with 500 letters asked for its colours")
+
+    assert tess.classify_page(page, words, [], colours) == "text"
+    assert tess.classify_page(page, words[:1], [], lambda: page) == "chart"

@@ -5,6 +5,7 @@ fields; charts are recorded as not read."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,9 @@ from docintel.pipeline.types import PageRead, PageResult, TableData, table_markd
 
 def read_page_cpu(path: Path, kind: str, page: int, settings: Settings) -> PageRead:
     started = time.perf_counter()
-    image = page_images(path, kind, [page], settings.cpu_ocr_dpi, settings, native=True)[page]
+    image = page_images(path, kind, [page], settings.cpu_ocr_dpi, settings, native=True, grey=True)[
+        page
+    ]
     reader = ocr_reader(settings)
     version = rapidocr_version() if reader == "rapidocr" else tess.tesseract_version()
     result = PageResult(
@@ -53,7 +56,8 @@ def read_page_cpu(path: Path, kind: str, page: int, settings: Settings) -> PageR
             view = tess.overview(image) if turned else view
             result.width, result.height = float(image.width), float(image.height)
         grids = tess.ruled_grids(level)
-    page_kind = "blank" if blank else tess.classify_page(view, words, grids)
+    colours = _colours(path, kind, page, settings, turned) if image.info.get("decoded") else None
+    page_kind = "blank" if blank else tess.classify_page(view, words, grids, colours)
     # Tables come from where they are on the page, in addition to the text: every word
     # outside them stays in reading order around them.
     placed: list[tuple[int, str]] = []
@@ -111,6 +115,20 @@ def read_page_cpu(path: Path, kind: str, page: int, settings: Settings) -> PageR
         }
     )
     return read
+
+
+def _colours(
+    path: Path, kind: str, page: int, settings: Settings, turned: int
+) -> Callable[[], Any]:
+    """The colour overview of a page decoded in grey, made only if the chart check asks (a
+    page with little text): every other page is read without its colours decoded."""
+
+    def view() -> Any:
+        image = page_images(path, kind, [page], settings.cpu_ocr_dpi, settings, native=True)
+        colour = image[page].rotate(-turned, expand=True) if turned else image[page]
+        return tess.overview(colour)
+
+    return view
 
 
 def _within(word: tess.Word, bbox: tuple[float, float, float, float]) -> bool:

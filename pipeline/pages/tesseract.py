@@ -9,6 +9,7 @@ import io
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -423,20 +424,32 @@ def is_blank(image: Any) -> bool:
     return bool((np.asarray(small, dtype=np.uint8) < 160).mean() < 0.002)
 
 
-def classify_page(image: Any, words: list[Word] | None, grids: list[Grid] | None = None) -> str:
-    """The page's main kind (blank, table, chart, form or text) from pixels (the page or its
-    ``overview``) and OCR words; what is read from the page does not depend on it: text
-    always, tables and fields wherever they are."""
+def _colourful(view: Any) -> bool:
+    """More than 0.3% of the overview's pixels in a strong colour (the series of a chart)."""
     import numpy as np
 
+    rgb = np.asarray(overview(view), dtype=np.int16)
+    saturation = (rgb.max(axis=2) - rgb.min(axis=2)) > 60
+    return bool(saturation.mean() > 0.003)
+
+
+def classify_page(
+    image: Any,
+    words: list[Word] | None,
+    grids: list[Grid] | None = None,
+    colours: Callable[[], Any] | None = None,
+) -> str:
+    """The page's main kind (blank, table, chart, form or text) from pixels (the page or its
+    ``overview``) and OCR words; what is read from the page does not depend on it: text
+    always, tables and fields wherever they are. ``colours``: the colour overview of a page
+    ``image`` shows in grey, asked for only where the chart check needs it."""
     if is_blank(image):
         return "blank"
     if grids if grids is not None else ruled_grids(image):
         return "table"
-    rgb = np.asarray(overview(image), dtype=np.int16)
-    saturation = (rgb.max(axis=2) - rgb.min(axis=2)) > 60
     chars = sum(len(w.text) for w in words or [])
-    if saturation.mean() > 0.003 and chars < 400:
+    # a page with this much text is not a chart whatever its colours: their check is skipped
+    if chars < 400 and _colourful(colours() if colours else overview(image)):
         return "chart"
     if words is not None:
         lines = words_markdown(words).splitlines()
