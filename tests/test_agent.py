@@ -328,6 +328,46 @@ def test_the_default_model_name_finds_the_pypi_copy_of_en_core_web_sm(embedded, 
     load_ner.cache_clear()
 
 
+def test_documents_entities_take_turns_a_batch_of_pages_at_a_time():
+    """spaCy's parser on two threads at once took twice the time it takes them one after
+    the other: a process's documents take turns on it, a batch of pages each, in the order
+    asked, so a one-page scan's entities wait for one batch of a long report's, not all."""
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from docintel.pipeline.agent import ner
+
+    order: list[str] = []
+    inside: list[int] = [0, 0]  # now, most at once
+
+    class Recorder:
+        def pipe(self, texts, batch_size):  # type: ignore[no-untyped-def]
+            texts = list(texts)
+            inside[0] += 1
+            inside[1] = max(inside)
+            order.append(texts[0].split()[0])
+            if len(order) == 1:  # the report's first batch: until the scan has asked
+                deadline = time.monotonic() + 10
+                while ner._TURNS._asked < ner._TURNS._serving + 2 and time.monotonic() < deadline:
+                    time.sleep(0.01)
+            time.sleep(0.02)
+            inside[0] -= 1
+            return [SimpleNamespace(ents=[]) for _ in texts]
+
+    report = [(n, f"report page {n}") for n in range(1, 4 * ner.BATCH + 1)]
+    first = threading.Thread(target=ner.ner_entities, args=(Recorder(), report))
+    first.start()
+    while not order:
+        time.sleep(0.005)
+    second = threading.Thread(target=ner.ner_entities, args=(Recorder(), [(1, "scan page")]))
+    second.start()
+    first.join(30)
+    second.join(30)
+    assert inside[1] == 1  # never two at once
+    assert order == ["report", "scan", "report", "report", "report"]
+
+
 def test_only_the_recognizer_runs_and_finds_what_the_whole_pipeline_finds(tmp_path):
     """en_core_web_sm's recognizer has a tok2vec of its own and reads the words' own forms:
     the tagger, the attribute ruler and the shared tok2vec are not run for entities, and the
