@@ -51,3 +51,14 @@ def shot(driver, name: str) -> Path:
     driver.save_screenshot(str(path))
     assert path.stat().st_size > 10_000  # a page was drawn, not a blank window
     return path
+
+
+def page_replaced(exc: Exception) -> bool:
+    """Whether a browser read failed because the page was replaced under it (a reload after
+    a click): the element went stale, or Chromium's inspector found the node in a document
+    that is gone ("Node with given id does not belong to the document"). Read again then."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    return isinstance(exc, StaleElementReferenceException) or (
+        "does not belong to the document" in str(exc)
+    )

@@ -11,7 +11,7 @@ from docintel.store.db import session_scope
 from docintel.store.mail import record_poll_failure
 from tests import test_mail_in
 from tests.apiserver import make_token, serving
-from tests.helpers import shot
+from tests.helpers import page_replaced, shot
 from tests.mailserver import PASSWORD, Dovecot
 
 dovecot = test_mail_in.dovecot  # the fixture: a Dovecot for this module
@@ -23,13 +23,15 @@ GOOD = "name: invoices\naccount: office\nset: {tags: [invoice]}\n"
 def said_with(browser, wait, words: str) -> str:
     """The page's message once it says ``words``: the page before the click may still be
     shown, with its own message, for a moment."""
-    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
 
     def text(d) -> str | bool:  # type: ignore[no-untyped-def]
         try:
             found = [e.text for e in d.find_elements(By.CSS_SELECTOR, ".said")]
-        except StaleElementReferenceException:
+        except WebDriverException as exc:
+            if not page_replaced(exc):
+                raise
             return False
         return next((t for t in found if words in t), False)
 

@@ -13,7 +13,7 @@ from docintel.config import Settings
 from docintel.embedded import process_file
 from docintel.worker.listing import Filters, document_listing
 from tests.apiserver import make_token, serving
-from tests.helpers import shot
+from tests.helpers import page_replaced, shot
 from tests.test_api import SAMPLES, upload
 from tests.test_web_workspace import finished, log_in
 
@@ -142,11 +142,13 @@ def test_page_through_120_search_results_in_the_browser(api_settings, browser, t
 
 
 def _gone(element) -> bool:
-    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.common.exceptions import WebDriverException
 
     try:
         element.is_displayed()
-    except StaleElementReferenceException:
+    except WebDriverException as exc:
+        if not page_replaced(exc):
+            raise
         return True
     return False
 
