@@ -122,6 +122,13 @@ def insert_stmt(session: Session, model: type[Base]) -> Any:
     return _dialect_insert(session.get_bind().dialect.name)(model)
 
 
+def one_writer(session: Session) -> bool:
+    """Whether the session's database takes one writing transaction at a time (SQLite):
+    there, a step commits what it wrote before slow work, as every other writer waits for
+    it meanwhile; PostgreSQL locks rows, and another commit is one more round trip."""
+    return session.get_bind().dialect.name == "sqlite"
+
+
 def _dialect_insert(dialect: str) -> Any:
     # The dialect's module is imported here, by the dialect in use: an SQLite command does
     # not pay for PostgreSQL's (issue 32); the engine has imported it already.

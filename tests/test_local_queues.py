@@ -18,6 +18,7 @@ from docintel.store.db import session_scope
 from docintel.store.queries import document_result
 from docintel.store.schema import Document, StepRun
 from docintel.testkit.page_samples import scanned, text_page
+from docintel.testkit.samples import PdfSpec, paragraph, write_pdf
 from docintel.watcher.ingest import ingest
 from docintel.worker.app import enqueue
 from docintel.worker.local import LocalQueues
@@ -134,6 +135,75 @@ def test_a_csv_dropped_after_scans_is_done_first_and_results_match_one_at_a_time
     for name in expected:
         assert found[name] == expected[name], name
     get_settings.cache_clear()
+
+
+def test_long_reports_take_turns_on_the_cores_and_a_csv_behind_them_is_not_held(
+    tmp_path, monkeypatch
+):
+    """A long report's entities hold the interpreter for seconds: its merge, agent and
+    finalize run as steps of their own on the cores' threads, one report at a time, and the
+    light thread stays free. Three reports filled the three threads before, in route's unit
+    of work, and a CSV dropped after them waited for one to end."""
+    monkeypatch.delenv("DOCINTEL_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rng = random.Random(5)
+    pages = [[" ".join(paragraph(rng) for _ in range(5)) for _ in range(12)] for _ in range(3)]
+    files = [write_pdf(folder / f"report{i}.pdf", PdfSpec(p)) for i, p in enumerate(pages)]
+    files.append(Path(shutil.copy(ROOT / "samples" / "shipments.csv", folder / "rows.csv")))
+    together = home(tmp_path, "together")
+    queues = LocalQueues(together, workers=2).start()
+    try:
+        for path in files:
+            queues.send_document(ingest(path, together).sha256)
+        assert queues.wait_idle(timeout=600)
+    finally:
+        queues.close()
+
+    with session_scope(together.db_url) as s:
+        docs = {d.name: d for d in s.scalars(select(Document))}
+        assert all(d.status == "done" for d in docs.values())
+        reports = [docs[f"report{i}.pdf"] for i in range(3)]
+        assert docs["rows.csv"].finished_at < min(d.finished_at for d in reports)
+        runs = s.scalars(
+            select(StepRun).where(
+                StepRun.step.in_(["merge", "agent", "finalize"]),
+                StepRun.document_id.in_([d.id for d in reports]),
+            )
+        ).all()
+        assert len(runs) == 9  # steps of their own, not route's
+        # each report's tail, from its merge's start to the report's end (a finalize's end
+        # is the document's finished_at)
+        tails = sorted(  # one at a time: each ends before the next starts
+            (min(r.started_at for r in runs if r.document_id == d.id), d.finished_at)
+            for d in reports
+        )
+    assert all(a[1] <= b[0] for a, b in zip(tails, tails[1:], strict=False)), tails
+
+    apart = home(tmp_path, "apart")
+    for path in files:
+        enqueue(ingest(path, apart).sha256, apart)
+    assert results(together) == results(apart)
+    get_settings.cache_clear()
+
+
+def test_a_long_text_is_reckoned_with_the_pages_and_speech_still_to_read():
+    """Scans' text and a recording's transcript are not known when they are routed: their
+    pages and seconds are reckoned, so a long scan's entities do not take the light lane."""
+    from docintel.pipeline.route import Routed
+    from docintel.pipeline.types import PageResult
+    from docintel.worker.tasks import long_text
+
+    def scans(n: int) -> Routed:
+        return Routed("pdf", "application/pdf", [PageResult(i, "needs_ocr") for i in range(n)])
+
+    assert not long_text(scans(3)) and long_text(scans(30))
+    digital = [PageResult(1, "done", markdown="word " * 5_000)]
+    assert long_text(Routed("pdf", "application/pdf", digital))
+    assert not long_text(Routed("pdf", "application/pdf", [PageResult(1, "done", markdown="a")]))
+    heard = Routed("audio", "audio/ogg", audio_windows=[[0]], duration_s=3_600)
+    assert long_text(heard) and not long_text(Routed("audio", "audio/ogg", duration_s=3_600))
 
 
 def test_a_step_past_its_soft_limit_fails_its_document_in_a_thread(embedded, tmp_path, monkeypatch):

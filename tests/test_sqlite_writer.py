@@ -106,3 +106,37 @@ def test_a_connection_dropped_mid_write_does_not_keep_the_turn(tmp_path):
     other.start()
     other.join(5)  # the turn's wait is 30 s: a turn kept by the dropped one would still wait
     assert said == [2]
+
+
+def test_no_write_is_held_open_while_a_document_is_read(embedded, tmp_path):
+    """A document's entities and a model's turns take seconds: what the step wrote before
+    (its chunks; in-process, the route's pages) is committed first, so another writer is
+    not kept waiting meanwhile (SQLite takes one at a time). Probed from the model's turn,
+    on a connection of its own that does not wait for SQLite's lock."""
+    import random
+    import sqlite3
+
+    from docintel.testkit.samples import text_pdf_spec, write_pdf
+    from tests.helpers import process
+
+    database = embedded.db_url.removeprefix("sqlite:///")
+    found: list[bool | str] = []
+
+    class Probing:
+        name, reason = "gemma", "a test's probing engine"
+
+        def generate(self, requests):  # type: ignore[no-untyped-def]
+            other = sqlite3.connect(database, timeout=0)
+            try:
+                other.execute("BEGIN IMMEDIATE")  # takes the write lock, or is turned away
+                other.rollback()
+                found.append(True)
+            except sqlite3.OperationalError as exc:
+                found.append(str(exc))
+            finally:
+                other.close()
+            raise RuntimeError("the probe answers nothing")
+
+    path = write_pdf(tmp_path / "a.pdf", text_pdf_spec(random.Random(3), 2))
+    process(path, embedded, Probing())
+    assert found and all(f is True for f in found), found

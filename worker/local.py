@@ -3,19 +3,23 @@ run by threads of this process with the queues' priorities (``worker.app``), so 
 dropped after ten scans is done while the scans are still being read, and the scans share
 the cores instead of taking turns on one.
 
-Two lanes. *Heavy* tasks are the page queue's OCR and the audio queue's speech, and the
-agent queue's steps where a model answers them; everything else is *light* (route, merge,
-finalize, webhooks: the cpu queue; the rules' agent step). One thread per core
-(DOCINTEL_EMBEDDED_WORKERS) takes the most urgent task of either lane, as a worker process
-of the distributed mode takes the most urgent message of every queue it reads; one more
-thread takes light tasks only, so a light task never waits for a core that OCR or speech
-holds: it shares the cores for its short while instead.
+Three lanes. *Heavy* tasks are the page queue's OCR and the audio queue's speech, and the
+agent queue's steps where a model answers them. *Interpreter* tasks are the merge, agent and
+finalize of a document with a long text (``tasks.long_text``): its entities hold the
+interpreter for seconds, and two at once take longer than one after the other, so one runs
+at a time. Everything else is *light* (route, merge, finalize, webhooks: the cpu queue; the
+rules' agent step). One thread per core (DOCINTEL_EMBEDDED_WORKERS) takes the most urgent
+task of any lane, as a worker process of the distributed mode takes the most urgent message
+of every queue it reads; one more thread takes light tasks only, so a light task never
+waits for a core that OCR, speech or a long document's entities hold: it shares the cores
+for its short while instead.
 
 Threads, not processes: OCR runs in Tesseract processes and speech in CTranslate2, both
 outside the interpreter lock; a model engine is loaded once and shared, as in a worker; an
 injected engine (a test's) works as it does in-process. SQLite takes one writer at a time:
 the threads take turns on a lock of the process (``store.sqlite``), and every step writes
-in short transactions after its work, so a writer waits milliseconds.
+in short transactions after its work (the agent step commits before it reads the document),
+so a writer waits milliseconds.
 
 The canvas of ``worker.workflow`` maps onto three things here: a chain sends its next step
 when a step succeeds; a *group* counts the tasks sent under it, and those its tasks send in
@@ -55,6 +59,10 @@ from docintel.worker.steps import (
 log = logging.getLogger("docintel.worker")
 
 LIGHT, HEAVY = "light", "heavy"
+# A long document's merge, agent and finalize: its entities hold the interpreter for seconds
+# (spaCy's parser; ``pipeline.agent.ner``), and two at once take longer than one after the
+# other. The cores' threads take one such task at a time; the others take OCR and speech.
+INTERPRETER = "interpreter"
 HEAVY_QUEUES = frozenset({"page", "audio"})
 MODEL_QUEUES = frozenset({"agent"})  # heavy where a model answers, light on the rules
 
@@ -78,6 +86,7 @@ class _Job:
     step: Step | Call = field(compare=False)
     groups: tuple[Group, ...] = field(compare=False)
     rest: Sequence[Step] = field(compare=False, default=())  # a chain's next steps
+    lane: str = field(compare=False, default="")  # the chain's lane, where it was sent to one
 
 
 # Inside a job: the queues it runs on and the groups it was sent under, so that what the
@@ -106,7 +115,8 @@ class LocalQueues:
         self.workers = workers or settings.embedded_workers or os.cpu_count() or 1
         self.on_document = on_document  # (sha256, failed) when a document's work has ended
         self._model_steps = Runtime(settings, engine).answers_with_model()
-        self._heaps: dict[str, list[_Job]] = {LIGHT: [], HEAVY: []}
+        self._heaps: dict[str, list[_Job]] = {LIGHT: [], HEAVY: [], INTERPRETER: []}
+        self._interpreter_busy = False  # a task of that lane runs
         self._cond = threading.Condition()
         self._seq = itertools.count()
         self._running = 0
@@ -144,23 +154,36 @@ class LocalQueues:
             _current.reset(token)
         self._end((group,), ok=True)
 
-    def send_chain(self, steps: Sequence[Step], priority: int) -> None:
+    @property
+    def lanes_apart(self) -> bool:
+        """Whether threads run the lanes, one of them light tasks only (embedded `up`); not
+        where the caller drains the queues itself (`docintel process`)."""
+        return bool(self._threads)
+
+    def send_chain(self, steps: Sequence[Step], priority: int, lane: str = "") -> None:
+        """``steps`` in order; each on its task's lane, or all on ``lane`` where given."""
         if steps:
-            self._push(steps, priority, self._inherited())
+            self._push(steps, priority, self._inherited(), lane)
 
     def send_chord(
-        self, header: Sequence[Step], header_priority: int, tail: Sequence[Step], priority: int
+        self,
+        header: Sequence[Step],
+        header_priority: int,
+        tail: Sequence[Step],
+        priority: int,
+        tail_lane: str = "",
     ) -> None:
-        """``header`` side by side, then ``tail`` in order, unless a header task failed (as
-        Celery's chord: its document has failed, with the reason)."""
+        """``header`` side by side, then ``tail`` in order (on ``tail_lane`` where given),
+        unless a header task failed (as Celery's chord: its document has failed, with the
+        reason)."""
         outer = self._inherited()
         if not header:
-            self.send_chain(tail, priority)
+            self.send_chain(tail, priority, tail_lane)
             return
 
         def drained(failed: bool) -> None:
             if not failed:
-                self._push(tail, priority, outer)
+                self._push(tail, priority, outer, tail_lane)
 
         group = Group(drained)
         for step in header:
@@ -181,7 +204,7 @@ class LocalQueues:
         if not Runtime(self.settings, self.engine).answers_with_model():
             # the lanes' first scans would otherwise import the CPU reader's side by side
             import_first(*PAGE_READER)
-        lanes = [(LIGHT, HEAVY)] * self.workers + [(LIGHT,)]
+        lanes = [(LIGHT, HEAVY, INTERPRETER)] * self.workers + [(LIGHT,)]
         for number, taken in enumerate(lanes):
             name = f"docintel-{'core' if len(taken) > 1 else 'light'}-{number}"
             thread = threading.Thread(target=self._work, args=(taken,), name=name, daemon=True)
@@ -195,7 +218,7 @@ class LocalQueues:
         load_steps()
         while True:
             with self._cond:
-                job = self._take((LIGHT, HEAVY))
+                job = self._take((LIGHT, HEAVY, INTERPRETER))
                 if job is None:
                     return
                 self._running += 1
@@ -234,8 +257,10 @@ class LocalQueues:
         priority: int,
         groups: tuple[Group, ...],
         lane: str = "",
+        seq: int | None = None,
     ) -> None:
-        job = _Job(priority, next(self._seq), steps[0], groups, steps[1:])  # type: ignore[arg-type]
+        seq = next(self._seq) if seq is None else seq
+        job = _Job(priority, seq, steps[0], groups, steps[1:], lane)  # type: ignore[arg-type]
         if not lane:
             assert not callable(job.step)
             lane = self._lane(job.step[0])
@@ -264,10 +289,16 @@ class LocalQueues:
                     log.exception("after a group of tasks")
 
     def _take(self, lanes: tuple[str, ...]) -> _Job | None:
-        ready = [self._heaps[lane] for lane in lanes if self._heaps[lane]]
+        ready = [
+            self._heaps[lane]
+            for lane in lanes
+            if self._heaps[lane] and not (lane == INTERPRETER and self._interpreter_busy)
+        ]
         if not ready:
             return None
-        return heapq.heappop(min(ready, key=lambda heap: heap[0]))
+        job = heapq.heappop(min(ready, key=lambda heap: heap[0]))
+        self._interpreter_busy = self._interpreter_busy or job.lane == INTERPRETER
+        return job
 
     def _work(self, lanes: tuple[str, ...]) -> None:
         while True:
@@ -290,6 +321,8 @@ class LocalQueues:
             self._end(job.groups, ok)
             with self._cond:
                 self._running -= 1
+                if job.lane == INTERPRETER:
+                    self._interpreter_busy = False
                 self._cond.notify_all()
 
     def _run(self, job: _Job) -> bool:
@@ -307,7 +340,10 @@ class LocalQueues:
         finally:
             _current.reset(token)
         if ok and job.rest:
-            self._push(job.rest, job.priority, job.groups)
+            # a chain's next step keeps its place: a document's tail is finished before the
+            # next one's is started (four reports' merges, then their agents, then their
+            # finalizes left all four unfinished until the last)
+            self._push(job.rest, job.priority, job.groups, job.lane, job.seq)
         return ok
 
 

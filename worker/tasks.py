@@ -24,8 +24,9 @@ from docintel.pipeline.agent.ner import load_ner
 from docintel.pipeline.imports import import_first
 from docintel.pipeline.merge import merge as merge_content
 from docintel.pipeline.pages import keep_form_fields, read_pages, unreadable_warnings
-from docintel.pipeline.route import route_file
+from docintel.pipeline.route import Routed, route_file
 from docintel.pipeline.types import DocumentContent
+from docintel.store.db import one_writer
 from docintel.store.records import (
     add_warnings,
     audit,
@@ -119,7 +120,11 @@ def route(self: StepTask, sha256: str) -> None:
                 workflow.children_then_tail(self.app, children, child_labels, sha256, label(""))
 
             return attachments_first
-        if not (routed.model_pages or routed.audio_windows or model):
+        # On embedded `up`'s local queues, a long document's entities hold the interpreter
+        # for seconds: its rest goes to the cores' lane for such work (one at a time), and
+        # the light lane's thread, free, takes the CSVs and short PDFs behind it.
+        long_tail = long_text(routed) and not model and workflow.lanes_apart()
+        if not (routed.model_pages or routed.audio_windows or model or long_tail):
             # Nothing to fan out and no model to wait for (a digital PDF, a sheet, on the
             # CPU engine): the rest of the canvas runs here, in this unit of work, instead of
             # three more tasks, each a broker round trip and two transactions.
@@ -134,7 +139,7 @@ def route(self: StepTask, sha256: str) -> None:
             # re-delivered (acks_late) and sends again; the next steps write idempotently.
             def then() -> None:
                 workflow.dispatch_rest(
-                    self.app, sha256, routed.model_pages, routed.audio_windows, label
+                    self.app, sha256, routed.model_pages, routed.audio_windows, label, long_tail
                 )
 
         def send() -> None:
@@ -145,6 +150,24 @@ def route(self: StepTask, sha256: str) -> None:
         return send
 
     run_step(self, sha256, "route", body)
+
+
+# Past this many characters of text, a document's entities take ~0.2 s of a core or more
+# (spaCy's small English model reads ~90,000 a second on this project's 2-core machine).
+LONG_TEXT = 20_000
+# What is not read yet is reckoned: a page to OCR as a full page of text, a second of speech
+# as what a speaker says in it
+PAGE_CHARS, SPEECH_CHARS_PER_S = 2_000, 15
+
+
+def long_text(routed: Routed) -> bool:
+    """Whether the document's text will hold more than ``LONG_TEXT`` characters: the text
+    routed, and the pages and speech still to read, reckoned. A sheet's cells are not read
+    for entities, and are not counted."""
+    known = sum(len(p.markdown or "") for p in routed.pages if p.status != "needs_ocr")
+    to_read = sum(PAGE_CHARS for p in routed.pages if p.status == "needs_ocr")
+    to_hear = SPEECH_CHARS_PER_S * (routed.duration_s or 0) if routed.audio_windows else 0
+    return known + to_read + to_hear > LONG_TEXT
 
 
 # Chord members keep their (empty) results: the chord counts them in the result backend.
@@ -248,6 +271,12 @@ def _agent(s: Session, doc: Document, rt: Runtime, content: DocumentContent, sha
     warning = injection_warning(content.markdown)
     if warning:
         audit(s, run=sha256, document_id=doc.id, **warning)
+    if one_writer(s) and (uses_model(engine) or not is_sheet(content)):
+        # What is written so far (in-process, the route's pages and tables too) is committed
+        # before the document is read: its entities and a model's turns take seconds, and
+        # SQLite has one writer, whom every other document's steps would wait for meanwhile
+        # (a CSV behind a long report's entities). A model's searches find the chunks.
+        s.commit()
     scope = None if settings.agent_corpus_search else doc.id
 
     def retrieve(query: str, top_k: int) -> list[dict]:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from docintel.worker.labels import span
-from docintel.worker.local import running_here
+from docintel.worker.local import INTERPRETER, running_here
 from docintel.worker.queues import (
     ENTRY_TASK,
     PRIORITY_FANOUT,
@@ -46,18 +46,30 @@ def tail(app: Celery, sha256: str, label: str = "") -> chain:
     return chain(*(_step(app, name, [sha256], PRIORITY_TAIL, label) for name in TAIL))
 
 
+def lanes_apart() -> bool:
+    """Whether the task calling this runs on local queues whose lanes threads run, one of
+    them light tasks only (embedded `up`)."""
+    local = running_here()
+    return local is not None and local.lanes_apart
+
+
 def dispatch_rest(
     app: Celery,
     sha256: str,
     page_batches: list[list[int]],
     windows: list[list[int]],
     label: Callable[[str], str] = lambda part: "",
+    long_tail: bool = False,
 ) -> None:
+    """``long_tail``: on the local queues, merge, agent and finalize go to the cores' lane
+    for work that holds the interpreter (a long document's entities), whatever their
+    queues."""
     if local := running_here():
         steps = [("docintel.page", [sha256, b]) for b in page_batches]
         steps += [("docintel.audio", [sha256, b]) for b in windows]
         rest = [(name, [sha256]) for name in TAIL]
-        local.send_chord(steps, PRIORITY_FANOUT, rest, PRIORITY_TAIL)
+        lane = INTERPRETER if long_tail else ""
+        local.send_chord(steps, PRIORITY_FANOUT, rest, PRIORITY_TAIL, lane)
         return
     header = [
         _step(app, "docintel.page", [sha256, b], PRIORITY_FANOUT, label(f"pages {span(b)}"))
