@@ -47,7 +47,7 @@ def process(
     engine: EngineOpt = None,
 ) -> None:
     """Process files now, in this process, on the embedded database. Exits 1 if any failed."""
-    settings = _embedded_settings(engine, files)
+    settings = _embedded_settings(engine)
     setup_logging("WARNING")
     from docintel import render
     from docintel.embedded import process_file

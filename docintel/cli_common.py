@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -67,18 +65,11 @@ def _database_settings(engine: str | None = None) -> Settings:
     return settings
 
 
-def _embedded_settings(engine: str | None = None, files: Sequence[Path] = ()) -> Settings:
-    """Embedded commands run in-process whatever DOCINTEL_BROKER_URL says. ``files``: what
-    the command will read, whose agent's models start loading now, beside the database's
-    check (``worker.warming``)."""
+def _embedded_settings(engine: str | None = None) -> Settings:
+    """Embedded commands run in-process whatever DOCINTEL_BROKER_URL says."""
     os.environ["DOCINTEL_BROKER_URL"] = ""
     get_settings.cache_clear()
     settings = _settings(engine)
-    if files:
-        from docintel.worker.warming import warm_for_files
-
-        warm_for_files(files, settings)
-
     from docintel import migrations
 
     migrations.upgrade(settings.db_url)

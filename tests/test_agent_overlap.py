@@ -8,7 +8,7 @@ import threading
 import time
 
 from docintel.models.once import loaded_once
-from docintel.testkit.samples import PdfSpec, write_csv, write_pdf
+from docintel.testkit.samples import PdfSpec, write_pdf
 from tests.helpers import process
 
 
@@ -51,28 +51,40 @@ def test_cache_clear_waits_for_a_load_in_flight():
     loader.join()
 
 
-def test_a_pdf_warms_the_agents_models_on_a_thread_and_a_sheet_does_not(embedded, tmp_path):
+def test_the_agents_models_load_beside_a_scans_ocr_and_a_text_layer_loads_its_own(
+    embedded, tmp_path
+):
+    """While Tesseract reads a scan (a process of its own) the interpreter is free: the
+    agent's models start loading on a thread as the first page's OCR starts. A document
+    with a text layer loads them in its agent step: loaded beside its reading, the two took
+    turns on the interpreter and the whole took longer."""
+    import random
+
+    from docintel.models.runtime import CpuEngine
     from docintel.pipeline.agent.ner import load_ner
-    from docintel.pipeline.route import route_file
+    from docintel.pipeline.pages import read_pages
+    from docintel.testkit.page_samples import images_to_pdf, scanned, text_page
     from docintel.worker import warming
 
     warming._started.clear()
     load_ner.cache_clear()
-    sheet = write_csv(tmp_path / "s.csv", [["sku", "qty"], ["A1", "3"]])
-    pdf = write_pdf(tmp_path / "d.pdf", PdfSpec(["Maria Lopez moved to Rotterdam in May."]))
-    kinds: list[str] = []  # route tells the kind it sniffed, once, before reading the file
-    route_file(sheet, embedded, on_kind=kinds.append)
-    route_file(pdf, embedded, on_kind=kinds.append)
-    assert kinds == ["table", "pdf"]
-    assert warming.warm_agent_models("table", embedded) is None
-    assert load_ner.cache_info().currsize == 0
-    thread = warming.warm_agent_models("pdf", embedded)
-    assert thread is not None and thread.name == "docintel-warm-agent"
-    assert warming.warm_agent_models("pdf", embedded) is None  # once per process and settings
-    thread.join(60)
-    assert load_ner.cache_info().currsize == 1
-    nlp, how = load_ner(embedded.ner_model)
-    assert nlp is not None and load_ner.cache_info().hits >= 1  # the agent step's is that one
+    digital = write_pdf(tmp_path / "d.pdf", PdfSpec(["Maria Lopez moved to Rotterdam in May."]))
+    assert process(digital, embedded)["extraction"]["status"] == "complete"
+    assert not warming._started and load_ner.cache_info().misses == 1  # its agent's own load
+
+    rng = random.Random(4)
+    pages = [scanned(text_page(rng, dpi=150)[0], rng) for _ in range(2)]
+    scan = images_to_pdf(tmp_path / "scan.pdf", pages, dpi=150)
+    told: list[str] = []
+    engine = CpuEngine("a test with no model")
+    reads = read_pages(scan, "pdf", [1, 2], embedded, engine, on_ocr=lambda: told.append("ocr"))
+    assert told == ["ocr", "ocr"] and all(r.page.markdown for r in reads)  # once a page
+
+    warming._started.clear()
+    assert process(scan, embedded)["document"]["status"] == "done"
+    assert len(warming._started) == 1  # the page step warmed, once
+    thread = warming.warm_agent_models(embedded)
+    assert thread is None  # once per process and settings
 
 
 def test_the_type_is_read_on_another_thread_beside_the_entities(embedded, tmp_path, monkeypatch):
@@ -104,30 +116,3 @@ def test_import_first_imports_here_and_leaves_a_missing_module_to_its_thread():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip() == "True", out.stderr
-
-
-def test_the_command_warms_for_its_first_file_that_needs_the_models(embedded, tmp_path):
-    from docintel.worker import warming
-
-    sheet = write_csv(tmp_path / "s.csv", [["sku", "qty"], ["A1", "3"]])
-    pdf = write_pdf(tmp_path / "d.pdf", PdfSpec(["Maria Lopez moved to Rotterdam."]))
-    warming._started.clear()
-    warming.warm_for_files([sheet], embedded)
-    assert not warming._started  # a sheet's cells need neither model
-    on_model = embedded.model_copy(update={"engine": "gemma"})
-    warming.warm_for_files([sheet, pdf], on_model)
-    assert not warming._started  # a model engine's agent loads neither
-    warming.warm_for_files([sheet, pdf], embedded)
-    assert len(warming._started) == 1
-    for thread in threading.enumerate():
-        if thread.name == "docintel-warm-agent":
-            thread.join(60)
-
-
-def test_an_empty_file_is_left_to_route_to_refuse(embedded, tmp_path):
-    from docintel.worker import warming
-
-    empty = tmp_path / "b.pdf"
-    empty.write_bytes(b"")
-    assert warming.needs_models(empty) is False  # route says it is empty, once
-    warming.warm_for_files([empty], embedded)

@@ -81,13 +81,7 @@ def route(self: StepTask, sha256: str) -> None:
     def body(s: Session, doc: Document, rt: Runtime) -> Callable[[], None]:
         started = time.perf_counter()
         model = rt.answers_with_model()  # asked once: it looks for the model's weights
-        # in-process, the agent's models load on a thread beside the pages' reading
-        warms = in_process(self.app) and not model
-        routed = route_file(
-            _source(doc),
-            rt.settings,
-            on_kind=(lambda kind: warm_agent_models(kind, rt.settings)) if warms else None,
-        )
+        routed = route_file(_source(doc), rt.settings)
         doc.kind, doc.media_type = routed.kind, routed.media_type
         doc.page_count, doc.duration_s = routed.page_count, routed.duration_s
         if routed.einvoice is not None:
@@ -175,7 +169,10 @@ def long_text(routed: Routed) -> bool:
 def page(self: StepTask, sha256: str, pages: list[int]) -> None:
     def body(s: Session, doc: Document, rt: Runtime) -> None:
         reasons = route_reasons(s, doc.id, pages)
-        reads = read_pages(_source(doc), doc.kind or "", pages, rt.settings, rt.engine(), reasons)
+        # in-process, the agent's models load on a thread while Tesseract reads the pages
+        warm = (lambda: warm_agent_models(rt.settings)) if in_process(self.app) else None
+        source, kind = _source(doc), doc.kind or ""
+        reads = read_pages(source, kind, pages, rt.settings, rt.engine(), reasons, on_ocr=warm)
         keep_form_fields(reads, route_fields(s, doc.id, pages))
         for read in reads:
             for event in read.audits:

@@ -1,8 +1,14 @@
 """The agent's CPU models (spaCy's recognizer, the typing embedder) loaded on a thread of
-their own while a document's pages are read, in-process (``docintel process``, embedded
-``up``) on the CPU engine: the agent step then finds them loaded instead of spending ~1.1 s
-on them after the last page (bench/digital.py, bench/scans.py). The pages leave a core
-free for it: a digital PDF is read on one thread, and Tesseract waits on its pipes.
+their own while Tesseract reads a document's pages, in-process (``docintel process``,
+embedded ``up``) on the CPU engine: the agent step then finds them loaded instead of
+loading them after the last page. Tesseract reads in processes of its own, so the
+interpreter is free for the load meanwhile; the page step starts it as the first page's
+OCR starts (``pipeline.pages.read_pages``'s ``on_ocr``).
+
+A document with a text layer loads them in its agent step, in turn: loaded beside its
+reading (or the command's start), the load and the reading took turns on the interpreter
+and the whole took longer (20 digital PDFs 5.28 s against 5.01 s one after the other; six
+scans warmed from the command's start 5.11 s, from their first OCR 4.84 s).
 
 On Celery workers the agent runs in another process (its own queue), which loads them
 when its first document comes: nothing is warmed there. Loads are ``models.once``: an
@@ -12,37 +18,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
-from pathlib import Path
 
 from docintel.config import Settings
 from docintel.pipeline.imports import import_first
 
 log = logging.getLogger("docintel.worker")
 
-# kinds whose agent step reads entities from text: a sheet's cells are typed by the rules
-# alone, an archive is its members, and speech keeps every core for its own decoder
-NEEDS_NER = frozenset({"pdf", "image", "text", "mail"})
-
 _started: set[tuple[object, ...]] = set()
 _lock = threading.Lock()
-
-
-def warm_agent_models(kind: str, settings: Settings) -> threading.Thread | None:
-    """Start loading what the rules' agent step will load for a document of ``kind`` (as
-    route sniffed it), once per process and settings; the thread (None where nothing is to
-    be loaded, or it was started before)."""
-    return _start(settings) if kind in NEEDS_NER else None
-
-
-def needs_models(path: Path) -> bool:
-    """Whether the agent step will read entities from ``path``'s text (by its bytes)."""
-    from docintel.pipeline.route.sniff import sniff_file
-
-    try:
-        return sniff_file(path).kind in NEEDS_NER
-    except Exception:  # noqa: BLE001 - an empty or unreadable file: route says what is wrong
-        return False
 
 
 def _key(settings: Settings) -> tuple[object, ...]:
@@ -57,7 +40,9 @@ def _key(settings: Settings) -> tuple[object, ...]:
     )
 
 
-def _start(settings: Settings) -> threading.Thread | None:
+def warm_agent_models(settings: Settings) -> threading.Thread | None:
+    """Start loading what the rules' agent step will load, once per process and settings;
+    the thread (None where it was started before)."""
     key = _key(settings)
     with _lock:
         if key in _started:
@@ -72,18 +57,6 @@ def _start(settings: Settings) -> threading.Thread | None:
     )
     thread.start()
     return thread
-
-
-def warm_for_files(files: Sequence[Path], settings: Settings) -> None:
-    """``docintel process``: warm for the first of ``files`` that needs the models, as the
-    command starts (before the database's check and the first file's ingest), where its
-    engine is the CPU's."""
-    from docintel.models.runtime import MODEL_ENGINES, choose_engine
-
-    if choose_engine(settings.engine_config()).name in MODEL_ENGINES:
-        return
-    if _key(settings) not in _started and any(needs_models(path) for path in files):
-        _start(settings)
 
 
 def _load(settings: Settings) -> None:

@@ -21,9 +21,13 @@ def read_pages(
     settings: Settings,
     engine: Engine,
     reasons: dict[int, str | None] | None = None,
+    on_ocr: Callable[[], object] | None = None,
 ) -> list[PageRead]:
     """Read ``pages`` (1-based) of the file with ``engine``. ``reasons`` are route's words for
-    why each page needed reading; they stay in front of what this step decided."""
+    why each page needed reading; they stay in front of what this step decided. ``on_ocr``
+    is called as the CPU engine's OCR of a page starts (Tesseract reads in a process of its
+    own, RapidOCR outside the interpreter lock: the interpreter is free for the caller's
+    loads meanwhile), once a page."""
     if uses_model(engine):
         from docintel.pipeline.pages.model import read_pages_with_model
 
@@ -32,7 +36,7 @@ def read_pages(
         from docintel.pipeline.pages.cpu import read_page_cpu
 
         reads = _in_parallel(
-            _guarded(lambda p: read_page_cpu(path, kind, p, settings), kind), pages
+            _guarded(lambda p: read_page_cpu(path, kind, p, settings, on_ocr), kind), pages
         )
     for read in reads:
         why = (reasons or {}).get(read.page.page)

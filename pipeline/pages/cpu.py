@@ -19,7 +19,9 @@ from docintel.pipeline.route.pdf_tables import aligned_tables
 from docintel.pipeline.types import PageRead, PageResult, TableData, table_markdown
 
 
-def read_page_cpu(path: Path, kind: str, page: int, settings: Settings) -> PageRead:
+def read_page_cpu(
+    path: Path, kind: str, page: int, settings: Settings, on_ocr: Callable[[], object] | None = None
+) -> PageRead:
     started = time.perf_counter()
     image = page_images(path, kind, [page], settings.cpu_ocr_dpi, settings, native=True, grey=True)[
         page
@@ -46,6 +48,8 @@ def read_page_cpu(path: Path, kind: str, page: int, settings: Settings) -> PageR
         # Scanners tilt pages; rows and rulings need them level. Level in grey (what both
         # readers below work on); the colours are kept for telling charts apart.
         level = tess.deskew(image)
+        if on_ocr is not None:
+            on_ocr()
         words = (
             rapid_words(level)
             if reader == "rapidocr"

@@ -8,7 +8,6 @@ audio steps.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -61,12 +60,8 @@ def plan_model_pages(routed: Routed, settings: Settings) -> None:
     routed.model_pages = batches(needs, settings.batch_size)
 
 
-def route_file(
-    path: Path, settings: Settings, on_kind: Callable[[str], object] | None = None
-) -> Routed:
-    """What ``path`` holds and how it is read on. ``on_kind`` is told the file's kind as
-    soon as its first bytes say it, before it is read (the agent's models start loading
-    then, beside the reading, from the same sniff)."""
+def route_file(path: Path, settings: Settings) -> Routed:
+    """What ``path`` holds and how it is read on."""
     if not path.name or not path.is_file():
         raise DocumentError(
             "the archived original is missing (the file was never archived, or the archive "
@@ -79,8 +74,6 @@ def route_file(
             f"{settings.max_file_mb}; split it or raise the limit."
         )
     sniffed = sniff_file(path)
-    if on_kind is not None:
-        on_kind(sniffed.kind)
     if sniffed.kind == "pdf":
         return _route_pdf(path, settings, sniffed.media_type)
     if sniffed.kind == "table":
