@@ -147,7 +147,7 @@ TORCH_IN_ANOTHER_THREAD = """
 import json, sys, threading
 sys.path.insert(0, sys.argv[1])
 import probe
-from docintel.pipeline.agent.ner import _spacy_without_torch
+from docintel.pipeline.agent.spacy_lean import import_spacy
 
 seen = {}
 def other():
@@ -161,7 +161,7 @@ def other():
 
 thread = threading.Thread(target=other)
 thread.start()
-spacy = _spacy_without_torch()
+spacy = import_spacy()
 thread.join()
 print(json.dumps({"spacy_saw_torch": spacy.saw_torch, "other": seen["other"]}))
 """
@@ -185,6 +185,49 @@ def test_spacys_torchless_import_leaves_other_threads_torch_alone(tmp_path):
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert json.loads(out.stdout) == {"spacy_saw_torch": False, "other": "torch"}
+
+
+LEAN_SPACY = """
+import json, sys
+from docintel.pipeline.agent.spacy_lean import import_spacy
+
+spacy = import_spacy()
+left_out = [m for m in ("spacy.cli", "weasel", "requests") if m in sys.modules]
+nlp = spacy.blank("en")
+found = spacy.info()["spacy_version"]
+import spacy.cli
+
+print(json.dumps({"left_out": left_out, "info": found, "cli": hasattr(spacy.cli, "setup_cli")}))
+"""
+
+
+def test_spacy_is_imported_without_its_command_line_which_is_there_when_asked_for():
+    """spaCy's import brought its whole command line (weasel, httpx, requests: 0.12 s of a
+    0.32 s import) for one function, ``info``: it is imported when called, and ``import
+    spacy.cli`` still imports the command line."""
+    out = subprocess.run(
+        [sys.executable, "-c", LEAN_SPACY], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    seen = json.loads(out.stdout)
+    assert seen["left_out"] == [] and seen["cli"] is True
+    assert seen["info"].count(".") == 2  # the version, from the real ``info``
+
+
+def test_a_spacy_whose_import_wants_more_of_its_command_line_is_imported_whole(tmp_path):
+    package = tmp_path / "spacy"
+    (package / "cli").mkdir(parents=True)
+    (package / "__init__.py").write_text("from .cli.info import info\nfrom .cli import more\n")
+    (package / "cli" / "__init__.py").write_text("more = 'the whole command line'\n")
+    (package / "cli" / "info.py").write_text("def info():\n    return 'real'\n")
+    code = (
+        f"import sys; sys.path.insert(0, {str(tmp_path)!r}); "
+        "from docintel.pipeline.agent.spacy_lean import import_spacy; s = import_spacy(); "
+        "print(s.more, s.info(), s.cli.__file__.endswith('__init__.py'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["the", "whole", "command", "line", "real", "True"]
 
 
 PLUGIN_SCAN = """

@@ -18,7 +18,6 @@ and thinc, and torch where installed): commands that need no entities never pay 
 
 from __future__ import annotations
 
-import importlib.abc
 import importlib.util
 import json
 import re
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from docintel.models.once import loaded_once
+from docintel.pipeline.agent.spacy_lean import import_spacy
 
 # spaCy's OntoNotes labels -> our entity types (the rest are not kept)
 LABELS = {
@@ -66,7 +66,7 @@ def load_ner(name: str) -> tuple[Any | None, str]:
             # asked before importing spaCy, which costs seconds (it brings thinc, and torch)
             return None, f"spaCy's model {name} is not installed ({INSTALL})"
         where, name = folder, copy
-    spacy = _spacy_without_torch()
+    spacy = import_spacy()
     try:
         nlp = spacy.load(where, exclude=["parser", "lemmatizer", "textcat"])
     except OSError:
@@ -102,60 +102,6 @@ def _entities_only(nlp: Any) -> None:
     for name in nlp.pipe_names:
         if name not in keep:
             nlp.disable_pipe(name)
-
-
-def _spacy_without_torch() -> Any:
-    """spaCy, imported so that thinc does not import torch: thinc imports it wherever it is
-    installed (1.7 s of a 2.5 s import here, in an install with the models extra), though
-    en_core_web_sm runs on numpy alone. Where torch is not imported yet, ``import torch``
-    fails in this thread for the moment of spaCy's import, so thinc takes itself for a
-    machine without torch; another thread, and anything imported later, sees torch as
-    usual (a None in sys.modules, as this was done before, failed every thread's
-    ``import torch`` in that moment)."""
-    import sys
-
-    if "torch" in sys.modules:
-        import spacy
-
-        return spacy
-    with _NO_TORCH.here():
-        import spacy
-    return spacy
-
-
-class _NoTorchHere(importlib.abc.MetaPathFinder):
-    """A finder first on sys.meta_path that refuses torch to the threads inside ``here()``
-    and lets every other import through to the finders after it. It is put there once and
-    stays: sys.meta_path is iterated by the other threads' imports while it is changed,
-    and a finder removed under one of them would make it skip the finder after it."""
-
-    def __init__(self) -> None:
-        self.threads: set[int] = set()
-        self.lock = threading.Lock()
-
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
-        if (name == "torch" or name.startswith("torch.")) and (
-            threading.get_ident() in self.threads
-        ):
-            raise ModuleNotFoundError(f"No module named {name!r} (docintel: not for spaCy)")
-        return None  # not ours to find: the next finder's
-
-    @contextmanager
-    def here(self) -> Iterator[None]:
-        import sys
-
-        with self.lock:
-            if self not in sys.meta_path:
-                sys.meta_path.insert(0, self)
-        me = threading.get_ident()
-        self.threads.add(me)
-        try:
-            yield
-        finally:
-            self.threads.discard(me)
-
-
-_NO_TORCH = _NoTorchHere()
 
 
 def _installed(module: str) -> bool:
