@@ -80,6 +80,17 @@ def home(tmp_path: Path, name: str) -> Settings:
     return settings
 
 
+def worked_together(files: list[Path], settings: Settings) -> None:
+    """``files`` dropped at once into local queues of two cores' threads, until all are done."""
+    queues = LocalQueues(settings, workers=2).start()
+    try:
+        for path in files:
+            queues.send_document(ingest(path, settings).sha256)
+        assert queues.wait_idle(timeout=600)
+    finally:
+        queues.close()
+
+
 @pytest.fixture
 def files(tmp_path: Path) -> list[Path]:
     folder = tmp_path / "in"
@@ -102,13 +113,7 @@ def test_a_csv_dropped_after_scans_is_done_first_and_results_match_one_at_a_time
     monkeypatch.delenv("DOCINTEL_DATABASE_URL", raising=False)
     get_settings.cache_clear()
     together = home(tmp_path, "together")
-    queues = LocalQueues(together, workers=2).start()
-    try:
-        for path in files:
-            queues.send_document(ingest(path, together).sha256)
-        assert queues.wait_idle(timeout=600)
-    finally:
-        queues.close()
+    worked_together(files, together)
 
     with session_scope(together.db_url) as s:
         docs = {d.name: d for d in s.scalars(select(Document))}
@@ -153,13 +158,7 @@ def test_long_reports_take_turns_on_the_cores_and_a_csv_behind_them_is_not_held(
     files = [write_pdf(folder / f"report{i}.pdf", PdfSpec(p)) for i, p in enumerate(pages)]
     files.append(Path(shutil.copy(ROOT / "samples" / "shipments.csv", folder / "rows.csv")))
     together = home(tmp_path, "together")
-    queues = LocalQueues(together, workers=2).start()
-    try:
-        for path in files:
-            queues.send_document(ingest(path, together).sha256)
-        assert queues.wait_idle(timeout=600)
-    finally:
-        queues.close()
+    worked_together(files, together)
 
     with session_scope(together.db_url) as s:
         docs = {d.name: d for d in s.scalars(select(Document))}

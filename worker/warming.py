@@ -7,8 +7,8 @@ OCR starts (``pipeline.pages.read_pages``'s ``on_ocr``).
 
 A document with a text layer loads them in its agent step, in turn: loaded beside its
 reading (or the command's start), the load and the reading took turns on the interpreter
-and the whole took longer (20 digital PDFs 5.28 s against 5.01 s one after the other; six
-scans warmed from the command's start 5.11 s, from their first OCR 4.84 s).
+and the whole took longer (20 digital PDFs 5.29 s against 5.01 s one after the other; six
+scans warmed from the command's start 5.07 s, from their first OCR 4.86 s).
 
 On Celery workers the agent runs in another process (its own queue), which loads them
 when its first document comes: nothing is warmed there. Loads are ``models.once``: an

@@ -23,9 +23,8 @@ def read_page_cpu(
     path: Path, kind: str, page: int, settings: Settings, on_ocr: Callable[[], object] | None = None
 ) -> PageRead:
     started = time.perf_counter()
-    image = page_images(path, kind, [page], settings.cpu_ocr_dpi, settings, native=True, grey=True)[
-        page
-    ]
+    pages = page_images(path, kind, [page], settings.cpu_ocr_dpi, settings, native=True, grey=True)
+    image = pages[page]
     reader = ocr_reader(settings)
     version = rapidocr_version() if reader == "rapidocr" else tess.tesseract_version()
     result = PageResult(
@@ -46,7 +45,8 @@ def read_page_cpu(
     dpi = tess.page_dpi(image)  # a rendered PDF page declares the DPI it was made at
     if not blank:
         # Scanners tilt pages; rows and rulings need them level. Level in grey (what both
-        # readers below work on); the colours are kept for telling charts apart.
+        # readers below work on); the colours tell charts apart (a scan decoded in grey has
+        # them decoded where the chart check asks: ``_colours``).
         level = tess.deskew(image)
         if on_ocr is not None:
             on_ocr()
