@@ -117,7 +117,7 @@ def route(self: StepTask, sha256: str) -> None:
         # On embedded `up`'s local queues, a long document's entities hold the interpreter
         # for seconds: its rest goes to the cores' lane for such work (one at a time), and
         # the light lane's thread, free, takes the CSVs and short PDFs behind it.
-        long_tail = long_text(routed) and not model and workflow.lanes_apart()
+        long_tail = not model and workflow.lanes_apart() and long_text(routed)
         if not (routed.model_pages or routed.audio_windows or model or long_tail):
             # Nothing to fan out and no model to wait for (a digital PDF, a sheet, on the
             # CPU engine): the rest of the canvas runs here, in this unit of work, instead of

@@ -20,7 +20,6 @@ import logging
 import threading
 
 from docintel.config import Settings
-from docintel.pipeline.imports import import_first
 
 log = logging.getLogger("docintel.worker")
 
@@ -42,14 +41,14 @@ def _key(settings: Settings) -> tuple[object, ...]:
 
 def warm_agent_models(settings: Settings) -> threading.Thread | None:
     """Start loading what the rules' agent step will load, once per process and settings;
-    the thread (None where it was started before)."""
+    the thread (None where it was started before). Called as a page's OCR starts, when its
+    deskew has imported numpy: two threads importing numpy at once can leave it
+    half-imported."""
     key = _key(settings)
     with _lock:
         if key in _started:
             return None
         _started.add(key)
-    import_first("numpy")  # what this thread's imports and the pages' share
-
     # not a daemon: an interpreter that exits mid-import (a command whose only document
     # failed early) waits the second it takes instead of dying in spaCy's import
     thread = threading.Thread(

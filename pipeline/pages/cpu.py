@@ -124,15 +124,14 @@ def read_page_cpu(
 def _colours(
     path: Path, kind: str, page: int, settings: Settings, turned: int
 ) -> Callable[[], Any]:
-    """The colour overview of a page decoded in grey, made only if the chart check asks (a
-    page with little text): every other page is read without its colours decoded."""
+    """A page decoded in grey, in colour, decoded only if the chart check asks (a page with
+    little text): every other page is read without its colours decoded."""
 
-    def view() -> Any:
+    def in_colour() -> Any:
         image = page_images(path, kind, [page], settings.cpu_ocr_dpi, settings, native=True)
-        colour = image[page].rotate(-turned, expand=True) if turned else image[page]
-        return tess.overview(colour)
+        return image[page].rotate(-turned, expand=True) if turned else image[page]
 
-    return view
+    return in_colour
 
 
 def _within(word: tess.Word, bbox: tuple[float, float, float, float]) -> bool:

@@ -424,11 +424,12 @@ def is_blank(image: Any) -> bool:
     return bool((np.asarray(small, dtype=np.uint8) < 160).mean() < 0.002)
 
 
-def _colourful(view: Any) -> bool:
-    """More than 0.3% of the overview's pixels in a strong colour (the series of a chart)."""
+def _colourful(page: Any) -> bool:
+    """More than 0.3% of the page's overview's pixels in a strong colour (a chart's
+    series)."""
     import numpy as np
 
-    rgb = np.asarray(overview(view), dtype=np.int16)
+    rgb = np.asarray(overview(page), dtype=np.int16)
     saturation = (rgb.max(axis=2) - rgb.min(axis=2)) > 60
     return bool(saturation.mean() > 0.003)
 
@@ -441,8 +442,8 @@ def classify_page(
 ) -> str:
     """The page's main kind (blank, table, chart, form or text) from pixels (the page or its
     ``overview``) and OCR words; what is read from the page does not depend on it: text
-    always, tables and fields wherever they are. ``colours``: the colour overview of a page
-    ``image`` shows in grey, asked for only where the chart check needs it."""
+    always, tables and fields wherever they are. ``colours``: the page in colour, where
+    ``image`` shows it in grey, asked for only where the chart check needs it."""
     if is_blank(image):
         return "blank"
     if grids if grids is not None else ruled_grids(image):
