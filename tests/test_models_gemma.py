@@ -217,6 +217,25 @@ def test_auto_engine_picks_gemma_only_when_weights_are_local(tiny_model, tmp_pat
     assert choose_engine(EngineConfig(engine="openai")).name == "openai"
 
 
+def test_whether_torch_is_installed_is_asked_once_a_process(tmp_path, monkeypatch):
+    """Every step asks which engine answers: the search of the path for torch is made once."""
+    import importlib.util
+
+    from docintel.models import runtime
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    asked: list[str] = []
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *rest: asked.append(name) or real(name, *rest)
+    )
+    runtime._torch_installed.cache_clear()
+    for _ in range(3):
+        assert choose_engine(EngineConfig(model="google/gemma-4-E2B-it")).name == "cpu"
+    assert asked.count("torch") == 1
+
+
 def test_quantized_precisions_need_a_gpu(tiny_model):
     from docintel.models.loading import load_model
     from docintel.models.types import ModelUnavailable
