@@ -370,9 +370,10 @@ def test_documents_entities_take_turns_a_batch_of_pages_at_a_time():
 
 def test_only_the_recognizer_runs_and_finds_what_the_whole_pipeline_finds(tmp_path):
     """en_core_web_sm's recognizer has a tok2vec of its own and reads the words' own forms:
-    the tagger, the attribute ruler and the shared tok2vec are not run for entities, and the
-    entities are those of the whole pipeline, pages given a batch at a time. A pipeline with
-    an entity ruler (whose patterns may read a tagger's POS) is run whole."""
+    the tagger, the attribute ruler and the shared tok2vec are not even built for entities
+    (their config says so), and the entities are those of the whole pipeline, pages given a
+    batch at a time. A recognizer listening to a shared tok2vec keeps it; a pipeline with an
+    entity ruler (whose patterns may read a tagger's POS) is run whole."""
     import spacy
 
     from docintel.pipeline.agent import ner
@@ -380,7 +381,7 @@ def test_only_the_recognizer_runs_and_finds_what_the_whole_pipeline_finds(tmp_pa
     ner.load_ner.cache_clear()
     nlp, how = ner.load_ner("en_core_web_sm")
     assert nlp is not None, how
-    assert nlp.pipe_names == ["ner"] and "tagger" in nlp.disabled
+    assert nlp.pipe_names == ["ner"] and nlp.component_names == ["ner"]
     whole = spacy.load(ner._data_folder(ner.PYPI_COPY["en_core_web_sm"]))
     assert "tagger" in whole.pipe_names and "attribute_ruler" in whole.pipe_names
     from docintel.pipeline.route.pdf import read_pdf
@@ -396,7 +397,36 @@ def test_only_the_recognizer_runs_and_finds_what_the_whole_pipeline_finds(tmp_pa
     ruled.to_disk(tmp_path / "ruled")
     loaded, _ = ner.load_ner(str(tmp_path / "ruled"))
     assert loaded.pipe_names == ["sentencizer", "entity_ruler"]
+
+    loaded, _ = ner.load_ner(str(_listening(tmp_path / "listening")))
+    assert loaded.component_names == ["tok2vec", "ner"] and loaded.pipe_names == ["tok2vec", "ner"]
     ner.load_ner.cache_clear()
+
+
+def _listening(folder):
+    """A pipeline whose recognizer and tagger listen to one shared tok2vec."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("tok2vec")
+    listener = {"@architectures": "spacy.Tok2VecListener.v1", "width": 96, "upstream": "tok2vec"}
+    nlp.add_pipe(
+        "tagger", config={"model": {"@architectures": "spacy.Tagger.v2", "tok2vec": listener}}
+    )
+    model = {
+        "@architectures": "spacy.TransitionBasedParser.v2",
+        "state_type": "ner",
+        "extra_state_tokens": False,
+        "hidden_width": 64,
+        "maxout_pieces": 2,
+        "use_upper": True,
+        "tok2vec": listener,
+    }
+    nlp.add_pipe("ner", config={"model": model}).add_label("ORG")
+    nlp.get_pipe("tagger").add_label("NN")
+    nlp.initialize()
+    nlp.to_disk(folder)
+    return folder
 
 
 # The official en_core_web_sm 3.8.0's meta (explosion/spacy-models, meta/en_core_web_sm-3.8.0
