@@ -27,3 +27,9 @@ def test_units_of_work_on_one_database_share_its_session_factory(tmp_path):
     with session_scope(url) as after:
         assert type(after) is not made and after.get_bind() is get_engine(url)
         assert after.execute(text("SELECT x FROM t")).scalar() == 1
+        made = type(after)
+
+    # an engine made again for the URL (its cache full of other URLs) has a factory of its own
+    get_engine.cache_clear()
+    with session_scope(url) as remade:
+        assert type(remade) is not made and remade.get_bind() is get_engine(url)
