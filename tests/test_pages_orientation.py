@@ -83,3 +83,37 @@ def test_a_tilted_300_dpi_scan_is_levelled_and_read_whole(embedded, tmp_path):
     tilted.save(path, dpi=(300, 300))
     read = process(path, embedded)["pages"][0]["markdown"]
     assert jiwer.cer(" ".join(truth.text.split()), " ".join(read.split())) < 0.01
+
+
+def test_a_picture_is_seen_as_exif_turns_it_with_its_pixels_copied_once_at_most(tmp_path):
+    """``as_seen`` gives what ``exif_transpose(...).convert("RGB")`` gave, without its two
+    copies of a photo it does not turn: a one-frame RGB file is turned in place (itself);
+    a TIFF's frames stay apart."""
+    from PIL import ImageOps
+
+    from docintel.pipeline.pages.images import as_seen
+
+    rng = random.Random(3)
+    page, _ = text_page(rng, dpi=100)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    page.save(tmp_path / "plain.jpg", quality=80)
+    page.transpose(Image.Transpose.ROTATE_90).save(tmp_path / "turned.jpg", quality=80, exif=exif)
+    page.convert("L").save(tmp_path / "grey.png")
+    blank = Image.new("RGB", page.size, "white")
+    page.save(tmp_path / "two.tiff", save_all=True, append_images=[blank])
+
+    for name in ("plain.jpg", "turned.jpg", "grey.png"):
+        expected = ImageOps.exif_transpose(Image.open(tmp_path / name)).convert("RGB")
+        opened = Image.open(tmp_path / name)
+        seen = as_seen(opened)
+        assert seen.mode == "RGB" and seen.size == expected.size == page.size
+        assert seen.tobytes() == expected.tobytes(), name
+        assert (seen is opened) == (name != "grey.png")  # no copy where RGB already
+    tiff = Image.open(tmp_path / "two.tiff")
+    frames = []
+    for number in (0, 1):
+        tiff.seek(number)
+        frames.append(as_seen(tiff))
+    assert frames[0] is not tiff and frames[0].tobytes() == page.convert("RGB").tobytes()
+    assert frames[1].tobytes() == blank.tobytes()

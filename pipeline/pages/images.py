@@ -48,7 +48,7 @@ def page_images(
     adds pixels to read, not detail). ``grey``: a scan decoded as stored (``stored_scan``)
     is decoded in grey, and says so (``info["decoded"] == "grey"``) where it was in colour.
     A PDF page's image declares the DPI it was made at."""
-    from PIL import Image, ImageOps
+    from PIL import Image
 
     if kind == "pdf":
         from docintel.pipeline.mupdf import pymupdf as load_pymupdf
@@ -84,18 +84,31 @@ def page_images(
 
         first, blobs = office_images(path)
         return {
-            n: ImageOps.exif_transpose(Image.open(io.BytesIO(blobs[n - first]))).convert("RGB")
-            for n in pages
+            n: as_seen(Image.open(io.BytesIO(blobs[n - first]))) for n in pages
         }
     image_info(path, settings)
     image = Image.open(path)
     frames = {}
     for number in pages:
         image.seek(number - 1)
-        # a phone keeps the pixels as the sensor took them and says in EXIF how to turn
-        # them for a person to read (every viewer does): read the page as it is seen
-        frames[number] = ImageOps.exif_transpose(image).convert("RGB")
+        frames[number] = as_seen(image)
     return frames
+
+
+def as_seen(image: Any) -> Any:
+    """The picture in RGB as a person sees it: a phone keeps the pixels as the sensor took
+    them and says in EXIF how to turn them for a person to read (every viewer does). Its
+    pixels copied once at most: ``exif_transpose`` copies a picture it does not turn and
+    ``convert`` one already in RGB (two needless copies of a 26 MB photo); a file of one
+    frame is turned in place, one of many (a TIFF's pages) copied, frame by frame."""
+    from PIL import ImageOps
+
+    if getattr(image, "n_frames", 1) > 1:
+        seen = ImageOps.exif_transpose(image)
+    else:
+        ImageOps.exif_transpose(image, in_place=True)
+        seen = image
+    return seen if seen.mode == "RGB" else seen.convert("RGB")
 
 
 # A scan below this is still rendered at it: Tesseract reads small text badly under ~150.
