@@ -9,6 +9,7 @@ import io
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -145,19 +146,56 @@ def turn_needed(image: Any, dpi: int | None = None) -> int:
 def _tesseract(
     exe: str, image: Any, dpi: int | None, options: list[str], configs: list[str], timeout: int
 ) -> subprocess.CompletedProcess[bytes]:
-    """One Tesseract run on ``image``, given as raw greyscale PNM on stdin (no compression to
-    spend time on; Tesseract reads grey anyway), told the page's resolution, on one thread:
-    its OpenMP threads make it ~7x slower on small machines."""
-    buf = io.BytesIO()
-    grey(image).save(buf, format="PPM")
+    """One Tesseract run on ``image``, given as a raw greyscale PGM (no compression to spend
+    time on; Tesseract reads grey anyway), told the page's resolution, on one thread: its
+    OpenMP threads make it ~7x slower on small machines.
+
+    The page is handed over as a file in the temporary folder (TMPDIR), removed after the
+    run, not on stdin: Tesseract reads stdin through a C++ stream, a character at a time,
+    and a 300 dpi page took 0.98 s where the same run on a file takes 0.82 s, and this
+    process 29 ms of CPU writing it where it takes 6 ms. A temporary folder that cannot be
+    written falls back to stdin."""
     resolution = str(page_dpi(image, dpi))
-    return subprocess.run(
-        [exe, "stdin", "stdout", *options, "--dpi", resolution, *configs],
-        input=buf.getvalue(),
-        capture_output=True,
-        timeout=timeout,
-        env={**os.environ, "OMP_THREAD_LIMIT": "1"},
-    )
+    argv = ["stdout", *options, "--dpi", resolution, *configs]
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    folder = _written(image)
+    if folder is None:
+        buf = io.BytesIO()
+        grey(image).save(buf, format="PPM")
+        return subprocess.run(
+            [exe, "stdin", *argv],
+            input=buf.getvalue(),
+            capture_output=True,
+            timeout=timeout,
+            env=env,
+        )
+    with folder:
+        page = os.path.join(folder.name, PAGE_FILE)
+        return subprocess.run(
+            [exe, page, *argv],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout,
+            env=env,
+        )
+
+
+PAGE_FILE = "page.pgm"
+
+
+def _written(image: Any) -> tempfile.TemporaryDirectory[str] | None:
+    """A new temporary folder holding ``image`` as ``PAGE_FILE``; None where the folder
+    cannot be made or written (read-only, full)."""
+    try:
+        folder = tempfile.TemporaryDirectory(prefix="docintel-ocr-")
+    except OSError:
+        return None
+    try:
+        grey(image).save(os.path.join(folder.name, PAGE_FILE), format="PPM")
+    except OSError:
+        folder.cleanup()
+        return None
+    return folder
 
 
 def words_markdown(words: list[Word]) -> str:
