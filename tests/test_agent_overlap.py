@@ -116,3 +116,40 @@ def test_import_first_imports_here_and_leaves_a_missing_module_to_its_thread():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip() == "True", out.stderr
+
+
+def test_a_recordings_route_starts_the_warm_up_and_its_speech_waits_for_the_end(
+    embedded, tmp_path, monkeypatch
+):
+    """A recording's route starts loading the agent's models as it listens for the speech
+    (its VAD runs outside the interpreter); the speech is heard once the load has ended, so
+    that the speech engine's threads are the cores then free."""
+    import shutil
+    from pathlib import Path
+
+    from docintel.pipeline.audio import asr
+    from docintel.worker import warming
+
+    said: list[str] = []
+
+    def slow_load(_settings: object) -> None:
+        time.sleep(0.5)  # longer than route's listening to this recording
+        said.append("loaded")
+
+    hear = asr.transcribe
+
+    def heard(*args: object, **kwargs: object) -> object:
+        said.append("hearing")
+        return hear(*args, **kwargs)
+
+    monkeypatch.setattr(warming, "_load", slow_load)
+    monkeypatch.setattr(asr, "transcribe", heard)
+    warming._started.clear()
+    warming._threads.clear()
+    meeting = Path(__file__).resolve().parent.parent / "samples" / "meeting.ogg"
+    recording = Path(shutil.copy(meeting, tmp_path / "meeting.ogg"))
+    result = process(recording, embedded)
+    assert result["document"]["status"] == "done" and result["segments"]
+    assert said[:2] == ["loaded", "hearing"] and said.count("loaded") == 1
+    warming._started.clear()
+    warming._threads.clear()

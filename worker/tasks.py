@@ -25,6 +25,7 @@ from docintel.pipeline.imports import import_first
 from docintel.pipeline.merge import merge as merge_content
 from docintel.pipeline.pages import keep_form_fields, read_pages, unreadable_warnings
 from docintel.pipeline.route import Routed, route_file
+from docintel.pipeline.route.sniff import sniff_file
 from docintel.pipeline.types import DocumentContent
 from docintel.store.db import one_writer
 from docintel.store.records import (
@@ -55,7 +56,7 @@ from docintel.worker.queues import QUEUES
 from docintel.worker.recovery import documents_waiting
 from docintel.worker.runtime import Runtime, current
 from docintel.worker.steps import StepTask, in_process, step
-from docintel.worker.warming import warm_agent_models
+from docintel.worker.warming import wait_for_warm_up, warm_agent_models
 from docintel.worker.webhooks import notify
 
 log = logging.getLogger("docintel.worker")
@@ -81,6 +82,10 @@ def route(self: StepTask, sha256: str) -> None:
     def body(s: Session, doc: Document, rt: Runtime) -> Callable[[], None]:
         started = time.perf_counter()
         model = rt.answers_with_model()  # asked once: it looks for the model's weights
+        if not model and in_process(self.app) and sniff_file(_source(doc)).kind == "audio":
+            # in-process, the agent's models load while route listens for the speech (its
+            # VAD runs outside the interpreter); the audio step waits for them (warming)
+            warm_agent_models(rt.settings)
         routed = route_file(_source(doc), rt.settings)
         doc.kind, doc.media_type = routed.kind, routed.media_type
         doc.page_count, doc.duration_s = routed.page_count, routed.duration_s
@@ -191,6 +196,8 @@ def audio(self: StepTask, sha256: str, windows: list[int]) -> None:
         from docintel.pipeline.audio.asr import transcribe  # only where there is speech
 
         spans = planned_windows(s, doc.id, windows)
+        if in_process(self.app):
+            wait_for_warm_up(rt.settings)  # the speech engine's threads are the cores free
         heard = transcribe(_source(doc), spans, rt.settings, rt.engine())
         for window in heard:
             audit(s, run=sha256, document_id=doc.id, **window.audit)

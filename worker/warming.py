@@ -3,7 +3,12 @@ their own while Tesseract reads a document's pages, in-process (``docintel proce
 embedded ``up``) on the CPU engine: the agent step then finds them loaded instead of
 loading them after the last page. Tesseract reads in processes of its own, so the
 interpreter is free for the load meanwhile; the page step starts it as the first page's
-OCR starts (``pipeline.pages.read_pages``'s ``on_ocr``).
+OCR starts (``pipeline.pages.read_pages``'s ``on_ocr``). A recording's route starts it
+as it begins to listen for the speech (silero's VAD runs outside the interpreter), and the
+audio step waits for the load to end before it hears the speech: CTranslate2 takes its
+threads from the cores free as a recording starts, and loaded beside the speech itself the
+whole took longer (a 267 s recording, interleaved: 6.79 s -> 9.29 s; loaded beside route's
+listening and waited for, 6.60 s -> 6.31 s).
 
 A document with a text layer loads them in its agent step, in turn: loaded beside its
 reading (or the command's start), the load and the reading took turns on the interpreter
@@ -24,6 +29,7 @@ from docintel.config import Settings
 log = logging.getLogger("docintel.worker")
 
 _started: set[tuple[object, ...]] = set()
+_threads: dict[tuple[object, ...], threading.Thread] = {}
 _lock = threading.Lock()
 
 
@@ -55,7 +61,16 @@ def warm_agent_models(settings: Settings) -> threading.Thread | None:
         target=_load, args=(settings,), name="docintel-warm-agent", daemon=False
     )
     thread.start()
+    _threads[key] = thread
     return thread
+
+
+def wait_for_warm_up(settings: Settings) -> None:
+    """Return once a warm-up of these settings' models, where one was started in this
+    process, has ended."""
+    thread = _threads.get(_key(settings))
+    if thread is not None:
+        thread.join()
 
 
 def _load(settings: Settings) -> None:

@@ -83,9 +83,7 @@ def page_images(
         from docintel.pipeline.route.office import office_images
 
         first, blobs = office_images(path)
-        return {
-            n: as_seen(Image.open(io.BytesIO(blobs[n - first]))) for n in pages
-        }
+        return {n: as_seen(Image.open(io.BytesIO(blobs[n - first]))) for n in pages}
     image_info(path, settings)
     image = Image.open(path)
     frames = {}
