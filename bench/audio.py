@@ -9,7 +9,8 @@ recordings joined into one file, the whole `docintel process` command on the CPU
 (in a home already set up) against a whole faster-whisper command (same model folder,
 compute type and beam size, its own VAD filter), each a fresh process: seconds, ratio and
 WER; and that command again with the model made by a thread of its own, as docintel makes
-it (the engine at its best on this machine).
+it (the engine at its best on this machine), and that one followed by the transcript's
+named entities with the same spaCy model (like with like).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import jiwer  # noqa: E402
-from common import engines_to_run  # noqa: E402
+from common import ENTITIES, engines_to_run  # noqa: E402
 
 from docintel.testkit.audio_samples import build_recording, write_wav  # noqa: E402
 
@@ -104,6 +105,18 @@ WHISPER_APART = WHISPER.replace(
 )
 
 
+# Like with like: that command, then what docintel does with a recording's words beside
+# hearing them: the named entities of the transcript, with the same spaCy model
+# (``common.ENTITIES``), loaded after the speech is heard (loaded beside it, the load takes
+# the speech engine's second core).
+WHISPER_ENTITIES = WHISPER_APART.replace(
+    "print(' '.join(s.text.strip() for s in segments))\n",
+    "text = ' '.join(s.text.strip() for s in segments)\n"
+    + ENTITIES
+    + "\nentities([text])\nprint(text)\n",
+)
+
+
 def whole_commands(recordings, folder: Path) -> None:  # type: ignore[no-untyped-def]
     import numpy as np
 
@@ -137,7 +150,8 @@ def whole_commands(recordings, folder: Path) -> None:  # type: ignore[no-untyped
     ours = norm(" ".join(seg["text"] or "" for seg in segments))
     model = asr_model_path(settings)
     bare: dict[str, tuple[float, str]] = {}
-    for name, script in (("plain", WHISPER), ("apart", WHISPER_APART)):
+    scripts = (("plain", WHISPER), ("apart", WHISPER_APART), ("entities", WHISPER_ENTITIES))
+    for name, script in scripts:
         started = time.perf_counter()
         out = subprocess.run(
             [
@@ -156,12 +170,19 @@ def whole_commands(recordings, folder: Path) -> None:  # type: ignore[no-untyped
         bare[name] = (time.perf_counter() - started, norm(out.stdout))
     print(f"\nwhole commands on one {seconds:.0f} s recording (beam {settings.asr_beam_size})")
     print(f"  docintel process (cpu)   {ours_s:6.1f} s   WER {jiwer.wer(truth, ours):.4f}")
-    for name, label in (("plain", "faster-whisper alone"), ("apart", "  model made apart")):
+    labels = (
+        ("plain", "faster-whisper alone"),
+        ("apart", "  model made apart"),
+        ("entities", "  + the same entities"),
+    )
+    for name, label in labels:
         took, text = bare[name]
         print(f"  {label:22s}   {took:6.1f} s   WER {jiwer.wer(truth, text):.4f}")
     print(f"  ratio docintel / bare    {ours_s / bare['plain'][0]:6.2f}x time")
     apart_ratio = ours_s / bare["apart"][0]
     print(f"  ratio docintel / apart   {apart_ratio:6.2f}x time (the engine at its best)")
+    like = ours_s / bare["entities"][0]
+    print(f"  ratio docintel / like    {like:6.2f}x time (the engine at its best, + the entities)")
 
 
 def main() -> None:
