@@ -21,6 +21,7 @@ from docintel.models.runtime import uses_model
 from docintel.pipeline.agent import extract_document, injection_warning, is_sheet
 from docintel.pipeline.agent.chunks import document_chunks, table_chunk_warnings
 from docintel.pipeline.agent.ner import load_ner
+from docintel.pipeline.errors import DocumentError
 from docintel.pipeline.imports import import_first
 from docintel.pipeline.merge import merge as merge_content
 from docintel.pipeline.pages import keep_form_fields, read_pages, unreadable_warnings
@@ -82,7 +83,7 @@ def route(self: StepTask, sha256: str) -> None:
     def body(s: Session, doc: Document, rt: Runtime) -> Callable[[], None]:
         started = time.perf_counter()
         model = rt.answers_with_model()  # asked once: it looks for the model's weights
-        if not model and in_process(self.app) and sniff_file(_source(doc)).kind == "audio":
+        if not model and in_process(self.app) and _recording(_source(doc)):
             # in-process, the agent's models load while route listens for the speech (its
             # VAD runs outside the interpreter); the audio step waits for them (warming)
             warm_agent_models(rt.settings)
@@ -149,6 +150,15 @@ def route(self: StepTask, sha256: str) -> None:
         return send
 
     run_step(self, sha256, "route", body)
+
+
+def _recording(path: Path) -> bool:
+    """Whether the file's first bytes say a recording; False where they cannot be read
+    (route reads them next, and says why)."""
+    try:
+        return sniff_file(path).kind == "audio"
+    except (OSError, DocumentError):
+        return False
 
 
 # Past this many characters of text, a document's entities take ~0.2 s of a core or more

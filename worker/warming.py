@@ -55,13 +55,13 @@ def warm_agent_models(settings: Settings) -> threading.Thread | None:
         if key in _started:
             return None
         _started.add(key)
-    # not a daemon: an interpreter that exits mid-import (a command whose only document
-    # failed early) waits the second it takes instead of dying in spaCy's import
-    thread = threading.Thread(
-        target=_load, args=(settings,), name="docintel-warm-agent", daemon=False
-    )
-    thread.start()
-    _threads[key] = thread
+        # not a daemon: an interpreter that exits mid-import (a command whose only document
+        # failed early) waits the second it takes instead of dying in spaCy's import
+        thread = threading.Thread(
+            target=_load, args=(settings,), name="docintel-warm-agent", daemon=False
+        )
+        thread.start()  # under the lock: a thread ``wait_for_warm_up`` finds has started
+        _threads[key] = thread
     return thread
 
 
