@@ -55,6 +55,26 @@ def test_the_filters_and_labels_are_scipys_pixel_for_pixel():
             assert np.array_equal(inside, labels[box] == index)
 
 
+def test_strokes_in_part_of_the_page_make_scipys_figures_at_the_pages_place():
+    """The dilation and the labels work on the strokes' own box and the two pixels the
+    dilation grows them by: the figures are the whole page's, at the page's coordinates,
+    next to its edges too; a page without strokes has none."""
+    rng = np.random.default_rng(11)
+    for _ in range(80):
+        h, w = (int(n) for n in rng.integers(20, 120, 2))
+        top, left = int(rng.integers(0, h - 2)), int(rng.integers(0, w - 2))
+        bottom, right = int(rng.integers(top + 1, h + 1)), int(rng.integers(left + 1, w + 1))
+        mask = np.zeros((h, w), bool)
+        mask[top:bottom, left:right] = rng.random((bottom - top, right - left)) < 0.3
+        labels, count = ndimage.label(ndimage.binary_dilation(mask, iterations=2))
+        figures = tess._figures(mask.view(np.uint8))
+        assert len(figures) == count
+        for index, (box, inside) in enumerate(figures, 1):
+            assert box == ndimage.find_objects(labels)[index - 1]
+            assert np.array_equal(inside, labels[box] == index)
+    assert tess._figures(np.zeros((30, 40), np.uint8)) == []
+
+
 def test_the_grids_found_are_the_ones_scipy_found():
     rng = random.Random(5)
     found = 0

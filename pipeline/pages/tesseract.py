@@ -360,17 +360,36 @@ def _figures(strokes: Any) -> list[tuple[tuple[slice, slice], Any]]:
     and, within the box, which pixels are its own."""
     import cv2
 
+    # Only the strokes' own box, and the two pixels the dilation grows them by, is worked
+    # on: the same figures, in the same order (labels go in reading order either way), for
+    # half the pixels of a real invoice page on average (its rules span half the page; the
+    # dilation and the labelling were 60% of the grid search there)
+    x, y, width, height = cv2.boundingRect(strokes)
+    if width == 0 or height == 0:
+        return []
+    top, left = max(0, y - GROWN), max(0, x - GROWN)
+    bottom = min(strokes.shape[0], y + height + GROWN)
+    right = min(strokes.shape[1], x + width + GROWN)
     cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
-    grown = cv2.dilate(strokes, cross, iterations=2, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    grown = cv2.dilate(
+        strokes[top:bottom, left:right],
+        cross,
+        iterations=GROWN,
+        borderType=cv2.BORDER_CONSTANT,
+        borderValue=0,
+    )
     count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
         grown, 4, cv2.CV_32S, cv2.CCL_SAUF
     )
     figures = []
     for index in range(1, count):
         x, y, width, height = (int(v) for v in stats[index, :4])
-        box = (slice(y, y + height), slice(x, x + width))
-        figures.append((box, labels[box] == index))
+        own = labels[y : y + height, x : x + width] == index
+        figures.append(((slice(top + y, top + y + height), slice(left + x, left + x + width)), own))
     return figures
+
+
+GROWN = 2  # pixels a stroke grows by before figures are told apart (a 3x3 cross, twice)
 
 
 def ruling_grid(image: Any) -> tuple[list[int], list[int]] | None:
