@@ -145,11 +145,9 @@ def test_a_recordings_route_starts_the_warm_up_and_its_speech_waits_for_the_end(
     monkeypatch.setattr(warming, "_load", slow_load)
     monkeypatch.setattr(asr, "transcribe", heard)
     warming._started.clear()
-    warming._threads.clear()
     meeting = Path(__file__).resolve().parent.parent / "samples" / "meeting.ogg"
     recording = Path(shutil.copy(meeting, tmp_path / "meeting.ogg"))
     result = process(recording, embedded)
     assert result["document"]["status"] == "done" and result["segments"]
     assert said[:2] == ["loaded", "hearing"] and said.count("loaded") == 1
     warming._started.clear()
-    warming._threads.clear()

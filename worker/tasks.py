@@ -21,12 +21,10 @@ from docintel.models.runtime import uses_model
 from docintel.pipeline.agent import extract_document, injection_warning, is_sheet
 from docintel.pipeline.agent.chunks import document_chunks, table_chunk_warnings
 from docintel.pipeline.agent.ner import load_ner
-from docintel.pipeline.errors import DocumentError
 from docintel.pipeline.imports import import_first
 from docintel.pipeline.merge import merge as merge_content
 from docintel.pipeline.pages import keep_form_fields, read_pages, unreadable_warnings
 from docintel.pipeline.route import Routed, route_file
-from docintel.pipeline.route.sniff import sniff_file
 from docintel.pipeline.types import DocumentContent
 from docintel.store.db import one_writer
 from docintel.store.records import (
@@ -57,7 +55,7 @@ from docintel.worker.queues import QUEUES
 from docintel.worker.recovery import documents_waiting
 from docintel.worker.runtime import Runtime, current
 from docintel.worker.steps import StepTask, in_process, step
-from docintel.worker.warming import wait_for_warm_up, warm_agent_models
+from docintel.worker.warming import wait_for_warm_up, warm_agent_models, warm_for_recording
 from docintel.worker.webhooks import notify
 
 log = logging.getLogger("docintel.worker")
@@ -83,10 +81,10 @@ def route(self: StepTask, sha256: str) -> None:
     def body(s: Session, doc: Document, rt: Runtime) -> Callable[[], None]:
         started = time.perf_counter()
         model = rt.answers_with_model()  # asked once: it looks for the model's weights
-        if not model and in_process(self.app) and _recording(_source(doc)):
-            # in-process, the agent's models load while route listens for the speech (its
-            # VAD runs outside the interpreter); the audio step waits for them (warming)
-            warm_agent_models(rt.settings)
+        if not model and in_process(self.app):
+            # in-process, a recording's agent models load while route listens for its
+            # speech; the audio step waits for them (warming)
+            warm_for_recording(_source(doc), rt.settings)
         routed = route_file(_source(doc), rt.settings)
         doc.kind, doc.media_type = routed.kind, routed.media_type
         doc.page_count, doc.duration_s = routed.page_count, routed.duration_s
@@ -150,15 +148,6 @@ def route(self: StepTask, sha256: str) -> None:
         return send
 
     run_step(self, sha256, "route", body)
-
-
-def _recording(path: Path) -> bool:
-    """Whether the file's first bytes say a recording; False where they cannot be read
-    (route reads them next, and says why)."""
-    try:
-        return sniff_file(path).kind == "audio"
-    except (OSError, DocumentError):
-        return False
 
 
 # Past this many characters of text, a document's entities take ~0.2 s of a core or more

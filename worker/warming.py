@@ -23,13 +23,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 
 from docintel.config import Settings
+from docintel.pipeline.imports import import_first
 
 log = logging.getLogger("docintel.worker")
 
-_started: set[tuple[object, ...]] = set()
-_threads: dict[tuple[object, ...], threading.Thread] = {}
+# each warm-up started in this process, by what its loads depend on (``_key``)
+_started: dict[tuple[object, ...], threading.Thread] = {}
 _lock = threading.Lock()
 
 
@@ -47,28 +49,43 @@ def _key(settings: Settings) -> tuple[object, ...]:
 
 def warm_agent_models(settings: Settings) -> threading.Thread | None:
     """Start loading what the rules' agent step will load, once per process and settings;
-    the thread (None where it was started before). Called as a page's OCR starts, when its
-    deskew has imported numpy: two threads importing numpy at once can leave it
-    half-imported."""
+    the thread (None where it was started before). numpy is imported here first, in the
+    caller's thread: two threads importing numpy at once can leave it half-imported (a
+    page's deskew has imported it already; a recording's route has not)."""
     key = _key(settings)
     with _lock:
         if key in _started:
             return None
-        _started.add(key)
+        import_first("numpy")
         # not a daemon: an interpreter that exits mid-import (a command whose only document
         # failed early) waits the second it takes instead of dying in spaCy's import
         thread = threading.Thread(
             target=_load, args=(settings,), name="docintel-warm-agent", daemon=False
         )
         thread.start()  # under the lock: a thread ``wait_for_warm_up`` finds has started
-        _threads[key] = thread
+        _started[key] = thread
     return thread
+
+
+def warm_for_recording(path: Path, settings: Settings) -> None:
+    """Start the warm-up where the file's first bytes say a recording: route listens for its
+    speech next, outside the interpreter. Nothing where they cannot be read (route reads
+    them next, and says why)."""
+    from docintel.pipeline.errors import DocumentError
+    from docintel.pipeline.route.sniff import sniff_file
+
+    try:
+        recording = sniff_file(path).kind == "audio"
+    except (OSError, DocumentError):
+        return
+    if recording:
+        warm_agent_models(settings)
 
 
 def wait_for_warm_up(settings: Settings) -> None:
     """Return once a warm-up of these settings' models, where one was started in this
     process, has ended."""
-    thread = _threads.get(_key(settings))
+    thread = _started.get(_key(settings))
     if thread is not None:
         thread.join()
 
