@@ -229,21 +229,24 @@ def skew_angle(image: Any, limit: float = 4.0, step: float = 0.25) -> float:
 
 
 # From this many pixels up (a letter page scanned at ~250 dpi or more) a page is turned level
-# by OpenCV's bicubic warp: 59 ms for a 300 dpi page where Pillow's takes 187 ms, and it
-# lets go of the interpreter, so two pages' deskews run side by side. Below it Pillow's
-# bicubic stays: on phone photos of receipts (letters a few pixels tall) OpenCV's kernel
-# lost key values (the real invoice set's 19 scans and photos: Pillow 46 of 63, OpenCV 42,
-# all of it on pages under 1.2 megapixels; the 3 pages above 4 megapixels read alike).
+# by OpenCV's bilinear warp: 5 ms for a 300 dpi page where its bicubic takes 25 ms and
+# Pillow's 187 ms, and it lets go of the interpreter, so two pages' deskews run side by
+# side. Letters 30 pixels tall and more lose nothing to the bilinear kernel (issue 32's
+# ninth pass, bench/ocr_overhead.py --real: the same words, tables and key values, 33 of 44,
+# deskew 72 -> 52 ms a 300 dpi page). Below it Pillow's bicubic stays: on phone photos of
+# receipts (letters a few pixels tall) OpenCV's bicubic already lost key values (the real
+# invoice set's 19 scans and photos: Pillow 46 of 63, OpenCV 42, all of it on pages under
+# 1.2 megapixels; the 3 pages above 4 megapixels read alike).
 FAST_TURN_PIXELS = 4_000_000
 
 
 def deskew(image: Any) -> Any:
     """The page level, in greyscale: what Tesseract and the grid search read (both turn a
     page grey first), so a third of the pixels of an RGB rotation to move, for the same
-    text. Bicubic: bilinear halved the time again but lost key values on small receipt
-    photos (bench/ocr_overhead.py). A page already level (the estimate's 0 step) is not
-    rotated; 0.25 degrees is: it drifts a rule across a 300 dpi table by ~9 px, which the
-    grid search would no longer see as one row."""
+    text. Bicubic below ``FAST_TURN_PIXELS``: bilinear halved the time again but lost key
+    values on small receipt photos (bench/ocr_overhead.py). A page already level (the
+    estimate's 0 step) is not rotated; 0.25 degrees is: it drifts a rule across a 300 dpi
+    table by ~9 px, which the grid search would no longer see as one row."""
     from PIL import Image
 
     page = grey(image)
@@ -256,7 +259,7 @@ def deskew(image: Any) -> Any:
 
 
 def _turned_by_opencv(page: Any, angle: float) -> Any:
-    """``page.rotate(angle, BICUBIC, fillcolor=255)`` (a grey page) as OpenCV draws it: the
+    """``page.rotate(angle, fillcolor=255)`` (a grey page) as OpenCV draws it, bilinear: the
     same centre, direction and size."""
     import cv2
     import numpy as np
@@ -269,7 +272,7 @@ def _turned_by_opencv(page: Any, angle: float) -> Any:
         pixels,
         turn,
         (width, height),
-        flags=cv2.INTER_CUBIC,
+        flags=cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_CONSTANT,
         borderValue=255,
     )
