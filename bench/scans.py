@@ -196,9 +196,7 @@ def ocr_at(scan):
     dpi = round(image.width / inches)
     path = os.path.join(out, f'{number}.bmp')
     image.save(path, dpi=(dpi, dpi))
-    env = {**os.environ, 'OMP_THREAD_LIMIT': '1'}
-    argv = ['tesseract', path, 'stdout', '--dpi', str(dpi)]
-    return subprocess.run(argv, capture_output=True, text=True, env=env).stdout
+    return ocr(path)
 
 
 with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:

@@ -57,19 +57,12 @@ def receipts(count: int) -> list[tuple[str, bytes, dict[str, str]]]:
 
 
 def library_words(api, image, dpi: int):  # type: ignore[no-untyped-def]
-    from docintel.pipeline.pages.tesseract import Word
+    from docintel.pipeline.pages.tesseract import tsv_words
 
     api.SetPageSegMode(3)
     api.SetImage(image)
     api.SetSourceResolution(dpi)
-    words = []
-    for row in api.GetTSVText(0).splitlines():
-        c = row.split("\t")
-        if len(c) < 12 or c[0] != "5" or not c[11].strip():
-            continue
-        box = (int(c[6]), int(c[7]), int(c[8]), int(c[9]))
-        words.append(Word(c[11].strip(), float(c[10]), *box, int(c[2]), int(c[3]), int(c[4])))
-    return words
+    return tsv_words(api.GetTSVText(0))
 
 
 def main() -> None:

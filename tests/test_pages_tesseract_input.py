@@ -74,3 +74,19 @@ def test_a_temporary_folder_that_cannot_be_written_sends_the_page_on_stdin(
     assert [w.text for w in tess.ocr_words(page(), dpi=300)] == ["Invoice"]
     argv, image = given(stand_in)
     assert argv[0] == "stdin" and image.tobytes() == page().convert("L").tobytes()
+
+
+def test_words_are_read_from_tsv_with_its_header_or_without_it():
+    """The binary's TSV names its columns on its first line; a library's rows come bare."""
+    rows = (
+        "4\t1\t1\t1\t1\t0\t5\t5\t90\t50\t-1\t\n"
+        "5\t1\t1\t1\t1\t1\t10\t20\t30\t40\t96.5\tInvoice\n"
+        "5\t1\t1\t1\t1\t2\t50\t20\t30\t40\t91\t 42 \n"
+    )
+    header = "\t".join(tess.TSV_FIELDS) + "\n"
+    bare = tess.tsv_words(rows)
+    assert [(w.text, w.conf, w.left, w.line) for w in bare] == [
+        ("Invoice", 96.5, 10, 1),
+        ("42", 91.0, 50, 1),
+    ]
+    assert tess.tsv_words(header + rows) == bare

@@ -78,13 +78,24 @@ def ocr_words(
     out = _tesseract(exe, image, dpi, ["-l", language, "--psm", str(psm)], ["tsv"], 300)
     if out.returncode != 0:
         raise RuntimeError(f"tesseract failed: {out.stderr.decode(errors='replace')[:300]}")
+    return tsv_words(out.stdout.decode("utf-8", errors="replace"))
+
+
+# Tesseract's TSV columns: the binary's ``tsv`` output names them on its first line, its
+# library's ``GetTSVText`` does not
+TSV_FIELDS = (
+    "level", "page_num", "block_num", "par_num", "line_num", "word_num",
+    "left", "top", "width", "height", "conf", "text",
+)  # fmt: skip
+
+
+def tsv_words(tsv: str) -> list[Word]:
+    """The words (level 5 rows with text) of Tesseract's TSV, with or without its header."""
     words = []
     reader = csv.DictReader(
-        io.StringIO(out.stdout.decode("utf-8", errors="replace")),
-        delimiter="\t",
-        quoting=csv.QUOTE_NONE,
+        io.StringIO(tsv), fieldnames=TSV_FIELDS, delimiter="\t", quoting=csv.QUOTE_NONE
     )
-    for row in reader:
+    for row in reader:  # the header line, where there is one, is not level 5
         text = (row.get("text") or "").strip()
         if row.get("level") != "5" or not text:
             continue
