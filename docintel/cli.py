@@ -8,6 +8,7 @@ from __future__ import annotations
 from docintel import _cli_env  # isort: skip
 
 import os
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,8 +64,22 @@ def process(
         if said:
             console.print(f"[bold]extraction[/] (each document above, unless it says its own): "
                           f"{render.safe('; '.join(said))}")  # fmt: skip
+    _wait_for_webhooks()
     if any(r["document"]["status"] == "failed" for r in results):
         raise typer.Exit(1)
+
+
+def _wait_for_webhooks() -> None:
+    """Deliveries to DOCINTEL_WEBHOOK_URLS end before the command does (their retries
+    included): said on stderr where they are still under way."""
+    if "docintel.worker.webhooks" not in sys.modules:
+        return  # no document was sent anywhere
+    from docintel.worker.webhooks import deliveries_under_way
+
+    if pending := deliveries_under_way():
+        err.print(f"delivering {len(pending)} webhook(s) (DOCINTEL_WEBHOOK_URLS)…")
+        for thread in pending:
+            thread.join()
 
 
 def _with_progress(files: list[Path], shown: bool) -> Iterator[Path]:

@@ -111,6 +111,26 @@ def get_embedder(
     return SentenceTransformerEmbedder(chosen, allow_download, threads)
 
 
+def loads_without_torch(settings: Settings) -> bool:
+    """Whether the embedder the settings name loads from what is ready, as ``get_embedder``
+    would choose it: feature hashing, or a folder onnxruntime runs whose graph is exported
+    into the model cache already. Otherwise its first load imports torch: the graph's export
+    (seconds, once) or sentence-transformers."""
+    chosen = settings.embedding_model or default_model_path()
+    if not chosen or chosen == "hashing":
+        return True
+    folder = Path(chosen)
+    if settings.embedding_runtime == "torch" or not folder.is_dir():
+        return False
+    from docintel.models.embedding_onnx import UnsupportedModel, graph_path, pipeline_of
+
+    try:
+        pipeline_of(folder)
+    except (UnsupportedModel, OSError, ValueError, KeyError, IndexError):
+        return False  # get_embedder runs it on torch
+    return graph_path(folder, settings.model_cache_dir).is_file()
+
+
 def embedder_for(settings: Settings) -> Embedder:
     """The embedder the settings name (DOCINTEL_EMBEDDING_MODEL, _RUNTIME, _THREADS)."""
     return get_embedder(

@@ -53,11 +53,16 @@ def model_key(folder: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def graph_path(folder: Path, cache: Path) -> Path:
+    """Where the folder's exported graph is kept in ``cache`` (there or not yet)."""
+    return cache / f"{folder.name}-{model_key(folder)}.onnx"
+
+
 def exported_graph(folder: Path, cache: Path) -> Path:
     """The folder's transformer as an ONNX graph in ``cache``, exported on first use (the
     only time torch is imported); written under a temporary name and renamed, so processes
     starting together never read half a file."""
-    target = cache / f"{folder.name}-{model_key(folder)}.onnx"
+    target = graph_path(folder, cache)
     if target.is_file():
         return target
     import torch

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 from docintel.models.once import loaded_once
 from docintel.testkit.samples import PdfSpec, write_pdf
@@ -151,3 +152,40 @@ def test_a_recordings_route_starts_the_warm_up_and_its_speech_waits_for_the_end(
     assert result["document"]["status"] == "done" and result["segments"]
     assert said[:2] == ["loaded", "hearing"] and said.count("loaded") == 1
     warming._started.clear()
+
+
+def test_the_warm_up_loads_the_embedder_only_from_an_exported_graph(tmp_path, monkeypatch):
+    """With no graph in the model cache the warm-up leaves the embedder to the step that
+    first needs it (which exports it); with one, it loads it beside the pages."""
+    from docintel.config import get_settings
+    from docintel.models.embedding import default_model_path, get_embedder, loads_without_torch
+    from docintel.models.embedding_onnx import exported_graph
+    from docintel.worker import warming
+
+    monkeypatch.setenv("DOCINTEL_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DOCINTEL_MODEL_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("DOCINTEL_EMBEDDING_MODEL", raising=False)
+    get_settings.cache_clear()
+    settings = get_settings()
+    get_embedder.cache_clear()
+    warming._started.clear()
+    try:
+        assert not loads_without_torch(settings)
+        thread = warming.warm_agent_models(settings)
+        assert thread is not None
+        thread.join()
+        assert get_embedder.cache_info().currsize == 0
+        assert not list((tmp_path / "cache").glob("*.onnx"))  # nothing exported here
+
+        exported_graph(Path(default_model_path() or ""), tmp_path / "cache")
+        assert loads_without_torch(settings)
+        assert not loads_without_torch(settings.model_copy(update={"embedding_runtime": "torch"}))
+        warming._started.clear()
+        thread = warming.warm_agent_models(settings)
+        assert thread is not None
+        thread.join()
+        assert get_embedder.cache_info().currsize == 1  # loaded beside the pages
+    finally:
+        warming._started.clear()
+        get_embedder.cache_clear()
+        get_settings.cache_clear()

@@ -15,6 +15,13 @@ reading (or the command's start), the load and the reading took turns on the int
 and the whole took longer (20 digital PDFs 5.29 s against 5.01 s one after the other; six
 scans warmed from the command's start 5.07 s, from their first OCR 4.86 s).
 
+The warm-up loads only what loads from what is ready, and nothing once the command has
+ended: the embedder's first load on a new install exports its graph for onnxruntime
+(torch, seconds, once), and a one-page scan's command ended first; at the exit the export
+could not start its threads, the embedder fell back to torch with a warning that the model
+cannot run on onnxruntime, and no graph was kept, so every later command paid again (a
+digital invoice 4.7 s instead of 1.5 s). The step that first needs the embedder exports it.
+
 On Celery workers the agent runs in another process (its own queue), which loads them
 when its first document comes: nothing is warmed there. Loads are ``models.once``: an
 agent step that asks while the thread loads waits for that load, never makes a second."""
@@ -91,11 +98,19 @@ def wait_for_warm_up(settings: Settings) -> None:
 
 
 def _load(settings: Settings) -> None:
-    from docintel.models.embedding import embedder_for
+    from docintel.models.embedding import embedder_for, loads_without_torch
     from docintel.pipeline.agent.ner import load_ner
 
     try:
-        load_ner(settings.ner_model)
-        embedder_for(settings)
+        if _command_goes_on():
+            load_ner(settings.ner_model)
+        if _command_goes_on() and loads_without_torch(settings):
+            embedder_for(settings)
     except Exception:  # noqa: BLE001 - the agent step loads them again and says why
         log.debug("warming the agent's models failed; the agent step loads them", exc_info=True)
+
+
+def _command_goes_on() -> bool:
+    """False once the main thread has ended (the interpreter is exiting and waits for this
+    thread): nothing will ask for a load started now."""
+    return threading.main_thread().is_alive()

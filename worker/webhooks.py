@@ -4,8 +4,11 @@ sha256=<hex>``, as GitHub signs its hooks), retried with exponential backoff, ea
 (status code, attempt) written to the document's audit trail.
 
 Distributed: one ``docintel.webhook`` task per URL on the cpu queue, retried by Celery with a
-countdown. Embedded: the same delivery in a daemon thread (an eager Celery retry would run
-again at once, with no backoff, and hold up the next document)."""
+countdown. Embedded: the same delivery in a thread of its own (an eager Celery retry would
+run again at once, with no backoff, and hold up the next document). Not a daemon: a daemon
+thread died with a one-shot command, and `docintel process` delivered nothing; the
+interpreter waits for the deliveries under way, which `docintel process` says it does
+(``deliveries_under_way``)."""
 
 from __future__ import annotations
 
@@ -120,14 +123,24 @@ def webhook(self: StepTask, url: str, doc_id: int, sha256: str) -> None:
         raise self.retry(exc=reason, countdown=wait)
 
 
+DELIVERY_THREAD = "docintel-webhook"
+
+
+def deliveries_under_way() -> list[threading.Thread]:
+    """This process's in-process deliveries not ended yet."""
+    return [t for t in threading.enumerate() if t.name == DELIVERY_THREAD and t.is_alive()]
+
+
 def _deliver_in_thread(settings: Settings, url: str, doc_id: int, sha256: str) -> None:
-    for attempt in range(1, settings.webhook_max_attempts + 1):
+    attempts = settings.webhook_max_attempts
+    for attempt in range(1, attempts + 1):
         try:
             if delivered(attempt_delivery(settings, url, doc_id, sha256, attempt)):
                 return
         except Exception:  # a hook must never take the in-process worker down
             log.exception("webhook to %s", redact_url(url))
-        time.sleep(backoff(attempt) / 4)  # in-process: the same curve, shorter
+        if attempt < attempts:  # no wait after the last: a command's exit waits for it
+            time.sleep(backoff(attempt) / 4)  # in-process: the same curve, shorter
 
 
 def notify(app: Celery | None, settings: Settings, doc_id: int, sha256: str) -> None:
@@ -138,12 +151,13 @@ def notify(app: Celery | None, settings: Settings, doc_id: int, sha256: str) -> 
     name = _name(settings, doc_id) if urls and not here else ""
     for url in urls:
         if here:
-            threading.Thread(
+            thread = threading.Thread(
                 target=_deliver_in_thread,
                 args=(settings, url, doc_id, sha256),
-                name="docintel-webhook",
-                daemon=True,
-            ).start()
+                name=DELIVERY_THREAD,
+                daemon=False,
+            )
+            thread.start()
         else:
             # Flower shows the document and where to, never the URL's secrets
             label = task_label(doc_id, name, sha256, f"POST {redact_url(url)}")
