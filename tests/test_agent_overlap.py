@@ -189,3 +189,41 @@ def test_the_warm_up_loads_the_embedder_only_from_an_exported_graph(tmp_path, mo
         warming._started.clear()
         get_embedder.cache_clear()
         get_settings.cache_clear()
+
+
+def test_what_the_page_threads_ask_once_a_process_is_made_once_when_they_ask_at_once(tmp_path):
+    """The page step's threads start together and ask together: Tesseract's version (a
+    subprocess) and an Office file's images (the file parsed) were made once per thread
+    under ``lru_cache`` alone."""
+    import docx
+    from docx.shared import Inches
+
+    from docintel.pipeline.pages.tesseract import tesseract_version
+    from docintel.pipeline.route.office import _office_images, office_images
+    from tests.test_office import _text_png
+
+    document = docx.Document()
+    for n in range(2):
+        (tmp_path / f"{n}.png").write_bytes(_text_png(f"Stamp {n}"))
+        document.add_picture(str(tmp_path / f"{n}.png"), width=Inches(3))
+    document.save(tmp_path / "two.docx")
+
+    for ask in (tesseract_version, lambda: office_images(tmp_path / "two.docx")):
+        tesseract_version.cache_clear()
+        _office_images.cache_clear()
+        start = threading.Barrier(4)
+        answers: list[object] = []
+
+        def asking(ask=ask, start=start, answers=answers) -> None:
+            start.wait()
+            answers.append(ask())
+
+        threads = [threading.Thread(target=asking) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(answers) == 4 and all(a == answers[0] for a in answers)
+        made = tesseract_version if ask is tesseract_version else _office_images
+        assert made.cache_info().misses == 1, made.cache_info()
+    assert len(office_images(tmp_path / "two.docx")[1]) == 2

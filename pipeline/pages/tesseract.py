@@ -12,9 +12,9 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
+from docintel.models.once import loaded_once
 from docintel.pipeline.errors import DocumentError
 from docintel.pipeline.pages.fields import CHECKBOX, FIELD
 
@@ -42,9 +42,10 @@ class Word:
         return (self.left, self.top, right, bottom, self.text, self.block, self.line, index)
 
 
-@lru_cache(maxsize=1)
+@loaded_once(maxsize=1)
 def tesseract_version() -> str | None:
-    """Asked once per process: every page records it, and it is a subprocess."""
+    """Asked once per process: every page records it, and it is a subprocess (the page
+    threads' first pages asked at once, and ``lru_cache`` alone ran it once each)."""
     exe = shutil.which("tesseract")
     if not exe:
         return None

@@ -9,10 +9,10 @@ import re
 import shutil
 import subprocess
 import tempfile
-from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 
+from docintel.models.once import loaded_once
 from docintel.pipeline.errors import DocumentError
 from docintel.pipeline.pages.fields import markdown_tables
 from docintel.pipeline.route.slides import read_pptx
@@ -99,7 +99,7 @@ def office_images(path: Path) -> tuple[int, list[bytes]]:
     return _office_images(str(path), stat.st_mtime_ns, stat.st_size)
 
 
-@lru_cache(maxsize=2)
+@loaded_once(maxsize=2)  # the page threads ask for their images at once: parsed once
 def _office_images(path: str, _mtime_ns: int, _size: int) -> tuple[int, list[bytes]]:
     from docintel.pipeline.route.sniff import sniff_file
 
