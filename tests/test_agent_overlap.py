@@ -84,7 +84,7 @@ def test_the_agents_models_load_beside_a_scans_ocr_and_a_text_layer_loads_its_ow
     warming._started.clear()
     assert process(scan, embedded)["document"]["status"] == "done"
     assert len(warming._started) == 1  # the page step warmed, once
-    thread = warming.warm_agent_models(embedded)
+    thread = warming.warm_agent_models(embedded, embedder=False)
     assert thread is None  # once per process and settings
 
 
@@ -133,7 +133,7 @@ def test_a_recordings_route_starts_the_warm_up_and_its_speech_waits_for_the_end(
 
     said: list[str] = []
 
-    def slow_load(_settings: object) -> None:
+    def slow_load(_settings: object, _embedder: bool) -> None:
         time.sleep(0.5)  # longer than route's listening to this recording
         said.append("loaded")
 
@@ -156,7 +156,8 @@ def test_a_recordings_route_starts_the_warm_up_and_its_speech_waits_for_the_end(
 
 def test_the_warm_up_loads_the_embedder_only_from_an_exported_graph(tmp_path, monkeypatch):
     """With no graph in the model cache the warm-up leaves the embedder to the step that
-    first needs it (which exports it); with one, it loads it beside the pages."""
+    first needs it (which exports it); with one, a recording's warm-up loads it beside the
+    speech, and a page's leaves it to the typing, which rarely needs it."""
     from docintel.config import get_settings
     from docintel.models.embedding import default_model_path, get_embedder, loads_without_torch
     from docintel.models.embedding_onnx import exported_graph
@@ -184,7 +185,14 @@ def test_the_warm_up_loads_the_embedder_only_from_an_exported_graph(tmp_path, mo
         thread = warming.warm_agent_models(settings)
         assert thread is not None
         thread.join()
-        assert get_embedder.cache_info().currsize == 1  # loaded beside the pages
+        assert get_embedder.cache_info().currsize == 1  # loaded beside the speech
+
+        get_embedder.cache_clear()
+        warming._started.clear()
+        thread = warming.warm_agent_models(settings, embedder=False)
+        assert thread is not None
+        thread.join()
+        assert get_embedder.cache_info().currsize == 0  # a page's typing loads it if it must
     finally:
         warming._started.clear()
         get_embedder.cache_clear()

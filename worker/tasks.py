@@ -174,7 +174,9 @@ def page(self: StepTask, sha256: str, pages: list[int]) -> None:
     def body(s: Session, doc: Document, rt: Runtime) -> None:
         reasons = route_reasons(s, doc.id, pages)
         # in-process, the agent's models load on a thread while Tesseract reads the pages
-        warm = (lambda: warm_agent_models(rt.settings)) if in_process(self.app) else None
+        # (not the typing's embedder: a page's words rarely leave the type in doubt)
+        here = in_process(self.app)
+        warm = (lambda: warm_agent_models(rt.settings, embedder=False)) if here else None
         source, kind = _source(doc), doc.kind or ""
         reads = read_pages(source, kind, pages, rt.settings, rt.engine(), reasons, on_ocr=warm)
         keep_form_fields(reads, route_fields(s, doc.id, pages))

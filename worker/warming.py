@@ -42,9 +42,10 @@ _started: dict[tuple[object, ...], threading.Thread] = {}
 _lock = threading.Lock()
 
 
-def _key(settings: Settings) -> tuple[object, ...]:
+def _key(settings: Settings, embedder: bool) -> tuple[object, ...]:
     """What the loads depend on: one warm-up per process and value of these."""
     return (
+        embedder,
         settings.ner_model,
         settings.embedding_model,
         settings.allow_download,
@@ -54,12 +55,14 @@ def _key(settings: Settings) -> tuple[object, ...]:
     )
 
 
-def warm_agent_models(settings: Settings) -> threading.Thread | None:
+def warm_agent_models(settings: Settings, embedder: bool = True) -> threading.Thread | None:
     """Start loading what the rules' agent step will load, once per process and settings;
-    the thread (None where it was started before). numpy is imported here first, in the
-    caller's thread: two threads importing numpy at once can leave it half-imported (a
-    page's deskew has imported it already; a recording's route has not)."""
-    key = _key(settings)
+    the thread (None where it was started before). ``embedder``: the typing's embedder
+    too, which a recording's type is always read with, a page's only where its words leave
+    a doubt (1 of 57 real invoices and receipts, bench/real/invoices). numpy is imported
+    here first, in the caller's thread: two threads importing numpy at once can leave it
+    half-imported (a page's deskew has imported it already; a recording's route has not)."""
+    key = _key(settings, embedder)
     with _lock:
         if key in _started:
             return None
@@ -67,7 +70,7 @@ def warm_agent_models(settings: Settings) -> threading.Thread | None:
         # not a daemon: an interpreter that exits mid-import (a command whose only document
         # failed early) waits the second it takes instead of dying in spaCy's import
         thread = threading.Thread(
-            target=_load, args=(settings,), name="docintel-warm-agent", daemon=False
+            target=_load, args=(settings, embedder), name="docintel-warm-agent", daemon=False
         )
         thread.start()  # under the lock: a thread ``wait_for_warm_up`` finds has started
         _started[key] = thread
@@ -90,21 +93,22 @@ def warm_for_recording(path: Path, settings: Settings) -> None:
 
 
 def wait_for_warm_up(settings: Settings) -> None:
-    """Return once a warm-up of these settings' models, where one was started in this
-    process, has ended."""
-    thread = _started.get(_key(settings))
-    if thread is not None:
-        thread.join()
+    """Return once the warm-ups of these settings' models started in this process have
+    ended."""
+    for embedder in (False, True):
+        thread = _started.get(_key(settings, embedder))
+        if thread is not None:
+            thread.join()
 
 
-def _load(settings: Settings) -> None:
+def _load(settings: Settings, embedder: bool) -> None:
     from docintel.models.embedding import embedder_for, loads_without_torch
     from docintel.pipeline.agent.ner import load_ner
 
     try:
         if _command_goes_on():
             load_ner(settings.ner_model)
-        if _command_goes_on() and loads_without_torch(settings):
+        if embedder and _command_goes_on() and loads_without_torch(settings):
             embedder_for(settings)
     except Exception:  # noqa: BLE001 - the agent step loads them again and says why
         log.debug("warming the agent's models failed; the agent step loads them", exc_info=True)
