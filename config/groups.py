@@ -75,7 +75,8 @@ class Queue(BaseModel):
     embedded_workers: int = Field(
         default=0,
         ge=0,
-        description="Threads of the embedded `docintel up` that take any task, most urgent "
+        description="Threads of the embedded `docintel up` (and of `docintel process` given "
+        "several files) that take any task, most urgent "
         "first; 0: one per core. One more takes light tasks only (CSV, digital PDFs, office, "
         "mail), so they never wait behind OCR or speech.",
     )

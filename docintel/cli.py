@@ -10,7 +10,8 @@ from docintel import _cli_env  # isort: skip
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -51,10 +52,11 @@ def process(
     settings = _embedded_settings(engine)
     setup_logging("WARNING")
     from docintel import render
-    from docintel.embedded import process_file
+    from docintel.embedded import process_files
 
     shown = not as_json and err.is_terminal
-    results = [process_file(path, settings) for path in _with_progress(files, shown)]
+    with _progress(len(files), shown) as done:
+        results = process_files(files, settings, on_done=done)
     if as_json:
         _print_json(results if len(results) > 1 else results[0])
     else:
@@ -82,20 +84,23 @@ def _wait_for_webhooks() -> None:
             thread.join()
 
 
-def _with_progress(files: list[Path], shown: bool) -> Iterator[Path]:
-    """Each file, under a progress bar when one is shown (rich.progress is imported only
-    then: a command piped or asked for JSON does not pay for it)."""
+@contextmanager
+def _progress(total: int, shown: bool) -> Iterator[Callable[[Path], object]]:
+    """What to call as each file ends, under a progress bar where one is shown (rich's
+    progress is imported only then: a command piped or asked for JSON does not pay for
+    it). The files are worked side by side: the bar counts the ones that have ended."""
     if not shown:
-        yield from files
+        yield lambda _path: None
         return
     from rich.progress import Progress
 
     with Progress(console=err, transient=True) as bar:
-        job = bar.add_task("processing", total=len(files))
-        for path in files:
-            bar.update(job, description=f"processing {path.name}")
-            yield path
-            bar.advance(job)
+        job = bar.add_task(f"processing {total} file(s)", total=total)
+
+        def done(path: Path) -> None:
+            bar.update(job, advance=1, description=f"done {path.name}")
+
+        yield done
 
 
 @app.command()

@@ -3,6 +3,7 @@ benchmarks all call."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,65 @@ def process_file(path: Path, settings: Settings, engine: Engine | None = None) -
         doc = s.get(Document, taken.document_id)
         assert doc is not None
         return document_result(s, doc)
+
+
+def process_files(
+    paths: Sequence[Path],
+    settings: Settings,
+    engine: Engine | None = None,
+    on_done: Callable[[Path], object] | None = None,
+) -> list[dict[str, Any]]:
+    """Ingest each of ``paths`` in order (copied, not moved), work their workflows side by
+    side up to the cores, and return their results in the files' order; ``on_done(path)``
+    as each file's work ends. The local queues of `docintel up` work them (its lanes and
+    priorities: a CSV does not wait behind a scan's OCR, and two one-page scans take a core
+    each; one after the other, 14 real receipt photos took 10.3 s where Tesseract alone,
+    across the cores, took 3.5 s). A single file is worked in this thread (``process_file``)."""
+    from docintel.store.db import session_scope
+    from docintel.store.queries import document_result
+    from docintel.store.schema import Document
+    from docintel.watcher.ingest import ingest
+
+    taken = [ingest(path, settings) for path in paths]
+    first: dict[str, Path] = {}  # the same bytes twice are one document, worked once
+    for path, one in zip(paths, taken, strict=True):
+        if one.status == "queued":
+            first.setdefault(one.sha256, path)
+    if len(first) == 1:
+        from docintel.worker.local import run_document
+
+        run_document(next(iter(first)), settings, engine)
+    elif first:
+        _work_side_by_side(first, settings, engine, on_done)
+    results = []
+    with session_scope(settings.db_url) as s:
+        for path, one in zip(paths, taken, strict=True):
+            doc = s.get(Document, one.document_id)
+            assert doc is not None
+            results.append(document_result(s, doc))
+            if on_done is not None and (len(first) == 1 or first.get(one.sha256) != path):
+                on_done(path)  # worked in this thread, or not worked (known bytes)
+    return results
+
+
+def _work_side_by_side(
+    first: dict[str, Path],
+    settings: Settings,
+    engine: Engine | None,
+    on_done: Callable[[Path], object] | None,
+) -> None:
+    """The documents of ``first`` (sha256 -> its file) on the local queues, until all end."""
+    from docintel.worker.local import LocalQueues
+
+    queues = LocalQueues(settings, engine).start()
+    try:
+        for sha256, path in first.items():
+            queues.send_document(
+                sha256, then=(lambda _failed, p=path: on_done(p)) if on_done else None
+            )
+        queues.wait_idle()
+    finally:
+        queues.close()
 
 
 def local_queues(settings: Settings, engine: Engine | None = None) -> LocalQueues:

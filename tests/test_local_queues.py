@@ -259,3 +259,41 @@ def test_uploads_in_up_join_its_queues(embedded, tmp_path):
         queues.close()
     with session_scope(embedded.db_url) as s:
         assert s.scalars(select(Document.status)).one() == "done"
+
+
+def test_docintel_process_works_its_files_side_by_side_and_answers_in_their_order(tmp_path):
+    """`docintel process FILES` worked one file after another: two one-page scans took a
+    core each in turn while the other sat idle. Its files go on the local queues now; the
+    results come back in the files' order, a file of known bytes answers with the original,
+    and each file is said to be done once."""
+    from docintel.embedded import process_files
+
+    settings = home(tmp_path, "many").model_copy(update={"embedded_workers": 2})
+    folder = tmp_path / "in"
+    folder.mkdir()
+    paths = scans(folder, 3)
+    again = Path(shutil.copy(paths[0], folder / "again.png"))
+    csv = Path(shutil.copy(ROOT / "samples" / "shipments.csv", folder / "shipments.csv"))
+    files = [*paths, again, csv]
+    ended: list[str] = []
+
+    found = process_files(files, settings, on_done=lambda path: ended.append(path.name))
+
+    assert [r["document"]["name"] for r in found] == [f.name for f in files[:3]] + [
+        "scan0.png",  # the original answers for its bytes
+        "shipments.csv",
+    ]
+    assert found[3]["document"]["id"] == found[0]["document"]["id"]
+    assert all(r["document"]["status"] == "done" for r in found), [r["document"] for r in found]
+    assert sorted(ended) == sorted(f.name for f in files)
+    with session_scope(settings.db_url) as s:
+        pages = [
+            (r.started_at, r.finished_at)
+            for r in s.scalars(select(StepRun).where(StepRun.step.like("page:%")))
+        ]
+    assert len(pages) == 3
+    overlap = max(sum(1 for a, b in pages if a <= t < b) for t, _ in pages)
+    assert overlap == 2, pages  # side by side, on the two cores given
+
+    one = process_files([csv], home(tmp_path, "one"), on_done=lambda p: ended.append("one"))
+    assert one[0]["document"]["status"] == "done" and ended[-1] == "one"

@@ -156,8 +156,9 @@ class LocalQueues:
 
     @property
     def lanes_apart(self) -> bool:
-        """Whether threads run the lanes, one of them light tasks only (embedded `up`); not
-        where the caller drains the queues itself (`docintel process`)."""
+        """Whether threads run the lanes, one of them light tasks only (embedded `up`,
+        `docintel process` given several files); not where the caller drains the queues
+        itself (one file)."""
         return bool(self._threads)
 
     def send_chain(self, steps: Sequence[Step], priority: int, lane: str = "") -> None:
@@ -213,8 +214,8 @@ class LocalQueues:
         return self
 
     def drain(self) -> None:
-        """Work every queued task in this thread until none is left (`docintel process`,
-        the API without a broker: one document at a time, as before, in the caller)."""
+        """Work every queued task in this thread until none is left (`docintel process` of
+        one file, the API without a broker: one document at a time, in the caller)."""
         load_steps()
         while True:
             with self._cond:
