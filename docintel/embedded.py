@@ -51,45 +51,50 @@ def process_files(
     from docintel.watcher.ingest import ingest
 
     taken = [ingest(path, settings) for path in paths]
-    first: dict[str, Path] = {}  # the same bytes twice are one document, worked once
-    for path, one in zip(paths, taken, strict=True):
+    first: dict[str, int] = {}  # the same bytes twice are one document, worked once
+    for n, one in enumerate(taken):
         if one.status == "queued":
-            first.setdefault(one.sha256, path)
+            first.setdefault(one.sha256, n)
     if len(first) == 1:
         from docintel.worker.local import run_document
 
         run_document(next(iter(first)), settings, engine)
     elif first:
-        _work_side_by_side(first, settings, engine, on_done)
+        work = {sha256: paths[n] for sha256, n in first.items()}
+        _work_side_by_side(work, settings, engine, on_done)
     results = []
     with session_scope(settings.db_url) as s:
-        for path, one in zip(paths, taken, strict=True):
+        for n, (path, one) in enumerate(zip(paths, taken, strict=True)):
             doc = s.get(Document, one.document_id)
             assert doc is not None
             results.append(document_result(s, doc))
-            if on_done is not None and (len(first) == 1 or first.get(one.sha256) != path):
+            if on_done is not None and (len(first) == 1 or first.get(one.sha256) != n):
                 on_done(path)  # worked in this thread, or not worked (known bytes)
     return results
 
 
 def _work_side_by_side(
-    first: dict[str, Path],
+    work: dict[str, Path],
     settings: Settings,
     engine: Engine | None,
     on_done: Callable[[Path], object] | None,
 ) -> None:
-    """The documents of ``first`` (sha256 -> its file) on the local queues, until all end."""
+    """The documents of ``work`` (sha256 -> its file) on the local queues, until all end."""
     from docintel.worker.local import LocalQueues
 
     queues = LocalQueues(settings, engine).start()
     try:
-        for sha256, path in first.items():
+        for sha256, path in work.items():
             queues.send_document(
                 sha256, then=(lambda _failed, p=path: on_done(p)) if on_done else None
             )
         queues.wait_idle()
-    finally:
-        queues.close()
+    except BaseException:
+        # interrupted (Ctrl-C): its threads end with the process, not after their tasks,
+        # as one file's work in this thread would
+        queues.close(timeout=0)
+        raise
+    queues.close()
 
 
 def local_queues(settings: Settings, engine: Engine | None = None) -> LocalQueues:

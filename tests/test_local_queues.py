@@ -274,7 +274,7 @@ def test_docintel_process_works_its_files_side_by_side_and_answers_in_their_orde
     paths = scans(folder, 3)
     again = Path(shutil.copy(paths[0], folder / "again.png"))
     csv = Path(shutil.copy(ROOT / "samples" / "shipments.csv", folder / "shipments.csv"))
-    files = [*paths, again, csv]
+    files = [*paths, again, csv, paths[1]]  # the same file twice, too
     ended: list[str] = []
 
     found = process_files(files, settings, on_done=lambda path: ended.append(path.name))
@@ -282,8 +282,10 @@ def test_docintel_process_works_its_files_side_by_side_and_answers_in_their_orde
     assert [r["document"]["name"] for r in found] == [f.name for f in files[:3]] + [
         "scan0.png",  # the original answers for its bytes
         "shipments.csv",
+        "scan1.png",
     ]
     assert found[3]["document"]["id"] == found[0]["document"]["id"]
+    assert found[5]["document"]["id"] == found[1]["document"]["id"]
     assert all(r["document"]["status"] == "done" for r in found), [r["document"] for r in found]
     assert sorted(ended) == sorted(f.name for f in files)
     with session_scope(settings.db_url) as s:
