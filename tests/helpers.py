@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,30 @@ from docintel.testkit.metrics import cell_f1  # noqa: F401  (re-exported for the
 def process(path: Path, settings: Settings, engine: Engine | None = None) -> dict[str, Any]:
     """Ingest and run the workflow in-process with ``engine`` (default: the settings')."""
     return process_file(path, settings, engine)
+
+
+def run_python(
+    args: list[str], tmp_path: Path, timeout: float = 120, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``python ARGS`` in a process of its own, in ``tmp_path``, on an embedded home there
+    (no broker, no database server) with ``env`` added; it must exit 0."""
+    environ = {
+        **os.environ,
+        "DOCINTEL_HOME": str(tmp_path / "home"),
+        "DOCINTEL_BROKER_URL": "",
+        **env,
+    }
+    environ.pop("DOCINTEL_DATABASE_URL", None)
+    out = subprocess.run(
+        [sys.executable, *args],
+        cwd=tmp_path,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out
 
 
 def forcing(settings: Settings, script: Any = None, **options: Any) -> ForcingEngine:

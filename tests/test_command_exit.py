@@ -5,11 +5,10 @@ interpreter's exit. Each runs the real command in a process of its own."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
+
+from tests.helpers import run_python
 
 EXIT_RUN = """
 import atexit, json, sys
@@ -37,22 +36,9 @@ def test_a_command_that_ends_before_its_warm_up_leaves_no_load_cut_short(tmp_pat
     rng = random.Random(11)
     scan = images_to_pdf(tmp_path / "scan.pdf", [scanned(text_page(rng, dpi=150)[0], rng)], 150)
     cache = tmp_path / "model-cache"
-    env = {
-        **os.environ,
-        "DOCINTEL_HOME": str(tmp_path / "home"),
-        "DOCINTEL_BROKER_URL": "",
-        "DOCINTEL_MODEL_CACHE": str(cache),
-    }
-    env.pop("DOCINTEL_DATABASE_URL", None)
-    out = subprocess.run(
-        [sys.executable, "-c", EXIT_RUN, str(scan)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    out = run_python(
+        ["-c", EXIT_RUN, str(scan)], tmp_path, timeout=300, DOCINTEL_MODEL_CACHE=str(cache)
     )
-    assert out.returncode == 0, out.stderr[-2000:]
     assert json.loads(out.stdout)["document"]["status"] == "done"
     assert "cannot run on onnxruntime" not in out.stderr, out.stderr[-2000:]
     loaded = set(json.loads((tmp_path / "modules.json").read_text()))
@@ -81,24 +67,12 @@ def test_a_commands_webhook_is_delivered_before_it_exits(tmp_path):
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     csv = tmp_path / "four.csv"
     csv.write_text("sku,qty\nA1,3\nB2,5\n")
-    env = {
-        **os.environ,
-        "DOCINTEL_HOME": str(tmp_path / "home"),
-        "DOCINTEL_BROKER_URL": "",
-        "DOCINTEL_WEBHOOK_URLS": f"http://127.0.0.1:{receiver.server_port}/hook",
-    }
-    env.pop("DOCINTEL_DATABASE_URL", None)
+    hook = f"http://127.0.0.1:{receiver.server_port}/hook"
     try:
-        out = subprocess.run(
-            [sys.executable, "-m", "docintel.cli", "process", "--json", str(csv)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        argv = ["-m", "docintel.cli", "process", "--json", str(csv)]
+        out = run_python(argv, tmp_path, DOCINTEL_WEBHOOK_URLS=hook)
     finally:
         receiver.shutdown()
-    assert out.returncode == 0, out.stderr[-2000:]
     doc = json.loads(out.stdout)["document"]
     assert len(Receiver.got) == 1, out.stderr[-2000:]
     sent = json.loads(Receiver.got[0])

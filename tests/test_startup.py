@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from docintel.pipeline.profiles.locale import LANGUAGES, cldr_month_names, month_names
+from tests.helpers import run_python
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,17 +77,7 @@ finally:
 def test_processing_a_csv_imports_no_heavy_library(tmp_path):
     csv = tmp_path / "four.csv"
     csv.write_text("sku,qty,price\nA1,3,9.99\nB2,5,4.50\nC3,1,120.00\nD4,7,0.99\n")
-    env = {**os.environ, "DOCINTEL_HOME": str(tmp_path / "home"), "DOCINTEL_BROKER_URL": ""}
-    env.pop("DOCINTEL_DATABASE_URL", None)
-    out = subprocess.run(
-        [sys.executable, "-c", RUN, str(csv)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
+    out = run_python(["-c", RUN, str(csv)], tmp_path)
     assert json.loads(out.stdout)["document"]["status"] == "done"
     loaded = set(json.loads((tmp_path / "modules.json").read_text()))
     assert "docintel.worker.tasks" in loaded  # the check ran where the work ran
