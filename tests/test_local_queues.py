@@ -24,11 +24,12 @@ from docintel.worker.app import enqueue
 from docintel.worker.local import LocalQueues
 
 ROOT = Path(__file__).resolve().parent.parent
-# Everything but samples/invoice.pdf: the mail carries the same PDF, and a mail's agent step
-# reads its attachments' summaries; an attachment that duplicates a document still in flight
-# says "not read yet", on the local queues as on workers (by design, not a difference to test).
+# The invoice before the mail that carries the same PDF: one after another the invoice is
+# done when the mail's agent step reads its attachments' summaries; on the local queues the
+# mail's tail waits for the invoice's document while it is in flight, and reads the same.
 SAMPLES = [
     "receipt-scan.pdf",
+    "invoice.pdf",
     "mail-with-invoice.eml",
     "archive.zip",
     "contract.docx",
@@ -299,3 +300,38 @@ def test_docintel_process_works_its_files_side_by_side_and_answers_in_their_orde
 
     one = process_files([csv], home(tmp_path, "one"), on_done=lambda p: ended.append("one"))
     assert one[0]["document"]["status"] == "done" and ended[-1] == "one"
+
+
+def test_a_mails_agent_waits_for_the_file_that_brought_its_attachment_first(tmp_path):
+    """A mail whose attachment's bytes another file brought first: that file's document is
+    the attachment's, and the mail's agent step reads its summary. On the local queues the
+    mail's own work took less time than the file's OCR, so the mail read "not read yet";
+    now its tail waits for that document while it is in flight."""
+    import email.message
+
+    from docintel.testkit.page_samples import images_to_pdf
+
+    settings = home(tmp_path, "mail")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rng = random.Random(3)
+    pages = [scanned(text_page(rng, dpi=300)[0], rng) for _ in range(3)]
+    scan = images_to_pdf(folder / "statement.pdf", pages, dpi=300)  # seconds of OCR
+    message = email.message.EmailMessage()
+    message["From"], message["To"] = "Accounts <billing@example.com>", "inbox@example.com"
+    message["Subject"] = "Your statement"
+    message.set_content("Hello,\n\nyour statement is attached.\n")
+    message.add_attachment(
+        scan.read_bytes(), maintype="application", subtype="pdf", filename="statement.pdf"
+    )
+    mail = folder / "statement.eml"
+    mail.write_bytes(message.as_bytes())
+
+    worked_together([scan, mail], settings)
+
+    with session_scope(settings.db_url) as s:
+        docs = {d.name: d for d in s.scalars(select(Document).where(Document.parent_id.is_(None)))}
+        assert {d.status for d in docs.values()} == {"done"}
+        assert docs["statement.eml"].finished_at >= docs["statement.pdf"].finished_at
+        text = docs["statement.eml"].markdown or ""
+    assert "statement.pdf (" in text and "not read yet" not in text, text

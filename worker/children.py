@@ -101,6 +101,17 @@ def _child(
     return child
 
 
+def known_children(s: Session, doc: Document) -> list[str]:
+    """The sha256s of ``doc``'s members whose bytes another document brought first."""
+    return list(
+        s.scalars(
+            select(Document.sha256).where(
+                Document.parent_id == doc.id, Document.status == Status.duplicate.value
+            )
+        )
+    )
+
+
 def attachment_summaries(s: Session, doc: Document) -> str:
     """A mail's attachments as its agent step reads them: name, type and summary of each."""
     if doc.kind != "mail":

@@ -122,6 +122,8 @@ class LocalQueues:
         self._running = 0
         self._closed = False
         self._threads: list[threading.Thread] = []
+        # documents in flight here (sha256) -> what to call as each ends (``send_documents``)
+        self._in_flight: dict[str, list[Callable[[], None]]] = {}
 
     # --- sending -------------------------------------------------------------------------
 
@@ -130,18 +132,31 @@ class LocalQueues:
         sent (pages, attachments) have ended."""
 
         def ended(failed: bool) -> None:
+            with self._cond:
+                waiting = self._in_flight.pop(sha256, [])
+            for waiter in waiting:
+                waiter()
             if self.on_document is not None:
                 self.on_document(sha256, failed)
             if then is not None:
                 then(failed)
 
+        with self._cond:
+            self._in_flight.setdefault(sha256, [])
         self._push([(ENTRY_TASK, [sha256])], PRIORITY_NEW, self._inherited() + (Group(ended),))
 
     def send_documents(
-        self, shas: Sequence[str], then: Sequence[Step] = (), priority: int = PRIORITY_NEW
+        self,
+        shas: Sequence[str],
+        then: Sequence[Step] = (),
+        priority: int = PRIORITY_NEW,
+        after: Sequence[str] = (),
     ) -> None:
         """Several workflows, each its own document, then the chain ``then`` once all of
-        them have ended (whether they failed or not)."""
+        them have ended (whether they failed or not), and the documents of ``after`` still
+        in flight here (a mail's attachment whose bytes another file brought first: its
+        summary is read by the mail's agent step, "not read yet" if it ran before). Never
+        a cycle: a document waited for so holds the waiter's attachment, a smaller file."""
         outer = self._inherited()
         group = Group(lambda _failed: self._push(then, priority, outer) if then else None)
         token = _current.set((self, outer + (group,)))
@@ -150,9 +165,20 @@ class LocalQueues:
             self._count((group,), 1)
             for sha in shas:
                 self.send_document(sha)
+            for sha in after:
+                self._hold_until_ended(sha, group)
         finally:
             _current.reset(token)
         self._end((group,), ok=True)
+
+    def _hold_until_ended(self, sha256: str, group: Group) -> None:
+        """Keep ``group`` open until the document ``sha256`` ends, where it is in flight."""
+        with self._cond:
+            waiting = self._in_flight.get(sha256)
+            if waiting is None:
+                return
+            group.pending += 1
+            waiting.append(lambda: self._end((group,), ok=True))
 
     @property
     def lanes_apart(self) -> bool:

@@ -39,7 +39,7 @@ from docintel.store.retrieval import hybrid_search, passage
 from docintel.store.schema import Document, Status, utcnow
 from docintel.store.search import save_chunks
 from docintel.worker import workflow
-from docintel.worker.children import attachment_summaries, register_children
+from docintel.worker.children import attachment_summaries, known_children, register_children
 from docintel.worker.content import (
     document_content,
     planned_windows,
@@ -111,11 +111,21 @@ def route(self: StepTask, sha256: str) -> None:
         def label(part: str) -> str:
             return task_label(doc_id, doc_name, sha256, part)
 
-        if children and routed.kind == "mail" and not (routed.model_pages or routed.audio_windows):
+        # An attachment whose bytes another file brought first is that file's document: on
+        # the local queues the mail's agent step waits for it where it is still in flight.
+        here = routed.kind == "mail" and in_process(self.app)
+        known = known_children(s, doc) if here else []
+        if (
+            (children or known)
+            and routed.kind == "mail"
+            and not (routed.model_pages or routed.audio_windows)
+        ):
             # The attachments go first, so that the mail's agent step can read their
             # summaries (in-process they are done by then; on workers, those done by then).
             def attachments_first() -> None:
-                workflow.children_then_tail(self.app, children, child_labels, sha256, label(""))
+                workflow.children_then_tail(
+                    self.app, children, child_labels, sha256, label(""), known
+                )
 
             return attachments_first
         # On embedded `up`'s local queues, a long document's entities hold the interpreter

@@ -93,14 +93,20 @@ def send_index(app: Celery, sha256: str, label: str = "") -> None:
 
 
 def children_then_tail(
-    app: Celery, shas: list[str], labels: dict[str, str], sha256: str, label: str = ""
+    app: Celery,
+    shas: list[str],
+    labels: dict[str, str],
+    sha256: str,
+    label: str = "",
+    known: list[str] | None = None,
 ) -> None:
     """A mail's attachments, then its own tail, so that its agent step reads their
-    summaries: in-process and on the local queues all of them are done by then; on workers,
-    those done by then."""
+    summaries: in-process and on the local queues all of them are done by then, and the
+    files that brought the bytes of its ``known`` attachments first, where they are still
+    in flight there; on workers, those done by then."""
     if local := running_here():
         rest = [(name, [sha256]) for name in TAIL]
-        local.send_documents(shas, rest, PRIORITY_TAIL)
+        local.send_documents(shas, rest, PRIORITY_TAIL, after=known or [])
         return
     send_children(app, shas, labels)
     tail(app, sha256, label).apply_async()
