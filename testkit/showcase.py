@@ -11,7 +11,6 @@ def write_showcase(folder: Path) -> list[Path]:
     """Samples of each kind docintel reads, with what it should find in them: a scanned
     receipt, a scanned form with filled fields, a meeting recording (espeak-ng speech), an
     e-mail with an invoice attached, a DOCX contract and a ZIP of two files."""
-    import email.message
     import zipfile
 
     import docx
@@ -38,17 +37,14 @@ def write_showcase(folder: Path) -> list[Path]:
     attached = profile_samples.write_sample(
         profile_samples.invoice(random.Random(8), 0), folder / "attached.tmp.pdf"
     )
-    message = email.message.EmailMessage()
-    message["From"] = "Accounts <billing@atlas-metalworks.example>"
-    message["To"] = "inbox@northwind.example"
-    message["Subject"] = "Your invoice from Atlas Metalworks"
-    message["Date"] = "Mon, 09 Mar 2026 09:15:00 +0000"
-    message.set_content("Hello,\n\nplease find our invoice attached.\n\nKind regards,\nAtlas")
-    message.add_attachment(
-        attached.read_bytes(), maintype="application", subtype="pdf", filename="invoice.pdf"
+    mail = write_mail(
+        folder / "mail-with-invoice.eml",
+        "Your invoice from Atlas Metalworks",
+        "Hello,\n\nplease find our invoice attached.\n\nKind regards,\nAtlas",
+        [("invoice.pdf", attached.read_bytes())],
+        sender="Accounts <billing@atlas-metalworks.example>",
+        date="Mon, 09 Mar 2026 09:15:00 +0000",
     )
-    mail = folder / "mail-with-invoice.eml"
-    mail.write_bytes(message.as_bytes())
     attached.unlink()
     terms = profile_samples.contract(random.Random(4), 0)
     document = docx.Document()
@@ -62,3 +58,28 @@ def write_showcase(folder: Path) -> list[Path]:
         z.writestr("stock/bins.csv", "bin,cartons\nB-17,40\nB-18,12\n")
         z.writestr("stock/note.txt", "The recount of bin B-17 is due on Friday.\n")
     return [receipt, folder / "permit-form.pdf", meeting, mail, contract, archive]
+
+
+def write_mail(
+    path: Path,
+    subject: str,
+    body: str,
+    pdfs: list[tuple[str, bytes]],
+    sender: str = "Accounts <billing@example.com>",
+    to: str = "inbox@northwind.example",
+    date: str | None = None,
+) -> Path:
+    """An e-mail at ``path`` carrying ``pdfs`` (file name, bytes) as attachments."""
+    import email.message
+
+    message = email.message.EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    if date:
+        message["Date"] = date
+    message.set_content(body)
+    for name, data in pdfs:
+        message.add_attachment(data, maintype="application", subtype="pdf", filename=name)
+    path.write_bytes(message.as_bytes())
+    return path

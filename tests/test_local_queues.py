@@ -307,9 +307,8 @@ def test_a_mails_agent_waits_for_the_file_that_brought_its_attachment_first(tmp_
     the attachment's, and the mail's agent step reads its summary. On the local queues the
     mail's own work took less time than the file's OCR, so the mail read "not read yet";
     now its tail waits for that document while it is in flight."""
-    import email.message
-
     from docintel.testkit.page_samples import images_to_pdf
+    from docintel.testkit.showcase import write_mail
 
     settings = home(tmp_path, "mail")
     folder = tmp_path / "in"
@@ -317,15 +316,9 @@ def test_a_mails_agent_waits_for_the_file_that_brought_its_attachment_first(tmp_
     rng = random.Random(3)
     pages = [scanned(text_page(rng, dpi=300)[0], rng) for _ in range(3)]
     scan = images_to_pdf(folder / "statement.pdf", pages, dpi=300)  # seconds of OCR
-    message = email.message.EmailMessage()
-    message["From"], message["To"] = "Accounts <billing@example.com>", "inbox@example.com"
-    message["Subject"] = "Your statement"
-    message.set_content("Hello,\n\nyour statement is attached.\n")
-    message.add_attachment(
-        scan.read_bytes(), maintype="application", subtype="pdf", filename="statement.pdf"
-    )
-    mail = folder / "statement.eml"
-    mail.write_bytes(message.as_bytes())
+    body = "Hello,\n\nyour statement is attached.\n"
+    pdfs = [("statement.pdf", scan.read_bytes())]
+    mail = write_mail(folder / "statement.eml", "Your statement", body, pdfs)
 
     worked_together([scan, mail], settings)
 
