@@ -64,13 +64,16 @@ def write_mail(
     path: Path,
     subject: str,
     body: str,
-    pdfs: list[tuple[str, bytes]],
+    attached: list[tuple[str, bytes]],
     sender: str = "Accounts <billing@example.com>",
     to: str = "inbox@northwind.example",
     date: str | None = None,
 ) -> Path:
-    """An e-mail at ``path`` carrying ``pdfs`` (file name, bytes) as attachments."""
+    """An e-mail at ``path`` carrying ``attached`` (file name, bytes): PDFs, and mails
+    (a name ending .eml) forwarded as attachments (message/rfc822)."""
+    import email
     import email.message
+    import email.policy
 
     message = email.message.EmailMessage()
     message["From"] = sender
@@ -79,7 +82,10 @@ def write_mail(
     if date:
         message["Date"] = date
     message.set_content(body)
-    for name, data in pdfs:
-        message.add_attachment(data, maintype="application", subtype="pdf", filename=name)
+    for name, data in attached:
+        if name.endswith(".eml"):
+            message.add_attachment(email.message_from_bytes(data, policy=email.policy.default))
+        else:
+            message.add_attachment(data, maintype="application", subtype="pdf", filename=name)
     path.write_bytes(message.as_bytes())
     return path

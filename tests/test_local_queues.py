@@ -320,11 +320,20 @@ def test_a_mails_agent_waits_for_the_file_that_brought_its_attachment_first(tmp_
     pdfs = [("statement.pdf", scan.read_bytes())]
     mail = write_mail(folder / "statement.eml", "Your statement", body, pdfs)
 
-    worked_together([scan, mail], settings)
+    # the same mail forwarded inside another: the outer one's tail waits for the inner's
+    inner = mail.read_bytes()
+    forward = write_mail(
+        folder / "forward.eml", "Fwd: statement", "See below.\n", [("s.eml", inner)]
+    )
+
+    worked_together([scan, mail, forward], settings)
 
     with session_scope(settings.db_url) as s:
         docs = {d.name: d for d in s.scalars(select(Document).where(Document.parent_id.is_(None)))}
         assert {d.status for d in docs.values()} == {"done"}
         assert docs["statement.eml"].finished_at >= docs["statement.pdf"].finished_at
+        assert docs["forward.eml"].finished_at >= docs["statement.pdf"].finished_at
         text = docs["statement.eml"].markdown or ""
+        forwarded = docs["forward.eml"].markdown or ""
     assert "statement.pdf (" in text and "not read yet" not in text, text
+    assert "Attachments" in forwarded and "not read yet" not in forwarded, forwarded

@@ -166,19 +166,22 @@ class LocalQueues:
             for sha in shas:
                 self.send_document(sha)
             for sha in after:
-                self._hold_until_ended(sha, group)
+                self._hold_until_ended(sha, outer + (group,))
         finally:
             _current.reset(token)
         self._end((group,), ok=True)
 
-    def _hold_until_ended(self, sha256: str, group: Group) -> None:
-        """Keep ``group`` open until the document ``sha256`` ends, where it is in flight."""
+    def _hold_until_ended(self, sha256: str, groups: tuple[Group, ...]) -> None:
+        """Keep ``groups`` open until the document ``sha256`` ends, where it is in flight:
+        the outer ones too, as a task sent under them would (a mail inside a mail: the outer
+        one's tail waits for the inner one's, which waits for this document)."""
         with self._cond:
             waiting = self._in_flight.get(sha256)
             if waiting is None:
                 return
-            group.pending += 1
-            waiting.append(lambda: self._end((group,), ok=True))
+            for group in groups:
+                group.pending += 1
+            waiting.append(lambda: self._end(groups, ok=True))
 
     @property
     def lanes_apart(self) -> bool:
