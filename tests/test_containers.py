@@ -82,6 +82,26 @@ def test_a_known_attachment_is_linked_not_processed_again(embedded, tmp_path):
     )
     (child,) = result["children"]
     assert child["status"] == "duplicate" and child["duplicate_of"] == first["id"]
+    # the mail reads it as the document it is: its type and summary, not "duplicate"
+    assert "- copy.pdf (invoice): " in result["markdown"], result["markdown"]
+
+
+def test_a_mail_reads_what_is_known_of_each_attachment(embedded, tmp_path):
+    """An attachment read with nothing to sum up, or one that failed, was "not read yet" to
+    the mail's agent step, as if it were still in flight."""
+    from PIL import Image
+
+    blank = io.BytesIO()
+    Image.new("L", (400, 300), 255).save(blank, format="PNG")
+    attached = [
+        ("broken.pdf", b"%PDF-1.4 broken", "application/pdf"),
+        ("blank.png", blank.getvalue(), "image/png"),
+    ]
+    result = process(_mail(tmp_path, attached), embedded)
+    text = result["markdown"]
+    assert "- broken.pdf (failed): could not be read: broken.pdf is a damaged PDF" in text, text
+    assert "- blank.png (other): read; nothing to sum up" in text, text
+    assert "not read yet" not in text
 
 
 def _zip(path: Path, members: dict[str, bytes], links: dict[str, str] = {}) -> Path:  # noqa: B006

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from docintel.config import Settings
 from docintel.pipeline.route import Routed
@@ -18,7 +18,7 @@ from docintel.pipeline.route.archives import Entry, Limits, archive_entries
 from docintel.store.archive import TooLarge, store_stream
 from docintel.store.mail import inherit_from_parent
 from docintel.store.records import add_warnings, document_by_sha
-from docintel.store.schema import Document, Extraction, Status, utcnow
+from docintel.store.schema import IN_FLIGHT, Document, Extraction, Status, utcnow
 
 
 def register_children(s: Session, doc: Document, routed: Routed, settings: Settings) -> list[str]:
@@ -113,11 +113,22 @@ def known_children(s: Session, doc: Document) -> list[str]:
 
 
 def attachment_summaries(s: Session, doc: Document) -> str:
-    """A mail's attachments as its agent step reads them: name, type and summary of each."""
+    """A mail's attachments as its agent step reads them: name, type and summary of each;
+    an attachment whose bytes another document brought first is read as that document.
+    What is said is what is known: read (with its summary, or that it has none), failed
+    (and why), or not read yet (still in flight)."""
     if doc.kind != "mail":
         return ""
+    original = aliased(Document)
     rows = s.execute(
-        select(Document.name, Document.doc_type, Document.status, Extraction.summary)
+        select(
+            Document.name,
+            func.coalesce(original.doc_type, Document.doc_type),
+            func.coalesce(original.status, Document.status),
+            func.coalesce(original.error, Document.error),
+            Extraction.summary,
+        )
+        .outerjoin(original, original.id == Document.duplicate_of_id)
         .outerjoin(
             Extraction,
             Extraction.document_id == func.coalesce(Document.duplicate_of_id, Document.id),
@@ -128,7 +139,19 @@ def attachment_summaries(s: Session, doc: Document) -> str:
     if not rows:
         return ""
     lines = [
-        f"- {name} ({doc_type or status}): {summary or 'not read yet'}"
-        for name, doc_type, status, summary in rows
+        f"- {name} ({doc_type or status}): {_what_is_known(status, error, summary)}"
+        for name, doc_type, status, error, summary in rows
     ]
     return "## Attachments\n\n" + "\n".join(lines)
+
+
+def _what_is_known(status: str, error: str | None, summary: str | None) -> str:
+    if status == Status.failed.value:
+        return f"could not be read: {error}" if error else "could not be read"
+    if summary:
+        return summary
+    if status in IN_FLIGHT or status == Status.received.value:
+        return "not read yet"
+    # said "not read yet" before, as of one still in flight: 19 attachments of the 48 real
+    # mails of bench/real/email, and 8 more that had failed, misled the mail's reader
+    return "read; nothing to sum up"
