@@ -86,3 +86,30 @@ def test_a_read_stopped_midway_leaves_no_helper_behind(tmp_path, monkeypatch):
     with pymupdf_open(_long_pdf(tmp_path)) as doc, pytest.raises(TimeoutError):
         pdf_split.read_split(tmp_path / "long.pdf", doc, 5, stopped)
     assert started and all(p.poll() is not None for p in started)
+
+
+def test_pymupdf_is_used_by_one_thread_at_a_time(tmp_path, embedded):
+    """PyMuPDF does not support threads: its table finder turns process-wide switches on and
+    off for the length of a call, and two documents read side by side read each other's
+    switches (3 of the 57 real invoices laid their tables out otherwise in one command).
+    A PDF's reading and a page's image wait while another thread holds ``MUPDF``."""
+    import threading
+
+    from docintel.pipeline.mupdf import MUPDF
+    from docintel.pipeline.pages.images import page_images
+
+    rng = random.Random(2)
+    pdf = write_pdf(tmp_path / "t.pdf", PdfSpec([paragraph(rng), paragraph(rng)]))
+    for read in (lambda: read_pdf(pdf), lambda: page_images(pdf, "pdf", [1], 72, embedded)):
+        done = threading.Event()
+
+        def reading(read=read, done=done) -> None:  # type: ignore[no-untyped-def]
+            read()
+            done.set()
+
+        reader = threading.Thread(target=reading)
+        with MUPDF:
+            reader.start()
+            assert not done.wait(0.5)  # held here: the reading waits
+        reader.join(timeout=30)
+        assert done.is_set()

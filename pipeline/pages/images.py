@@ -51,11 +51,12 @@ def page_images(
     from PIL import Image
 
     if kind == "pdf":
+        from docintel.pipeline.mupdf import MUPDF
         from docintel.pipeline.mupdf import pymupdf as load_pymupdf
 
         pymupdf = load_pymupdf()
         out = {}
-        with pymupdf.open(path) as doc:
+        with MUPDF, pymupdf.open(path) as doc:
             for number in pages:
                 page = doc.load_page(number - 1)
                 area = abs(page.rect) / 72 / 72  # square inches

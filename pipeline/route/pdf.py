@@ -60,19 +60,29 @@ class PdfText:
 def read_pdf(path: Path, split_pages: int = 0) -> PdfText:
     """The PDF's pages read, with what was damaged or lost; from ``split_pages`` pages up
     (0: never) by one process per core (``pdf_split``)."""
+    from docintel.pipeline.mupdf import MUPDF
     from docintel.pipeline.mupdf import pymupdf as load_pymupdf
 
     pymupdf = load_pymupdf()
 
     data = path.read_bytes()
-    pymupdf.TOOLS.mupdf_warnings()  # drop warnings left by earlier documents
-    try:
-        doc = pymupdf.open(stream=data, filetype="pdf")
-    except Exception as exc:
-        raise DocumentError(
-            f"{path.name} is a damaged PDF that could not be opened ({exc}); export or scan "
-            "it again."
-        ) from exc
+    with MUPDF:
+        pymupdf.TOOLS.mupdf_warnings()  # drop warnings left by earlier documents
+        try:
+            doc = pymupdf.open(stream=data, filetype="pdf")
+        except Exception as exc:
+            raise DocumentError(
+                f"{path.name} is a damaged PDF that could not be opened ({exc}); export or "
+                "scan it again."
+            ) from exc
+        return _read_open(path, doc, data, split_pages)
+
+
+def _read_open(path: Path, doc: Any, data: bytes, split_pages: int) -> PdfText:
+    """``read_pdf`` of the opened ``doc``, the caller holding ``MUPDF``."""
+    from docintel.pipeline.mupdf import pymupdf as load_pymupdf
+
+    pymupdf = load_pymupdf()
     with doc:
         if doc.needs_pass and not doc.authenticate(""):
             raise DocumentError(
@@ -129,9 +139,10 @@ def _finished(
 
 def read_run(path: str, start: int, stop: int) -> list[PageText]:
     """Pages ``start``..``stop - 1`` of the PDF at ``path``, as ``read_pdf`` reads them."""
+    from docintel.pipeline.mupdf import MUPDF
     from docintel.pipeline.mupdf import pymupdf as load_pymupdf
 
-    with load_pymupdf().open(path) as doc:
+    with MUPDF, load_pymupdf().open(path) as doc:
         if doc.needs_pass:
             doc.authenticate("")
         return [_read_page(doc, i) for i in range(start, stop)]
