@@ -63,8 +63,9 @@ def scans_in(folder: Path) -> tuple[list[Path], list[tuple[Path, int]]]:
     return files, pages
 
 
-def page_bmp(path: Path, number: int, out: Path) -> Path:
-    """The page as a grey BMP declaring the resolution docintel's reader tells Tesseract."""
+def page_bmp(path: Path, number: int, out: Path) -> tuple[Path, int]:
+    """The page as a grey BMP declaring the resolution docintel's reader tells Tesseract,
+    and that resolution."""
     import io
 
     import pymupdf
@@ -84,7 +85,7 @@ def page_bmp(path: Path, number: int, out: Path) -> Path:
     dpi = page_dpi(image, rendered)
     target = out / f"{path.stem}-{number}.bmp"
     grey.save(target, dpi=(dpi, dpi))
-    return target
+    return target, dpi
 
 
 # The like-with-like side: each page taken out of its file in the run, then OCR_ENTITIES'
@@ -164,14 +165,9 @@ def main() -> None:
         raise SystemExit(f"{args.folder}: no such folder (run bench/real/invoices/collect.py)")
     files, pages = scans_in(args.folder)
     work = Path(tempfile.mkdtemp(prefix="docintel-scans-real-"))
-    bmps = [page_bmp(path, n, work) for path, n in pages]
-    specs = []
-    for (path, n), bmp in zip(pages, bmps, strict=True):
-        from PIL import Image
-
-        with Image.open(bmp) as image:
-            dpi = round(image.info.get("dpi", (300, 300))[0])
-        specs.append(f"{path}:{n}:{dpi}")
+    made = [page_bmp(path, n, work) for path, n in pages]
+    bmps = [bmp for bmp, _dpi in made]
+    specs = [f"{path}:{n}:{dpi}" for (path, n), (_bmp, dpi) in zip(pages, made, strict=True)]
     times: dict[str, list[float]] = {"docintel": [], "fair": [], "like": []}
     for _ in range(args.repeats):  # interleaved: the machine's load falls on each alike
         times["docintel"].append(docintel_run(files, work))

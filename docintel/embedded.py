@@ -18,19 +18,7 @@ def process_file(path: Path, settings: Settings, engine: Engine | None = None) -
     """Ingest ``path`` (copied, not moved), run its workflow in this process with
     ``engine`` (default: the one the settings choose), and return the one result format. A
     file already known answers with the original's result."""
-    from docintel.store.db import session_scope
-    from docintel.store.queries import document_result
-    from docintel.store.schema import Document
-    from docintel.watcher.ingest import ingest
-    from docintel.worker.local import run_document
-
-    taken = ingest(path, settings)
-    if taken.status == "queued":  # in this thread, with no Celery app (worker.steps)
-        run_document(taken.sha256, settings, engine)
-    with session_scope(settings.db_url) as s:
-        doc = s.get(Document, taken.document_id)
-        assert doc is not None
-        return document_result(s, doc)
+    return process_files([path], settings, engine)[0]
 
 
 def process_files(
@@ -44,7 +32,7 @@ def process_files(
     as each file's work ends. The local queues of `docintel up` work them (its lanes and
     priorities: a CSV does not wait behind a scan's OCR, and two one-page scans take a core
     each; one after the other, 14 real receipt photos took 10.3 s where Tesseract alone,
-    across the cores, took 3.5 s). A single file is worked in this thread (``process_file``)."""
+    across the cores, took 3.5 s). A single file to work is worked in this thread."""
     from docintel.store.db import session_scope
     from docintel.store.queries import document_result
     from docintel.store.schema import Document
@@ -55,7 +43,7 @@ def process_files(
     for n, one in enumerate(taken):
         if one.status == "queued":
             first.setdefault(one.sha256, n)
-    if len(first) == 1:
+    if len(first) == 1:  # in this thread, with no Celery app (worker.steps)
         from docintel.worker.local import run_document
 
         run_document(next(iter(first)), settings, engine)

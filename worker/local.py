@@ -179,8 +179,7 @@ class LocalQueues:
             waiting = self._in_flight.get(sha256)
             if waiting is None:
                 return
-            for group in groups:
-                group.pending += 1
+            self._count(groups, 1)  # the condition's lock is reentrant
             waiting.append(lambda: self._end(groups, ok=True))
 
     @property

@@ -111,15 +111,11 @@ def route(self: StepTask, sha256: str) -> None:
         def label(part: str) -> str:
             return task_label(doc_id, doc_name, sha256, part)
 
+        mail = routed.kind == "mail" and not (routed.model_pages or routed.audio_windows)
         # An attachment whose bytes another file brought first is that file's document: on
         # the local queues the mail's agent step waits for it where it is still in flight.
-        here = routed.kind == "mail" and in_process(self.app)
-        known = known_children(s, doc) if here else []
-        if (
-            (children or known)
-            and routed.kind == "mail"
-            and not (routed.model_pages or routed.audio_windows)
-        ):
+        known = known_children(s, doc) if mail and in_process(self.app) else []
+        if mail and (children or known):
             # The attachments go first, so that the mail's agent step can read their
             # summaries (in-process they are done by then; on workers, those done by then).
             def attachments_first() -> None:

@@ -75,14 +75,11 @@ def read_pdf(path: Path, split_pages: int = 0) -> PdfText:
                 f"{path.name} is a damaged PDF that could not be opened ({exc}); export or "
                 "scan it again."
             ) from exc
-        return _read_open(path, doc, data, split_pages)
+        return _read_open(pymupdf, path, doc, data, split_pages)
 
 
-def _read_open(path: Path, doc: Any, data: bytes, split_pages: int) -> PdfText:
+def _read_open(pymupdf: Any, path: Path, doc: Any, data: bytes, split_pages: int) -> PdfText:
     """``read_pdf`` of the opened ``doc``, the caller holding ``MUPDF``."""
-    from docintel.pipeline.mupdf import pymupdf as load_pymupdf
-
-    pymupdf = load_pymupdf()
     with doc:
         if doc.needs_pass and not doc.authenticate(""):
             raise DocumentError(
