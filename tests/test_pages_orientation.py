@@ -117,3 +117,47 @@ def test_a_picture_is_seen_as_exif_turns_it_with_its_pixels_copied_once_at_most(
         frames.append(as_seen(tiff))
     assert frames[0] is not tiff and frames[0].tobytes() == page.convert("RGB").tobytes()
     assert frames[1].tobytes() == blank.tobytes()
+
+
+def test_a_colour_photo_read_in_grey_is_decoded_to_its_luma_and_turned_as_exif_says(tmp_path):
+    """The page reader reads in grey: a colour JPEG (a phone's receipt) is decoded to the
+    luma libjpeg stores, turned by its EXIF orientation, and says it was decoded grey (the
+    chart check decodes its colours where it asks); the pixels are the grey Pillow made of
+    the colours, within 2 of 255 but at the edges of strong colours (where decoding the
+    colours clipped them). Other pictures are seen as before."""
+    import numpy as np
+    from PIL import ImageOps
+
+    from docintel.config import get_settings
+    from docintel.pipeline.pages.images import page_images
+
+    rng = random.Random(3)
+    page, _ = text_page(rng, dpi=100)
+    page.paste((200, 30, 30), (40, 40, 240, 240))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    page.transpose(Image.Transpose.ROTATE_90).save(tmp_path / "turned.jpg", quality=80, exif=exif)
+    page.save(tmp_path / "page.png")
+    settings = get_settings()
+    for name in ("turned.jpg", "page.png"):
+        grey = page_images(tmp_path / name, "image", [1], 300, settings, native=True, grey=True)[1]
+        colour = page_images(tmp_path / name, "image", [1], 300, settings, native=True)[1]
+        assert colour.mode == "RGB" and "decoded" not in colour.info
+        expected = ImageOps.exif_transpose(Image.open(tmp_path / name)).convert("L")
+        assert grey.size == expected.size == page.size
+        if name == "page.png":  # not a JPEG: seen in colour, as before
+            assert grey.mode == "RGB" and "decoded" not in grey.info
+            continue
+        assert grey.mode == "L" and grey.info["decoded"] == "grey"
+        difference = np.abs(np.asarray(grey, dtype=int) - np.asarray(expected, dtype=int))
+        assert difference.mean() < 0.05 and (difference > 2).mean() < 0.001
+
+
+def test_a_chart_photographed_in_colour_is_still_told_a_chart_by_its_colours(embedded, tmp_path):
+    """Decoded in grey, a photo's colours are decoded again where the chart check asks."""
+    from docintel.testkit.page_samples import chart_page
+
+    chart, _ = chart_page(random.Random(2), dpi=150)
+    chart.convert("RGB").save(tmp_path / "chart.jpg", quality=90, dpi=(150, 150))
+    page = process(tmp_path / "chart.jpg", embedded)["pages"][0]
+    assert page["kind"] == "chart" and page["chart"]["read"] is False
