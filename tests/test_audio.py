@@ -363,3 +363,45 @@ def test_speech_threads_are_the_cores_free_now():
         raise OSError("no /proc here")
 
     assert free_cores(cores=2, read=unreadable, wait=lambda s: None) == 2
+
+
+def test_the_agents_models_loading_beside_a_recording_leave_its_cores_free(monkeypatch):
+    """The recording's own warm-up (the agent's models loading, done before the speech is
+    heard) takes a core while the speech model is made: its work is not counted as a core
+    taken, another process's is."""
+    import threading
+
+    from docintel.pipeline.audio import cores
+    from docintel.pipeline.audio.cores import free_cores, thread_ticks
+
+    monkeypatch.setattr(cores.os, "cpu_count", lambda: 2)  # the arithmetic below is 2 cores'
+    samples = iter([(1000.0, 500.0), (1200.0, 600.0)])  # one core's worth busy
+    own = iter([40.0, 140.0])  # ... all of it the warm-up thread's
+
+    def read() -> tuple[float, float]:
+        return next(samples)
+
+    def warm(_id: int) -> float:
+        return next(own)
+
+    assert free_cores(cores=2, read=read, wait=lambda s: None, beside=[7], ticks=warm) == 2
+    samples = iter([(1000.0, 500.0), (1200.0, 600.0)])
+    assert free_cores(cores=2, read=read, wait=lambda s: None) == 1  # another process's
+    # a live thread's ticks are read from /proc, an ended one's are none
+    spin = threading.Event()
+
+    def busy() -> None:
+        while not spin.is_set():
+            pass
+
+    worker = threading.Thread(target=busy)
+    worker.start()
+    try:
+        before = thread_ticks(worker.native_id or 0)
+        threading.Event().wait(0.3)
+        assert thread_ticks(worker.native_id or 0) > before
+    finally:
+        spin.set()
+        worker.join()
+    assert thread_ticks(2**30) == 0.0
+    assert cores.usable_cores() >= 1

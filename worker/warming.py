@@ -101,6 +101,12 @@ def wait_for_warm_up(settings: Settings) -> None:
             thread.join()
 
 
+def warming_threads(settings: Settings) -> list[int]:
+    """The native ids of these settings' warm-ups still loading in this process."""
+    found = (_started.get(_key(settings, embedder)) for embedder in (False, True))
+    return [t.native_id for t in found if t is not None and t.is_alive() and t.native_id]
+
+
 def _load(settings: Settings, embedder: bool) -> None:
     from docintel.models.embedding import embedder_for, loads_without_torch
     from docintel.pipeline.agent.ner import load_ner

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 
 def proc_stat() -> tuple[float, float]:
@@ -25,23 +25,41 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+def thread_ticks(native_id: int) -> float:
+    """CPU time (user and system, clock ticks) a thread of this process has used, from
+    /proc/self/task; 0 where the thread has ended or there is no /proc."""
+    try:
+        with open(f"/proc/self/task/{native_id}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return float(fields[11]) + float(fields[12])  # utime, stime: the stat's 14th and 15th
+
+
 def free_cores(
     cores: int | None = None,
     sample_s: float = 0.1,
     read: Callable[[], tuple[float, float]] = proc_stat,
     wait: Callable[[float], None] = time.sleep,
+    beside: Sequence[int] = (),
+    ticks: Callable[[int], float] = thread_ticks,
 ) -> int:
     """The cores of this process's that were idle over ``sample_s``, at least one; all of
-    them where the machine does not say (no /proc)."""
+    them where the machine does not say (no /proc). ``beside``: threads of this process
+    (native ids) whose work is not counted as a core taken: work of the recording's own
+    that ends before its speech is heard (the agent's models loading meanwhile)."""
     cores = cores or usable_cores()
     try:
         total0, idle0 = read()
+        own0 = sum(ticks(t) for t in beside)
         wait(sample_s)
         total1, idle1 = read()
+        own1 = sum(ticks(t) for t in beside)
     except (OSError, ValueError, IndexError):
         return cores
     spent = total1 - total0
     if spent <= 0:
         return cores
-    busy = (1.0 - (idle1 - idle0) / spent) * (os.cpu_count() or cores)
+    taken = max(0.0, spent - (idle1 - idle0) - (own1 - own0))
+    busy = taken / spent * (os.cpu_count() or cores)
     return max(1, min(cores, round(cores - busy)))

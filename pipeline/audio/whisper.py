@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -90,6 +90,15 @@ def made_apart(make: Callable[[], T], name: str = "docintel-speech-model-load") 
 
 
 _loading = threading.Lock()
+
+
+def threads_chosen(settings: Settings, beside: Sequence[int] = ()) -> Settings:
+    """``settings`` with the speech engine's compute threads chosen now, as a recording
+    starts (``DOCINTEL_ASR_THREADS``, or the cores free, the work of the threads ``beside``
+    not counted): its model can be made while that work ends, and is the one heard with."""
+    if settings.asr_threads:
+        return settings
+    return settings.model_copy(update={"asr_threads": free_cores(beside=beside)})
 
 
 def whisper_model(settings: Settings) -> Any:
