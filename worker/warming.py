@@ -5,9 +5,10 @@ loading them after the last page. Tesseract reads in processes of its own, so th
 interpreter is free for the load meanwhile; the page step starts it as the first page's
 OCR starts (``pipeline.pages.read_pages``'s ``on_ocr``). A recording's route starts it
 as it begins to listen for the speech (silero's VAD runs outside the interpreter), and the
-audio step waits for the load to end before it hears the speech: CTranslate2 takes its
-threads from the cores free as a recording starts, and loaded beside the speech itself the
-whole took longer (a 267 s recording, interleaved: 6.79 s -> 9.29 s; loaded beside route's
+audio step makes the speech model meanwhile (its threads the cores free, the load's own
+thread not counted: ``warming_threads``) and waits for the load to end before it hears the
+speech: CTranslate2 takes its threads from the cores free as a recording starts, and
+loaded beside the speech itself the whole took longer (a 267 s recording, interleaved: 6.79 s -> 9.29 s; loaded beside route's
 listening and waited for, 6.60 s -> 6.31 s).
 
 A document with a text layer loads them in its agent step, in turn: loaded beside its

@@ -178,7 +178,7 @@ def spoken_label(label: str, said: str) -> bool:
     label = label.lower()
     if label not in said:
         # most labels are not said at all: a substring test, where each pattern compiled
-        # anew (the profiles' ~750 labels are more than re's cache holds) took a 20 s
+        # anew (the profiles' ~700 labels are more than re's cache holds) took a 20 s
         # recording's typing 0.25 s
         return False
     pattern = rf"(?:^|[,.!?]\s+){re.escape(label)}(?:\s*[:,.]|\s+(?:are|is)\b)"
