@@ -8,8 +8,8 @@ as it begins to listen for the speech (silero's VAD runs outside the interpreter
 audio step makes the speech model meanwhile (its threads the cores free, the load's own
 thread not counted: ``warming_threads``) and waits for the load to end before it hears the
 speech: CTranslate2 takes its threads from the cores free as a recording starts, and
-loaded beside the speech itself the whole took longer (a 267 s recording, interleaved: 6.79 s -> 9.29 s; loaded beside route's
-listening and waited for, 6.60 s -> 6.31 s).
+loaded beside the speech itself the whole took longer (a 267 s recording, interleaved:
+6.79 s -> 9.29 s; loaded beside route's listening and waited for, 6.60 s -> 6.31 s).
 
 A document with a text layer loads them in its agent step, in turn: loaded beside its
 reading (or the command's start), the load and the reading took turns on the interpreter
