@@ -200,3 +200,24 @@ def test_the_skew_is_found_in_15_rotations_at_the_angle_every_step_finds(monkeyp
             assert len(turns) <= 15
             assert found == every_step(tilted), (dpi, tilt)
             assert abs(found + tilt) <= 0.25, (dpi, tilt)
+
+
+def test_a_multi_picture_jpeg_is_one_page_read_once(embedded, tmp_path):
+    """A camera's JPEG with further pictures in it (MPO: its preview, or the other eye of a
+    stereo pair) is one page, the first picture, decoded in grey where the reader reads in
+    grey. Before, each picture was a page and the receipt's text was read twice."""
+    from docintel.config import get_settings
+    from docintel.pipeline.pages.images import page_images
+
+    rng = random.Random(8)
+    image, truth = text_page(rng, dpi=200)
+    photo = scanned(image, rng, quality=90)
+    preview = photo.resize((photo.width // 3, photo.height // 3))
+    path = tmp_path / "receipt.jpg"
+    photo.save(path, format="MPO", save_all=True, append_images=[preview])
+    assert Image.open(path).format == "MPO" and Image.open(path).n_frames == 2
+    grey = page_images(path, "image", [1], 300, get_settings(), native=True, grey=True)[1]
+    assert grey.mode == "L" and grey.size == photo.size and grey.info["decoded"] == "grey"
+    result = process(path, embedded)
+    assert [p["page"] for p in result["pages"]] == [1]
+    assert accuracy(truth.text, result["pages"][0]["markdown"]) >= BAR

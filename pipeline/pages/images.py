@@ -18,7 +18,7 @@ def image_info(path: Path, settings: Settings) -> tuple[int, int, int]:
     try:
         with Image.open(path) as image:
             width, height = image.size
-            frames = getattr(image, "n_frames", 1)
+            frames = pages_of(image)
     except (OSError, SyntaxError) as exc:
         raise DocumentError(
             f"{path.name}: the image could not be read ({exc}); save or scan it again."
@@ -30,6 +30,14 @@ def image_info(path: Path, settings: Settings) -> tuple[int, int, int]:
             "decompression bomb or needs downscaling before it is dropped."
         )
     return width, height, frames
+
+
+def pages_of(image: Any) -> int:
+    """The pages a picture file holds: a TIFF's or a GIF's frames; one for a multi-picture
+    JPEG (MPO: a camera's photo with its preview, or the other eye of a stereo pair, after
+    it), whose further pictures are the same page again: read as pages, a phone's receipt
+    was read twice."""
+    return 1 if image.format == "MPO" else getattr(image, "n_frames", 1)
 
 
 def page_images(
@@ -119,7 +127,7 @@ def seen_in_grey(image: Any) -> Any:
     turn grey again."""
     from PIL import ImageOps
 
-    if image.format != "JPEG" or image.mode != "RGB" or getattr(image, "n_frames", 1) > 1:
+    if image.format not in ("JPEG", "MPO") or image.mode != "RGB" or pages_of(image) > 1:
         return as_seen(image)
     # libjpeg's luma: the grey Pillow makes of the colours, within 2 of 255 but at the edges
     # of strong colours, which decoding the colours clipped (the 14 real photos of
