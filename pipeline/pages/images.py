@@ -129,13 +129,21 @@ def seen_in_grey(image: Any) -> Any:
 
     if image.format not in ("JPEG", "MPO") or image.mode != "RGB" or pages_of(image) > 1:
         return as_seen(image)
-    # libjpeg's luma: the grey Pillow makes of the colours, within 2 of 255 but at the edges
-    # of strong colours, which decoding the colours clipped (the 14 real photos of
-    # bench/real/invoices: a mean difference of 0.1 at most; their key values the same)
-    image.draft("L", image.size)
-    image.info["decoded"] = "grey"
+    decode_luma(image)
     ImageOps.exif_transpose(image, in_place=True)
     return image
+
+
+def decode_luma(image: Any) -> None:
+    """Have a colour JPEG not yet decoded decode to the luma libjpeg stores, and say so
+    (``info["decoded"] == "grey"``: the chart check decodes the colours where it asks).
+    That luma is the grey Pillow computes from the colours, within 2 of 255 but at the
+    edges of strong colours, which decoding the colours clipped (the 14 real photos of
+    bench/real/invoices: a mean difference of 0.1 at most, their key values the same); a
+    300 dpi letter page took 18 ms where decoding the colours took 38 ms and turning them
+    grey 13 ms more."""
+    image.draft("L", image.size)
+    image.info["decoded"] = "grey"
 
 
 # A scan below this is still rendered at it: Tesseract reads small text badly under ~150.
@@ -199,11 +207,7 @@ def stored_scan(
     # decoded as stored, in colour or grey: the reader turns it grey, and a grey scan made
     # RGB was three times the pixels to decode into, convert and turn grey again
     if grey and image.mode == "RGB":
-        # libjpeg hands over the luma it stores, which is the grey Pillow computes from the
-        # colours (within 2 of 255): 18 ms for a 300 dpi letter page where decoding the
-        # colours took 38 ms and turning them grey 13 ms more
-        image.draft("L", image.size)
-        image.info["decoded"] = "grey"
+        decode_luma(image)
     image.load()
     image.info["drawn"] = "decoded"
     return image

@@ -224,6 +224,10 @@ def words_markdown(words: list[Word]) -> str:
     ).strip()
 
 
+# How far from the best whole degree the fine search looks (see ``skew_angle``).
+COARSE_REACH = 0.75
+
+
 def skew_angle(image: Any, limit: float = 4.0, step: float = 0.25) -> float:
     """The rotation (degrees) that makes text lines horizontal: the angle whose row profile
     of a downscaled, binarised page is sharpest, on a ``step`` grid within ``limit``.
@@ -255,11 +259,7 @@ def skew_angle(image: Any, limit: float = 4.0, step: float = 0.25) -> float:
     at = grid.index(top)
     for angle in grid[max(0, at - reach) : at + reach + 1]:
         score(angle)
-    return max(sorted(scores), key=lambda angle: (scores[angle], -angle))
-
-
-# How far from the best whole degree the fine search looks (see ``skew_angle``).
-COARSE_REACH = 0.75
+    return max(scores, key=lambda angle: (scores[angle], -angle))
 
 
 # From this many pixels up (a letter page scanned at ~250 dpi or more) a page is turned level
