@@ -133,3 +133,33 @@ def test_the_chart_checks_colour_spread_is_the_one_int16_gave():
         expected = bool(((rgb.max(axis=2) - rgb.min(axis=2)) > 60).mean() > 0.003)
         assert tess._colourful(image) is expected
     assert not tess._colourful(Image.fromarray(tinted)) and tess._colourful(Image.fromarray(green))
+
+
+def test_a_scan_a_pixel_or_two_off_its_pages_size_is_decoded_as_stored(embedded, tmp_path):
+    """A page size rounded in points leaves the scan 2 pixels taller than drawing the page
+    at its resolution gives (a real energy invoice): decoded as stored, read as drawn; 3
+    pixels off, it is drawn."""
+    import io
+
+    page, truth = text_page(random.Random(11), dpi=300)
+    scan = scanned(page, random.Random(12))
+    buf = io.BytesIO()
+    scan.save(buf, format="JPEG", quality=85)
+
+    def pdf(name: str, short_by: int):
+        doc = pymupdf.open()
+        w, h = scan.size
+        sheet = doc.new_page(width=w * 72 / 300, height=(h - short_by) * 72 / 300)
+        sheet.insert_image(sheet.rect, stream=buf.getvalue(), keep_proportion=False)
+        doc.save(tmp_path / name)
+        return tmp_path / name
+
+    settings = get_settings()
+    near, far = pdf("near.pdf", 2), pdf("far.pdf", 3)
+    image = page_images(near, "pdf", [1], 300, settings, native=True)[1]
+    assert image.info["drawn"] == "decoded" and image.size == scan.size
+    assert page_images(far, "pdf", [1], 300, settings, native=True)[1].info["drawn"] == "rendered"
+    read = process(near, embedded)["pages"][0]
+    assert "read by Tesseract at 300 dpi" in read["decision"]
+    flat = " ".join(truth.text.split())
+    assert jiwer.cer(flat, " ".join(read["markdown"].split())) < 0.01
