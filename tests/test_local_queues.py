@@ -302,6 +302,37 @@ def test_docintel_process_works_its_files_side_by_side_and_answers_in_their_orde
     assert one[0]["document"]["status"] == "done" and ended[-1] == "one"
 
 
+def test_docintel_process_starts_its_largest_file_first(tmp_path, monkeypatch):
+    """Files given at once are sent largest first, so that the longest work does not start
+    last and end alone on one core (19 real scans: 11.34 s in name order, 9.75 s by size);
+    the results keep the files' order."""
+    from docintel.embedded import process_files
+
+    settings = home(tmp_path, "order").model_copy(update={"embedded_workers": 2})
+    folder = tmp_path / "in"
+    folder.mkdir()
+    csv = Path(shutil.copy(ROOT / "samples" / "shipments.csv", folder / "shipments.csv"))
+    (scan,) = scans(folder, 1)
+    pdf = write_pdf(folder / "note.pdf", PdfSpec([paragraph(random.Random(5), 40)]))
+    files = [csv, pdf, scan]
+    assert csv.stat().st_size < pdf.stat().st_size < scan.stat().st_size
+    names = {ingest(path, settings).sha256: path.name for path in files}
+    sent: list[str] = []
+    send = LocalQueues.send_document
+
+    def spy(self: LocalQueues, sha256: str, *args: Any, **kwargs: Any) -> None:
+        sent.append(names[sha256])
+        send(self, sha256, *args, **kwargs)
+
+    monkeypatch.setattr(LocalQueues, "send_document", spy)
+    # a new home: the files are worked, not answered from the first ingest
+    found = process_files(files, home(tmp_path, "again").model_copy(update={"embedded_workers": 2}))
+
+    assert sent == ["scan0.png", "note.pdf", "shipments.csv"]
+    assert [r["document"]["name"] for r in found] == [f.name for f in files]
+    assert all(r["document"]["status"] == "done" for r in found)
+
+
 def test_a_mails_agent_waits_for_the_file_that_brought_its_attachment_first(tmp_path):
     """A mail whose attachment's bytes another file brought first: that file's document is
     the attachment's, and the mail's agent step reads its summary. On the local queues the
