@@ -405,3 +405,27 @@ def test_the_agents_models_loading_beside_a_recording_leave_its_cores_free(monke
         worker.join()
     assert thread_ticks(2**30) == 0.0
     assert cores.usable_cores() >= 1
+
+
+def test_a_warm_up_ending_within_the_sample_leaves_the_cores_free(monkeypatch):
+    """The warm-up's thread ended while the cores were sampled: its ticks could no longer be
+    read, its work counted as another process's, and the speech was heard on one thread
+    (12.7 s where 9.2 s on two). The cores are sampled again without it."""
+    from docintel.pipeline.audio import cores
+    from docintel.pipeline.audio.cores import free_cores
+
+    monkeypatch.setattr(cores.os, "cpu_count", lambda: 2)
+    # the first sample: one core's worth busy, the warm-up's, which ends within it; the
+    # second: both cores idle
+    samples = iter([(1000.0, 500.0), (1200.0, 600.0), (1200.0, 600.0), (1400.0, 800.0)])
+    warm_up = iter([40.0, 0.0])  # /proc has no ticks for an ended thread
+    waits: list[float] = []
+
+    def read() -> tuple[float, float]:
+        return next(samples)
+
+    def ticks(_id: int) -> float:
+        return next(warm_up)
+
+    free = free_cores(cores=2, read=read, wait=waits.append, beside=[7], ticks=ticks)
+    assert free == 2 and len(waits) == 2
