@@ -2,15 +2,17 @@
 stitching on the same windows.
 
     python bench/audio.py [--recordings 2] [--engine cpu|gemma|all] [--model DIR] [--whole]
+        [--repeats 3]
 
 Recordings are espeak-ng speech of known text, over two minutes each, with silences and a
 sentence across a window boundary (docintel.audio_samples). ``--whole`` also times, on the
 recordings joined into one file, the whole `docintel process` command on the CPU engine
-(in a home already set up) against a whole faster-whisper command (same model folder,
-compute type and beam size, its own VAD filter), each a fresh process: seconds, ratio and
-WER; and that command again with the model made by a thread of its own, as docintel makes
-it (the engine at its best on this machine), and that one followed by the transcript's
-named entities with the same spaCy model (like with like).
+(in a copy of a home already set up) against a whole faster-whisper command (same model
+folder, compute type and beam size, its own VAD filter); that command again with the
+model made by a thread of its own, as docintel makes it (the engine at its best on this
+machine); and that one followed by the transcript's named entities with the same spaCy
+model (like with like). Each is a fresh process, ``--repeats`` interleaved runs: the
+median seconds, their ratios (the fair one first) and the WER.
 """
 
 from __future__ import annotations
@@ -117,7 +119,10 @@ WHISPER_ENTITIES = WHISPER_APART.replace(
 )
 
 
-def whole_commands(recordings, folder: Path) -> None:  # type: ignore[no-untyped-def]
+def whole_commands(recordings, folder: Path, repeats: int = 3) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+    import statistics
+
     import numpy as np
 
     from docintel.config import get_settings
@@ -128,61 +133,66 @@ def whole_commands(recordings, folder: Path) -> None:  # type: ignore[no-untyped
     path = write_wav(folder / "joined.wav", joined)
     truth = norm(" ".join(r.transcript for r in recordings))
     seconds = len(joined) / 16000
-    env = {**os.environ, "DOCINTEL_HOME": str(folder / "home"), "DOCINTEL_BROKER_URL": ""}
+    set_up = folder / "home-set-up"
+    env = {**os.environ, "DOCINTEL_HOME": str(set_up), "DOCINTEL_BROKER_URL": ""}
     env.pop("DOCINTEL_DATABASE_URL", None)
     env["DOCINTEL_ENGINE"] = "cpu"
-    # The home is set up first (a new one migrates its database once): every later
-    # command is what is measured.
+    # The home is set up first (a new one migrates its database once), and each run gets a
+    # copy of it (the same recording in the same home would answer from the first run):
+    # every later command is what is measured.
     small = folder / "setup.csv"
     small.write_text("sku,qty\nA1,3\n")
     setup = [sys.executable, "-m", "docintel.cli", "process", str(small)]
     subprocess.run(setup, capture_output=True, env=env, check=True)
-    started = time.perf_counter()
-    out = subprocess.run(
-        [sys.executable, "-m", "docintel.cli", "process", "--json", str(path)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    )
-    ours_s = time.perf_counter() - started
-    segments = json.loads(out.stdout)["segments"]
-    ours = norm(" ".join(seg["text"] or "" for seg in segments))
     model = asr_model_path(settings)
-    bare: dict[str, tuple[float, str]] = {}
     scripts = (("plain", WHISPER), ("apart", WHISPER_APART), ("entities", WHISPER_ENTITIES))
-    for name, script in scripts:
+    times: dict[str, list[float]] = {"docintel": [], **{name: [] for name, _ in scripts}}
+    texts: dict[str, str] = {}
+    for _ in range(repeats):  # interleaved: the machine's load falls on each alike
+        home = folder / "home"
+        shutil.rmtree(home, ignore_errors=True)
+        shutil.copytree(set_up, home)
         started = time.perf_counter()
         out = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                script,
-                str(path),
-                model,
-                settings.asr_compute_type,
-                str(settings.asr_beam_size),
-            ],
+            [sys.executable, "-m", "docintel.cli", "process", "--json", str(path)],
             capture_output=True,
             text=True,
+            env={**env, "DOCINTEL_HOME": str(home)},
             check=True,
         )
-        bare[name] = (time.perf_counter() - started, norm(out.stdout))
-    print(f"\nwhole commands on one {seconds:.0f} s recording (beam {settings.asr_beam_size})")
-    print(f"  docintel process (cpu)   {ours_s:6.1f} s   WER {jiwer.wer(truth, ours):.4f}")
+        times["docintel"].append(time.perf_counter() - started)
+        segments = json.loads(out.stdout)["segments"]
+        texts["docintel"] = norm(" ".join(seg["text"] or "" for seg in segments))
+        for name, script in scripts:
+            argv = [sys.executable, "-c", script, str(path), model]
+            argv += [settings.asr_compute_type, str(settings.asr_beam_size)]
+            started = time.perf_counter()
+            out = subprocess.run(argv, capture_output=True, text=True, check=True)
+            times[name].append(time.perf_counter() - started)
+            texts[name] = norm(out.stdout)
+    took = {name: statistics.median(values) for name, values in times.items()}
+    print(
+        f"\nwhole commands on one {seconds:.0f} s recording (beam {settings.asr_beam_size}), "
+        f"{repeats} interleaved runs, medians"
+    )
+    apart_ratio = took["docintel"] / took["apart"]
+    print(
+        f"  ratio docintel / apart   {apart_ratio:6.2f}x time (the engine at its best; goal 1.1x)"
+    )
+    like = took["docintel"] / took["entities"]
+    print(f"  ratio docintel / like    {like:6.2f}x time (the engine at its best, + the entities)")
+    print(f"  ratio docintel / bare    {took['docintel'] / took['plain']:6.2f}x time")
     labels = (
+        ("docintel", "docintel process (cpu)"),
         ("plain", "faster-whisper alone"),
         ("apart", "  model made apart"),
         ("entities", "  + the same entities"),
     )
     for name, label in labels:
-        took, text = bare[name]
-        print(f"  {label:22s}   {took:6.1f} s   WER {jiwer.wer(truth, text):.4f}")
-    print(f"  ratio docintel / bare    {ours_s / bare['plain'][0]:6.2f}x time")
-    apart_ratio = ours_s / bare["apart"][0]
-    print(f"  ratio docintel / apart   {apart_ratio:6.2f}x time (the engine at its best)")
-    like = ours_s / bare["entities"][0]
-    print(f"  ratio docintel / like    {like:6.2f}x time (the engine at its best, + the entities)")
+        print(
+            f"  {label:22s}   {took[name]:6.1f} s (least {min(times[name]):5.1f})   "
+            f"WER {jiwer.wer(truth, texts[name]):.4f}"
+        )
 
 
 def main() -> None:
@@ -191,6 +201,7 @@ def main() -> None:
     ap.add_argument("--engine", default="all")
     ap.add_argument("--model", default="")
     ap.add_argument("--whole", action="store_true", help="also time the whole commands")
+    ap.add_argument("--repeats", type=int, default=3, help="interleaved runs of the commands")
     args = ap.parse_args()
     if args.model:
         os.environ["DOCINTEL_MODEL"] = args.model
@@ -200,7 +211,7 @@ def main() -> None:
     for engine in engines_to_run(args.engine):
         run(engine, recordings, folder)
     if args.whole:
-        whole_commands(recordings, folder)
+        whole_commands(recordings, folder, args.repeats)
 
 
 if __name__ == "__main__":
