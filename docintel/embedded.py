@@ -71,10 +71,10 @@ def _work_side_by_side(
     sent largest file first: the longest work is started first and the short files fill
     the cores around it (the longest-processing-time rule), instead of the longest ending
     alone on one core after the rest. The 19 real scans of bench/scans_real.py, given in
-    name order, ended with a receipt photographed on its side (read, asked its orientation,
-    read again: 1.6 s) alone on a core; sent by size, the command took 9.75 s instead of
-    11.34 s (5 interleaved runs, medians). A file's size is what is known before its route; the
-    results keep the files' order."""
+    name order, ended with a receipt photographed on its side (read, asked its
+    orientation, read again: 1.6 s) alone on a core; sent by size, the command took 9.75 s
+    instead of 11.34 s (5 interleaved runs, medians). A file's size is what is known
+    before its route; the results keep the files' order."""
     from docintel.worker.local import LocalQueues
 
     queues = LocalQueues(settings, engine).start()

@@ -176,9 +176,10 @@ def stored_scan(
 ) -> Any | None:
     """The page's one JPEG scan, decoded as stored, where drawing the page at ``dpi`` would
     only copy its pixels (the page is that image, level and unmasked, at that resolution
-    within ``SIZE_SLACK_PX``, with nothing drawn over it): 40-60 ms for a 300 dpi letter page where
-    MuPDF's drawing took 110-130 ms, holding the interpreter, for the same pixels (mean
-    difference 0.07 of 255: two JPEG decoders). None otherwise: the page is drawn."""
+    within ``SIZE_SLACK_PX``, with nothing drawn over it): 40-60 ms for a 300 dpi letter
+    page where MuPDF's drawing took 110-130 ms, holding the interpreter, for the same
+    pixels (mean difference 0.07 of 255: two JPEG decoders). None otherwise: the page is
+    drawn."""
     import io
 
     from PIL import Image
