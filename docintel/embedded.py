@@ -79,10 +79,13 @@ def _work_side_by_side(
 
     queues = LocalQueues(settings, engine).start()
     try:
-        for sha256, path in sorted(work.items(), key=lambda item: -_size(item[1])):
-            queues.send_document(
-                sha256, then=(lambda _failed, p=path: on_done(p)) if on_done else None
-            )
+        largest_first = sorted(work.items(), key=lambda item: -_size(item[1]))
+        queues.send_at_once(
+            [
+                (sha256, (lambda _failed, p=path: on_done(p)) if on_done else None)
+                for sha256, path in largest_first
+            ]
+        )
         queues.wait_idle()
     except BaseException:
         # interrupted (Ctrl-C): its threads end with the process, not after their tasks,

@@ -358,7 +358,10 @@ def test_a_mails_agent_waits_for_the_file_that_brought_its_attachment_first(tmp_
     )
 
     worked_together([scan, mail, forward], settings)
+    _read_the_attachments_summary(settings)
 
+
+def _read_the_attachments_summary(settings: Settings) -> None:
     with session_scope(settings.db_url) as s:
         docs = {d.name: d for d in s.scalars(select(Document).where(Document.parent_id.is_(None)))}
         assert {d.status for d in docs.values()} == {"done"}
@@ -368,3 +371,33 @@ def test_a_mails_agent_waits_for_the_file_that_brought_its_attachment_first(tmp_
         forwarded = docs["forward.eml"].markdown or ""
     assert "statement.pdf (" in text and "not read yet" not in text, text
     assert "Attachments" in forwarded and "not read yet" not in forwarded, forwarded
+
+
+def test_a_mail_sent_before_the_file_of_its_attachment_still_waits_for_it(tmp_path, monkeypatch):
+    """`docintel process` sends its largest file first: a mail (larger than the PDF it
+    carries) before the PDF given beside it. Every document is in flight before a thread
+    takes a task, so the mail's tail still waits for the PDF's document: here each send
+    is slowed (as a descheduled main thread would be), which let the mail's route run
+    before the PDF was sent, and the mail read "not read yet"."""
+    from docintel.embedded import process_files
+    from docintel.testkit.page_samples import images_to_pdf
+    from docintel.testkit.showcase import write_mail
+
+    settings = home(tmp_path, "first").model_copy(update={"embedded_workers": 2})
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rng = random.Random(3)
+    scan = images_to_pdf(folder / "statement.pdf", [scanned(text_page(rng)[0], rng)], dpi=150)
+    pdfs = [("statement.pdf", scan.read_bytes())]
+    mail = write_mail(folder / "statement.eml", "Your statement", "Attached.\n", pdfs)
+    inner = [("s.eml", mail.read_bytes())]
+    forward = write_mail(folder / "forward.eml", "Fwd: statement", "See below.\n", inner)
+    send = LocalQueues.send_document
+
+    def slowly(self: LocalQueues, *args: Any, **kwargs: Any) -> None:
+        send(self, *args, **kwargs)
+        time.sleep(0.5)
+
+    monkeypatch.setattr(LocalQueues, "send_document", slowly)
+    process_files([scan, mail, forward], settings)
+    _read_the_attachments_summary(settings)

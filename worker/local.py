@@ -145,6 +145,15 @@ class LocalQueues:
             self._in_flight.setdefault(sha256, [])
         self._push([(ENTRY_TASK, [sha256])], PRIORITY_NEW, self._inherited() + (Group(ended),))
 
+    def send_at_once(self, documents: Sequence[tuple[str, Callable[[bool], None] | None]]) -> None:
+        """Each document's workflow (sha256, ``then`` as ``send_document`` takes it), all in
+        flight before a thread takes the first of their tasks: a mail among them that carries
+        another's bytes waits for that one (``send_documents``' ``after``) whichever of the
+        two is sent first (`docintel process` sends its largest file first)."""
+        with self._cond:  # reentrant: each send takes it again
+            for sha256, then in documents:
+                self.send_document(sha256, then)
+
     def send_documents(
         self,
         shas: Sequence[str],
