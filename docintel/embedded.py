@@ -48,7 +48,15 @@ def process_files(
 
         run_document(next(iter(first)), settings, engine)
     elif first:
-        work = {sha256: paths[n] for sha256, n in first.items()}
+        # largest first: the longest work is started first and the short files fill the
+        # cores around it (the longest-processing-time rule), instead of the longest ending
+        # alone on one core after the rest. The 19 real scans of bench/scans_real.py, given
+        # in name order, ended with a receipt photographed on its side (read, asked its
+        # orientation, read again: 1.6 s) alone on a core; sent by size, the command took
+        # 9.75 s instead of 11.34 s (5 interleaved runs, medians). A file's size is what is
+        # known before its route; the results keep the files' order.
+        largest_first = sorted(first.items(), key=lambda item: -taken[item[1]].size)
+        work = {sha256: paths[n] for sha256, n in largest_first}
         _work_side_by_side(work, settings, engine, on_done)
     results = []
     with session_scope(settings.db_url) as s:
@@ -67,23 +75,16 @@ def _work_side_by_side(
     engine: Engine | None,
     on_done: Callable[[Path], object] | None,
 ) -> None:
-    """The documents of ``work`` (sha256 -> its file) on the local queues, until all end,
-    sent largest file first: the longest work is started first and the short files fill
-    the cores around it (the longest-processing-time rule), instead of the longest ending
-    alone on one core after the rest. The 19 real scans of bench/scans_real.py, given in
-    name order, ended with a receipt photographed on its side (read, asked its
-    orientation, read again: 1.6 s) alone on a core; sent by size, the command took 9.75 s
-    instead of 11.34 s (5 interleaved runs, medians). A file's size is what is known
-    before its route; the results keep the files' order."""
+    """The documents of ``work`` (sha256 -> its file) on the local queues, in its order,
+    until all end."""
     from docintel.worker.local import LocalQueues
 
     queues = LocalQueues(settings, engine).start()
     try:
-        largest_first = sorted(work.items(), key=lambda item: -_size(item[1]))
         queues.send_at_once(
             [
                 (sha256, (lambda _failed, p=path: on_done(p)) if on_done else None)
-                for sha256, path in largest_first
+                for sha256, path in work.items()
             ]
         )
         queues.wait_idle()
@@ -93,14 +94,6 @@ def _work_side_by_side(
         queues.close(timeout=0)
         raise
     queues.close()
-
-
-def _size(path: Path) -> int:
-    """Bytes of ``path``; 0 where it cannot be read (its route says why)."""
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 def local_queues(settings: Settings, engine: Engine | None = None) -> LocalQueues:

@@ -65,6 +65,7 @@ class Ingested:
     status: str
     duplicate_of: int | None = None
     known: bool = False  # the content was already a document (nothing new was sent)
+    size: int = 0  # bytes read
 
 
 def sha256_file(path: Path) -> str:
@@ -223,7 +224,7 @@ def _record(read: _Read, tmp: Path, settings: Settings) -> Ingested:
             return _known(s, original, read, _tmp_copy(dest, settings), settings)
     if read.taken is not None:
         read.taken.discard()
-    return Ingested(doc_id, read.sha, Status.queued.value)
+    return Ingested(doc_id, read.sha, Status.queued.value, size=read.size)
 
 
 def _tmp_copy(archived: Path, settings: Settings) -> Path:
@@ -240,11 +241,15 @@ def _known(s: Session, original: Document, read: _Read, tmp: Path, settings: Set
     in ``duplicates/``."""
     if read.taken is None and not read.record_duplicate:
         tmp.unlink(missing_ok=True)
-        return Ingested(original.id, read.sha, original.status, original.id, known=True)
+        return Ingested(
+            original.id, read.sha, original.status, original.id, known=True, size=read.size
+        )
     dup = _record_duplicate(s, tmp, read, settings, original)
     if read.taken is not None:
         read.taken.discard()
-    return Ingested(dup.id, read.sha, Status.duplicate.value, original.id, known=True)
+    return Ingested(
+        dup.id, read.sha, Status.duplicate.value, original.id, known=True, size=read.size
+    )
 
 
 def _record_duplicate(

@@ -127,7 +127,7 @@ def seen_in_grey(image: Any) -> Any:
     turn grey again."""
     from PIL import ImageOps
 
-    if image.format not in ("JPEG", "MPO") or image.mode != "RGB" or pages_of(image) > 1:
+    if image.format not in ("JPEG", "MPO") or image.mode != "RGB":
         return as_seen(image)
     decode_luma(image)
     ImageOps.exif_transpose(image, in_place=True)
